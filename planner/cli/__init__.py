@@ -1,0 +1,87 @@
+"""The `ultraplan` command line: a thin click layer over the library.
+
+Commands live one module each and are imported only when called, so `ultraplan --help` and
+`ultraplan plan` never pay for importing boto3 or pulumi. Every project error is caught here, in
+one place, and mapped to the documented exit codes; no traceback reaches a user for bad input.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from ..errors import EXIT_INVALID, UltraplanError
+
+# command name -> "module:attribute"; a module that is not there (yet) is simply not listed.
+COMMANDS: dict[str, str] = {
+    "validate": "planner.cli.plan_cmd:validate",
+    "plan": "planner.cli.plan_cmd:plan",
+    "schema": "planner.cli.plan_cmd:schema",
+    "cost": "planner.cli.cost_cmd:cost",
+    "catalog": "planner.cli.catalog_cmd:catalog",
+    "preflight": "planner.cli.preflight_cmd:preflight",
+    "account": "planner.cli.account_cmd:account",
+    "policy": "planner.cli.policy_cmd:policy",
+    "check": "planner.cli.check_cmd:check",
+}
+
+
+def _load(name: str) -> click.Command | None:
+    module_name, _, attr = COMMANDS[name].partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name == module_name:
+            return None
+        raise
+    return getattr(module, attr)
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [n for n in COMMANDS if _load(n) is not None]
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        return _load(name)
+
+    def resolve_command(self, ctx, args):
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            import difflib
+
+            close = difflib.get_close_matches(args[0], list(COMMANDS), n=1) if args else []
+            if close:
+                raise click.UsageError(f"{exc.message} Did you mean '{close[0]}'?", ctx) from None
+            raise
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="ultraplan")
+def cli() -> None:
+    """Plan AWS GPU clusters: validate a spec, preview its Pulumi stacks, price it, preflight it
+    against an account and run the policy pack.
+
+    Exit codes: 0 all good; 1 a gate failed (mandatory policy violation, preflight error, budget
+    exceeded); 2 the spec or the command line is invalid; 3 an outside service failed.
+    """
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="ultraplan", standalone_mode=False)
+    except UltraplanError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_INVALID)
+    sys.exit(0)

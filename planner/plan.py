@@ -1,0 +1,198 @@
+"""The Plan: plain data between the spec and every consumer (stacks, preview, cost, preflight, policies).
+
+A Plan is stacks of resources. Each resource has a Pulumi type token, a logical name unique in the
+whole Plan, inputs named as the Pulumi engine names them (camelCase), the names of resources it
+depends on, the spec line that asked for it and, for compute, the pool it belongs to. A reference to
+another resource's output is the JSON object ``{"$ref": "<resource name>", "attr": "<output>"}``
+(``attr`` in camelCase, e.g. ``id``, ``arn``, ``name``, ``latestVersion``); it may point into another
+stack, which the Pulumi program resolves through a StackReference.
+
+``pools`` carries what the compiler decided for each compute pool (instances, interfaces, IPs,
+capacity, dates) so that consumers read decisions instead of re-deriving them. See docs/plan-format.md.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from .findings import Source
+
+PLAN_FORMAT_VERSION = 1
+
+
+def ref(name: str, attr: str = "id") -> dict[str, str]:
+    """A reference to another Plan resource's output."""
+    return {"$ref": name, "attr": attr}
+
+
+def is_ref(value: Any) -> bool:
+    return isinstance(value, dict) and "$ref" in value
+
+
+def iter_refs(value: Any) -> Iterator[dict[str, str]]:
+    """Every reference inside an input value, depth first."""
+    if isinstance(value, dict):
+        if "$ref" in value:
+            yield value
+            return
+        for v in value.values():
+            yield from iter_refs(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from iter_refs(v)
+
+
+@dataclass(slots=True)
+class Resource:
+    type: str
+    name: str
+    inputs: dict[str, Any]
+    depends_on: list[str] = field(default_factory=list)
+    source: Source = field(default_factory=Source)
+    pool: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = {
+            "type": self.type,
+            "name": self.name,
+            "inputs": self.inputs,
+            "depends_on": self.depends_on,
+            "source": self.source.to_json(),
+        }
+        if self.pool is not None:
+            data["pool"] = self.pool
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Resource":
+        return cls(
+            type=data["type"],
+            name=data["name"],
+            inputs=data.get("inputs", {}),
+            depends_on=list(data.get("depends_on", [])),
+            source=Source.from_json(data.get("source")),
+            pool=data.get("pool"),
+        )
+
+
+@dataclass(slots=True)
+class Stack:
+    name: str
+    resources: list[Resource] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "resources": [r.to_json() for r in self.resources]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Stack":
+        return cls(name=data["name"], resources=[Resource.from_json(r) for r in data.get("resources", [])])
+
+
+@dataclass(slots=True)
+class Plan:
+    name: str
+    region: str
+    spec_file: str | None
+    stacks: list[Stack]
+    pools: list[dict[str, Any]] = field(default_factory=list)
+    network: dict[str, Any] = field(default_factory=dict)
+    storage: dict[str, Any] | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    budget: dict[str, Any] | None = None
+    policies: dict[str, Any] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+    catalog: dict[str, Any] = field(default_factory=dict)
+    version: int = PLAN_FORMAT_VERSION
+
+    # -- queries -----------------------------------------------------------------------------
+    def resources(self) -> Iterator[Resource]:
+        for stack in self.stacks:
+            yield from stack.resources
+
+    def by_name(self) -> dict[str, Resource]:
+        return {r.name: r for r in self.resources()}
+
+    def stack_of(self) -> dict[str, str]:
+        return {r.name: s.name for s in self.stacks for r in s.resources}
+
+    def stack(self, name: str) -> Stack:
+        for s in self.stacks:
+            if s.name == name:
+                return s
+        raise KeyError(f"no stack {name!r} in plan (stacks: {', '.join(s.name for s in self.stacks)})")
+
+    def pool(self, name: str) -> dict[str, Any]:
+        for p in self.pools:
+            if p["name"] == name:
+                return p
+        raise KeyError(name)
+
+    # -- JSON --------------------------------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "name": self.name,
+            "region": self.region,
+            "spec_file": self.spec_file,
+            "tags": self.tags,
+            "summary": self.summary,
+            "network": self.network,
+            "storage": self.storage,
+            "pools": self.pools,
+            "budget": self.budget,
+            "policies": self.policies,
+            "catalog": self.catalog,
+            "stacks": [s.to_json() for s in self.stacks],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Plan":
+        return cls(
+            version=data.get("version", PLAN_FORMAT_VERSION),
+            name=data["name"],
+            region=data["region"],
+            spec_file=data.get("spec_file"),
+            tags=data.get("tags", {}),
+            summary=data.get("summary", {}),
+            network=data.get("network", {}),
+            storage=data.get("storage"),
+            pools=data.get("pools", []),
+            budget=data.get("budget"),
+            policies=data.get("policies", {}),
+            catalog=data.get("catalog", {}),
+            stacks=[Stack.from_json(s) for s in data.get("stacks", [])],
+        )
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), indent=1, sort_keys=False, default=str)
+
+
+def write_atomic(path: str, text: str) -> None:
+    """Write a file so that a reader never sees half of it: temp file in the same folder, then rename."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".ultraplan-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def load_plan(path: str) -> Plan:
+    """Read a Plan JSON written by `ultraplan plan --out`; a bad file is a UsageError (exit 2)."""
+    from .errors import UsageError
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+        return Plan.from_json(data)
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such plan file") from None
+    except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+        raise UsageError(f"{path}: not an ultraplan plan JSON ({exc})") from None
