@@ -1,0 +1,167 @@
+"""The catalog: instance and UltraServer facts as bundled data, queried by small pure functions.
+
+Facts come from two files: `instances_moto.yaml` (generated from the real DescribeInstanceTypes
+snapshot moto ships; see tools/seed_catalog_from_moto.py) and `instances_manual.yaml` (EFA layouts,
+types moto lacks, UltraServers). Every entry carries `source` and `as_of`; values no primary source
+confirms are listed in `unconfirmed` and reported as such. Prices and quota codes live beside this
+module in their own files and loaders.
+"""
+from __future__ import annotations
+
+import difflib
+import functools
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+HERE = os.path.dirname(__file__)
+
+
+@dataclass(frozen=True, slots=True)
+class Accelerator:
+    kind: str  # gpu | trainium
+    model: str
+    count: int
+    memory_gib: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceType:
+    name: str
+    vcpus: int
+    memory_gib: int | None
+    architecture: str
+    network_cards: int
+    max_network_interfaces: int | None
+    efa_max_interfaces: int | None  # None = unknown; 0 = no EFA
+    accelerator: Accelerator | None
+    efa_supported: bool
+    ena_only_cards: tuple[int, ...] = ()
+    efa_cards: tuple[int, ...] = ()
+    efa_only: bool = False
+    efa_bandwidth_gbps: float | None = None
+    source: str = ""
+    as_of: str = ""
+    unconfirmed: tuple[str, ...] = ()
+
+    @property
+    def family(self) -> str:
+        """`p5`, `p6-b200`, `p6e-gb200`, `trn2`, `m7i`: the part before the size."""
+        return self.name.split(".")[0]
+
+    @property
+    def accelerators(self) -> int:
+        return self.accelerator.count if self.accelerator else 0
+
+
+@dataclass(frozen=True, slots=True)
+class UltraServerType:
+    name: str
+    member: str
+    instances: int
+    accelerators_per_domain: int
+    capacity_types: tuple[str, ...]
+    zones: tuple[str, ...] | None
+    source: str
+    as_of: str
+    unconfirmed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Catalog:
+    instance_types: dict[str, InstanceType]
+    ultraservers: dict[str, UltraServerType]
+    as_of: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def instance(self, name: str) -> InstanceType:
+        return self.instance_types[name]
+
+    def ultraserver(self, name: str) -> UltraServerType:
+        return self.ultraservers[name]
+
+    def suggest_instance(self, name: str) -> list[str]:
+        return difflib.get_close_matches(name, list(self.instance_types), n=3, cutoff=0.5)
+
+    def suggest_ultraserver(self, name: str) -> list[str]:
+        return difflib.get_close_matches(name, list(self.ultraservers), n=3, cutoff=0.5)
+
+
+def _efa_cards(spec: Any, cards: int, ena_only: tuple[int, ...], efa_max: int | None) -> tuple[int, ...]:
+    if spec == "all":
+        chosen = [c for c in range(cards) if c not in ena_only]
+    else:
+        chosen = [int(c) for c in (spec or [])]
+    if efa_max is not None:
+        chosen = chosen[:efa_max]
+    return tuple(chosen)
+
+
+def build_catalog(moto_data: dict[str, Any], manual: dict[str, Any]) -> Catalog:
+    """Merge the two data files into a Catalog (pure: tests pass tiny hand-written dicts)."""
+    raw: dict[str, dict[str, Any]] = {}
+    for name, facts in (moto_data.get("instance_types") or {}).items():
+        raw[name] = dict(facts)
+    for name, facts in (manual.get("instance_types") or {}).items():
+        raw.setdefault(name, {}).update(facts)
+    layouts = manual.get("efa_layouts") or {}
+
+    types: dict[str, InstanceType] = {}
+    for name, f in raw.items():
+        layout = layouts.get(name, {})
+        cards = int(f.get("network_cards") or 1)
+        efa_max = f.get("efa_max_interfaces")
+        ena_only = tuple(layout.get("ena_only_cards") or ())
+        acc = f.get("accelerator")
+        unconfirmed = tuple(f.get("unconfirmed") or ()) + tuple(layout.get("unconfirmed") or ())
+        efa_supported = bool(layout) or bool(efa_max)
+        types[name] = InstanceType(
+            name=name,
+            vcpus=int(f["vcpus"]),
+            memory_gib=f.get("memory_gib"),
+            architecture=f.get("architecture", "x86_64"),
+            network_cards=cards,
+            max_network_interfaces=f.get("max_network_interfaces"),
+            efa_max_interfaces=efa_max,
+            accelerator=Accelerator(**acc) if acc else None,
+            efa_supported=efa_supported,
+            ena_only_cards=ena_only,
+            efa_cards=_efa_cards(layout.get("efa_cards"), cards, ena_only, efa_max) if efa_supported else (),
+            efa_only=bool(layout.get("efa_only", False)),
+            efa_bandwidth_gbps=layout.get("efa_bandwidth_gbps"),
+            source="; ".join(s for s in (f.get("source"), layout.get("source")) if s),
+            as_of=str(max(str(f.get("as_of", "")), str(layout.get("as_of", "")))),
+            unconfirmed=unconfirmed,
+        )
+    ultras = {
+        name: UltraServerType(
+            name=name,
+            member=u["member"],
+            instances=int(u["instances"]),
+            accelerators_per_domain=int(u["accelerators_per_domain"]),
+            capacity_types=tuple(u.get("capacity_types") or ()),
+            zones=tuple(u["zones"]) if u.get("zones") else None,
+            source=u["source"],
+            as_of=str(u["as_of"]),
+            unconfirmed=tuple(u.get("unconfirmed") or ()),
+        )
+        for name, u in (manual.get("ultraservers") or {}).items()
+    }
+    for u in ultras.values():
+        if u.member not in types:
+            raise ValueError(f"catalog: UltraServer {u.name} names unknown member type {u.member}")
+    as_of = max([t.as_of for t in types.values()] + [u.as_of for u in ultras.values()] or [""])
+    return Catalog(types, ultras, as_of=as_of)
+
+
+def _read(name: str) -> dict[str, Any]:
+    with open(os.path.join(HERE, name), encoding="utf-8") as fh:
+        return yaml.safe_load(fh) or {}
+
+
+@functools.lru_cache(maxsize=1)
+def load_catalog() -> Catalog:
+    """The bundled catalog, loaded once per process."""
+    return build_catalog(_read("instances_moto.yaml"), _read("instances_manual.yaml"))
