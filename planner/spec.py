@@ -1,0 +1,148 @@
+"""The cluster spec: pydantic models of the YAML a platform engineer writes.
+
+The models check shape and types; `planner.validate` checks meaning against the catalog (types
+exist, EFA, capacity rules, zones, CIDRs). `load_spec` does both and raises one SpecError that lists
+every problem with its field path and YAML line.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+DNS_NAME = r"^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$"
+DNS_NAME_HINT = "lowercase letters, digits and '-', starting and ending with a letter or digit, at most 40 characters"
+
+CapacityType = Literal["on-demand", "spot", "capacity-reservation", "capacity-block"]
+LustreDeployment = Literal["PERSISTENT_1", "PERSISTENT_2", "SCRATCH_1", "SCRATCH_2"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _stringify_tags(value: Any) -> Any:
+    # YAML reads `cost-center: 4711` as an int; AWS tags are strings, so accept numbers as text.
+    if isinstance(value, dict):
+        return {k: (str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v) for k, v in value.items()}
+    return value
+
+
+class Capacity(_Model):
+    """How a pool's instances are bought."""
+
+    type: CapacityType = Field("on-demand", description="on-demand, spot, capacity-reservation or capacity-block")
+    reservation_id: str | None = Field(None, pattern=r"^cr-[0-9a-f]{8,17}$", description="Capacity Reservation or Capacity Block id (cr-...)")
+    resource_group_arn: str | None = Field(
+        None, pattern=r"^arn:aws[a-z-]*:resource-groups:", description="Resource group of UltraServer blocks to target instead of one reservation")
+    start: dt.date | None = Field(None, description="Capacity block start date (UTC)")
+    days: int | None = Field(None, ge=1, le=182, description="Capacity block length in days: 1-14, then multiples of 7 up to 182")
+    end: dt.date | None = Field(None, description="End date (instead of days)")
+    planned: bool = Field(False, description="The block is not bought yet: no reservation id needed; preflight looks up offerings")
+
+
+class Pool(_Model):
+    """A compute pool: an UltraServer pool (count in UltraServers) or an instance pool (count in instances)."""
+
+    name: str = Field(pattern=DNS_NAME, description="Pool name, DNS-safe")
+    instance_type: str | None = Field(None, description="EC2 instance type, e.g. p5.48xlarge")
+    ultraserver: str | None = Field(None, description="UltraServer type, e.g. u-p6e-gb200x72")
+    count: int = Field(ge=1, description="UltraServers for an UltraServer pool, instances otherwise")
+    capacity: Capacity = Field(default_factory=Capacity)
+    ami: str | None = Field(None, pattern=r"^ami-[0-9a-f]{8,17}$")
+    root_volume_gib: int = Field(200, ge=8, le=16384, description="Encrypted gp3 root volume size")
+    root_device_name: str = Field("/dev/xvda", pattern=r"^/dev/[a-z0-9]+$", description="Root device of the AMI (/dev/xvda for AL2023, /dev/sda1 for Ubuntu)")
+    efa: bool | None = Field(None, description="Defaults to on for EFA-capable types")
+    availability_zone: str | None = Field(None, description="Overrides the cluster's zone for this pool")
+    placement_group: bool | None = Field(None, description="Cluster placement group; default on for EFA pools on on-demand/spot")
+    start: dt.date | None = Field(None, description="When the pool starts running (phases); default: the budget term start")
+    end: dt.date | None = Field(None, description="When the pool stops running")
+    months: int | None = Field(None, ge=1, le=240, description="How long the pool runs, instead of end")
+    tags: dict[str, str] = Field(default_factory=dict)
+
+    _tags = field_validator("tags", mode="before")(_stringify_tags)
+
+
+class Network(_Model):
+    """A new VPC (vpc_cidr) or an existing VPC and subnet (vpc_id + subnet_id)."""
+
+    vpc_cidr: str | None = Field(None, description="CIDR of a new VPC, /16 to /28")
+    secondary_cidrs: list[str] = Field(default_factory=list, description="More CIDR blocks for the VPC, for clusters beyond one /16")
+    vpc_id: str | None = Field(None, pattern=r"^vpc-[0-9a-f]{8,17}$")
+    subnet_id: str | None = Field(None, pattern=r"^subnet-[0-9a-f]{8,17}$")
+    egress: Literal["nat", "none"] = Field("nat", description="nat: NAT gateway for outbound traffic; none: isolated (S3 endpoint only)")
+
+
+class Lustre(_Model):
+    capacity_tib: float = Field(gt=0, description="Storage capacity in TiB")
+    deployment: LustreDeployment = "PERSISTENT_2"
+    throughput_per_tib: int | None = Field(None, description="MB/s per TiB (persistent types): PERSISTENT_2 125/250/500/1000")
+    kms_key_id: str | None = None
+    reserve_ips: int = Field(64, ge=0, description="Subnet IPs kept for the file system's interfaces (AWS does not publish the count; a planning margin)")
+
+
+class Storage(_Model):
+    lustre: Lustre | None = None
+
+
+class Budget(_Model):
+    monthly_usd: float | None = Field(None, gt=0)
+    total_usd: float | None = Field(None, gt=0, description="The commitment over the whole term")
+    term_months: int = Field(12, ge=1, le=240)
+    start: dt.date | None = Field(None, description="Start of the term; default: the earliest pool start")
+
+
+class Policies(_Model):
+    config: dict[str, Any] = Field(default_factory=dict, description="Per-policy config, as in Pulumi policy config ('all' first)")
+    skip: dict[str, str] = Field(default_factory=dict, description="Policy id -> reason; skips are reported")
+
+
+class ClusterSpec(_Model):
+    """One GPU cluster."""
+
+    name: str = Field(pattern=DNS_NAME, description="Cluster name, DNS-safe")
+    region: str = Field(pattern=r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$", description="AWS region, e.g. us-east-1")
+    availability_zone: str = Field(description="Zone name (us-east-1-dfw-2a) or zone ID (use1-az4)")
+    tags: dict[str, str] = Field(default_factory=dict)
+    network: Network = Field(default_factory=lambda: Network(vpc_cidr="10.0.0.0/16"))
+    compute: list[Pool] = Field(min_length=1)
+    storage: Storage | None = None
+    budget: Budget | None = None
+    policies: Policies = Field(default_factory=Policies)
+
+    _tags = field_validator("tags", mode="before")(_stringify_tags)
+
+
+def field_names(model: type[BaseModel]) -> list[str]:
+    return list(model.model_fields)
+
+
+def submodel(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model class found by following `loc` from `model` (None when loc leaves the models)."""
+    import typing
+
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)) or part not in current.model_fields:
+            return None
+        annotation = current.model_fields[part].annotation
+        current = _unwrap(annotation, typing)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap(annotation: Any, typing: Any) -> Any:
+    for arg in (typing.get_args(annotation) or (annotation,)):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+        inner = typing.get_args(arg)
+        for a in inner:
+            if isinstance(a, type) and issubclass(a, BaseModel):
+                return a
+    return annotation
+
+
+ZONE_ID = re.compile(r"^[a-z]+\d+-(az\d+|[a-z]+\d+-az\d+)$")

@@ -1,0 +1,271 @@
+"""Loading a spec: YAML with lines -> pydantic shape checks -> meaning checks against the catalog.
+
+Every problem becomes a SpecIssue naming the field path, the YAML line, what is wrong and what
+would be right; all of them are raised together in one SpecError (exit 2).
+"""
+from __future__ import annotations
+
+import difflib
+import functools
+import ipaddress
+import os
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+import yaml
+from pydantic import ValidationError
+
+from .catalog import HERE as CATALOG_DIR
+from .catalog import Catalog, load_catalog
+from .errors import SpecError, SpecIssue
+from .spec import DNS_NAME_HINT, ZONE_ID, ClusterSpec, Pool, field_names, submodel
+from .yamlload import Path, dotted, line_of, load
+
+# Capacity Blocks: 1-14 days in 1-day steps, then 7-day steps up to 182 (aws-gpu-facts.md, EC2 User Guide).
+BLOCK_DAYS_HINT = "1 to 14 days, or a multiple of 7 up to 182"
+
+DIRECTIONS = {"east": "e", "west": "w", "north": "n", "south": "s", "central": "c",
+              "northeast": "ne", "southeast": "se", "northwest": "nw", "southwest": "sw"}
+
+
+@dataclass(frozen=True)
+class SpecDocument:
+    """A validated spec with the file it came from and the line of every field."""
+
+    spec: ClusterSpec
+    file: str | None
+    lines: dict[Path, int]
+
+    def line(self, *path: Any) -> int | None:
+        return line_of(self.lines, tuple(path))
+
+
+@functools.lru_cache(maxsize=1)
+def known_regions() -> dict[str, str]:
+    with open(os.path.join(CATALOG_DIR, "regions.yaml"), encoding="utf-8") as fh:
+        return yaml.safe_load(fh)["regions"]
+
+
+def region_zone_prefix(region: str) -> str:
+    """`us-east-1` -> `use1`: the prefix AWS uses for zone IDs (use1-az4, use1-dfw2-az1)."""
+    parts = region.split("-")
+    return parts[0] + "".join(DIRECTIONS.get(p, p[:1]) for p in parts[1:-1]) + parts[-1]
+
+
+def zone_in_region(zone: str, region: str) -> bool:
+    if ZONE_ID.match(zone):
+        return zone.split("-")[0] == region_zone_prefix(region)
+    return zone.startswith(region) and len(zone) > len(region)
+
+
+# -- shape errors -------------------------------------------------------------------------------
+def _pydantic_issues(exc: ValidationError, lines: dict[Path, int], file: str | None) -> list[SpecIssue]:
+    issues = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        path = dotted(loc)
+        line = line_of(lines, loc)
+        kind = err["type"]
+        hint = None
+        if kind == "extra_forbidden":
+            owner = submodel(ClusterSpec, loc[:-1])
+            valid = field_names(owner) if owner else []
+            close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.5)
+            message = f"unknown key '{loc[-1]}'"
+            hint = f"did you mean '{close[0]}'?" if close else (f"valid keys: {', '.join(valid)}" if valid else None)
+        elif kind == "missing":
+            message = "required field is missing"
+        elif kind == "string_pattern_mismatch":
+            message = f"{err['input']!r} is not valid"
+            field = str(loc[-1])
+            hint = DNS_NAME_HINT if field == "name" else f"must match {err['ctx']['pattern']}"
+        elif kind == "literal_error":
+            message = f"{err['input']!r} is not allowed"
+            hint = f"expected {err['ctx']['expected']}"
+        elif kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+            message = f"{err['input']!r}: {err['msg'].lower()}"
+        else:
+            message = err["msg"] + (f" (got {err['input']!r})" if "input" in err and not isinstance(err["input"], (dict, list)) else "")
+        issues.append(SpecIssue(path, message, line, file, hint))
+    return issues
+
+
+# -- meaning errors -----------------------------------------------------------------------------
+def _meaning_issues(doc: SpecDocument, catalog: Catalog) -> Iterator[SpecIssue]:
+    spec, f = doc.spec, doc.file
+
+    def issue(path: tuple[Any, ...], message: str, hint: str | None = None) -> SpecIssue:
+        return SpecIssue(dotted(path), message, doc.line(*path), f, hint)
+
+    regions = known_regions()
+    if spec.region not in regions:
+        close = difflib.get_close_matches(spec.region, list(regions), n=2)
+        yield issue(("region",), f"unknown region '{spec.region}'", f"did you mean {' or '.join(close)}?" if close else "e.g. us-east-1")
+    elif not zone_in_region(spec.availability_zone, spec.region):
+        yield issue(("availability_zone",), f"zone '{spec.availability_zone}' is not in region {spec.region}",
+                    f"a zone name starting with '{spec.region}' (e.g. {spec.region}a) or a zone ID starting with '{region_zone_prefix(spec.region)}-'")
+
+    yield from _network_issues(doc, issue)
+
+    seen: dict[str, int] = {}
+    for i, pool in enumerate(spec.compute):
+        p = ("compute", i)
+        if pool.name in seen:
+            yield issue(p + ("name",), f"duplicate pool name '{pool.name}' (also compute[{seen[pool.name]}])", "pool names must be unique")
+        seen.setdefault(pool.name, i)
+        yield from _pool_issues(doc, pool, p, catalog, issue)
+
+    if spec.storage and spec.storage.lustre:
+        yield from _lustre_issues(spec.storage.lustre, ("storage", "lustre"), issue)
+
+    if spec.budget:
+        b = spec.budget
+        if b.monthly_usd is None and b.total_usd is None:
+            yield issue(("budget",), "a budget needs monthly_usd, total_usd or both", "e.g. monthly_usd: 2500000")
+
+    for pid, reason in spec.policies.skip.items():
+        if not str(reason).strip():
+            yield issue(("policies", "skip", pid), f"skipping '{pid}' needs a reason", "policies.skip.<id>: <why it does not apply>")
+
+
+def _network_issues(doc: SpecDocument, issue) -> Iterator[SpecIssue]:
+    net = doc.spec.network
+    if net.vpc_id and net.vpc_cidr:
+        yield issue(("network", "vpc_cidr"), "give either vpc_cidr (new VPC) or vpc_id + subnet_id (existing), not both")
+    elif not net.vpc_id and not net.vpc_cidr:
+        yield issue(("network",), "no VPC: give vpc_cidr for a new VPC or vpc_id + subnet_id to reuse one", "e.g. vpc_cidr: 10.0.0.0/16")
+    if net.vpc_id and not net.subnet_id:
+        yield issue(("network", "subnet_id"), "an existing VPC needs subnet_id: the private subnet the EFA pools launch into")
+    if net.subnet_id and not net.vpc_id:
+        yield issue(("network", "vpc_id"), "subnet_id needs the vpc_id it belongs to")
+    if net.vpc_id and net.secondary_cidrs:
+        yield issue(("network", "secondary_cidrs"), "secondary_cidrs only apply to a new VPC (vpc_cidr)")
+    blocks = []
+    for path, text in [(("network", "vpc_cidr"), net.vpc_cidr)] + [
+            (("network", "secondary_cidrs", i), c) for i, c in enumerate(net.secondary_cidrs)]:
+        if text is None:
+            continue
+        try:
+            block = ipaddress.IPv4Network(text, strict=True)
+        except ValueError as exc:
+            yield issue(path, f"'{text}' is not a valid IPv4 CIDR ({exc})", "e.g. 10.0.0.0/16 (host bits zero)")
+            continue
+        if not 16 <= block.prefixlen <= 28:
+            yield issue(path, f"'{text}': a VPC CIDR block must be between /16 and /28", "use a /16 and add secondary_cidrs for more")
+            continue
+        if not block.is_private:
+            yield issue(path, f"'{text}' is not a private (RFC 1918) range", "e.g. 10.0.0.0/16")
+        for other_path, other in blocks:
+            if block.overlaps(other):
+                yield issue(path, f"'{text}' overlaps {dotted(other_path)} ({other})", "VPC CIDR blocks must not overlap")
+        blocks.append((path, block))
+
+
+def _pool_issues(doc: SpecDocument, pool: Pool, p: tuple[Any, ...], catalog: Catalog, issue) -> Iterator[SpecIssue]:
+    spec = doc.spec
+    if bool(pool.instance_type) == bool(pool.ultraserver):
+        yield issue(p, "give exactly one of instance_type (count in instances) or ultraserver (count in UltraServers)"
+                    if not pool.instance_type else "give instance_type or ultraserver, not both",
+                    "e.g. ultraserver: u-p6e-gb200x72 or instance_type: p5.48xlarge")
+        return
+    ultra = None
+    if pool.ultraserver:
+        ultra = catalog.ultraservers.get(pool.ultraserver)
+        if ultra is None:
+            close = catalog.suggest_ultraserver(pool.ultraserver)
+            yield issue(p + ("ultraserver",), f"unknown UltraServer type '{pool.ultraserver}'",
+                        f"did you mean {' or '.join(close)}?" if close else f"known: {', '.join(sorted(catalog.ultraservers))}")
+            return
+        itype = catalog.instance(ultra.member)
+    else:
+        itype = catalog.instance_types.get(pool.instance_type)
+        if itype is None:
+            close = catalog.suggest_instance(pool.instance_type)
+            yield issue(p + ("instance_type",), f"unknown instance type '{pool.instance_type}'",
+                        f"did you mean {' or '.join(close)}?" if close else "see the catalog: planner/catalog/instances_*.yaml")
+            return
+    if pool.efa and not itype.efa_supported:
+        yield issue(p + ("efa",), f"{itype.name} does not support EFA", "remove efa or choose an EFA-capable type (p5, p6, trn2, ...)")
+
+    zone = pool.availability_zone or spec.availability_zone
+    if pool.availability_zone and not zone_in_region(pool.availability_zone, spec.region):
+        yield issue(p + ("availability_zone",), f"zone '{pool.availability_zone}' is not in region {spec.region}")
+    if spec.network.subnet_id and pool.availability_zone and pool.availability_zone != spec.availability_zone:
+        yield issue(p + ("availability_zone",), "with an existing subnet every pool launches in that subnet's zone",
+                    "remove the pool's availability_zone or use vpc_cidr")
+    if ultra and ultra.zones and not ZONE_ID.match(zone) and zone not in ultra.zones:
+        yield issue(p + ("availability_zone",) if pool.availability_zone else ("availability_zone",),
+                    f"{ultra.name} is offered only in {', '.join(ultra.zones)}, not {zone}", f"set availability_zone: {ultra.zones[0]}")
+
+    cap = pool.capacity
+    # UltraServers are sold as capacity (blocks or reservations), never on demand.
+    if ultra and cap.type not in ultra.capacity_types:
+        yield issue(p + ("capacity", "type"), f"{ultra.name} cannot be bought as {cap.type}",
+                    f"use one of: {', '.join(ultra.capacity_types)}")
+    if cap.type in ("capacity-reservation", "capacity-block") and not (cap.reservation_id or cap.resource_group_arn or cap.planned):
+        yield issue(p + ("capacity", "reservation_id"), f"a {cap.type} pool needs reservation_id (cr-...) or resource_group_arn",
+                    "if the block is not bought yet, set capacity.planned: true")
+    if cap.type == "capacity-block":
+        if cap.start is None:
+            yield issue(p + ("capacity", "start"), "a capacity-block pool needs its start date", "e.g. start: 2026-12-01")
+        if cap.days is None and cap.end is None:
+            yield issue(p + ("capacity", "days"), "a capacity-block pool needs days (or end)", BLOCK_DAYS_HINT)
+        if cap.days is not None and cap.days > 14 and cap.days % 7:
+            yield issue(p + ("capacity", "days"), f"{cap.days} days is not a Capacity Block length", BLOCK_DAYS_HINT)
+    elif cap.type != "capacity-block" and (cap.days is not None):
+        yield issue(p + ("capacity", "days"), "days applies only to capacity-block pools")
+    if cap.type in ("on-demand", "spot") and (cap.reservation_id or cap.resource_group_arn):
+        yield issue(p + ("capacity", "type"), f"a reservation is given but the pool buys {cap.type}",
+                    "set type: capacity-reservation or capacity-block, or remove reservation_id")
+    if cap.start and cap.end and cap.end <= cap.start:
+        yield issue(p + ("capacity", "end"), f"end {cap.end} is not after start {cap.start}")
+    if cap.start and cap.end and cap.days and (cap.end - cap.start).days != cap.days:
+        yield issue(p + ("capacity", "days"), f"days {cap.days} disagrees with start {cap.start} to end {cap.end}", "give days or end, not both")
+
+    if pool.end and pool.months:
+        yield issue(p + ("months",), "give end or months, not both")
+    if pool.start and pool.end and pool.end <= pool.start:
+        yield issue(p + ("end",), f"end {pool.end} is not after start {pool.start}")
+    if pool.placement_group and cap.type in ("capacity-reservation", "capacity-block"):
+        yield issue(p + ("placement_group",), "a placement group on a pool that targets a reservation or block causes insufficient-capacity errors",
+                    "remove placement_group: the reserved capacity is already placed")
+
+
+def _lustre_issues(lustre, p, issue) -> Iterator[SpecIssue]:
+    gib = lustre.capacity_tib * 1024
+    if lustre.deployment in ("PERSISTENT_2", "PERSISTENT_1"):
+        allowed = {"PERSISTENT_2": (125, 250, 500, 1000), "PERSISTENT_1": (50, 100, 200)}[lustre.deployment]
+        if lustre.throughput_per_tib is None:
+            yield issue(p + ("throughput_per_tib",), f"{lustre.deployment} needs throughput_per_tib", f"one of {allowed}")
+        elif lustre.throughput_per_tib not in allowed:
+            yield issue(p + ("throughput_per_tib",), f"{lustre.throughput_per_tib} is not a {lustre.deployment} tier", f"one of {allowed}")
+    elif lustre.throughput_per_tib is not None:
+        yield issue(p + ("throughput_per_tib",), f"{lustre.deployment} has no throughput tiers", "remove throughput_per_tib")
+
+
+# -- entry points -------------------------------------------------------------------------------
+def parse_spec(text: str, file: str | None = None, catalog: Catalog | None = None) -> SpecDocument:
+    data, lines = load(text, file)
+    if not isinstance(data, dict):
+        raise SpecError([SpecIssue("", "the spec must be a YAML mapping with name, region, availability_zone and compute",
+                                   1, file)])
+    try:
+        spec = ClusterSpec.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(_pydantic_issues(exc, lines, file)) from None
+    doc = SpecDocument(spec, file, lines)
+    issues = list(_meaning_issues(doc, catalog or load_catalog()))
+    if issues:
+        raise SpecError(issues)
+    return doc
+
+
+def load_spec(path: str, catalog: Catalog | None = None) -> SpecDocument:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except FileNotFoundError:
+        raise SpecError([SpecIssue("", "no such file", None, path)]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError([SpecIssue("", f"cannot read the spec: {exc}", None, path)]) from None
+    return parse_spec(text, path, catalog)
