@@ -1,0 +1,75 @@
+"""The cost consumer: price a Plan (not the spec) over its term, with budget gates.
+
+    report = planner.cost.estimate(plan)            # bundled price catalog
+    report.hourly_usd, report.monthly_usd, report.total_usd, report.budget.status   # ok|warning|over
+    report.to_json()
+
+`estimate` reads what the compiler decided (resources, pool records, budget) and the price catalog;
+it never imports the compiler or another consumer, and never prints. Unknown prices become explicit
+`unpriced` entries, never zero. See docs/cost.md.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from ..catalog.prices import PriceBook, has_region, load_prices
+from ..errors import UsageError
+from ..plan import Plan
+from .budget import check_budget_values, evaluate
+from .lines import PoolInfo, generation_of, price_plan
+from .model import SHARED, WHOLE_TERM, BudgetResult, CostReport, Line, MonthCost, Unpriced, Window
+from .timeline import check_within_term, line_term_usd, make_term, pool_window, resolve, shares, timeline
+
+__all__ = ["estimate", "CostReport", "Line", "Unpriced", "BudgetResult", "MonthCost"]
+
+
+def estimate(plan: Plan, prices: PriceBook | None = None, *, now: date | None = None) -> CostReport:
+    """Price every resource of `plan` for its term.
+
+    `now` is the day "hourly now" is measured at (default: the term's start); with no dated pool
+    and no budget.start, the term also starts at `now` (default: today). Raises SpecError for dates
+    out of order or outside the term, UsageError when the catalog has no prices for the region.
+    """
+    prices = prices if prices is not None else load_prices()
+    if not has_region(prices, plan.region):
+        have = ", ".join(prices.region_names()) or "none"
+        raise UsageError(f"no prices for region {plan.region} (price files cover: {have}); "
+                         f"run `ultraplan catalog refresh --prices --region {plan.region}`")
+    check_budget_values(plan.budget)
+
+    raw_windows = [pool_window(p, i) for i, p in enumerate(plan.pools)]
+    term = make_term(plan.budget, raw_windows, now or date.today())
+    windows = [resolve(w, term) for w in raw_windows]
+    check_within_term(plan.pools, windows, term, plan.budget)
+    at = now or term.start
+
+    pools = {}
+    for pool, raw, window in zip(plan.pools, raw_windows, windows):
+        phase = WHOLE_TERM if raw == Window() else window.label()
+        pools[pool["name"]] = PoolInfo(pool, window, generation_of(pool), phase)
+
+    priced = price_plan(plan, prices, pools)
+    for line in priced.lines:
+        line.term_usd = line_term_usd(line, term)
+        start, end = line.window.start or term.start, line.window.end or term.end
+        line.active_now = start <= at < end
+
+    months, per_key = timeline(priced.lines, term)
+    pool_months = {(pool or SHARED): row for (_, pool), row in per_key.items()}
+    total = sum(m.usd for m in months)
+    budget = evaluate(plan.budget, months, pool_months, total, len(priced.unpriced))
+
+    by_gen: dict[str, float] = defaultdict(float)
+    by_phase: dict[str, float] = defaultdict(float)
+    by_pool: dict[str, float] = defaultdict(float)
+    for line in priced.lines:
+        by_gen[line.generation] += line.term_usd
+        by_phase[line.phase] += line.term_usd
+        by_pool[line.pool or SHARED] += line.term_usd
+
+    return CostReport(
+        plan_name=plan.name, region=plan.region, currency=prices.currency, now=at, term=term,
+        lines=priced.lines, unpriced=priced.unpriced, usage=priced.usage, free=priced.free,
+        timeline=months, budget=budget, by_generation=shares(by_gen, total), by_phase=shares(by_phase, total),
+        by_pool=shares(by_pool, total), prices_as_of=prices.as_of(plan.region), price_files=prices.files)
