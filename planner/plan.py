@@ -105,6 +105,7 @@ class Plan:
     policies: dict[str, Any] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
     catalog: dict[str, Any] = field(default_factory=dict)
+    notes: list[dict[str, Any]] = field(default_factory=list)
     version: int = PLAN_FORMAT_VERSION
 
     # -- queries -----------------------------------------------------------------------------
@@ -145,6 +146,7 @@ class Plan:
             "budget": self.budget,
             "policies": self.policies,
             "catalog": self.catalog,
+            "notes": self.notes,
             "stacks": [s.to_json() for s in self.stacks],
         }
 
@@ -163,6 +165,7 @@ class Plan:
             budget=data.get("budget"),
             policies=data.get("policies", {}),
             catalog=data.get("catalog", {}),
+            notes=data.get("notes", []),
             stacks=[Stack.from_json(s) for s in data.get("stacks", [])],
         )
 

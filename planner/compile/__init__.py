@@ -1,0 +1,114 @@
+"""The compiler: a validated spec + the catalog -> a Plan (see docs/plan-format.md).
+
+Resource count grows with pools and UltraServers, never with GPUs, so a 500,000-GPU spec compiles in
+well under a second. Compute resources are split into `compute-N` stacks of at most `shard_size`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ..catalog import Catalog, load_catalog
+from ..plan import Plan, Resource, Stack, ref
+from ..validate import SpecDocument
+from . import compute, network, storage
+from .builder import Builder
+from .pools import ResolvedPool, record, resolve
+
+DEFAULT_SHARD_SIZE = 500
+
+
+def shard(resources: list[Resource], size: int) -> list[Stack]:
+    return [Stack(f"compute-{i // size + 1}", resources[i:i + size]) for i in range(0, len(resources), size)]
+
+
+def _summary(pools: list[dict], stacks: list[Stack], net: dict) -> dict[str, Any]:
+    bandwidth_known = all(p["efa_bandwidth_gbps_per_instance"] is not None for p in pools)
+    return {
+        "gpus": sum(p["gpus"] for p in pools),
+        "instances": sum(p["instances"] for p in pools),
+        "ultraservers": sum(p["count"] for p in pools if p["kind"] == "ultraserver"),
+        "vcpus": sum(p["vcpus"] for p in pools),
+        "resources": sum(len(s.resources) for s in stacks),
+        "stacks": len(stacks),
+        "nvlink_domains": sum(p["nvlink_domains"] for p in pools),
+        "efa_interfaces": sum(p["efa_interfaces_per_instance"] * p["instances"] for p in pools),
+        "efa_bandwidth_gbps": (sum((p["efa_bandwidth_gbps_per_instance"] or 0) * p["instances"] for p in pools)
+                               if bandwidth_known else None),
+        "efa_bandwidth_unknown_pools": [p["name"] for p in pools if p["efa_bandwidth_gbps_per_instance"] is None],
+        "subnets": [{"name": s["name"], "az": s["availability_zone"], "cidr": s["cidr"], "ips_used": s["ips_needed"],
+                     "ips_total": s["ips_total"]} for s in net["subnets"]],
+    }
+
+
+def _notes(doc: SpecDocument, pools: list[ResolvedPool]) -> list[dict]:
+    notes = []
+    for p in pools:
+        src = {"file": doc.file, "line": p.line}
+        unconfirmed = sorted(set(p.itype.unconfirmed) | set(p.ultra.unconfirmed if p.ultra else ()))
+        if unconfirmed:
+            what = p.ultra.name if p.ultra else p.itype.name
+            notes.append({"level": "warning", "pool": p.name, "source": src,
+                          "message": f"{what}: catalog facts not confirmed by a primary source: {', '.join(unconfirmed)}"})
+        if p.spec.capacity.planned:
+            notes.append({"level": "warning", "pool": p.name, "source": src,
+                          "message": "capacity block not bought yet: the launch template targets no reservation until capacity.reservation_id is set"})
+        if p.spec.efa is False and p.itype.efa_supported:
+            notes.append({"level": "info", "pool": p.name, "source": src,
+                          "message": f"{p.itype.name} supports EFA but efa is off: collective traffic goes over ENA"})
+        if p.ultra and p.itype.accelerator and p.itype.accelerator.kind == "gpu":
+            notes.append({"level": "info", "pool": p.name, "source": src,
+                          "message": "NVLink across the UltraServer's instances needs NVIDIA IMEX configured on the nodes (AMI or user data)"})
+    return notes
+
+
+def compile_plan(doc: SpecDocument, catalog: Catalog | None = None, *, shard_size: int = DEFAULT_SHARD_SIZE) -> Plan:
+    if shard_size < 1:
+        raise ValueError("shard_size must be at least 1")
+    catalog = catalog or load_catalog()
+    spec = doc.spec
+    pools = resolve(doc, catalog)
+    b = Builder(doc.file, spec.name, spec.tags)
+
+    lustre = spec.storage.lustre if spec.storage else None
+    subnets = network.plan_subnets(doc, pools, lustre.reserve_ips if lustre else 0)
+    reuse = spec.network.subnet_id is not None
+    if reuse:
+        for p in pools:
+            p.subnet = None
+    net_resources, net_record = network.build(doc, b, pools, [] if reuse else subnets)
+    if reuse:
+        net_record["subnets"] = [{"name": "existing", "availability_zone": spec.availability_zone, "cidr": None,
+                                  "existing_subnet_id": spec.network.subnet_id, "ips_needed": sum(s.ips_needed for s in subnets),
+                                  "ips_total": None, "reserved_ips": sum(s.extra_ips for s in subnets),
+                                  "pools": [p.name for p in pools]}]
+    subnet_of = {p.name: (spec.network.subnet_id if reuse else ref(p.subnet)) for p in pools}
+    vpc_id = spec.network.vpc_id or ref("vpc")
+    home = spec.network.subnet_id if reuse else ref(next(s.name for s in subnets if s.extra_ips) if lustre else subnets[0].name)
+    storage_resources, storage_record, storage_notes = storage.build(doc, b, home, vpc_id)
+    compute_resources, made = compute.build(doc, b, pools, subnet_of)
+
+    stacks = [Stack("network", net_resources)]
+    if storage_resources:
+        stacks.append(Stack("storage", storage_resources))
+    stacks.extend(shard(compute_resources, shard_size))
+    pool_records = [record(p, doc, made[p.name]) for p in pools]
+    budget = None
+    if spec.budget:
+        budget = {**spec.budget.model_dump(mode="json"), "source": {"file": doc.file, "line": doc.line("budget")}}
+    policies = {**spec.policies.model_dump(mode="json"), "lines": _policy_lines(doc)}
+    return Plan(
+        name=spec.name, region=spec.region, spec_file=doc.file, stacks=stacks, pools=pool_records,
+        network=net_record, storage=storage_record, tags=dict(spec.tags), budget=budget, policies=policies,
+        summary=_summary(pool_records, stacks, net_record),
+        catalog={"as_of": catalog.as_of},
+        notes=_notes(doc, pools) + storage_notes,
+    )
+
+
+def _policy_lines(doc: SpecDocument) -> dict[str, int]:
+    lines = {}
+    for path, line in doc.lines.items():
+        if path and path[0] == "policies" and len(path) <= 3:
+            lines[".".join(str(p) for p in path)] = line
+    return lines
