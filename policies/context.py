@@ -1,0 +1,139 @@
+"""What rules see: plain resource dicts, a stack context, and small helpers over camelCase inputs.
+
+A reference to another resource's output is ``{"$ref": <name>, "attr": <output>}`` (the Plan's form,
+also what the engine adapter builds from Pulumi's property dependencies); a literal id such as
+``sg-0abc`` (an existing group, or a value read through a StackReference) is compared as a string.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+# Type tokens the rules look at (pulumi-aws 7 names; see docs/plan-format.md).
+VPC = "aws:ec2/vpc:Vpc"
+SUBNET = "aws:ec2/subnet:Subnet"
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+SG_INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+SG_EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+INSTANCE = "aws:ec2/instance:Instance"
+EBS_VOLUME = "aws:ebs/volume:Volume"
+ASG = "aws:autoscaling/group:Group"
+PLACEMENT_GROUP = "aws:ec2/placementGroup:PlacementGroup"
+LUSTRE = "aws:fsx/lustreFileSystem:LustreFileSystem"
+IAM_ROLE = "aws:iam/role:Role"
+IAM_POLICY = "aws:iam/policy:Policy"
+IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+IAM_USER_POLICY = "aws:iam/userPolicy:UserPolicy"
+IAM_GROUP_POLICY = "aws:iam/groupPolicy:GroupPolicy"
+IAM_ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+
+EFA_INTERFACE_TYPES = ("efa", "efa-only")
+ANYWHERE = ("0.0.0.0/0", "::/0")
+
+
+def is_ref(value: Any) -> bool:
+    return isinstance(value, Mapping) and "$ref" in value
+
+
+def ref_name(value: Any) -> str | None:
+    return value["$ref"] if is_ref(value) else None
+
+
+def same_target(a: Any, b: Any) -> bool:
+    """Two inputs point at the same thing: the same referenced resource, or the same literal id."""
+    if is_ref(a) or is_ref(b):
+        return ref_name(a) is not None and ref_name(a) == ref_name(b)
+    return isinstance(a, str) and a != "" and a == b
+
+
+def target_key(value: Any) -> str | None:
+    """A hashable key for what an input points at (resource name for refs, the literal otherwise)."""
+    if is_ref(value):
+        return f"$ref:{value['$ref']}"
+    return value if isinstance(value, str) and value else None
+
+
+def is_true(value: Any) -> bool:
+    """pulumi-aws takes some booleans as strings ("true"/"false") in launch templates."""
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+def as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        return [value]
+    return list(value)
+
+
+def dig(value: Any, *path: str) -> Any:
+    """value[path0][path1]... or None when any step is missing or not a mapping."""
+    for key in path:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(key)
+    return value
+
+
+def inputs(resource: Mapping[str, Any]) -> Mapping[str, Any]:
+    return resource.get("inputs") or {}
+
+
+def efa_interfaces(launch_template: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [ni for ni in as_list(inputs(launch_template).get("networkInterfaces"))
+            if isinstance(ni, Mapping) and ni.get("interfaceType") in EFA_INTERFACE_TYPES]
+
+
+def reservation_target(launch_template: Mapping[str, Any]) -> Any:
+    """The capacity reservation (id) or resource group (ARN) a launch template launches into, if any."""
+    target = dig(inputs(launch_template), "capacityReservationSpecification", "capacityReservationTarget")
+    if not isinstance(target, Mapping):
+        return None
+    return target.get("capacityReservationId") or target.get("capacityReservationResourceGroupArn")
+
+
+def market_type(launch_template: Mapping[str, Any]) -> Any:
+    return dig(inputs(launch_template), "instanceMarketOptions", "marketType")
+
+
+@dataclass
+class StackContext:
+    """Every resource a stack rule sees, with lookups.
+
+    ``complete`` is True offline (the whole Plan: every stack, pool records, refs by name) and False in
+    the engine, where Pulumi analyses one stack at a time and cross-stack values are plain strings.
+    ``monthly_cost`` is the cost module's figure, passed in by the caller (never imported by a rule).
+    """
+
+    resources: list[dict[str, Any]]
+    pools: list[dict[str, Any]] = field(default_factory=list)
+    complete: bool = True
+    monthly_cost: Callable[[], float] | None = None
+    _by_name: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_name = {r["name"]: r for r in self.resources}
+
+    def by_name(self, name: str) -> dict[str, Any] | None:
+        return self._by_name.get(name)
+
+    def of_type(self, *tokens: str) -> list[dict[str, Any]]:
+        return [r for r in self.resources if r["type"] in tokens]
+
+    def resolve(self, value: Any) -> dict[str, Any] | None:
+        """The resource a reference points at, when it is in this context."""
+        name = ref_name(value)
+        return self._by_name.get(name) if name else None
+
+    def in_pool(self, pool: str, *tokens: str) -> list[dict[str, Any]]:
+        return [r for r in self.resources if r.get("pool") == pool and (not tokens or r["type"] in tokens)]
+
+
+def resource_view(type_token: str, name: str, inputs_: Mapping[str, Any], pool: str | None = None) -> dict[str, Any]:
+    return {"type": type_token, "name": name, "inputs": inputs_, "pool": pool}
+
+
+def names(resources: Iterable[Mapping[str, Any]]) -> list[str]:
+    return [r["name"] for r in resources]

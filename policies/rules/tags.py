@@ -1,0 +1,46 @@
+"""Tagging rules."""
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
+from ..context import (
+    ASG, EBS_VOLUME, IAM_POLICY, IAM_ROLE, INSTANCE, LAUNCH_TEMPLATE, LUSTRE, PLACEMENT_GROUP,
+    SECURITY_GROUP, SG_EGRESS, SG_INGRESS, SUBNET, VPC, as_list, inputs,
+)
+from ..registry import MANDATORY, REGISTRY
+
+# Resource types that take tags and cost money or hold data (what a cost report groups by).
+TAGGABLE = (
+    VPC, SUBNET, SECURITY_GROUP, SG_INGRESS, SG_EGRESS, LAUNCH_TEMPLATE, INSTANCE, EBS_VOLUME, ASG,
+    PLACEMENT_GROUP, LUSTRE, IAM_ROLE, IAM_POLICY,
+    "aws:ec2/internetGateway:InternetGateway", "aws:ec2/natGateway:NatGateway", "aws:ec2/eip:Eip",
+    "aws:ec2/routeTable:RouteTable", "aws:ec2/vpcEndpoint:VpcEndpoint", "aws:iam/instanceProfile:InstanceProfile",
+)
+
+
+def tag_keys(resource: Mapping[str, Any]) -> set[str]:
+    """Tag keys a resource carries: a `tags` map, or an auto-scaling group's list of {key, value}."""
+    tags = inputs(resource).get("tags")
+    if isinstance(tags, Mapping):
+        return set(tags)
+    return {t.get("key") for t in as_list(tags) if isinstance(t, Mapping)}
+
+
+@REGISTRY.resource(
+    "required-tags", level=MANDATORY, severity="medium", tags=("governance", "cost"),
+    types=TAGGABLE,
+    description="Taggable resources carry every tag listed in requiredTags.",
+    remediation="Add the missing keys under `tags:` in the spec (every resource inherits them), or change "
+                "requiredTags in policies.config.",
+    config={"properties": {"requiredTags": {
+        "type": "array", "items": {"type": "string"}, "default": ["ultraplan:cluster"],
+        "description": "Tag keys every taggable resource must carry, e.g. [\"team\", \"cost-center\"].",
+    }}},
+)
+def required_tags(resource: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[str]:
+    """Cost allocation, ownership and clean-up of a cluster costing millions a month depend on tags;
+    an untagged NAT gateway or file system outlives the cluster unnoticed. The default asks only for
+    the tag ultraplan puts on everything it plans; an organisation lists its own keys."""
+    missing = [k for k in config.get("requiredTags", []) if k not in tag_keys(resource)]
+    if missing:
+        yield f"missing tag{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
