@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from ..errors import EXIT_INVALID, UltraplanError
+from ..errors import EXIT_INVALID, SpecError, UltraplanError
 
 # command name -> "module:attribute"; a module that is not there (yet) is simply not listed.
 COMMANDS: dict[str, str] = {
@@ -73,6 +73,12 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="ultraplan", standalone_mode=False)
+    except SpecError as exc:
+        n = len(exc.issues)
+        click.echo(f"error: the spec is invalid ({n} problem{'s' if n != 1 else ''}):", err=True)
+        for issue in exc.issues:
+            click.echo(f"  {issue.render()}", err=True)
+        sys.exit(exc.exit_code)
     except UltraplanError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)

@@ -1,0 +1,109 @@
+"""`ultraplan validate`, `ultraplan plan` and `ultraplan schema`."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from ..errors import EXIT_INVALID, SpecError, UsageError
+from .common import format_option, spec_argument
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False)
+
+
+@click.command()
+@spec_argument
+@format_option()
+def validate(spec: str, fmt: str) -> None:
+    """Check a spec's shape and meaning against the catalog (no AWS, no Pulumi).
+
+    Exit 0 when valid; 2 with every problem (field path, YAML line, what would be right).
+    """
+    from ..validate import load_spec
+
+    try:
+        doc = load_spec(spec)
+    except SpecError as exc:
+        if fmt == "json":
+            click.echo(json.dumps({"valid": False, "issues": [i.__dict__ for i in exc.issues]}, indent=1))
+            sys.exit(EXIT_INVALID)
+        raise
+    s = doc.spec
+    if fmt == "json":
+        click.echo(json.dumps({"valid": True, "issues": [], "name": s.name, "pools": len(s.compute)}, indent=1))
+    else:
+        click.echo(f"ok: {spec}: cluster '{s.name}' in {s.region}, {len(s.compute)} pools")
+
+
+@click.command()
+@spec_argument
+@format_option()
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the Plan JSON here (atomically).")
+@click.option("--diff", "old", type=click.Path(dir_okay=False), help="Show changes against an earlier Plan JSON.")
+@click.option("--shard-size", type=click.IntRange(1, 100_000), default=500, show_default=True,
+              help="Most resources in one compute stack.")
+@click.option("--expand", is_flag=True, help="List every resource instead of collapsing long runs.")
+def plan(spec: str, fmt: str, out: str | None, old: str | None, shard_size: int, expand: bool) -> None:
+    """Compile SPEC into a Plan: Pulumi stacks of resources, previewed like `pulumi preview`.
+
+    Text output shows the stack tree and a summary; `--format json` prints the Plan (or, with
+    --diff, the changes) to stdout.
+    """
+    import planner
+    from ..diff import counts, diff
+    from ..plan import load_plan, write_atomic
+
+    result = planner.plan_file(spec, shard_size=shard_size)
+    changes = None
+    if old:
+        changes = diff(load_plan(old), result)
+    if out:
+        try:
+            write_atomic(out, result.dumps())
+        except OSError as exc:
+            raise UsageError(f"--out {out}: cannot write ({exc.strerror})") from None
+    if fmt == "json":
+        if changes is not None:
+            click.echo(json.dumps({"name": result.name, "counts": counts(changes),
+                                   "changes": [c.to_json() for c in changes]}, indent=1))
+        else:
+            click.echo(result.dumps())
+        return
+    from ..preview import diff_tree, notes_view, plan_tree, pools_table, summary_table
+
+    console = _console()
+    if changes is not None:
+        console.print(diff_tree(changes, title=f"Changes to {result.name} against {old}"))
+    else:
+        console.print(plan_tree(result, expand=expand))
+    console.print()
+    console.print(pools_table(result))
+    console.print(summary_table(result))
+    notes = notes_view(result)
+    if notes is not None:
+        console.print()
+        console.print(notes)
+    if out:
+        console.print(f"\nPlan written to {out}")
+
+
+@click.command()
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the schema here instead of stdout.")
+def schema(out: str | None) -> None:
+    """Print the JSON Schema of the spec, for editors (yaml-language-server) and CI."""
+    from ..plan import write_atomic
+    from ..spec import ClusterSpec
+
+    doc = ClusterSpec.model_json_schema()
+    doc["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    doc["title"] = "ultraplan cluster spec"
+    text = json.dumps(doc, indent=2)
+    if out:
+        write_atomic(out, text + "\n")
+    else:
+        click.echo(text)

@@ -1,0 +1,117 @@
+"""Human views of a Plan: a tree like `pulumi preview` and a one-screen summary (rich renderables).
+
+Nothing here prints: the CLI hands the renderables to a console.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from itertools import groupby
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from .diff import SYMBOL, Change, counts
+from .plan import Plan
+
+COLLAPSE_AFTER = 3  # runs of one type in one pool longer than this are shown as one line
+
+
+def _fmt(n: float | int | None, unit: str = "") -> str:
+    if n is None:
+        return "unknown"
+    return f"{n:,.0f}{unit}"
+
+
+def plan_tree(plan: Plan, *, expand: bool = False) -> Tree:
+    root = Tree(Text.assemble(("Plan ", "bold"), (plan.name, "bold cyan"), f"  ({plan.region})"))
+    for stack in plan.stacks:
+        node = root.add(Text.assemble(("▸ ", "dim"), (f"{plan.name}-{stack.name}", "bold"), f"  {len(stack.resources)} to create"))
+        for (type_, pool), run in groupby(stack.resources, key=lambda r: (r.type, r.pool)):
+            run = list(run)
+            if expand or len(run) <= COLLAPSE_AFTER:
+                for r in run:
+                    node.add(Text.assemble(("+ ", "green"), (r.type, "dim"), "  ", r.name))
+            else:
+                node.add(Text.assemble(("+ ", "green"), (type_, "dim"), "  ", f"{run[0].name} … {run[-1].name}",
+                                       (f"  ({len(run):,} resources)", "green")))
+    total = sum(len(s.resources) for s in plan.stacks)
+    root.add(Text(f"Resources: + {total:,} to create in {len(plan.stacks)} stacks", style="bold green"))
+    return root
+
+
+def summary_table(plan: Plan) -> Table:
+    s = plan.summary
+    table = Table(title=f"{plan.name}: summary", show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("GPUs / accelerators", _fmt(s["gpus"]))
+    table.add_row("NVLink domains", _fmt(s["nvlink_domains"]))
+    table.add_row("UltraServers", _fmt(s["ultraservers"]))
+    table.add_row("Instances", _fmt(s["instances"]))
+    table.add_row("vCPUs", _fmt(s["vcpus"]))
+    table.add_row("EFA interfaces", _fmt(s["efa_interfaces"]))
+    bw = s["efa_bandwidth_gbps"]
+    unknown = s.get("efa_bandwidth_unknown_pools") or []
+    table.add_row("Aggregate EFA bandwidth", (f"{bw / 1000:,.1f} Tbps" if bw is not None else
+                                              f"unknown (no bandwidth figure for pools: {', '.join(unknown)})"))
+    for sub in s["subnets"]:
+        total = sub["ips_total"]
+        use = f"{sub['ips_used']:,} of {total:,} IPs" if total else f"{sub['ips_used']:,} IPs needed (existing subnet: preflight checks free IPs)"
+        table.add_row(f"Subnet {sub['name']}", f"{sub['cidr'] or 'existing'} in {sub['az']}: {use}")
+    table.add_row("Resources", f"{s['resources']:,} in {s['stacks']} stacks")
+    return table
+
+
+def pools_table(plan: Plan) -> Table:
+    table = Table(title="Pools", header_style="bold")
+    for col in ("pool", "type", "count", "inst.", "GPUs", "capacity", "EFA", "IPs"):
+        table.add_column(col, justify="left" if col in ("pool", "type", "capacity") else "right", overflow="fold")
+    for p in plan.pools:
+        table.add_row(p["name"], p["ultraserver_type"] or p["instance_type"], f"{p['count']:,}", f"{p['instances']:,}",
+                      f"{p['gpus']:,}", p["capacity"]["type"], str(p["efa_interfaces_per_instance"]), str(p["ips_per_instance"]))
+    table.caption = "EFA and IPs are per instance; zones and subnets are in the summary"
+    return table
+
+
+def notes_view(plan: Plan) -> Group | None:
+    if not plan.notes:
+        return None
+    lines = []
+    for n in plan.notes:
+        style = {"warning": "yellow", "info": "cyan"}.get(n["level"], "")
+        src = n.get("source") or {}
+        where = f"{src.get('file')}:{src.get('line')}: " if src.get("line") else ""
+        lines.append(Text.assemble((f"{n['level']}: ", style), where, n["message"]))
+    return Group(*lines)
+
+
+def diff_tree(changes: list[Change], *, title: str) -> Tree:
+    root = Tree(Text(title, style="bold"))
+    styles = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red"}
+    by_stack: dict[str, list[Change]] = {}
+    for c in changes:
+        by_stack.setdefault(c.stack, []).append(c)
+    for stack, items in by_stack.items():
+        node = root.add(Text(f"▸ {stack}", style="bold"))
+        for c in items:
+            line = node.add(Text.assemble((f"{SYMBOL[c.op]} ", styles[c.op]), (c.type, "dim"), "  ", c.name,
+                                          (f"  [{c.op}]" if c.op in ("replace", "delete") else "", styles[c.op])))
+            for ic in c.inputs:
+                line.add(Text.assemble(f"{ic.path}: ", (_short(ic.old), "red"), " → ", (_short(ic.new), "green"),
+                                       ("  (forces replacement)" if ic.forces_replace else "", "magenta")))
+    n = counts(changes)
+    root.add(Text(f"Changes: + {n['create']} to create, ~ {n['update']} to update, +- {n['replace']} to replace, "
+                  f"- {n['delete']} to delete" if changes else "No changes.", style="bold"))
+    return root
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = "(none)" if value is None else (f"ref {value['$ref']}.{value['attr']}" if isinstance(value, dict) and "$ref" in value else repr(value))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def type_counts(plan: Plan) -> Counter:
+    return Counter(r.type for r in plan.resources())
