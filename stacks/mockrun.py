@@ -1,0 +1,199 @@
+"""Run ``stacks.program.build`` under ``pulumi.runtime.set_mocks``: no CLI, no provider, no AWS.
+
+Used by the tests (registered resources == Plan) and by ``bench/plan_bench.py`` (how long Pulumi's
+own runtime takes to register the resources the planner computes in microseconds).
+
+The mocks are deterministic: a resource's id is ``<name>-id``; its state echoes its inputs plus a
+fake value for every output some Plan resource references (``mock_output``); a
+``pulumi:pulumi:StackReference`` returns the outputs given for that stack (by default, the values
+the producing stack would export under these same mocks).
+
+Each run resets Pulumi's ambient settings (root stack, RPC manager, pending outputs, config) first,
+so runs are isolated from one another and from anything that ran before in the process.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import settings as pulumi_settings
+
+from planner.plan import Plan, Resource, iter_refs
+
+from .wiring import export_key, wiring
+
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
+
+
+def mock_id(name: str) -> str:
+    return f"{name}-id"
+
+
+def mock_output(resource: Resource, attr: str) -> Any:
+    """The value the mocks give ``resource``'s output ``attr`` (camelCase engine name)."""
+    if attr == "id":
+        return mock_id(resource.name)
+    if attr in resource.inputs and not isinstance(resource.inputs[attr], dict):
+        return resource.inputs[attr]  # an output that echoes an input (e.g. `name`) keeps its value
+    if attr == "latestVersion":  # an integer in every SDK that has it (launch templates)
+        return 1
+    if attr == "arn":
+        return f"arn:aws:mock:::{resource.name}"
+    return f"{resource.name}-{attr}"
+
+
+def referenced_attrs(plan: Plan) -> dict[str, set[str]]:
+    """resource name -> the output attrs other resources reference."""
+    out: dict[str, set[str]] = {}
+    for r in plan.resources():
+        for ref in iter_refs(r.inputs):
+            out.setdefault(ref["$ref"], set()).add(ref.get("attr", "id"))
+    return out
+
+
+class PlanMocks(pulumi.runtime.Mocks):
+    """Mocks that answer for any Plan: ids, referenced outputs, and StackReference outputs."""
+
+    def __init__(self, plan: Plan, stack_outputs: Optional[dict[str, dict[str, Any]]] = None) -> None:
+        self.by_name = plan.by_name()
+        self.attrs = referenced_attrs(plan)
+        self.stack_outputs = stack_outputs or {}
+        self.registered: list[pulumi.runtime.MockResourceArgs] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        self.registered.append(args)
+        if args.typ == STACK_REFERENCE:
+            stack = args.inputs.get("name") or args.name
+            if stack not in self.stack_outputs:
+                raise KeyError(f"no mocked outputs for stack {stack!r} (have: {sorted(self.stack_outputs)})")
+            return stack, {"name": stack, "outputs": self.stack_outputs[stack], "secretOutputNames": []}
+        state = dict(args.inputs)
+        resource = self.by_name.get(args.name)
+        if resource is not None and resource.type == args.typ:
+            for attr in self.attrs.get(args.name, ()):
+                if attr != "id":
+                    state[attr] = mock_output(resource, attr)
+        return mock_id(args.name), state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], None]:
+        # build() invokes nothing; an invoke here would mean the program started reading the account.
+        raise NotImplementedError(f"unexpected invoke {args.token}")
+
+
+@dataclass
+class Registration:
+    """One resource as the engine saw it: type token, logical name, inputs (camelCase)."""
+
+    type: str
+    name: str
+    inputs: dict[str, Any]
+    custom: Optional[bool]
+
+
+@dataclass
+class MockRun:
+    shard: str
+    seconds: float
+    registrations: list[Registration]
+    exports: dict[str, Any] = field(default_factory=dict)  # what build() exported, resolved
+    stack_outputs: dict[str, Any] = field(default_factory=dict)  # the root stack's outputs, resolved
+
+    @property
+    def resources(self) -> list[Registration]:
+        """Registered custom resources, excluding providers and StackReference reads."""
+        return [r for r in self.registrations
+                if r.custom and not r.type.startswith("pulumi:")]
+
+    def of_type(self, prefix: str) -> list[Registration]:
+        return [r for r in self.registrations if r.type.startswith(prefix)]
+
+
+def default_stack_outputs(plan: Plan, naming) -> dict[str, dict[str, Any]]:
+    """For every stack that others read: the outputs it would export under these mocks."""
+    wires = wiring(plan)
+    by_name = plan.by_name()
+    return {
+        naming.qualified(stack.name): {
+            export_key(n, a): mock_output(by_name[n], a) for n, a in wires.exports.get(stack.name, [])
+        }
+        for stack in plan.stacks
+    }
+
+
+def run_under_mocks(
+    plan: Plan,
+    shard: str,
+    *,
+    stack_outputs: Optional[dict[str, dict[str, Any]]] = None,
+    naming=None,
+    config: Optional[dict[str, str]] = None,
+) -> MockRun:
+    """Run ``build(plan, shard)`` under fresh mocks; returns what was registered and exported."""
+    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime.sync_await import _sync_await
+
+    from .program import StackNaming, build
+
+    naming = naming or StackNaming(prefix=plan.name)
+    if stack_outputs is None:
+        stack_outputs = default_stack_outputs(plan, naming)
+    mocks = PlanMocks(plan, stack_outputs)
+    _reset(naming.project, naming.stack(shard), config or {})
+    pulumi_mocks.set_mocks(mocks, project=naming.project, stack=naming.stack(shard),
+                           preview=False, organization=naming.org)
+    resolved: dict[str, Any] = {}
+
+    def program() -> None:
+        built = build(plan, shard, naming=naming)
+        root = pulumi_settings.get_root_resource()
+        both = {"exports": built.exports, "stack": dict(getattr(root, "outputs", {}) or {})}
+        resolved.update(_sync_await(pulumi.Output.from_input(both).future()) or {})
+
+    start = time.perf_counter()
+    try:
+        _sync_await(run_pulumi_func(program))
+    except Exception as exc:
+        raise _detached(exc) from None
+    seconds = time.perf_counter() - start
+    registrations = [Registration(a.typ, a.name, a.inputs, a.custom) for a in mocks.registered]
+    return MockRun(shard=shard, seconds=seconds, registrations=registrations,
+                   exports=resolved.get("exports", {}), stack_outputs=resolved.get("stack", {}))
+
+
+def _detached(exc: Exception) -> Exception:
+    """The error without Pulumi's nested event-loop traceback and cause chain, which can crash
+    pytest's traceback rendering on CPython 3.11 ("AST constructor recursion depth mismatch");
+    the innermost frames are kept as a note."""
+    import traceback
+
+    frames = traceback.format_exception(exc, chain=False)
+    exc.add_note("".join(frames[-12:]).rstrip())
+    exc.__cause__ = None
+    exc.__context__ = None
+    exc.__suppress_context__ = True
+    return exc.with_traceback(None)
+
+
+def _reset(project: str, stack: str, config: dict[str, str]) -> None:
+    """Forget the previous run: root stack, RPCs, pending outputs, config."""
+    from pulumi.runtime import config as pulumi_config
+
+    pulumi_settings.reset_options(project=project, stack=stack)
+    pulumi_settings.SETTINGS.rpc_manager.clear()
+    pulumi_settings.SETTINGS.outputs.clear()
+    pulumi_config.set_all_config(dict(config), [])
+
+
+def register_under_mocks(plan: Plan, shard: str) -> tuple[float, int]:
+    """(seconds, resources registered) for building ``shard`` of ``plan`` under mocks; the bench's
+    yardstick for Pulumi's per-resource cost. Imports (pulumi_aws submodules) are warmed up first so
+    the time is registration, not import."""
+    from .sdk import resource_class
+
+    for r in plan.stack(shard).resources:
+        resource_class(r.type)
+    run = run_under_mocks(plan, shard)
+    return run.seconds, len(run.resources)

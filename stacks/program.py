@@ -1,0 +1,228 @@
+"""The Pulumi program: materialise one stack (shard) of a Plan, 1:1, as pulumi_aws resources.
+
+``build(plan, shard)`` registers, for every Plan resource of ``shard``, exactly one resource of the
+pulumi_aws class its type token names, with the same logical name and the same inputs:
+
+- camelCase input names become the SDK's snake_case keyword arguments through the SDK's own name
+  tables (``stacks.sdk``); the runtime translates them back, so the engine sees the Plan's names;
+- ``{"$ref": name, "attr": a}`` becomes that resource's output ``a`` when it lives in this stack, or
+  ``StackReference(<producer>).get_output("name.a")`` when it lives in another one; the producer
+  exports every such output (``stacks.wiring``);
+- ``depends_on`` becomes ``ResourceOptions.depends_on`` (a dependency on a resource in another stack
+  becomes one on that stack's StackReference: the deploy order already guarantees the rest).
+
+All resources use one explicit AWS provider pinned to ``plan.region``, so a stack can never deploy a
+Plan into a region other than the one it was planned (and priced, and preflighted) for.
+
+Nothing happens at import time; ``main()`` is what ``stacks/__main__.py`` runs under the Pulumi CLI.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+import pulumi
+
+from planner.plan import Plan, Resource
+
+from .components import GroupArgs, ResourceGroup
+from .sdk import PlanInputError, ResourceClass, resource_class, to_kwargs
+from .wiring import Wiring, export_key, wiring
+
+PROVIDER_TOKEN = "pulumi:providers:aws"
+CONFIG_NAMESPACE = "ultraplan"
+
+
+@dataclass(frozen=True)
+class StackNaming:
+    """How Plan stack names map to Pulumi stack names: ``<prefix>-<shard>`` in ``org/project``.
+
+    With the local file backend the organization is literally ``organization``; with Pulumi Cloud
+    it is the org that owns the stacks."""
+
+    prefix: str
+    project: str = "ultraplan"
+    org: str = "organization"
+
+    def stack(self, shard: str) -> str:
+        return f"{self.prefix}-{shard}"
+
+    def qualified(self, shard: str) -> str:
+        return f"{self.org}/{self.project}/{self.stack(shard)}"
+
+
+@dataclass
+class Built:
+    """What ``build`` registered (for tests and callers that want to await outputs)."""
+
+    shard: str
+    resources: dict[str, pulumi.CustomResource] = field(default_factory=dict)
+    exports: dict[str, pulumi.Output] = field(default_factory=dict)
+    groups: dict[str, ResourceGroup] = field(default_factory=dict)
+    stack_references: dict[str, pulumi.StackReference] = field(default_factory=dict)
+    provider: Optional[pulumi.ProviderResource] = None
+
+
+def build(
+    plan: Plan,
+    shard: str,
+    *,
+    naming: Optional[StackNaming] = None,
+    wires: Optional[Wiring] = None,
+    export: Callable[[str, Any], None] = pulumi.export,
+) -> Built:
+    """Register the Plan resources of stack ``shard`` and export what other stacks read from it."""
+    stack = plan.stack(shard)
+    wires = wires or wiring(plan)
+    naming = naming or StackNaming(prefix=plan.name, project=pulumi.get_project() or "ultraplan",
+                                   org=_organization())
+    built = Built(shard=shard)
+    built.provider = _provider(plan)
+    needed = _needed(stack)
+    classes = {r.name: resource_class(r.type) for r in plan.resources() if r.name in needed}
+    groups = _groups(stack, built)
+
+    def stack_reference(producer: str) -> pulumi.StackReference:
+        if producer not in built.stack_references:
+            built.stack_references[producer] = pulumi.StackReference(naming.qualified(producer))
+        return built.stack_references[producer]
+
+    for resource in _ordered(stack.resources):
+        def resolve(ref: dict[str, str], path: str, _owner: Resource = resource) -> Any:
+            name, attr = ref["$ref"], ref.get("attr", "id")
+            if name not in classes:
+                raise PlanInputError(f"{path}: reference to {name!r}, which is not in the plan")
+            py_attr = classes[name].output_attr(attr)  # validates the attr even across stacks
+            if name in built.resources:
+                return getattr(built.resources[name], py_attr)
+            home = wires.stack_of[name]
+            if home == shard:  # _ordered() creates producers first, so only a cycle lands here
+                raise PlanInputError(f"{path}: {name!r} is referenced before it exists (cycle?)")
+            return stack_reference(home).get_output(export_key(name, attr))
+
+        rc = classes[resource.name]
+        kwargs = to_kwargs(rc, resource.inputs, resolve, resource.name)
+        deps: list[pulumi.Resource] = []
+        for dep in resource.depends_on:
+            deps.append(built.resources[dep] if dep in built.resources else stack_reference(wires.stack_of[dep]))
+        opts = pulumi.ResourceOptions(
+            parent=groups[resource.pool or ""],
+            depends_on=deps or None,
+            provider=built.provider,
+        )
+        built.resources[resource.name] = rc.cls(resource.name, opts=opts, **kwargs)
+
+    for name, attr in wires.exports.get(shard, []):
+        key = export_key(name, attr)
+        built.exports[key] = getattr(built.resources[name], classes[name].output_attr(attr))
+        export(key, built.exports[key])
+    for group in groups.values():
+        group.finish()
+    return built
+
+
+def _needed(stack) -> set[str]:
+    """This stack's resources and every resource they reference (to look up output names)."""
+    from planner.plan import iter_refs
+
+    names = {r.name for r in stack.resources}
+    for r in stack.resources:
+        names.update(ref["$ref"] for ref in iter_refs(r.inputs))
+    return names
+
+
+def _organization() -> str:
+    try:
+        return pulumi.get_organization() or "organization"
+    except Exception:  # older engines without organization support
+        return "organization"
+
+
+def _provider(plan: Plan) -> pulumi.ProviderResource:
+    from pulumi_aws.provider import Provider
+
+    return Provider("aws", region=plan.region)
+
+
+def _groups(stack, built: Built) -> dict[str, ResourceGroup]:
+    """One component per pool present in the stack, and one (named after the stack) for the rest."""
+    members: dict[str, list[str]] = {}
+    for r in stack.resources:
+        members.setdefault(r.pool or "", []).append(r.name)
+    groups: dict[str, ResourceGroup] = {}
+    for key, names in members.items():
+        args = GroupArgs(shard=stack.name, pool=key or None, resources=tuple(names))
+        groups[key] = ResourceGroup(key or stack.name, args)
+    built.groups = {key or stack.name: g for key, g in groups.items()}
+    return groups
+
+
+def _ordered(resources: list[Resource]) -> list[Resource]:
+    """Plan order, except that a resource comes after the same-stack resources it references or
+    depends on (Kahn's algorithm, ties broken by Plan order)."""
+    from heapq import heappop, heappush
+
+    from planner.plan import iter_refs
+
+    index = {r.name: i for i, r in enumerate(resources)}
+    waiting_on: dict[str, set[str]] = {}
+    users: dict[str, list[str]] = {r.name: [] for r in resources}
+    for r in resources:
+        before = {ref["$ref"] for ref in iter_refs(r.inputs)} | set(r.depends_on)
+        before = {b for b in before if b in index and b != r.name}
+        waiting_on[r.name] = before
+        for b in before:
+            users[b].append(r.name)
+    ready = [index[n] for n, w in waiting_on.items() if not w]
+    ready.sort()
+    out: list[Resource] = []
+    while ready:
+        r = resources[heappop(ready)]
+        out.append(r)
+        for u in users[r.name]:
+            waiting_on[u].discard(r.name)
+            if not waiting_on[u]:
+                heappush(ready, index[u])
+    if len(out) != len(resources):
+        stuck = sorted(set(index) - {r.name for r in out})
+        raise PlanInputError(f"resources reference each other in a cycle: {', '.join(stuck)}")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry point under the Pulumi CLI
+
+
+def project_root() -> str:
+    """Where Pulumi.yaml lives: the engine tells us; else the parent of this package."""
+    try:
+        root = pulumi.runtime.get_root_directory()
+    except Exception:
+        root = None
+    return root or os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def main() -> Built:
+    """Read the stack config, plan the spec, build the configured shard."""
+    from planner import plan_file
+
+    config = pulumi.Config(CONFIG_NAMESPACE)
+    root = project_root()
+    spec = config.require("spec")
+    shard = config.require("shard")
+    shard_size = config.get_int("shardSize")
+    spec_path = spec if os.path.isabs(spec) else os.path.join(root, spec)
+    kwargs = {"shard_size": shard_size} if shard_size else {}
+    plan = plan_file(spec_path, **kwargs)
+    naming = StackNaming(
+        prefix=config.get("stackPrefix") or plan.name,
+        project=pulumi.get_project(),
+        org=config.get("org") or _organization(),
+    )
+    if shard not in {s.name for s in plan.stacks}:
+        raise PlanInputError(
+            f"ultraplan:shard {shard!r} is not a stack of {spec} (stacks: {', '.join(s.name for s in plan.stacks)})"
+        )
+    pulumi.log.info(f"ultraplan: {spec} -> stack {shard} ({len(plan.stack(shard).resources)} resources)")
+    return build(plan, shard, naming=naming)

@@ -1,0 +1,81 @@
+"""How the stacks of one Plan are wired: which outputs each stack exports, in which order they deploy.
+
+Pure functions of the Plan (no pulumi import), so the program, ``stacks.configure`` and the tests
+agree on the same answers. A stack exports exactly the outputs that other stacks reference, under the
+stable key ``<resource name>.<attr>`` (``efa-sg.id``, ``lt-trainers.latestVersion``); a consumer reads
+them through one ``pulumi.StackReference`` per producing stack.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from planner.plan import Plan, Resource, iter_refs
+
+
+def export_key(name: str, attr: str) -> str:
+    """The stack output under which a producing stack publishes ``name``'s output ``attr``."""
+    return f"{name}.{attr}"
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """Cross-stack facts of one Plan."""
+
+    stack_of: dict[str, str]  # resource name -> Plan stack name
+    exports: dict[str, list[tuple[str, str]]]  # Plan stack -> [(resource name, attr)] others read
+    needs: dict[str, list[str]]  # Plan stack -> Plan stacks it reads from (deploy those first)
+
+    def export_keys(self, stack: str) -> list[str]:
+        return [export_key(n, a) for n, a in self.exports.get(stack, [])]
+
+
+def wiring(plan: Plan) -> Wiring:
+    """Every cross-stack reference and dependency in ``plan``, sorted for stable output."""
+    stack_of = plan.stack_of()
+    exports: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    needs: dict[str, set[str]] = defaultdict(set)
+    for stack in plan.stacks:
+        for resource in stack.resources:
+            for name, attr in _references(resource):
+                home = stack_of.get(name)
+                if home is None:
+                    raise KeyError(f"{resource.name} references {name!r}, which is not in the plan")
+                if home != stack.name:
+                    exports[home].add((name, attr))
+                    needs[stack.name].add(home)
+            for name in resource.depends_on:
+                home = stack_of.get(name)
+                if home is None:
+                    raise KeyError(f"{resource.name} depends on {name!r}, which is not in the plan")
+                if home != stack.name:
+                    needs[stack.name].add(home)
+    order = {s.name: i for i, s in enumerate(plan.stacks)}
+    return Wiring(
+        stack_of=stack_of,
+        exports={s: sorted(v) for s, v in exports.items()},
+        needs={s: sorted(v, key=order.__getitem__) for s, v in needs.items()},
+    )
+
+
+def _references(resource: Resource) -> list[tuple[str, str]]:
+    return [(r["$ref"], r.get("attr", "id")) for r in iter_refs(resource.inputs)]
+
+
+def deploy_waves(plan: Plan, wires: Wiring | None = None) -> list[list[str]]:
+    """Plan stacks grouped into waves: every stack's producers sit in an earlier wave, so the stacks
+    of one wave (typically the compute shards) can deploy in parallel."""
+    wires = wires or wiring(plan)
+    wave_of: dict[str, int] = {}
+    remaining = [s.name for s in plan.stacks]
+    while remaining:
+        ready = [s for s in remaining if all(p in wave_of for p in wires.needs.get(s, []))]
+        if not ready:
+            raise ValueError(f"stacks reference each other in a cycle: {', '.join(remaining)}")
+        for s in ready:
+            wave_of[s] = 1 + max((wave_of[p] for p in wires.needs.get(s, [])), default=-1)
+        remaining = [s for s in remaining if s not in wave_of]
+    waves: list[list[str]] = [[] for _ in range(max(wave_of.values(), default=-1) + 1)]
+    for s in (s.name for s in plan.stacks):
+        waves[wave_of[s]].append(s)
+    return waves

@@ -1,0 +1,262 @@
+"""The Pulumi program registers exactly the Plan: for every stack of every example (frontier.yaml:
+network, one compute shard and the stacks they read from), run ``stacks.program.build`` under
+``pulumi.runtime.set_mocks`` and compare what the engine saw — type token, logical name, inputs
+(camelCase, as ``MockResourceArgs.inputs``) — with the Plan's resources, references resolved.
+
+What is mocked: every resource gets id ``<name>-id`` and fake values for the outputs the Plan
+references (``stacks.mockrun.mock_output``); a ``StackReference`` returns what the producing stack
+*actually exported* in its own mocked run (stacks run in deploy order), so a wrong export or a wrong
+key shows up as a wrong input downstream.
+"""
+from __future__ import annotations
+
+import glob
+import json
+import os
+import time
+from typing import Any
+
+import pytest
+
+pulumi = pytest.importorskip("pulumi")
+
+from planner.plan import Plan, is_ref  # noqa: E402
+from stacks.mockrun import MockRun, mock_output, run_under_mocks  # noqa: E402
+from stacks.program import StackNaming  # noqa: E402
+from stacks.wiring import deploy_waves, export_key, wiring  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXAMPLES = sorted(glob.glob(os.path.join(ROOT, "examples", "*.yaml")))
+# Examples too big to run every shard: run these stacks (and whatever they read from).
+PARTIAL = {"frontier.yaml": ("network", "compute-1")}
+
+
+# --------------------------------------------------------------------------------------------
+# A hand-written Plan following docs/plan-format.md, split over 3 stacks so that references cross
+# stacks (VPC id, subnet id, security group ids, instance profile ARN) and stay inside one (launch
+# template id and latestVersion, placement group, the security group's self rules).
+
+
+def _ref(name: str, attr: str = "id") -> dict[str, str]:
+    return {"$ref": name, "attr": attr}
+
+
+_TAGS = {"team": "pretraining", "cost-center": "4711", "ultraplan:cluster": "hand"}
+_ASSUME = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                              "Principal": {"Service": "ec2.amazonaws.com"}}]})
+_NIC = {"associatePublicIpAddress": "false", "deleteOnTermination": "true",
+        "securityGroups": [_ref("efa-sg")], "subnetId": _ref("subnet-use1-az4")}
+
+
+def _r(type_: str, name: str, inputs: dict, deps: tuple = (), pool: str | None = None) -> dict:
+    data = {"type": type_, "name": name, "inputs": inputs, "depends_on": list(deps),
+            "source": {"file": "hand.yaml", "line": 1}}
+    if pool:
+        data["pool"] = pool
+    return data
+
+
+HAND_PLAN = {
+    "version": 1, "name": "hand", "region": "us-east-1", "spec_file": "hand.yaml", "tags": _TAGS,
+    "stacks": [
+        {"name": "network", "resources": [
+            _r("aws:ec2/vpc:Vpc", "vpc", {"cidrBlock": "10.0.0.0/16", "enableDnsSupport": True,
+                                          "enableDnsHostnames": True, "tags": _TAGS}),
+            _r("aws:ec2/subnet:Subnet", "subnet-use1-az4", {
+                "vpcId": _ref("vpc"), "cidrBlock": "10.0.0.0/24", "availabilityZoneId": "use1-az4",
+                "mapPublicIpOnLaunch": False, "tags": _TAGS}),
+            _r("aws:ec2/securityGroup:SecurityGroup", "efa-sg", {
+                "vpcId": _ref("vpc"), "description": "EFA: all traffic to and from itself", "tags": _TAGS}),
+            _r("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "efa-sg-ingress-self", {
+                "securityGroupId": _ref("efa-sg"), "ipProtocol": "-1",
+                "referencedSecurityGroupId": _ref("efa-sg"), "tags": _TAGS}),
+            _r("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "efa-sg-egress-self", {
+                "securityGroupId": _ref("efa-sg"), "ipProtocol": "-1",
+                "referencedSecurityGroupId": _ref("efa-sg"), "tags": _TAGS}),
+            _r("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "efa-sg-egress-https", {
+                "securityGroupId": _ref("efa-sg"), "ipProtocol": "tcp", "fromPort": 443, "toPort": 443,
+                "cidrIpv4": "0.0.0.0/0", "tags": _TAGS}),
+            _r("aws:ec2/vpcEndpoint:VpcEndpoint", "s3-endpoint", {
+                "vpcId": _ref("vpc"), "vpcEndpointType": "Gateway",
+                "serviceName": "com.amazonaws.us-east-1.s3", "tags": _TAGS}),
+            # listed before the role and attachment it needs: the program orders by references
+            _r("aws:iam/instanceProfile:InstanceProfile", "node-profile", {
+                "role": _ref("node-role", "name"), "tags": _TAGS}, deps=("node-role-ssm",)),
+            _r("aws:iam/role:Role", "node-role", {"assumeRolePolicy": _ASSUME, "tags": _TAGS}),
+            _r("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "node-role-ssm", {
+                "role": _ref("node-role", "name"),
+                "policyArn": "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"}),
+        ]},
+        {"name": "storage", "resources": [
+            _r("aws:ec2/securityGroup:SecurityGroup", "lustre-sg", {
+                "vpcId": _ref("vpc"), "description": "FSx for Lustre", "tags": _TAGS}),
+            _r("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "lustre-sg-ingress-988-efa", {
+                "securityGroupId": _ref("lustre-sg"), "ipProtocol": "tcp", "fromPort": 988, "toPort": 988,
+                "referencedSecurityGroupId": _ref("efa-sg"), "tags": _TAGS}),
+            _r("aws:fsx/lustreFileSystem:LustreFileSystem", "lustre", {
+                "storageCapacity": 2400, "deploymentType": "PERSISTENT_2", "perUnitStorageThroughput": 250,
+                "subnetIds": _ref("subnet-use1-az4"), "securityGroupIds": [_ref("lustre-sg")],
+                "tags": _TAGS}, deps=("lustre-sg-ingress-988-efa", "efa-sg-ingress-self")),
+        ]},
+        {"name": "compute-1", "resources": [
+            # the group first: it references the template and placement group defined after it
+            _r("aws:autoscaling/group:Group", "asg-trainers-u0001", {
+                "minSize": 2, "maxSize": 2, "desiredCapacity": 2,
+                "vpcZoneIdentifiers": [_ref("subnet-use1-az4")],
+                "launchTemplate": {"id": _ref("lt-trainers"), "version": _ref("lt-trainers", "latestVersion")},
+                "placementGroup": _ref("pg-trainers"),
+                "tags": [{"key": k, "value": v, "propagateAtLaunch": True} for k, v in _TAGS.items()]},
+               pool="trainers"),
+            _r("aws:ec2/placementGroup:PlacementGroup", "pg-trainers", {"strategy": "cluster", "tags": _TAGS},
+               pool="trainers"),
+            _r("aws:ec2/launchTemplate:LaunchTemplate", "lt-trainers", {
+                "imageId": "ami-0123456789abcdef0", "instanceType": "p5.48xlarge",
+                "metadataOptions": {"httpTokens": "required", "httpEndpoint": "enabled",
+                                    "httpPutResponseHopLimit": 2},
+                "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {
+                    "volumeSize": 512, "volumeType": "gp3", "encrypted": "true", "deleteOnTermination": "true"}}],
+                "networkInterfaces": [
+                    {"networkCardIndex": 0, "deviceIndex": 0, "interfaceType": "efa", **_NIC},
+                    {"networkCardIndex": 1, "deviceIndex": 1, "interfaceType": "efa-only", **_NIC}],
+                "iamInstanceProfile": {"arn": _ref("node-profile", "arn")},
+                "capacityReservationSpecification": {
+                    "capacityReservationTarget": {"capacityReservationId": "cr-0123456789abcdef0"}},
+                "instanceMarketOptions": {"marketType": "capacity-block"},
+                "tagSpecifications": [{"resourceType": "instance", "tags": _TAGS}],
+                "tags": _TAGS}, pool="trainers"),
+            _r("aws:ec2/instance:Instance", "login", {
+                "ami": "ami-0123456789abcdef0", "instanceType": "m7i.4xlarge", "subnetId": _ref("subnet-use1-az4"),
+                "vpcSecurityGroupIds": [_ref("efa-sg")], "iamInstanceProfile": _ref("node-profile", "name"),
+                "metadataOptions": {"httpTokens": "required"}, "tags": _TAGS}, deps=("lustre",)),
+        ]},
+    ],
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Expected registrations
+
+
+def _resolve(plan: Plan, value: Any) -> Any:
+    by_name = plan.by_name()
+
+    def walk(v: Any) -> Any:
+        if is_ref(v):
+            return mock_output(by_name[v["$ref"]], v.get("attr", "id"))
+        if isinstance(v, dict):
+            return {k: walk(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [walk(x) for x in v]
+        return v
+
+    return walk(value)
+
+
+def _wire(value: Any) -> Any:
+    """The Plan value as the engine receives it. Two justified normalisations, nothing else:
+    - numbers: the wire format (google.protobuf.Struct) has only doubles, so 2 arrives as 2.0;
+    - None: the SDK serialises an unset (None) input by leaving the key out, at every level.
+    Booleans stay booleans and strings stay strings: the comparison below is on JSON text, so
+    True vs 1.0 or "true" vs True would not compare equal."""
+    if isinstance(value, dict):
+        return {k: _wire(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_wire(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def _canon(type_: str, name: str, inputs: dict) -> str:
+    return json.dumps({"type": type_, "name": name, "inputs": _wire(inputs)}, sort_keys=True)
+
+
+def _diff(expected: dict[str, str], actual: dict[str, str]) -> str:
+    lines = []
+    for name in sorted(set(expected) | set(actual)):
+        if expected.get(name) != actual.get(name):
+            lines.append(f"{name}:\n  plan:   {expected.get(name)}\n  pulumi: {actual.get(name)}")
+    return "\n".join(lines[:10]) + (f"\n... {len(lines) - 10} more" if len(lines) > 10 else "")
+
+
+def _check_shard(plan: Plan, shard: str, outputs: dict[str, dict[str, Any]]) -> MockRun:
+    """Run one shard with the StackReference outputs gathered so far; assert registered == Plan."""
+    naming = StackNaming(prefix=plan.name)
+    run = run_under_mocks(plan, shard, stack_outputs=outputs, naming=naming)
+    stack = plan.stack(shard)
+
+    expected = {r.name: _canon(r.type, r.name, _resolve(plan, r.inputs)) for r in stack.resources}
+    actual = {r.name: _canon(r.type, r.name, r.inputs) for r in run.resources}
+    assert len(run.resources) == len(stack.resources), "one registration per Plan resource"
+    assert actual == expected, f"{plan.name}/{shard}: registered != plan\n{_diff(expected, actual)}"
+
+    providers = run.of_type("pulumi:providers:")
+    assert [(p.type, p.inputs.get("region")) for p in providers] == [("pulumi:providers:aws", plan.region)]
+
+    wires = wiring(plan)
+    refs = sorted(r.name for r in run.of_type("pulumi:pulumi:StackReference"))
+    assert refs == sorted(naming.qualified(s) for s in wires.needs.get(shard, []))
+
+    keys = wires.export_keys(shard)
+    by_name = plan.by_name()
+    want = {export_key(n, a): mock_output(by_name[n], a) for n, a in wires.exports.get(shard, [])}
+    assert run.exports == want
+    assert run.stack_outputs == want, "pulumi.export() of exactly the outputs other stacks read"
+    outputs[naming.qualified(shard)] = dict(run.stack_outputs)
+    assert sorted(run.stack_outputs) == sorted(keys)
+    return run
+
+
+def _shards_to_run(plan: Plan, only: tuple[str, ...] | None) -> list[str]:
+    if only is None:
+        return [s for wave in deploy_waves(plan) for s in wave]
+    wires = wiring(plan)
+    wanted: set[str] = set()
+    todo = [s for s in only if s in {st.name for st in plan.stacks}]
+    while todo:
+        s = todo.pop()
+        if s not in wanted:
+            wanted.add(s)
+            todo.extend(wires.needs.get(s, []))
+    return [s for wave in deploy_waves(plan, wires) for s in wave if s in wanted]
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def test_hand_written_plan_registers_one_to_one():
+    plan = Plan.from_json(HAND_PLAN)
+    outputs: dict[str, dict[str, Any]] = {}
+    runs = [_check_shard(plan, shard, outputs) for shard in _shards_to_run(plan, None)]
+    assert [r.shard for r in runs] == ["network", "storage", "compute-1"]
+    assert len(runs[2].of_type("pulumi:pulumi:StackReference")) == 2  # network and storage
+
+
+def test_runs_are_isolated():
+    """A second run in the same process registers the same things, nothing left over from the first."""
+    plan = Plan.from_json(HAND_PLAN)
+    first = run_under_mocks(plan, "compute-1")
+    second = run_under_mocks(plan, "compute-1")
+    canon = lambda run: sorted(_canon(r.type, r.name, r.inputs) for r in run.registrations)  # noqa: E731
+    assert canon(first) == canon(second)
+    assert len(second.registrations) == len(first.registrations)
+
+
+def _plan_example(path: str) -> Plan:
+    planner = pytest.importorskip("planner")
+    if not hasattr(planner, "plan_file"):
+        pytest.skip("planner.plan_file is not there yet")
+    return planner.plan_file(path)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[os.path.basename(p) for p in EXAMPLES])
+def test_example_registers_one_to_one(path):
+    plan = _plan_example(path)
+    outputs: dict[str, dict[str, Any]] = {}
+    only = PARTIAL.get(os.path.basename(path))
+    shards = _shards_to_run(plan, only)
+    assert shards, f"{path}: no stacks to run"
+    start = time.perf_counter()
+    registered = sum(len(_check_shard(plan, shard, outputs).resources) for shard in shards)
+    assert registered == sum(len(plan.stack(s).resources) for s in shards)
+    assert time.perf_counter() - start < 30
