@@ -1,0 +1,243 @@
+"""Capacity reservations and capacity blocks: the ones a pool names, and the ones it still has to buy."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any, Iterable
+
+from ...findings import Finding, Level
+from ..account import AccountError
+from ..context import Context
+from . import check
+
+BAD_STATES = {"expired", "cancelled", "failed", "payment-failed", "unsupported"}
+LATER_STATES = {"pending", "scheduled", "payment-pending", "assessing", "delayed"}
+
+
+def _placed_pools(ctx: Context) -> Iterable[dict[str, Any]]:
+    for pool in ctx.pools:
+        cap = pool.get("capacity") or {}
+        if cap.get("type") in ("capacity-reservation", "capacity-block") and (
+                cap.get("reservation_id") or cap.get("resource_group_arn")):
+            yield pool
+
+
+def _day(text: str | None) -> date | None:
+    if not text:
+        return None
+    return datetime.fromisoformat(str(text).replace("Z", "+00:00")).date() if "T" in str(text) else date.fromisoformat(str(text))
+
+
+def pool_window(pool: dict[str, Any]) -> tuple[date | None, date | None]:
+    """The days a pool needs its capacity: the capacity dates, else the schedule, else open."""
+    cap, sched = pool.get("capacity") or {}, pool.get("schedule") or {}
+    start = _day(cap.get("start")) or _day(sched.get("start"))
+    end = _day(cap.get("end")) or _day(sched.get("end"))
+    if end is None and start and cap.get("days"):
+        end = start + timedelta(days=int(cap["days"]))
+    return start, end
+
+
+def _lookup(ctx: Context, pool: dict[str, Any]):
+    """(reservations of the pool that exist, ids that do not)."""
+    ids = ctx.pool_reservation_ids(pool)
+    known = ctx.reservations()
+    return [known[i] for i in ids if i in known], [i for i in ids if i not in known]
+
+
+@check("preflight.capacity.reservation", Level.ERROR)
+def reservation_matches(ctx: Context) -> Iterable[Finding]:
+    """Every capacity reservation or capacity block a pool launches into exists in the region, is
+    active (a scheduled one is a warning), is of the kind the pool asks for (capacity block vs
+    on-demand reservation), reserves the pool's instance type in the pool's zone (compared by zone
+    ID) for Linux, and reserves at least as many instances as the pool launches (fewer still
+    available is a warning). For UltraServer pools the reservations of the resource group count
+    together. Fix: correct the reservation id, zone or type in the spec, or buy/extend the capacity."""
+    cid = "preflight.capacity.reservation"
+    for pool in _placed_pools(ctx):
+        try:
+            found, missing = _lookup(ctx, pool)
+        except AccountError as err:
+            yield ctx.could_not(cid, "capacity reservations", err, pool=pool)
+            continue
+        cap = pool["capacity"]
+        for rid in missing:
+            yield ctx.finding(cid, Level.ERROR, f"capacity reservation {rid} does not exist in {ctx.plan.region}",
+                              hint="check the reservation id and the region", pool=pool)
+        if cap.get("resource_group_arn") and not found and not missing:
+            yield ctx.finding(cid, Level.ERROR, f"resource group {cap['resource_group_arn']} holds no capacity "
+                              "reservations", pool=pool)
+        want_block = cap["type"] == "capacity-block"
+        try:
+            zone = ctx.pool_zone(pool)
+        except AccountError:
+            zone = None
+        for r in found:
+            yield from _one_reservation(ctx, cid, pool, r, want_block, zone)
+        if found:
+            total = sum(int(r.get("total") or 0) for r in found)
+            available = sum(int(r.get("available") or 0) for r in found)
+            ids = ", ".join(r["id"] for r in found)
+            if total < int(pool["instances"]):
+                yield ctx.finding(cid, Level.ERROR, f"{ids} reserve {total} instances; the pool launches "
+                                  f"{pool['instances']}", hint="buy more capacity or lower the pool's count", pool=pool)
+            elif all(r.get("state") == "active" for r in found) and available < int(pool["instances"]):
+                yield ctx.finding(cid, Level.WARNING, f"{ids}: only {available} of {total} reserved instances are "
+                                  f"still available; the pool launches {pool['instances']}", pool=pool)
+
+
+def _one_reservation(ctx: Context, cid: str, pool: dict[str, Any], r: dict[str, Any], want_block: bool,
+                     zone: dict[str, Any] | None) -> Iterable[Finding]:
+    rid, state = r["id"], r.get("state")
+    if state in BAD_STATES:
+        yield ctx.finding(cid, Level.ERROR, f"{rid} is {state}", hint="buy or create new capacity", pool=pool)
+    elif state in LATER_STATES:
+        yield ctx.finding(cid, Level.WARNING, f"{rid} is {state}, not active yet", pool=pool)
+    is_block = r.get("reservation_type") == "capacity-block"
+    if want_block != is_block:
+        kind = "a capacity block" if is_block else "an on-demand capacity reservation"
+        yield ctx.finding(cid, Level.ERROR, f"{rid} is {kind}, but the pool's capacity type is "
+                          f"{pool['capacity']['type']}", hint="set the pool's capacity type to match", pool=pool)
+    if r.get("instance_type") != pool["instance_type"]:
+        yield ctx.finding(cid, Level.ERROR, f"{rid} reserves {r.get('instance_type')}, the pool launches "
+                          f"{pool['instance_type']}", pool=pool)
+    if zone is not None:
+        same = r["zone_id"] == zone["id"] if r.get("zone_id") else r.get("zone") == zone["name"]
+        if not same:
+            yield ctx.finding(cid, Level.ERROR, f"{rid} is in {r.get('zone')} ({r.get('zone_id')}), the pool is in "
+                              f"{zone['name']} ({zone['id']})",
+                              hint=f"set the pool's availability_zone to {r.get('zone')} "
+                                   f"(or zone ID {r.get('zone_id')})", pool=pool)
+    platform = r.get("platform") or ""
+    if platform and not platform.startswith("Linux"):
+        yield ctx.finding(cid, Level.ERROR, f"{rid} is for platform {platform}; ultraplan pools launch Linux",
+                          pool=pool)
+
+
+@check("preflight.capacity.dates", Level.ERROR)
+def reservation_dates(ctx: Context) -> Iterable[Finding]:
+    """The reservations and blocks a pool launches into cover the days the pool needs them: they
+    start no later than the pool's start (or today) and end no earlier than its end. A reservation
+    with an end date for a pool without one is a warning. Fix: extend the block or move the dates."""
+    cid = "preflight.capacity.dates"
+    today = ctx.now.date()
+    for pool in _placed_pools(ctx):
+        try:
+            found, _ = _lookup(ctx, pool)
+        except AccountError as err:
+            yield ctx.could_not(cid, "reservation dates", err, pool=pool)
+            continue
+        start, end = pool_window(pool)
+        need_start = start or today
+        for r in found:
+            r_start, r_end = _day(r.get("start")), _day(r.get("end"))
+            if r_start and r_start > need_start:
+                yield ctx.finding(cid, Level.ERROR, f"{r['id']} starts {r_start}, the pool needs it from {need_start}",
+                                  hint="move the pool's start or buy an earlier block", pool=pool)
+            if r_end is None or r.get("end_type") == "unlimited":
+                continue
+            if r_end < today:
+                yield ctx.finding(cid, Level.ERROR, f"{r['id']} ended {r_end}", pool=pool)
+            elif end is None:
+                yield ctx.finding(cid, Level.WARNING, f"{r['id']} ends {r_end}; the pool has no end date",
+                                  hint="extend the reservation or give the pool an end date", pool=pool)
+            elif r_end < end:
+                yield ctx.finding(cid, Level.ERROR, f"{r['id']} ends {r_end}, the pool needs it until {end}",
+                                  hint="extend the capacity block or shorten the pool", pool=pool)
+
+
+@check("preflight.capacity.ultraserver", Level.ERROR)
+def ultraserver_blocks(ctx: Context) -> Iterable[Finding]:
+    """UltraServer pools launch into UltraServer capacity blocks of the pool's UltraServer type,
+    reserved in whole UltraServers (instances a multiple of the UltraServer size), whose
+    interconnect status (DescribeCapacityBlockStatus) is `ok`. A block not active yet is a warning.
+    Fix: buy blocks of the right UltraServer type, or wait for an impaired interconnect to recover."""
+    cid = "preflight.capacity.ultraserver"
+    for pool in _placed_pools(ctx):
+        if pool.get("kind") != "ultraserver":
+            continue
+        size = int(pool.get("instances_per_ultraserver") or 1)
+        try:
+            found, _ = _lookup(ctx, pool)
+            blocks = ctx.blocks()
+        except AccountError as err:
+            yield ctx.could_not(cid, "UltraServer capacity blocks", err, pool=pool)
+            continue
+        by_reservation = {rid: b for b in blocks.values() for rid in b.get("reservation_ids", [])}
+        pool_blocks = {}
+        for r in found:
+            if int(r.get("total") or 0) % size:
+                yield ctx.finding(cid, Level.ERROR, f"{r['id']} reserves {r.get('total')} instances, not whole "
+                                  f"UltraServers of {size}", pool=pool)
+            block = blocks.get(r.get("capacity_block_id") or "") or by_reservation.get(r["id"])
+            if block is None:
+                yield ctx.finding(cid, Level.ERROR, f"{r['id']} is not part of an UltraServer capacity block",
+                                  hint="UltraServer pools need UltraServer capacity blocks", pool=pool)
+                continue
+            pool_blocks[block["id"]] = block
+            if block.get("ultraserver_type") != pool.get("ultraserver_type"):
+                yield ctx.finding(cid, Level.ERROR, f"block {block['id']} is for {block.get('ultraserver_type')}, "
+                                  f"the pool wants {pool.get('ultraserver_type')}", pool=pool)
+        active = [b for b in pool_blocks.values() if b.get("state") == "active"]
+        for b in pool_blocks.values():
+            if b.get("state") != "active":
+                yield ctx.finding(cid, Level.WARNING, f"block {b['id']} is {b.get('state')}; its interconnect "
+                                  "is checked once it is active", pool=pool)
+        if not active:
+            continue
+        try:
+            status = ctx.block_status([b["id"] for b in active])
+        except AccountError as err:
+            yield ctx.could_not(cid, "UltraServer interconnect status", err, pool=pool)
+            continue
+        for b in active:
+            s = status.get(b["id"])
+            if s is None or s.get("interconnect") != "ok":
+                yield ctx.finding(cid, Level.ERROR, f"block {b['id']} interconnect is "
+                                  f"{(s or {}).get('interconnect', 'unknown')}, not ok",
+                                  hint="contact AWS support before launching", pool=pool)
+            elif s.get("unavailable"):
+                yield ctx.finding(cid, Level.ERROR, f"block {b['id']}: {s['unavailable']} of {s.get('total')} "
+                                  "instances are unavailable", pool=pool)
+
+
+@check("preflight.capacity.offering", Level.WARNING)
+def block_offered(ctx: Context) -> Iterable[Finding]:
+    """For a capacity block the spec wants but has not bought (no reservation id or resource
+    group), DescribeCapacityBlockOfferings shows whether one is offered for the pool's type (or
+    UltraServer type), size, duration and dates, in which zone and at what upfront price (an info
+    finding). None offered, or none in the pool's zone, is a warning. Pools beyond 64 instances are
+    asked for one 64-instance block (the per-block maximum)."""
+    cid = "preflight.capacity.offering"
+    for pool in ctx.pools:
+        cap = pool.get("capacity") or {}
+        if cap.get("type") != "capacity-block" or cap.get("reservation_id") or cap.get("resource_group_arn"):
+            continue
+        query = ctx.offering_query(pool)
+        try:
+            offers = ctx.block_offerings(query)
+            zone = ctx.pool_zone(pool)
+        except AccountError as err:
+            yield ctx.could_not(cid, "capacity block offerings", err, pool=pool)
+            continue
+        what = (f"{query['count']} x {query['ultraserver_type']}" if query["ultraserver_type"]
+                else f"{query['count']} x {query['instance_type']}")
+        days = f"{cap.get('days')} days" if cap.get("days") else "1 day"
+        blocks_needed = -(-int(pool["instances"]) // 64) if not query["ultraserver_type"] else 1
+        more = f" (the pool needs {blocks_needed} blocks of up to 64)" if blocks_needed > 1 else ""
+        if not offers:
+            yield ctx.finding(cid, Level.WARNING, f"no capacity block offered for {what}, {days} from "
+                              f"{cap.get('start') or 'now'}{more}",
+                              hint="try other dates or a shorter duration", pool=pool)
+            continue
+        here = [o for o in offers if zone is None or o.get("zone") in (zone["name"], zone["id"])]
+        best = min(here or offers, key=lambda o: float(o.get("upfront_fee") or 0))
+        price = f"{best.get('currency') or 'USD'} {float(best.get('upfront_fee') or 0):,.2f} upfront"
+        if not here:
+            zones = sorted({o.get("zone") for o in offers})
+            yield ctx.finding(cid, Level.WARNING, f"capacity blocks for {what} are offered only in "
+                              f"{', '.join(zones)}, not in the pool's zone; cheapest {price}{more}", pool=pool)
+        else:
+            yield ctx.finding(cid, Level.INFO, f"capacity block offered for {what} in {best.get('zone')}, "
+                              f"{best.get('start')} to {best.get('end')}: {price}{more}",
+                              hint="buy it with `aws ec2 purchase-capacity-block` and put its reservation id "
+                                   "in the spec", pool=pool)

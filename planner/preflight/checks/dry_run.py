@@ -1,0 +1,79 @@
+"""Optional launch dry run: RunInstances with DryRun for every pool (`--launch-dry-run`)."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from ...findings import Finding, Level
+from ..account import AccountError
+from ..context import Context
+from . import check
+
+# RunInstances error codes and what they mean for the pool (ParallelCluster maps the same four).
+MAPPED = {
+    "InsufficientInstanceCapacity": "AWS has not enough {type} capacity in {zone} right now",
+    "InstanceLimitExceeded": "the account's instance limit for {type} is too low",
+    "VcpuLimitExceeded": "the account's vCPU limit for {type} is too low",
+    "InsufficientFreeAddressesInSubnet": "the subnet has too few free addresses for {count} instances",
+    "Unsupported": "{type} is not supported with these launch settings in {zone}",
+}
+
+
+def launch_request(ctx: Context, pool: dict[str, Any], image: str, zone: dict[str, Any] | None) -> dict[str, Any]:
+    """The RunInstances parameters a pool's launch template amounts to (interfaces only when the
+    subnet already exists; a subnet the plan creates has no id yet, so the zone is used instead)."""
+    count = int(pool["instances"])
+    req: dict[str, Any] = {"ImageId": image, "InstanceType": pool["instance_type"], "MinCount": count, "MaxCount": count}
+    subnet = pool.get("existing_subnet_id")
+    if subnet:
+        lt = ctx.plan.by_name().get(pool.get("launch_template") or "")
+        layout = (lt.inputs.get("networkInterfaces") if lt else None) or [{"networkCardIndex": 0, "deviceIndex": 0,
+                                                                           "interfaceType": "interface"}]
+        req["NetworkInterfaces"] = [
+            {"NetworkCardIndex": int(i.get("networkCardIndex", 0)), "DeviceIndex": int(i.get("deviceIndex", 0)),
+             "InterfaceType": i.get("interfaceType", "interface"), "SubnetId": subnet}
+            for i in layout
+        ]
+    elif zone is not None:
+        req["Placement"] = {"AvailabilityZone": zone["name"]}
+    cap = pool.get("capacity") or {}
+    if cap.get("reservation_id"):
+        req["CapacityReservationSpecification"] = {"CapacityReservationTarget": {"CapacityReservationId": cap["reservation_id"]}}
+    elif cap.get("resource_group_arn"):
+        req["CapacityReservationSpecification"] = {
+            "CapacityReservationTarget": {"CapacityReservationResourceGroupArn": cap["resource_group_arn"]}}
+    if cap.get("type") in ("capacity-block", "spot"):
+        req["InstanceMarketOptions"] = {"MarketType": cap["type"]}
+    return req
+
+
+@check("preflight.launch.dry-run", Level.ERROR)
+def launch_dry_run(ctx: Context) -> Iterable[Finding]:
+    """With `--launch-dry-run` (live accounts only): RunInstances with DryRun=true for each pool's
+    full count, type, zone or subnet, interfaces and capacity target. InsufficientInstanceCapacity,
+    InstanceLimitExceeded/VcpuLimitExceeded, InsufficientFreeAddressesInSubnet and Unsupported are
+    errors; UnauthorizedOperation and other refusals are warnings. Without an AMI in the spec the
+    latest Amazon Linux 2023 image (SSM public parameter) stands in."""
+    cid = "preflight.launch.dry-run"
+    if not getattr(ctx.account, "live", False):
+        yield ctx.finding(cid, Level.WARNING, "could not check launches: a dry run needs a live account, not a snapshot")
+        return
+    for pool in ctx.pools:
+        try:
+            zone = ctx.pool_zone(pool)
+            arch = ((ctx.account_types().get(pool["instance_type"]) or {}).get("architectures") or ["x86_64"])[0]
+            image = pool.get("ami") or ctx.ask(("image", arch), lambda a=arch: ctx.account.default_image(a))
+            code = ctx.account.launch_dry_run(launch_request(ctx, pool, image, zone))
+        except AccountError as err:
+            yield ctx.could_not(cid, "a launch dry run", err, pool=pool)
+            continue
+        fmt = {"type": pool["instance_type"], "zone": zone["name"] if zone else pool.get("availability_zone"),
+               "count": pool["instances"]}
+        if code == "DryRunOperation":
+            continue
+        if code in MAPPED:
+            yield ctx.finding(cid, Level.ERROR, f"launch dry run: {code}: {MAPPED[code].format(**fmt)}", pool=pool)
+        elif code == "UnauthorizedOperation":
+            yield ctx.finding(cid, Level.WARNING, "could not check launches: not permitted to call RunInstances",
+                              hint="grant ec2:RunInstances (DryRun needs the same permission)", pool=pool)
+        else:
+            yield ctx.finding(cid, Level.WARNING, f"launch dry run refused: {code}", pool=pool)

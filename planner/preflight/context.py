@@ -1,0 +1,148 @@
+"""What every check reads: the Plan, the Account (memoised), the catalog, the quota codes, the clock.
+
+Each account question is asked at most once per run (answers and failures are both memoised), so
+the number of AWS calls depends on which checks need which data, never on the order they run in.
+"""
+from __future__ import annotations
+
+import difflib
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from ..findings import Finding, Level, Source
+from ..plan import Plan
+from .account import Account, AccountError, offering_query
+
+
+class Context:
+    def __init__(self, plan: Plan, account: Account, *, catalog: Any = None, quotas: Any = None,
+                 now: datetime | None = None, launch_dry_run: bool = False) -> None:
+        self.plan = plan
+        self.account = account
+        self.catalog = catalog
+        self.quotas = quotas
+        self.now = now or datetime.now(timezone.utc)
+        self.launch_dry_run = launch_dry_run
+        self._memo: dict[Any, tuple[bool, Any]] = {}
+
+    # -- memoised account questions -----------------------------------------------------------
+    def ask(self, key: Any, fn: Callable[[], Any]) -> Any:
+        """Ask the account once; a failure is remembered and re-raised to every later asker."""
+        if key not in self._memo:
+            try:
+                self._memo[key] = (True, fn())
+            except AccountError as err:
+                self._memo[key] = (False, err)
+        ok, value = self._memo[key]
+        if not ok:
+            raise value
+        return value
+
+    def zones(self) -> list[dict[str, Any]]:
+        return self.ask("zones", self.account.availability_zones)
+
+    def offerings(self) -> dict[str, list[str]]:
+        return self.ask("offerings", lambda: self.account.instance_type_offerings(self.instance_types()))
+
+    def account_types(self) -> dict[str, dict[str, Any] | None]:
+        return self.ask("types", lambda: self.account.instance_types(self.instance_types()))
+
+    def quota(self, service: str, code: str) -> dict[str, Any]:
+        return self.ask(("quota", service, code), lambda: self.account.service_quota(service, code))
+
+    def quota_list(self, service: str) -> list[dict[str, Any]]:
+        return self.ask(("quota-list", service), lambda: self.account.list_service_quotas(service))
+
+    def reservations(self) -> dict[str, dict[str, Any]]:
+        return self.ask("reservations", self.account.capacity_reservations)
+
+    def blocks(self) -> dict[str, dict[str, Any]]:
+        return self.ask("blocks", self.account.capacity_blocks)
+
+    def block_status(self, block_ids: list[str]) -> dict[str, dict[str, Any]]:
+        ids = tuple(sorted(set(block_ids)))
+        return self.ask(("block-status", ids), lambda: self.account.capacity_block_status(list(ids)))
+
+    def group(self, arn: str) -> list[str]:
+        return self.ask(("group", arn), lambda: self.account.reservation_group(arn))
+
+    def block_offerings(self, query: dict[str, Any]) -> list[dict[str, Any]]:
+        key = ("offer",) + tuple(sorted(query.items()))
+        return self.ask(key, lambda: self.account.capacity_block_offerings(query))
+
+    def vpc(self, vpc_id: str) -> dict[str, Any] | None:
+        return self.ask(("vpc", vpc_id), lambda: self.account.vpcs([vpc_id]))[vpc_id]
+
+    def subnets(self) -> dict[str, dict[str, Any]]:
+        return self.ask("subnets", self.account.subnets)
+
+    def count(self, what: str) -> int:
+        return self.ask(("count", what), lambda: self.account.count(what))
+
+    # -- plan helpers -------------------------------------------------------------------------
+    @property
+    def pools(self) -> list[dict[str, Any]]:
+        return self.plan.pools
+
+    def instance_types(self) -> list[str]:
+        return sorted({p["instance_type"] for p in self.pools if p.get("instance_type")})
+
+    def zone(self, name_or_id: str | None, is_id: bool | None = None) -> dict[str, Any] | None:
+        """The zone a spec names (by name or by ID), or None if the region has no such zone."""
+        if not name_or_id:
+            return None
+        for z in self.zones():
+            if (is_id is not True and z["name"] == name_or_id) or (is_id is not False and z["id"] == name_or_id):
+                return z
+        return None
+
+    def pool_zone(self, pool: dict[str, Any]) -> dict[str, Any] | None:
+        return self.zone(pool.get("availability_zone"), pool.get("availability_zone_is_id"))
+
+    def zone_suggestions(self, name: str) -> list[str]:
+        known = [z["name"] for z in self.zones()] + [z["id"] for z in self.zones() if z["id"]]
+        return difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+
+    def pool_reservation_ids(self, pool: dict[str, Any]) -> list[str]:
+        """Reservations a pool launches into: its reservation id, or the members of its group."""
+        cap = pool.get("capacity") or {}
+        if cap.get("reservation_id"):
+            return [cap["reservation_id"]]
+        if cap.get("resource_group_arn"):
+            return self.group(cap["resource_group_arn"])
+        return []
+
+    def offering_query(self, pool: dict[str, Any]) -> dict[str, Any]:
+        cap = pool.get("capacity") or {}
+        ultra = pool.get("ultraserver_type")
+        count = pool["count"] if ultra else min(int(pool["instances"]), 64)  # 64 instances a block
+        return offering_query(instance_type=pool["instance_type"], ultraserver_type=ultra, count=count,
+                              days=cap.get("days"), start=cap.get("start"), end=cap.get("end"))
+
+    def catalog_type(self, name: str) -> Any:
+        if self.catalog is None:
+            return None
+        return getattr(self.catalog, "instance_types", {}).get(name)
+
+    # -- findings -----------------------------------------------------------------------------
+    def source_of(self, pool: dict[str, Any] | None) -> Source:
+        return Source.from_json(pool.get("source")) if pool else Source(file=self.plan.spec_file)
+
+    def finding(self, check_id: str, level: Level, message: str, *, hint: str | None = None,
+                pool: dict[str, Any] | None = None, resource: str | None = None,
+                source: Source | None = None) -> Finding:
+        if source is None:
+            source = self.source_of(pool)
+        return Finding(check_id, level, message, hint=hint, pool=pool["name"] if pool else None,
+                       resource=resource, source=source)
+
+    def could_not(self, check_id: str, what: str, err: AccountError, *,
+                  pool: dict[str, Any] | None = None) -> Finding:
+        """Fail closed: an unanswered question is a warning that says so, never a pass."""
+        hint = {
+            "denied": "grant the read-only permissions listed in docs/preflight.md",
+            "not-captured": "re-take the snapshot with `ultraplan account snapshot --spec SPEC`",
+            "throttled": "re-run later, or from a snapshot",
+        }.get(err.kind)
+        return self.finding(check_id, Level.WARNING, f"could not check {what}: {err.reason}", hint=hint, pool=pool)
+

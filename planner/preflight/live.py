@@ -1,0 +1,339 @@
+"""The live Account: boto3, read-only, the only preflight module that imports boto3.
+
+Every request goes through `_request`, which counts it, lets botocore retry with its adaptive mode
+(bounded by `max_attempts`) and turns whatever still fails (AccessDenied, throttling, timeouts, no
+credentials, an operation the endpoint does not implement) into an `AccountError` with a reason a
+person can read. Calls are batched (up to 100 types a request) and paginated with the largest page
+sizes the APIs allow, so their number grows with types, zones and pools, never with instances.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any, Iterator, Sequence
+
+import boto3
+import botocore.exceptions as bx
+from botocore.config import Config
+
+from .account import AccountError
+
+DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess",
+          "AuthFailure", "OptInRequired", "InvalidClientTokenId", "UnrecognizedClientException"}
+THROTTLED = {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException",
+             "RequestThrottled", "SlowDown"}
+BATCH = 100  # DescribeInstanceTypes takes at most 100 names; filters take more, 100 keeps URLs short
+AL2023_IMAGE = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _to_datetime(text: str) -> datetime:
+    dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def error_from(operation: str, exc: BaseException) -> AccountError:
+    """Map whatever boto3 raised to an AccountError with a kind and a readable reason."""
+    if isinstance(exc, AccountError):
+        return exc
+    if isinstance(exc, bx.ClientError):
+        err = exc.response.get("Error", {})
+        code, msg = err.get("Code", "Unknown"), err.get("Message", "")
+        retries = exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)
+        reason = f"{code}: {msg}".strip().rstrip(":")
+        if code in THROTTLED:
+            return AccountError(operation, f"{reason} (still throttled after {retries} retries)", "throttled")
+        if code in DENIED:
+            return AccountError(operation, f"{reason} (the credentials may not call {operation})", "denied")
+        if "NotFound" in code or code == "NoSuchResourceException":
+            return AccountError(operation, reason, "not-found")
+        return AccountError(operation, reason, "error")
+    if isinstance(exc, (bx.NoCredentialsError, bx.PartialCredentialsError)):
+        return AccountError(operation, "no AWS credentials found", "unreachable")
+    if isinstance(exc, (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ProxyConnectionError)):
+        return AccountError(operation, f"could not reach AWS ({exc})", "unreachable")
+    if isinstance(exc, (bx.ReadTimeoutError, bx.ConnectionClosedError)):
+        return AccountError(operation, f"timed out ({exc})", "timeout")
+    if isinstance(exc, NotImplementedError):  # moto: an action it does not implement
+        return AccountError(operation, f"not supported by this endpoint ({exc})", "unsupported")
+    return AccountError(operation, f"{type(exc).__name__}: {exc}", "error")
+
+
+class LiveAccount:
+    """Answers the Account questions from AWS through boto3 (read-only calls and DryRun only)."""
+
+    live = True
+
+    def __init__(self, region: str, *, session: Any = None, endpoint_url: str | None = None,
+                 max_attempts: int = 5, connect_timeout: float = 5, read_timeout: float = 30) -> None:
+        self.region = region
+        self.calls = 0
+        self.failures: list[AccountError] = []
+        self._session = session or boto3.session.Session(region_name=region)
+        self._endpoint_url = endpoint_url
+        self._config = Config(
+            region_name=region,
+            retries={"mode": "adaptive", "max_attempts": max_attempts},
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            user_agent_extra="ultraplan-preflight",
+        )
+        self._clients: dict[str, Any] = {}
+
+    # -- plumbing ----------------------------------------------------------------------------
+    def _client(self, service: str) -> Any:
+        if service not in self._clients:
+            kwargs: dict[str, Any] = {"config": self._config, "region_name": self.region}
+            if self._endpoint_url:
+                kwargs["endpoint_url"] = self._endpoint_url
+            self._clients[service] = self._session.client(service, **kwargs)
+        return self._clients[service]
+
+    def _fail(self, operation: str, exc: BaseException) -> AccountError:
+        err = error_from(operation, exc)
+        self.failures.append(err)
+        return err
+
+    def _request(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
+        self.calls += 1
+        try:
+            return getattr(self._client(service), operation)(**params)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes an AccountError
+            raise self._fail(operation, exc) from None
+
+    def _pages(self, service: str, operation: str, page_size: int | None = None,
+               **params: Any) -> Iterator[dict[str, Any]]:
+        client = self._client(service)
+        config = {"PageSize": page_size} if page_size else {}
+        pages = client.get_paginator(operation).paginate(**params, PaginationConfig=config)
+        iterator = iter(pages)
+        while True:
+            self.calls += 1
+            try:
+                page = next(iterator)
+            except StopIteration:
+                self.calls -= 1  # the paginator stopped without making a request
+                return
+            except Exception as exc:  # noqa: BLE001
+                raise self._fail(operation, exc) from None
+            yield page
+
+    # -- zones and types ----------------------------------------------------------------------
+    def availability_zones(self) -> list[dict[str, Any]]:
+        data = self._request("ec2", "describe_availability_zones", AllAvailabilityZones=True)
+        return [
+            {"name": z["ZoneName"], "id": z.get("ZoneId"), "type": z.get("ZoneType", "availability-zone"),
+             "state": z.get("State"), "opt_in": z.get("OptInStatus"), "group": z.get("GroupName")}
+            for z in data.get("AvailabilityZones", [])
+        ]
+
+    def instance_type_offerings(self, types: Sequence[str]) -> dict[str, list[str]]:
+        out: dict[str, set[str]] = {t: set() for t in types}
+        for chunk in _chunks(sorted(set(types)), BATCH):
+            for page in self._pages("ec2", "describe_instance_type_offerings", 1000,
+                                    LocationType="availability-zone-id",
+                                    Filters=[{"Name": "instance-type", "Values": chunk}]):
+                for o in page.get("InstanceTypeOfferings", []):
+                    out.setdefault(o["InstanceType"], set()).add(o["Location"])
+        return {t: sorted(z) for t, z in out.items()}
+
+    def instance_types(self, types: Sequence[str]) -> dict[str, dict[str, Any] | None]:
+        out: dict[str, dict[str, Any] | None] = {t: None for t in types}
+        for chunk in _chunks(sorted(set(types)), BATCH):
+            try:
+                data = self._request("ec2", "describe_instance_types", InstanceTypes=chunk)
+            except AccountError as err:
+                if "InvalidInstanceType" not in err.reason:
+                    raise
+                self.failures.pop()  # an unknown name in the batch: ask one at a time
+                data = {"InstanceTypes": []}
+                for name in chunk:
+                    try:
+                        data["InstanceTypes"] += self._request(
+                            "ec2", "describe_instance_types", InstanceTypes=[name])["InstanceTypes"]
+                    except AccountError as one:
+                        if "InvalidInstanceType" not in one.reason:
+                            raise
+                        self.failures.pop()
+            for it in data.get("InstanceTypes", []):
+                out[it["InstanceType"]] = normalize_instance_type(it)
+        return out
+
+    # -- quotas --------------------------------------------------------------------------------
+    def service_quota(self, service: str, code: str) -> dict[str, Any]:
+        q = self._request("service-quotas", "get_service_quota", ServiceCode=service, QuotaCode=code)["Quota"]
+        return {"code": q["QuotaCode"], "name": q.get("QuotaName"), "value": q.get("Value")}
+
+    def list_service_quotas(self, service: str) -> list[dict[str, Any]]:
+        out = []
+        for page in self._pages("service-quotas", "list_service_quotas", 100, ServiceCode=service):
+            out += [{"code": q["QuotaCode"], "name": q.get("QuotaName"), "value": q.get("Value")}
+                    for q in page.get("Quotas", [])]
+        return out
+
+    # -- capacity ------------------------------------------------------------------------------
+    def capacity_reservations(self) -> dict[str, dict[str, Any]]:
+        out = {}
+        for page in self._pages("ec2", "describe_capacity_reservations", 1000):
+            for r in page.get("CapacityReservations", []):
+                out[r["CapacityReservationId"]] = normalize_reservation(r)
+        return out
+
+    def capacity_blocks(self) -> dict[str, dict[str, Any]]:
+        out = {}
+        for page in self._pages("ec2", "describe_capacity_blocks", 1000):
+            for b in page.get("CapacityBlocks", []):
+                out[b["CapacityBlockId"]] = {
+                    "id": b["CapacityBlockId"], "ultraserver_type": b.get("UltraserverType"),
+                    "zone": b.get("AvailabilityZone"), "zone_id": b.get("AvailabilityZoneId"),
+                    "reservation_ids": list(b.get("CapacityReservationIds", [])),
+                    "start": _iso(b.get("StartDate")), "end": _iso(b.get("EndDate")), "state": b.get("State"),
+                }
+        return out
+
+    def capacity_block_status(self, block_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        out = {}
+        for chunk in _chunks(sorted(set(block_ids)), BATCH):
+            for page in self._pages("ec2", "describe_capacity_block_status", None, CapacityBlockIds=chunk):
+                for s in page.get("CapacityBlockStatuses", []):
+                    out[s["CapacityBlockId"]] = {
+                        "id": s["CapacityBlockId"], "interconnect": s.get("InterconnectStatus"),
+                        "total": s.get("TotalCapacity"), "unavailable": s.get("TotalUnavailableCapacity"),
+                    }
+        return out
+
+    def reservation_group(self, arn: str) -> list[str]:
+        ids = []
+        for page in self._pages("resource-groups", "list_group_resources", 50, Group=arn):
+            for item in page.get("Resources", []) or page.get("ResourceIdentifiers", []):
+                ident = item.get("Identifier", item)
+                res_arn = ident.get("ResourceArn", "")
+                if "capacity-reservation/" in res_arn:
+                    ids.append(res_arn.rsplit("/", 1)[-1])
+        return ids
+
+    def capacity_block_offerings(self, query: dict[str, Any]) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {"CapacityDurationHours": query["duration_hours"] or 24}
+        if query.get("ultraserver_type"):
+            params.update(UltraserverType=query["ultraserver_type"], UltraserverCount=query["count"])
+        else:
+            params.update(InstanceType=query["instance_type"], InstanceCount=query["count"])
+        if query.get("start"):
+            params["StartDateRange"] = _to_datetime(query["start"])
+        if query.get("end"):
+            params["EndDateRange"] = _to_datetime(query["end"])
+        out = []
+        for page in self._pages("ec2", "describe_capacity_block_offerings", None, **params):
+            for o in page.get("CapacityBlockOfferings", []):
+                out.append({
+                    "instance_type": o.get("InstanceType"), "ultraserver_type": o.get("UltraserverType"),
+                    "zone": o.get("AvailabilityZone"), "count": o.get("InstanceCount"),
+                    "ultraserver_count": o.get("UltraserverCount"),
+                    "start": _iso(o.get("StartDate")), "end": _iso(o.get("EndDate")),
+                    "duration_hours": o.get("CapacityBlockDurationHours"),
+                    "upfront_fee": o.get("UpfrontFee"), "currency": o.get("CurrencyCode"),
+                })
+        return out
+
+    # -- network -------------------------------------------------------------------------------
+    def vpcs(self, vpc_ids: Sequence[str]) -> dict[str, dict[str, Any] | None]:
+        out: dict[str, dict[str, Any] | None] = {}
+        for vpc_id in sorted(set(vpc_ids)):
+            try:
+                found = self._request("ec2", "describe_vpcs", VpcIds=[vpc_id]).get("Vpcs", [])
+            except AccountError as err:
+                if err.kind != "not-found":
+                    raise
+                self.failures.pop()
+                found = []
+            if not found:
+                out[vpc_id] = None
+                continue
+            v = found[0]
+            cidrs = [a["CidrBlock"] for a in v.get("CidrBlockAssociationSet", [])
+                     if a.get("CidrBlockState", {}).get("State", "associated") == "associated"]
+            attrs = {}
+            for attr, key in (("enableDnsSupport", "EnableDnsSupport"), ("enableDnsHostnames", "EnableDnsHostnames")):
+                data = self._request("ec2", "describe_vpc_attribute", VpcId=vpc_id, Attribute=attr)
+                attrs[attr] = bool(data.get(key, {}).get("Value"))
+            out[vpc_id] = {"id": vpc_id, "cidrs": cidrs or [v["CidrBlock"]],
+                           "dns_support": attrs["enableDnsSupport"], "dns_hostnames": attrs["enableDnsHostnames"]}
+        return out
+
+    def subnets(self) -> dict[str, dict[str, Any]]:
+        out = {}
+        for page in self._pages("ec2", "describe_subnets", 1000):
+            for s in page.get("Subnets", []):
+                out[s["SubnetId"]] = {
+                    "id": s["SubnetId"], "vpc_id": s.get("VpcId"), "cidr": s.get("CidrBlock"),
+                    "zone": s.get("AvailabilityZone"), "zone_id": s.get("AvailabilityZoneId"),
+                    "available_ips": s.get("AvailableIpAddressCount"),
+                }
+        return out
+
+    def count(self, what: str) -> int:
+        operation, key = {
+            "vpcs": ("describe_vpcs", "Vpcs"),
+            "network_interfaces": ("describe_network_interfaces", "NetworkInterfaces"),
+            "security_groups": ("describe_security_groups", "SecurityGroups"),
+        }[what]
+        return sum(len(page.get(key, [])) for page in self._pages("ec2", operation, 1000))
+
+    # -- launch dry run ------------------------------------------------------------------------
+    def default_image(self, architecture: str) -> str:
+        arch = "arm64" if architecture.startswith("arm") else "x86_64"
+        data = self._request("ssm", "get_parameter", Name=AL2023_IMAGE.format(arch=arch))
+        return data["Parameter"]["Value"]
+
+    def launch_dry_run(self, request: dict[str, Any]) -> str:
+        self.calls += 1
+        try:
+            self._client("ec2").run_instances(DryRun=True, **request)
+        except bx.ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "Unknown")
+            if code in THROTTLED:
+                raise self._fail("run_instances", exc) from None
+            return code
+        except Exception as exc:  # noqa: BLE001
+            raise self._fail("run_instances", exc) from None
+        return "DryRunOperation"  # an endpoint that ignores DryRun answered success
+
+
+def normalize_instance_type(it: dict[str, Any]) -> dict[str, Any]:
+    net = it.get("NetworkInfo", {})
+    return {
+        "vcpus": it.get("VCpuInfo", {}).get("DefaultVCpus"),
+        "efa_supported": bool(net.get("EfaSupported", False)),
+        "max_efa_interfaces": (net.get("EfaInfo") or {}).get("MaximumEfaInterfaces", 0),
+        "network_cards": net.get("MaximumNetworkCards", 1),
+        "max_network_interfaces": net.get("MaximumNetworkInterfaces"),
+        "architectures": list(it.get("ProcessorInfo", {}).get("SupportedArchitectures", [])),
+    }
+
+
+def normalize_reservation(r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": r["CapacityReservationId"], "instance_type": r.get("InstanceType"),
+        "zone": r.get("AvailabilityZone"), "zone_id": r.get("AvailabilityZoneId"),
+        "platform": r.get("InstancePlatform"), "tenancy": r.get("Tenancy"),
+        "total": r.get("TotalInstanceCount"), "available": r.get("AvailableInstanceCount"),
+        "state": r.get("State"), "start": _iso(r.get("StartDate")), "end": _iso(r.get("EndDate")),
+        "end_type": r.get("EndDateType"), "reservation_type": r.get("ReservationType", "default"),
+        "capacity_block_id": r.get("CapacityBlockId"),
+    }
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
