@@ -62,6 +62,8 @@ def load(text: str, file: str | None = None) -> tuple[Any, dict[Path, int]]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = exc.problem or str(exc)
+        if exc.context and exc.context_mark and exc.context_mark.line + 1 != line:
+            problem += f" ({exc.context} at line {exc.context_mark.line + 1})"
         raise SpecError([SpecIssue("", f"YAML syntax error: {problem}", line, file,
                                    "check indentation and quoting on that line")]) from None
     except yaml.YAMLError as exc:

@@ -1,0 +1,51 @@
+"""Shared fixtures. Tests run from any folder: paths are resolved from the repo root."""
+from __future__ import annotations
+
+import glob
+import os
+import textwrap
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXAMPLES = sorted(glob.glob(os.path.join(ROOT, "examples", "*.yaml")))
+SMALL_EXAMPLES = [e for e in EXAMPLES if not e.endswith("frontier.yaml")]
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", help="rewrite tests/data/golden/* from the current output")
+
+
+@pytest.fixture
+def update_golden(request) -> bool:
+    return request.config.getoption("--update-golden")
+
+
+@pytest.fixture(autouse=True)
+def _repo_root(monkeypatch):
+    # Plans record spec paths as given; running from the root keeps them relative and stable.
+    monkeypatch.chdir(ROOT)
+
+
+BASE_SPEC = """\
+name: demo
+region: us-east-1
+availability_zone: us-east-1a
+tags: {team: t, cost-center: "1"}
+network:
+  vpc_cidr: 10.0.0.0/16
+compute:
+  - name: gpu
+    instance_type: p5.48xlarge
+    count: 2
+"""
+
+
+@pytest.fixture
+def write_spec(tmp_path):
+    def write(text: str = BASE_SPEC, name: str = "spec.yaml") -> str:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text))
+        return str(path)
+
+    return write

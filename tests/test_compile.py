@@ -1,0 +1,181 @@
+"""The compiler: EFA layouts from catalog data, secure defaults, capacity targeting, subnet sizing, sharding."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import BASE_SPEC
+from planner import compile_plan
+from planner.catalog import build_catalog, load_catalog
+from planner.compile.interfaces import layout
+from planner.errors import SpecError
+from planner.plan import iter_refs
+from planner.validate import parse_spec
+
+
+def plan_of(text: str, **kw):
+    return compile_plan(parse_spec(text, "spec.yaml"), **kw)
+
+
+def lt(plan, pool="gpu"):
+    return plan.by_name()[f"lt-{pool}"].inputs
+
+
+@pytest.mark.parametrize("itype,expected", [
+    # p5: card 0 carries EFA, so device 1 of card 0 is efa-only; 31 more cards at device 0.
+    ("p5.48xlarge", [(0, 0, "interface"), (0, 1, "efa-only")] + [(c, 0, "efa-only") for c in range(1, 32)]),
+    ("p6-b200.48xlarge", [(0, 0, "interface"), (0, 1, "efa-only")] + [(c, 0, "efa-only") for c in range(1, 8)]),
+    # p6-b300: card 0 is ENA-only; EFA on the other 16 cards.
+    ("p6-b300.48xlarge", [(0, 0, "interface")] + [(c, 0, "efa-only") for c in range(1, 17)]),
+    # p6e-gb200: card 0 ENA-only; recommended EFA cards 1, 5, 9, 13.
+    ("p6e-gb200.36xlarge", [(0, 0, "interface"), (1, 0, "efa-only"), (5, 0, "efa-only"), (9, 0, "efa-only"), (13, 0, "efa-only")]),
+    # p4d: efa-only not confirmed, so full efa interfaces, card 0's is the primary.
+    ("p4d.24xlarge", [(c, 0, "efa") for c in range(4)]),
+])
+def test_efa_layout_follows_catalog(itype, expected):
+    got = [(i.card, i.device, i.type) for i in layout(load_catalog().instance(itype), efa=True)]
+    assert got == expected
+
+
+def test_layout_is_data_driven_from_a_tiny_catalog():
+    cat = build_catalog({"instance_types": {"x.big": {"vcpus": 8, "network_cards": 3, "efa_max_interfaces": 2}}},
+                        {"efa_layouts": {"x.big": {"ena_only_cards": [0], "efa_cards": "all", "efa_only": True}}})
+    got = [(i.card, i.device, i.type) for i in layout(cat.instance("x.big"), efa=True)]
+    assert got == [(0, 0, "interface"), (1, 0, "efa-only"), (2, 0, "efa-only")]
+
+
+def test_launch_template_is_secure_by_default():
+    inputs = lt(plan_of(BASE_SPEC))
+    assert inputs["metadataOptions"]["httpTokens"] == "required"
+    ebs = inputs["blockDeviceMappings"][0]["ebs"]
+    assert ebs == {"volumeSize": 200, "volumeType": "gp3", "encrypted": "true", "deleteOnTermination": "true"}
+    assert {n["associatePublicIpAddress"] for n in inputs["networkInterfaces"]} == {"false"}
+    assert inputs["networkInterfaces"][0] | {} and inputs["networkInterfaces"][0]["deviceIndex"] == 0
+    assert len(inputs["networkInterfaces"]) == 33
+
+
+def test_efa_security_group_allows_itself_both_directions():
+    by = plan_of(BASE_SPEC).by_name()
+    for name in ("efa-sg-ingress-self", "efa-sg-egress-self"):
+        rule = by[name].inputs
+        assert rule["ipProtocol"] == "-1"
+        assert rule["securityGroupId"] == rule["referencedSecurityGroupId"] == {"$ref": "efa-sg", "attr": "id"}
+    ingress = [r for r in by.values() if r.type.endswith("SecurityGroupIngressRule")]
+    assert all("cidrIpv4" not in r.inputs for r in ingress)
+
+
+def test_iam_is_ssm_core_only():
+    by = plan_of(BASE_SPEC).by_name()
+    policies = [r for r in by.values() if r.type == "aws:iam/rolePolicyAttachment:RolePolicyAttachment"]
+    assert [p.inputs["policyArn"] for p in policies] == ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]
+
+
+def test_on_demand_efa_pool_gets_a_cluster_placement_group():
+    plan = plan_of(BASE_SPEC)
+    assert plan.by_name()["pg-gpu"].inputs["strategy"] == "cluster"
+    assert plan.by_name()["asg-gpu"].inputs["placementGroup"] == {"$ref": "pg-gpu", "attr": "id"}
+
+
+@pytest.mark.parametrize("capacity,market", [
+    ("{type: capacity-block, reservation_id: cr-0123456789abcdef0, start: 2026-12-01, days: 7}", "capacity-block"),
+    ("{type: capacity-reservation, reservation_id: cr-0123456789abcdef0}", None),
+])
+def test_reserved_pools_target_the_reservation_and_get_no_placement_group(capacity, market):
+    plan = plan_of(BASE_SPEC.replace("count: 2", f"count: 2\n    capacity: {capacity}"))
+    inputs = lt(plan)
+    assert inputs["capacityReservationSpecification"] == {"capacityReservationTarget": {"capacityReservationId": "cr-0123456789abcdef0"}}
+    assert inputs.get("instanceMarketOptions", {}).get("marketType") == market
+    assert "pg-gpu" not in plan.by_name()
+    assert plan.pools[0]["placement_group"] is None
+
+
+def test_ultraserver_pool_gets_one_group_per_ultraserver():
+    text = BASE_SPEC.replace("us-east-1a", "us-east-1-dfw-2a").replace("instance_type: p5.48xlarge", "ultraserver: u-p6e-gb200x36").replace(
+        "count: 2", "count: 3\n    capacity: {type: capacity-block, reservation_id: cr-0123456789abcdef0, start: 2026-12-01, days: 14}")
+    plan = plan_of(text)
+    groups = [r for r in plan.resources() if r.type == "aws:autoscaling/group:Group"]
+    assert [g.name for g in groups] == ["asg-gpu-u0001", "asg-gpu-u0002", "asg-gpu-u0003"]
+    assert {(g.inputs["minSize"], g.inputs["maxSize"], g.inputs["desiredCapacity"]) for g in groups} == {(9, 9, 9)}
+    pool = plan.pools[0]
+    assert (pool["instances"], pool["gpus"], pool["nvlink_domains"]) == (27, 108, 3)
+    assert plan.summary["ultraservers"] == 3
+
+
+def test_subnet_is_sized_from_the_exact_ip_budget():
+    # 2 p5 (1 IP each with efa-only) + 5 AWS-reserved fits a /28 (16 addresses).
+    plan = plan_of(BASE_SPEC)
+    assert plan.network["subnets"][0]["cidr"] == "10.0.0.0/28"
+    # 12 instances + 5 reserved = 17 > 16: the next size up.
+    assert plan_of(BASE_SPEC.replace("count: 2", "count: 12")).network["subnets"][0]["cidr"] == "10.0.0.0/27"
+
+
+def test_efa_interfaces_without_efa_only_take_one_ip_each():
+    plan = plan_of(BASE_SPEC.replace("p5.48xlarge", "p4d.24xlarge").replace("count: 2", "count: 10"))
+    assert plan.pools[0]["ips_per_instance"] == 4
+    assert plan.network["subnets"][0]["ips_needed"] == 40
+
+
+def test_too_small_vpc_for_the_ip_budget_names_the_cidr():
+    with pytest.raises(SpecError) as info:
+        plan_of(BASE_SPEC.replace("10.0.0.0/16", "10.0.0.0/24").replace("count: 2", "count: 300"))
+    issue = info.value.issues[0]
+    assert issue.path == "network.vpc_cidr" and issue.line == 6
+    assert "secondary_cidrs" in issue.hint
+
+
+def test_a_pool_larger_than_one_subnet_is_rejected():
+    text = BASE_SPEC.replace("count: 2", "count: 70000")
+    with pytest.raises(SpecError) as info:
+        plan_of(text)
+    issue = info.value.issues[0]
+    assert issue.path == "compute[0].count" and "65,531" in issue.message
+
+
+def test_pools_in_other_zones_get_their_own_subnet():
+    text = BASE_SPEC + "  - name: b\n    instance_type: p6-b200.48xlarge\n    count: 1\n    availability_zone: us-east-1c\n"
+    plan = plan_of(text)
+    zones = {s["availability_zone"]: s["pools"] for s in plan.network["subnets"]}
+    assert zones == {"us-east-1a": ["gpu"], "us-east-1c": ["b"]}
+
+
+def test_existing_vpc_and_subnet_are_reused_not_created():
+    text = BASE_SPEC.replace("vpc_cidr: 10.0.0.0/16", "vpc_id: vpc-0123456789abcdef0\n  subnet_id: subnet-0123456789abcdef0")
+    plan = plan_of(text)
+    types = {r.type for r in plan.resources()}
+    assert "aws:ec2/vpc:Vpc" not in types and "aws:ec2/subnet:Subnet" not in types
+    assert plan.by_name()["efa-sg"].inputs["vpcId"] == "vpc-0123456789abcdef0"
+    assert lt(plan)["networkInterfaces"][0]["subnetId"] == "subnet-0123456789abcdef0"
+    assert plan.pools[0]["existing_subnet_id"] == "subnet-0123456789abcdef0"
+
+
+def test_every_resource_records_its_spec_line_and_refs_resolve():
+    plan = plan_of(BASE_SPEC + "storage:\n  lustre: {capacity_tib: 2.34375, deployment: PERSISTENT_2, throughput_per_tib: 250}\n")
+    names = plan.by_name()
+    assert len(names) == sum(1 for _ in plan.resources())
+    for r in plan.resources():
+        assert r.source.file == "spec.yaml" and isinstance(r.source.line, int), r.name
+        for ref in iter_refs(r.inputs):
+            assert ref["$ref"] in names, (r.name, ref)
+        assert all(d in names for d in r.depends_on)
+    assert names["lustre"].source.line == 12
+
+
+def test_compute_is_sharded_by_size():
+    plan = plan_of(BASE_SPEC.replace("us-east-1a", "us-east-1-dfw-2a").replace("instance_type: p5.48xlarge", "ultraserver: u-p6e-gb200x72").replace(
+        "count: 2", "count: 25\n    capacity: {type: capacity-reservation, reservation_id: cr-0123456789abcdef0}"), shard_size=10)
+    compute = [s for s in plan.stacks if s.name.startswith("compute-")]
+    assert [len(s.resources) for s in compute] == [10, 10, 6]
+    assert [s.name for s in plan.stacks][:1] == ["network"]
+
+
+def test_lustre_capacity_rounds_up_to_a_valid_size_and_says_so():
+    plan = plan_of(BASE_SPEC + "storage:\n  lustre: {capacity_tib: 240, deployment: PERSISTENT_2, throughput_per_tib: 250}\n")
+    assert plan.by_name()["lustre"].inputs["storageCapacity"] == 247200
+    assert any("rounded up" in n["message"] for n in plan.notes)
+
+
+def test_unconfirmed_catalog_facts_are_reported():
+    text = BASE_SPEC.replace("instance_type: p5.48xlarge", "ultraserver: u-p6e-gb300x72").replace(
+        "count: 2", "count: 1\n    capacity: {type: capacity-reservation, reservation_id: cr-0123456789abcdef0}")
+    plan = plan_of(text)
+    assert any("not confirmed" in n["message"] and n["level"] == "warning" for n in plan.notes)
+    assert plan.summary["efa_bandwidth_gbps"] is None

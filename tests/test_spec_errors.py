@@ -1,0 +1,103 @@
+"""Every kind of bad input named in the design issue gets exit-2 SpecError naming field, line and fix."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import BASE_SPEC
+from planner.errors import SpecError
+from planner.validate import parse_spec
+
+
+def issues_of(text: str):
+    with pytest.raises(SpecError) as info:
+        parse_spec(text, "spec.yaml")
+    return info.value.issues
+
+
+def one(text: str, path: str):
+    found = [i for i in issues_of(text) if i.path == path]
+    assert found, f"no issue at {path}: {issues_of(text)}"
+    return found[0]
+
+
+POOL2 = BASE_SPEC + "  - name: head\n    instance_type: m7i.4xlarge\n    count: 1\n"
+
+CASES = [
+    pytest.param(BASE_SPEC.replace("count: 2", "count: 2: 3"), "", 10, "YAML syntax error", id="yaml-syntax"),
+    pytest.param(BASE_SPEC.replace("count: 2", "count: [2"), "", 11, "while parsing a flow sequence at line 10", id="yaml-unclosed"),
+    pytest.param(BASE_SPEC.replace("count: 2", "coutn: 2"), "compute[0].coutn", 10, "unknown key 'coutn'", id="unknown-key"),
+    pytest.param(BASE_SPEC.replace("instance_type: p5.48xlarge", "instance_type: p5.48xlarg"), "compute[0].instance_type", 9,
+                 "unknown instance type 'p5.48xlarg'", id="unknown-instance-type"),
+    pytest.param(BASE_SPEC.replace("instance_type: p5.48xlarge", "ultraserver: u-p6e-gb200x7"), "compute[0].ultraserver", 9,
+                 "unknown UltraServer type", id="unknown-ultraserver"),
+    pytest.param(BASE_SPEC.replace("count: 2", "ultraserver: u-p6e-gb200x72\n    count: 2"), "compute[0]", 8,
+                 "not both", id="both-types"),
+    pytest.param(BASE_SPEC.replace("    instance_type: p5.48xlarge\n", ""), "compute[0]", 8, "exactly one of", id="neither-type"),
+    pytest.param(BASE_SPEC.replace("count: 2", "count: 0"), "compute[0].count", 10, "greater than or equal to 1", id="zero-count"),
+    pytest.param(BASE_SPEC.replace("count: 2", "count: -3"), "compute[0].count", 10, "greater than or equal to 1", id="negative-count"),
+    pytest.param(POOL2.replace("count: 1", "count: 1\n    efa: true"), "compute[1].efa", 14, "does not support EFA", id="efa-unsupported"),
+    pytest.param(BASE_SPEC.replace("10.0.0.0/16", "10.0.0.300/16"), "network.vpc_cidr", 6, "not a valid IPv4 CIDR", id="invalid-cidr"),
+    pytest.param(BASE_SPEC.replace("10.0.0.0/16", "10.0.0.0/8"), "network.vpc_cidr", 6, "between /16 and /28", id="cidr-too-big"),
+    pytest.param(BASE_SPEC.replace("vpc_cidr: 10.0.0.0/16", "vpc_cidr: 10.0.0.0/16\n  secondary_cidrs: [10.0.128.0/17]"),
+                 "network.secondary_cidrs[0]", 7, "overlaps network.vpc_cidr", id="overlapping-cidrs"),
+    pytest.param(BASE_SPEC.replace("us-east-1a", "us-west-2a"), "availability_zone", 3, "not in region us-east-1", id="az-not-in-region"),
+    pytest.param(BASE_SPEC.replace("us-east-1a", "usw2-az1"), "availability_zone", 3, "not in region us-east-1", id="zone-id-not-in-region"),
+    pytest.param(BASE_SPEC.replace("count: 2", "count: 2\n    capacity: {type: capacity-block, start: 2026-12-01, days: 7}"),
+                 "compute[0].capacity.reservation_id", 11, "needs reservation_id", id="block-without-reservation"),
+    pytest.param(BASE_SPEC.replace("count: 2", "count: 2\n    capacity: {type: capacity-block, reservation_id: cr-0123456789abcdef0}"),
+                 "compute[0].capacity.start", 11, "needs its start date", id="block-without-dates"),
+    pytest.param(BASE_SPEC.replace("count: 2", "count: 2\n    capacity: {type: capacity-block, reservation_id: cr-0123456789abcdef0, start: 2026-12-01, days: 20}"),
+                 "compute[0].capacity.days", 11, "not a Capacity Block length", id="block-bad-days"),
+    pytest.param(POOL2.replace("name: head", "name: gpu"), "compute[1].name", 11, "duplicate pool name 'gpu'", id="duplicate-pool"),
+    pytest.param(BASE_SPEC.replace("name: demo", "name: Demo_Cluster"), "name", 1, "is not valid", id="name-not-dns-safe"),
+    pytest.param(BASE_SPEC.replace("name: gpu", "name: gpu.pool"), "compute[0].name", 8, "is not valid", id="pool-name-not-dns-safe"),
+    pytest.param(BASE_SPEC.replace("region: us-east-1", "region: us-east-9"), "region", 2, "unknown region", id="unknown-region"),
+    pytest.param(BASE_SPEC + "compute: []\n", "compute", 11, "duplicate key 'compute'", id="duplicate-key"),
+    pytest.param(BASE_SPEC.replace("instance_type: p5.48xlarge", "ultraserver: u-p6e-gb200x72").replace("us-east-1a", "us-east-1-dfw-2a"),
+                 "compute[0].capacity.type", 8, "cannot be bought as on-demand", id="ultraserver-on-demand"),
+    pytest.param(BASE_SPEC.replace("count: 2", "count: 2\n    placement_group: true\n    capacity: {type: capacity-reservation, reservation_id: cr-0123456789abcdef0}"),
+                 "compute[0].placement_group", 11, "insufficient-capacity", id="placement-group-on-reservation"),
+    pytest.param(BASE_SPEC + "policies: {skip: {no-public-ip: ''}}\n", "policies.skip.no-public-ip", 11, "needs a reason", id="skip-without-reason"),
+]
+
+
+@pytest.mark.parametrize("text,path,line,message", CASES)
+def test_bad_input_names_field_line_and_problem(text, path, line, message):
+    issue = one(text, path)
+    assert message in issue.message
+    assert issue.line == line
+    assert issue.file == "spec.yaml"
+    assert issue.render().startswith(f"spec.yaml:{line}: ")
+
+
+def test_unknown_key_suggests_closest():
+    issue = one(BASE_SPEC.replace("count: 2", "coutn: 2"), "compute[0].coutn")
+    assert issue.hint == "did you mean 'count'?"
+
+
+def test_unknown_type_suggests_close_matches():
+    issue = one(BASE_SPEC.replace("p5.48xlarge", "p5en.48xlrge"), "compute[0].instance_type")
+    assert "p5en.48xlarge" in issue.hint
+
+
+def test_all_problems_are_reported_together():
+    text = BASE_SPEC.replace("us-east-1a", "us-west-2a") + "  - name: gpu\n    instance_type: m7i.4xlarge\n    count: 1\n"
+    paths = {i.path for i in issues_of(text)}
+    assert {"availability_zone", "compute[1].name"} <= paths
+
+
+def test_spec_must_be_a_mapping():
+    assert issues_of("- a\n- b\n")[0].message.startswith("the spec must be a YAML mapping")
+
+
+def test_missing_file_is_a_spec_error(tmp_path):
+    from planner.validate import load_spec
+
+    with pytest.raises(SpecError) as info:
+        load_spec(str(tmp_path / "nope.yaml"))
+    assert "no such file" in str(info.value)
+
+
+def test_numeric_tag_values_are_accepted_as_text():
+    doc = parse_spec(BASE_SPEC.replace('"1"', "4711"), "spec.yaml")
+    assert doc.spec.tags["cost-center"] == "4711"
