@@ -94,7 +94,8 @@ class PriceBook:
         return sorted(self.regions)
 
     def as_of(self, region: str) -> str:
-        dates = [e.as_of for markets in self.regions.get(region, {}).values() for e in markets.values()]
+        dates = [e.as_of for markets in self.regions.get(region, {}).values() for e in markets.values()
+                 if e.usd is not None]
         return max(dates) if dates else ""
 
 

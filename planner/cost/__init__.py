@@ -24,11 +24,12 @@ from .timeline import check_within_term, line_term_usd, make_term, pool_window, 
 __all__ = ["estimate", "CostReport", "Line", "Unpriced", "BudgetResult", "MonthCost"]
 
 
-def estimate(plan: Plan, prices: PriceBook | None = None, *, now: date | None = None) -> CostReport:
+def estimate(plan: Plan, prices: PriceBook | None = None, *, now: date | None = None,
+             today: date | None = None) -> CostReport:
     """Price every resource of `plan` for its term.
 
     `now` is the day "hourly now" is measured at (default: the term's start); with no dated pool
-    and no budget.start, the term also starts at `now` (default: today). Raises SpecError for dates
+    and no budget.start, the term starts at `now`, else at `today` (default: the system date). Raises SpecError for dates
     out of order or outside the term, UsageError when the catalog has no prices for the region.
     """
     prices = prices if prices is not None else load_prices()
@@ -39,7 +40,7 @@ def estimate(plan: Plan, prices: PriceBook | None = None, *, now: date | None = 
     check_budget_values(plan.budget)
 
     raw_windows = [pool_window(p, i) for i, p in enumerate(plan.pools)]
-    term = make_term(plan.budget, raw_windows, now or date.today())
+    term = make_term(plan.budget, raw_windows, now or today or date.today())
     windows = [resolve(w, term) for w in raw_windows]
     check_within_term(plan.pools, windows, term, plan.budget)
     at = now or term.start
@@ -68,8 +69,16 @@ def estimate(plan: Plan, prices: PriceBook | None = None, *, now: date | None = 
         by_phase[line.phase] += line.term_usd
         by_pool[line.pool or SHARED] += line.term_usd
 
+    un_gen: dict[str, int] = defaultdict(int)
+    un_phase: dict[str, int] = defaultdict(int)
+    un_pool: dict[str, int] = defaultdict(int)
+    for u in priced.unpriced:
+        un_gen[u.generation] += 1
+        un_phase[u.phase] += 1
+        un_pool[u.pool or SHARED] += 1
+
     return CostReport(
         plan_name=plan.name, region=plan.region, currency=prices.currency, now=at, term=term,
         lines=priced.lines, unpriced=priced.unpriced, usage=priced.usage, free=priced.free,
-        timeline=months, budget=budget, by_generation=shares(by_gen, total), by_phase=shares(by_phase, total),
-        by_pool=shares(by_pool, total), prices_as_of=prices.as_of(plan.region), price_files=prices.files)
+        timeline=months, budget=budget, by_generation=shares(by_gen, total, un_gen),
+        by_phase=shares(by_phase, total, un_phase), by_pool=shares(by_pool, total, un_pool), prices_as_of=prices.as_of(plan.region), price_files=prices.files)

@@ -76,9 +76,11 @@ def evaluate(budget: dict[str, Any] | None, months: list[MonthCost], pool_months
 
     order = {"ok": 0, "warning": 1, "over": 2}
     status = max((g.status for g in gates), key=order.__getitem__, default="ok")
-    if unpriced and status == "ok":
-        status = "warning"
-        messages.append(f"{unpriced} unpriced item(s): the budget check covers priced lines only")
+    if unpriced:
+        if status == "ok":
+            status = "warning"
+        messages.append(f"{unpriced} unpriced item(s): the budget check covers priced lines only, "
+                        "the real cost is higher")
     return BudgetResult(status, tuple(gates), tuple(messages), configured=True)
 
 

@@ -17,13 +17,18 @@ from .model import SHARED, Line, Unpriced, UsageCost, Window
 
 # Which price market a pool's capacity type is billed on. A capacity reservation (ODCR) is billed at
 # the on-demand rate whether or not instances run in it (EC2 User Guide: capacity reservation pricing).
-MARKET_OF_CAPACITY = {
-    "on-demand": "on-demand",
-    "capacity-reservation": "on-demand",
-    "capacity-block": "capacity-block",
-    "spot": "spot",
+# For a type with no on-demand rate (GB200 UltraServers are sold only as capacity blocks) the only
+# public figure is the capacity-block rate; a reservation of such a type is priced at it, and says so.
+MARKETS_OF_CAPACITY: dict[str, tuple[tuple[str, str | None], ...]] = {
+    "on-demand": (("on-demand", None),),
+    "capacity-reservation": (
+        ("on-demand", "capacity reservation: billed at the on-demand rate (EC2 capacity reservation pricing)"),
+        ("capacity-block", "capacity reservation of a type with no on-demand rate: priced at the public "
+                           "capacity-block rate, the only public figure (a negotiated rate will differ)"),
+    ),
+    "capacity-block": (("capacity-block", None),),
+    "spot": (("spot", None),),
 }
-ODCR_NOTE = "capacity reservation: billed at the on-demand rate (EC2 capacity reservation pricing)"
 
 LINE_UNITS = {  # catalog unit -> the per-hour unit a line shows
     "instance-hour": "instance-hour",
@@ -72,18 +77,21 @@ class _Walker:
     def quote(self, item: str, market: str = "on-demand") -> Quote:
         return price(self.prices, item, self.region, market)
 
-    def add(self, res: Resource, q: Quote, quantity: float, note: str | None = None) -> None:
+    def add(self, res: Resource, q: Quote, quantity: float, note: str | None = None,
+            basis: str | None = None) -> None:
         """A line for `quantity` catalog units of `q`, or an Unpriced entry when `q` has no price."""
         info = self.pools.get(res.pool) if res.pool else None
         if not q.priced or q.usd_per_hour is None:
             self.out.unpriced.append(Unpriced(res.name, res.type, res.pool, q.item, q.market, quantity,
                                               LINE_UNITS.get(q.unit or "", q.unit), q.reason or "no price",
-                                              res.source))
+                                              res.source, *self._labels(res)))
             return
         notes = "; ".join(n for n in (note, q.note) if n) or None
         source = q.source or ""
         if q.derived and not source.startswith("derived"):
             source = f"derived: {source}"
+        if basis:
+            source = f"{source}; {basis}"
         self.out.lines.append(Line(
             resource=res.name, resource_type=res.type, pool=res.pool, item=q.item, market=q.market,
             quantity=float(quantity), unit=LINE_UNITS.get(q.unit, q.unit), unit_price_usd=q.usd_per_hour,
@@ -92,7 +100,12 @@ class _Walker:
             phase=info.phase if info else "whole term", spec_source=res.source, note=notes))
 
     def unpriced(self, res: Resource, reason: str, item: str | None = None) -> None:
-        self.out.unpriced.append(Unpriced(res.name, res.type, res.pool, item, None, None, None, reason, res.source))
+        self.out.unpriced.append(Unpriced(res.name, res.type, res.pool, item, None, None, None, reason, res.source,
+                                          *self._labels(res)))
+
+    def _labels(self, res: Resource) -> tuple[str, str]:
+        info = self.pools.get(res.pool) if res.pool else None
+        return (info.generation, info.phase) if info else (SHARED, "whole term")
 
     # -- resource types ------------------------------------------------------------------------------
     def group(self, res: Resource) -> None:
@@ -106,25 +119,27 @@ class _Walker:
             instances = _number(res.inputs.get("maxSize")) or 0.0
         self.instances_by_pool[pool["name"]] = self.instances_by_pool.get(pool["name"], 0.0) + instances
         cap_type = (pool.get("capacity") or {}).get("type", "on-demand")
-        market = MARKET_OF_CAPACITY.get(cap_type, cap_type)
-        note = ODCR_NOTE if cap_type == "capacity-reservation" else None
         member = pool.get("instance_type") or _launch_type(self.plan, res)
         ultra = pool.get("ultraserver_type")
         per_ultra = pool.get("instances_per_ultraserver")
+        candidates = []  # (item, quantity) in order of preference: the UltraServer, then its member type
         if ultra and per_ultra:
-            uq = self.quote(ultra, market)
-            if uq.priced:
-                self.add(res, uq, instances / float(per_ultra), note)
-                return
-            mq = self.quote(member, market)
-            if mq.priced:
-                fallback = f"{ultra} has no {market} UltraServer price; priced per member instance"
-                self.add(res, mq, instances, "; ".join(n for n in (fallback, note) if n))
-                return
-            self.add(res, Quote(ultra, market, self.region, None, uq.unit, None, None,
-                                reason=f"{uq.reason}; member {member}: {mq.reason}"), instances / float(per_ultra))
-            return
-        self.add(res, self.quote(member, market), instances, note)
+            candidates.append((ultra, instances / float(per_ultra)))
+        candidates.append((member, instances))
+        reasons = []
+        for market, market_note in MARKETS_OF_CAPACITY.get(cap_type, ((cap_type, None),)):
+            for item, quantity in candidates:
+                q = self.quote(item, market)
+                if q.priced:
+                    note = None
+                    if item != candidates[0][0]:
+                        note = f"{ultra} has no {market} UltraServer price; priced per member instance"
+                    self.add(res, q, quantity, note, basis=market_note)
+                    return
+                reasons.append(f"{item} {market}: {q.reason}")
+        item, quantity = candidates[0]
+        first = MARKETS_OF_CAPACITY.get(cap_type, ((cap_type, None),))[0][0]
+        self.add(res, Quote(item, first, self.region, None, None, None, None, reason="; ".join(reasons)), quantity)
 
     def launch_template(self, res: Resource) -> None:
         self.free(res)

@@ -109,11 +109,13 @@ class Unpriced:
     unit: str | None
     reason: str
     spec_source: Source = field(default_factory=Source)
+    generation: str = SHARED
+    phase: str = WHOLE_TERM
 
     def to_json(self) -> dict[str, Any]:
         return {"resource": self.resource, "type": self.resource_type, "pool": self.pool, "item": self.item,
                 "market": self.market, "quantity": self.quantity, "unit": self.unit, "reason": self.reason,
-                "spec_source": self.spec_source.to_json()}
+                "generation": self.generation, "phase": self.phase, "spec_source": self.spec_source.to_json()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,9 +161,10 @@ class Share:
     name: str
     usd: float
     share: float  # of the term total, 0..1
+    unpriced: int = 0  # unpriced items in this group: its true cost is higher than `usd`
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "usd": self.usd, "share": self.share}
+        return {"name": self.name, "usd": self.usd, "share": self.share, "unpriced": self.unpriced}
 
 
 @dataclass(frozen=True, slots=True)

@@ -162,6 +162,8 @@ def line_term_usd(line: Line, term: Term) -> float:
     return line.hourly_usd * _overlap_hours(ws, we, term.start, term.end)
 
 
-def shares(totals: dict[str, float], grand_total: float) -> list[Share]:
-    items = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
-    return [Share(name, usd, usd / grand_total if grand_total else 0.0) for name, usd in items]
+def shares(totals: dict[str, float], grand_total: float, unpriced: dict[str, int] | None = None) -> list[Share]:
+    unpriced = unpriced or {}
+    names = set(totals) | set(unpriced)
+    items = sorted(((n, totals.get(n, 0.0)) for n in names), key=lambda kv: (-kv[1], kv[0]))
+    return [Share(name, usd, usd / grand_total if grand_total else 0.0, unpriced.get(name, 0)) for name, usd in items]

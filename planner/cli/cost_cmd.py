@@ -1,0 +1,75 @@
+"""`ultraplan cost SPEC`: price the Plan a spec compiles to, over its term, against its budget."""
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from ..errors import EXIT_FINDINGS, UsageError
+from .common import format_option
+
+FORMATS = ["text", "json", "markdown"]
+
+
+def _plan_of(path: str):
+    """A spec (YAML) is compiled; a Plan JSON (`ultraplan plan --out`) is read as is."""
+    if path.endswith(".json"):
+        from ..plan import load_plan
+
+        return load_plan(path)
+    import planner
+
+    return planner.plan_file(path)
+
+
+def _date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--now: not a date (YYYY-MM-DD): {value!r}") from None
+
+
+@click.command("cost")
+@click.argument("spec", type=click.Path(dir_okay=False))
+@format_option(FORMATS)
+@click.option("--diff", "old_plan", type=click.Path(dir_okay=False),
+              help="An earlier Plan JSON (ultraplan plan --out); show the monthly and term delta per resource.")
+@click.option("--prices", "price_files", multiple=True, type=click.Path(dir_okay=False, exists=True),
+              help="Extra price file(s) (e.g. written by `catalog refresh --prices`), applied over the bundled ones.")
+@click.option("--now", "now", metavar="YYYY-MM-DD",
+              help="Day 'hourly now' is measured at (default: the term start; undated plans start today).")
+def cost(spec: str, fmt: str, old_plan: str | None, price_files: tuple[str, ...], now: str | None) -> None:
+    """Price every resource of SPEC's Plan: hourly now, monthly run rate, a month-by-month timeline
+    over the term and the term total, by generation and phase, with budget gates.
+
+    Exits 1 when budget.monthly_usd or budget.total_usd is exceeded (a warning above 90 % does not
+    fail), 2 for an invalid spec, dates or region without prices. SPEC may also be a Plan JSON.
+    """
+    from ..catalog.prices import load_prices
+    from ..cost import estimate
+    from ..cost import render
+    from ..plan import load_plan
+
+    try:
+        prices = load_prices(extra_files=price_files) if price_files else load_prices()
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"--prices: {exc}") from None
+    today = dt.date.today()  # the clock is read here, at the edge, and passed in
+    report = estimate(_plan_of(spec), prices, now=_date(now), today=today)
+
+    if old_plan:
+        from ..cost.diff import diff_reports
+
+        old = estimate(load_plan(old_plan), prices, now=report.now, today=today)
+        diff = diff_reports(old, report)
+        text = {"text": render.render_diff_text, "json": render.render_diff_json,
+                "markdown": render.render_diff_markdown}[fmt](diff)
+    else:
+        text = {"text": render.render_text, "json": render.render_json, "markdown": render.render_markdown}[fmt](report)
+    click.echo(text.rstrip("\n"))
+    if report.budget.status == "over":
+        # SystemExit, not ctx.exit: the top-level main() runs click with standalone_mode=False, which
+        # turns ctx.exit(1) into a return value that main() does not pass on.
+        raise SystemExit(EXIT_FINDINGS)

@@ -1,0 +1,304 @@
+"""Cost reports as text (a rich table), JSON, and Markdown for a pull-request comment.
+
+Functions return strings; the CLI prints them. Thousands of identical lines (one auto-scaling group
+per UltraServer) are shown as one row with a count in text and Markdown; JSON keeps every line.
+"""
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from rich.console import Console
+from rich.table import Table
+
+from .diff import CostDiff, ResourceDelta
+from .model import CostReport, Line
+
+
+# -- numbers -------------------------------------------------------------------------------------------
+def usd(x: float) -> str:
+    sign = "-" if x < 0 else ""
+    x = abs(x)
+    if x == 0:
+        return "$0"
+    if x < 1:
+        return f"{sign}${x:.4f}"
+    if x < 100:
+        return f"{sign}${x:,.2f}"
+    return f"{sign}${x:,.0f}"
+
+
+def short(x: float) -> str:
+    """$38.0B, $5.4M, $12.3K."""
+    sign = "-" if x < 0 else ""
+    x = abs(x)
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if x >= size:
+            return f"{sign}${x / size:,.2f}{suffix}"
+    return f"{sign}${x:,.2f}"
+
+
+def signed(x: float) -> str:
+    return ("+" if x > 0 else "") + usd(x)
+
+
+def unit_price(x: float) -> str:
+    return f"${x:,.6g}" if x < 1 else f"${x:,.4f}".rstrip("0").rstrip(".")
+
+
+def qty(x: float) -> str:
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.3f}"
+
+
+# -- grouping ----------------------------------------------------------------------------------------
+@dataclass
+class Row:
+    names: list[str]
+    pool: str | None
+    item: str
+    market: str
+    unit: str
+    unit_price_usd: float
+    runs: str
+    source: str
+    quantity: float = 0.0
+    hourly_usd: float = 0.0
+    monthly_usd: float = 0.0
+    term_usd: float = 0.0
+    notes: set[str] = field(default_factory=set)
+
+    @property
+    def resource(self) -> str:
+        if len(self.names) == 1:
+            return self.names[0]
+        return f"{self.names[0]} … {self.names[-1]} (×{len(self.names)})"
+
+
+def group_lines(lines: Iterable[Line]) -> list[Row]:
+    rows: dict[tuple, Row] = {}
+    for line in lines:
+        key = (line.pool, line.resource_type, line.item, line.market, line.unit, line.unit_price_usd, line.window)
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = Row([], line.pool, line.item, line.market, line.unit, line.unit_price_usd,
+                                  line.phase, line.source)
+        row.names.append(line.resource)
+        row.quantity += line.quantity
+        row.hourly_usd += line.hourly_usd
+        row.monthly_usd += line.monthly_usd
+        row.term_usd += line.term_usd
+        if line.note and len(row.names) == 1:
+            row.notes.add(line.note)
+    return list(rows.values())
+
+
+def _sources(rows: list[Row]) -> tuple[dict[str, int], list[str]]:
+    index: dict[str, int] = {}
+    for row in rows:
+        index.setdefault(row.source, len(index) + 1)
+    return index, [f"[{i}] {s}" for s, i in index.items()]
+
+
+def _by_year(report: CostReport) -> list[tuple[str, float]]:
+    years: dict[str, float] = {}
+    for m in report.timeline:
+        years[m.month[:4]] = years.get(m.month[:4], 0.0) + m.usd
+    return list(years.items())
+
+
+# -- JSON ------------------------------------------------------------------------------------------------
+def render_json(report: CostReport) -> str:
+    return json.dumps(report.to_json(), indent=1)
+
+
+def render_diff_json(diff: CostDiff) -> str:
+    return json.dumps(diff.to_json(), indent=1)
+
+
+# -- text ------------------------------------------------------------------------------------------------
+def _console(width: int) -> tuple[Console, io.StringIO]:
+    buf = io.StringIO()
+    return Console(file=buf, width=width, force_terminal=False, color_system=None, highlight=False), buf
+
+
+def render_text(report: CostReport, width: int = 160) -> str:
+    console, buf = _console(width)
+    rows = group_lines(report.lines)
+    src_index, src_notes = _sources(rows)
+    console.print(f"Cost of {report.plan_name} ({report.region}, {report.currency}, prices as of {report.prices_as_of})")
+    table = Table(show_lines=False)
+    for col, justify in (("Resource", "left"), ("Pool", "left"), ("Qty", "right"), ("Unit", "left"),
+                         ("Unit price", "right"), ("Hourly", "right"), ("Monthly", "right"),
+                         (f"Term ({report.term.months} mo)", "right"), ("Runs", "left"), ("Src", "right")):
+        table.add_column(col, justify=justify, overflow="fold")
+    for row in rows:
+        table.add_row(row.resource, row.pool or "-", qty(row.quantity), row.unit, unit_price(row.unit_price_usd),
+                      usd(row.hourly_usd), usd(row.monthly_usd), usd(row.term_usd), row.runs,
+                      f"[{src_index[row.source]}]")
+    console.print(table)
+    for note in src_notes:
+        console.print(note, soft_wrap=True)
+    console.print()
+    for text in _summary(report):
+        console.print(text, soft_wrap=True)
+    return buf.getvalue()
+
+
+def _summary(report: CostReport) -> list[str]:
+    out = []
+    peak = report.peak_month
+    out.append(f"Hourly now ({report.now}): {usd(report.hourly_usd)}   Monthly run rate (730 h): {usd(report.monthly_usd)}")
+    if peak:
+        out.append(f"Peak month: {peak.month} {usd(peak.usd)}")
+    term = report.term
+    assumed = " (assumed: no budget.term_months)" if term.assumed else ""
+    out.append(f"Term: {term.months} month{'s' if term.months != 1 else ''}, {term.start} → {term.end}{assumed}: total {usd(report.total_usd)} ({short(report.total_usd)})")
+    total_gate = next((g for g in report.budget.gates if g.name == "total"), None)
+    if total_gate:
+        out.append(f"  vs budget.total_usd {usd(total_gate.limit_usd)} ({short(total_gate.limit_usd)}): "
+                   f"{total_gate.used:.1%} of the commitment")
+    out.append(f"Budget: {report.budget.status.upper()}")
+    out.extend(f"  {m}" for m in report.budget.messages)
+    for title, shares_ in (("By generation", report.by_generation), ("By phase", report.by_phase)):
+        out.append(f"{title} (share of the term total):")
+        out.extend(f"  {s.name:<44} {usd(s.usd):>22} {s.share:>7.1%}{_unpriced_mark(s)}" for s in shares_)
+    if len(report.timeline) > 24:
+        out.append("Timeline by year:")
+        out.extend(f"  {year}  {usd(v):>22}" for year, v in _by_year(report))
+    else:
+        out.append("Timeline by month:")
+        out.extend(f"  {m.month}  {usd(m.usd):>22}" for m in report.timeline)
+    if report.unpriced:
+        out.append(f"Unpriced ({len(report.unpriced)}): not in any total above")
+        for u in _group_unpriced(report):
+            out.append(f"  {u}")
+    else:
+        out.append("Unpriced: none")
+    if report.usage:
+        out.append("Usage-based, not in the estimate:")
+        seen = set()
+        for u in report.usage:
+            if u.item in seen:
+                continue
+            seen.add(u.item)
+            n = sum(1 for x in report.usage if x.item == u.item)
+            out.append(f"  {u.item} ×{n}: {usd(u.unit_price_usd)} per {u.unit} ({u.note})")
+    if report.free:
+        n = sum(report.free.values())
+        kinds = ", ".join(f"{t.rsplit(':', 1)[-1]} ×{c}" for t, c in sorted(report.free.items()))
+        out.append(f"Free: {n} resources ({kinds})")
+    return out
+
+
+def _unpriced_mark(share) -> str:
+    return f"  + {share.unpriced} unpriced item(s), not in this figure" if share.unpriced else ""
+
+
+def _group_unpriced(report: CostReport) -> list[str]:
+    groups: dict[tuple, list[str]] = {}
+    for u in report.unpriced:
+        groups.setdefault((u.pool, u.item, u.reason), []).append(u.resource)
+    out = []
+    for (pool, item, reason), names in groups.items():
+        who = names[0] if len(names) == 1 else f"{names[0]} … {names[-1]} (×{len(names)})"
+        out.append(f"{who} [{pool or 'shared'}] {item or ''}: {reason}")
+    return out
+
+
+# -- Markdown ----------------------------------------------------------------------------------------------
+STATUS_MD = {"ok": "✅ ok", "warning": "⚠️ warning", "over": "❌ over budget"}
+
+
+def render_markdown(report: CostReport) -> str:
+    term = report.term
+    lines = [f"### ultraplan cost: `{report.plan_name}` ({report.region})", ""]
+    lines += ["| | Hourly now | Monthly run rate | Term total |", "|---|---:|---:|---:|",
+              f"| **Estimate** | {usd(report.hourly_usd)} | {usd(report.monthly_usd)} | "
+              f"{usd(report.total_usd)} ({term.months} months from {term.start}) |"]
+    for g in report.budget.gates:
+        lines.append(f"| Budget {g.name} | | {usd(g.limit_usd) if g.name == 'monthly' else ''} | "
+                     f"{usd(g.limit_usd) if g.name == 'total' else ''} |")
+    lines += ["", f"**Budget:** {STATUS_MD.get(report.budget.status, report.budget.status)}"]
+    lines += [f"- {m}" for m in report.budget.messages]
+    lines += ["", "| Generation | Term | Share |", "|---|---:|---:|"]
+    lines += [f"| {s.name} | {usd(s.usd)}{' + ' + str(s.unpriced) + ' unpriced' if s.unpriced else ''} | {s.share:.1%} |"
+              for s in report.by_generation]
+    lines += ["", "| Phase | Term | Share |", "|---|---:|---:|"]
+    lines += [f"| {s.name} | {usd(s.usd)}{' + ' + str(s.unpriced) + ' unpriced' if s.unpriced else ''} | {s.share:.1%} |"
+              for s in report.by_phase]
+    rows = group_lines(report.lines)
+    lines += ["", "<details><summary>Lines</summary>", "",
+              "| Resource | Pool | Qty | Unit | Unit price | Monthly | Term | Source |",
+              "|---|---|---:|---|---:|---:|---:|---|"]
+    lines += [f"| `{r.resource}` | {r.pool or '-'} | {qty(r.quantity)} | {r.unit} | {unit_price(r.unit_price_usd)} | "
+              f"{usd(r.monthly_usd)} | {usd(r.term_usd)} | {r.source} |" for r in rows]
+    lines += ["", "</details>"]
+    if report.unpriced:
+        lines += ["", f"**Unpriced ({len(report.unpriced)})**, not in the totals:"]
+        lines += [f"- {u}" for u in _group_unpriced(report)]
+    lines += ["", f"<sub>Prices as of {report.prices_as_of}; monthly = hourly × 730 h; usage-based charges "
+              f"(NAT data processed) are not included.</sub>", ""]
+    return "\n".join(lines)
+
+
+# -- diff ------------------------------------------------------------------------------------------------
+def _group_deltas(deltas: Iterable[ResourceDelta]) -> list[tuple[str, ResourceDelta, int, float, float]]:
+    groups: dict[tuple, list[ResourceDelta]] = {}
+    for d in deltas:
+        key = (d.pool, d.change, round(d.monthly_delta_usd, 4), round(d.term_delta_usd, 4),
+               d.resource.rstrip("0123456789"))
+        groups.setdefault(key, []).append(d)
+    out = []
+    for ds in groups.values():
+        name = ds[0].resource if len(ds) == 1 else f"{ds[0].resource} … {ds[-1].resource} (×{len(ds)})"
+        out.append((name, ds[0], len(ds), sum(d.monthly_delta_usd for d in ds), sum(d.term_delta_usd for d in ds)))
+    out.sort(key=lambda t: -abs(t[4]))
+    return out
+
+
+def _pct(new: float, old: float) -> str:
+    return f" ({(new - old) / old:+.1%})" if old else ""
+
+
+def render_diff_text(diff: CostDiff, width: int = 140) -> str:
+    console, buf = _console(width)
+    old, new = diff.old, diff.new
+    console.print(f"Cost diff: {old.plan_name} → {new.plan_name}")
+    console.print(f"Monthly run rate: {usd(old.monthly_usd)} → {usd(new.monthly_usd)}: "
+                  f"{signed(diff.monthly_delta_usd)}{_pct(new.monthly_usd, old.monthly_usd)}")
+    console.print(f"Term total: {usd(old.total_usd)} ({old.term.months} mo) → {usd(new.total_usd)} "
+                  f"({new.term.months} mo): {signed(diff.term_delta_usd)}{_pct(new.total_usd, old.total_usd)}")
+    table = Table()
+    for col, justify in (("", "left"), ("Resource", "left"), ("Pool", "left"), ("Monthly Δ", "right"), ("Term Δ", "right")):
+        table.add_column(col, justify=justify, overflow="fold")
+    mark = {"added": "+", "removed": "-", "changed": "~"}
+    for name, d, _, m, t in _group_deltas(diff.resources):
+        table.add_row(mark[d.change], name, d.pool or "-", signed(m), signed(t))
+    if diff.resources:
+        console.print(table)
+    else:
+        console.print("No cost change per resource.")
+    return buf.getvalue()
+
+
+def render_diff_markdown(diff: CostDiff) -> str:
+    old, new = diff.old, diff.new
+    lines = [f"### ultraplan cost diff: `{old.plan_name}` → `{new.plan_name}`", "",
+             "| | Before | After | Change |", "|---|---:|---:|---:|",
+             f"| Monthly run rate | {usd(old.monthly_usd)} | {usd(new.monthly_usd)} | "
+             f"{signed(diff.monthly_delta_usd)}{_pct(new.monthly_usd, old.monthly_usd)} |",
+             f"| Term total | {usd(old.total_usd)} ({old.term.months} mo) | {usd(new.total_usd)} ({new.term.months} mo) | "
+             f"{signed(diff.term_delta_usd)}{_pct(new.total_usd, old.total_usd)} |", ""]
+    if diff.resources:
+        lines += ["| | Resource | Pool | Monthly Δ | Term Δ |", "|---|---|---|---:|---:|"]
+        mark = {"added": "➕", "removed": "➖", "changed": "~"}
+        for name, d, _, m, t in _group_deltas(diff.resources):
+            lines.append(f"| {mark[d.change]} | `{name}` | {d.pool or '-'} | {signed(m)} | {signed(t)} |")
+    else:
+        lines.append("No cost change per resource.")
+    lines += ["", f"**Budget after the change:** {STATUS_MD.get(new.budget.status, new.budget.status)}"]
+    lines += [f"- {m}" for m in new.budget.messages]
+    lines.append("")
+    return "\n".join(lines)
