@@ -35,7 +35,9 @@ def _efa_groups(ctx: StackContext) -> dict[str, tuple[Any, list[str]]]:
         for value in values:
             key = target_key(value)
             if key:
-                groups.setdefault(key, (value, []))[1].append(lt["name"])
+                users = groups.setdefault(key, (value, []))[1]
+                if lt["name"] not in users:
+                    users.append(lt["name"])
     return groups
 
 

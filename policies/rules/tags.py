@@ -29,10 +29,10 @@ def tag_keys(resource: Mapping[str, Any]) -> set[str]:
 @REGISTRY.resource(
     "required-tags", level=MANDATORY, severity="medium", tags=("governance", "cost"),
     types=TAGGABLE,
-    description="Taggable resources carry every tag listed in requiredTags.",
+    description="Taggable resources carry every tag listed in its `tags` setting.",
     remediation="Add the missing keys under `tags:` in the spec (every resource inherits them), or change "
-                "requiredTags in policies.config.",
-    config={"properties": {"requiredTags": {
+                "the `tags` setting in policies.config.",
+    config={"properties": {"tags": {
         "type": "array", "items": {"type": "string"}, "default": ["ultraplan:cluster"],
         "description": "Tag keys every taggable resource must carry, e.g. [\"team\", \"cost-center\"].",
     }}},
@@ -41,6 +41,6 @@ def required_tags(resource: Mapping[str, Any], config: Mapping[str, Any]) -> Ite
     """Cost allocation, ownership and clean-up of a cluster costing millions a month depend on tags;
     an untagged NAT gateway or file system outlives the cluster unnoticed. The default asks only for
     the tag ultraplan puts on everything it plans; an organisation lists its own keys."""
-    missing = [k for k in config.get("requiredTags", []) if k not in tag_keys(resource)]
+    missing = [k for k in config.get("tags", []) if k not in tag_keys(resource)]
     if missing:
         yield f"missing tag{'s' if len(missing) > 1 else ''} {', '.join(missing)}"

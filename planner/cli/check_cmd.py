@@ -1,0 +1,209 @@
+"""`ultraplan check SPEC`: validate + plan + cost + policy (+ preflight) in one run, one report, one exit code.
+
+Meant for CI: `ultraplan check cluster.yaml --sarif ultraplan.sarif --junit ultraplan.xml`.
+Exit codes: 0 nothing at or above --fail-on; 1 the gate failed (a mandatory policy violation, a
+preflight error, the budget exceeded); 2 the spec, its policy settings or the command line is
+invalid (the report still lists the spec problems); 3 AWS could not be reached for preflight.
+A step whose module is not installed is reported as not run, never as passed.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any, Callable
+
+import click
+
+from ..errors import EXIT_INVALID, EXIT_SERVICE, SpecError, UltraplanError, UsageError
+from ..findings import Finding, Level, Source
+from .policy_cmd import emit_report, report_options
+
+
+def _module(name: str) -> Any | None:
+    """A sibling module (cost, preflight) or None when it is not part of this installation."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name and name.startswith(exc.name):
+            return None
+        raise
+
+
+class _Run:
+    """Accumulates the report of one `check` run."""
+
+    def __init__(self, spec: str | None, fail_on: Level) -> None:
+        from ..report import Report
+
+        self.report = Report("check", spec_file=spec, fail_on=fail_on)
+        self.exit_override: int | None = None
+
+    def step(self, name: str, status: str, summary: str = "", data: dict[str, Any] | None = None) -> None:
+        from ..report import Step
+
+        self.report.steps.append(Step(name, status, summary, data))
+
+    def add(self, finding: Finding, category: str, label: str | None = None) -> None:
+        from ..report import Entry
+
+        self.report.entries.append(Entry(finding, category, label))
+
+    def spec_error(self, step: str, exc: SpecError) -> None:
+        for issue in exc.issues:
+            where = f"{issue.path}: " if issue.path else ""
+            self.add(Finding("spec.invalid", Level.ERROR, where + issue.message, hint=issue.hint,
+                             source=Source(issue.file or self.report.spec_file, issue.line)), "spec")
+        self.step(step, "failed", f"{len(exc.issues)} problem(s) in the spec")
+        self.exit_override = EXIT_INVALID
+
+
+def _plan_step(run: _Run, spec: str | None, plan_file: str | None) -> Any | None:
+    if plan_file or (spec and spec.endswith(".json")):
+        from ..plan import load_plan
+
+        path = plan_file or spec
+        plan = load_plan(path)
+        run.report.spec_file = plan.spec_file or run.report.spec_file
+        run.step("validate", "skipped", f"a Plan JSON was given ({path}); the spec was not re-validated")
+        run.step("plan", "ok", f"read {path}: {sum(1 for _ in plan.resources())} resources in {len(plan.stacks)} stacks")
+        return plan
+    if not spec:
+        raise UsageError("give a SPEC file, or --plan PLAN.json")
+    import planner
+
+    try:
+        doc = planner.load_spec(spec)
+    except SpecError as exc:
+        run.spec_error("validate", exc)
+        run.step("plan", "not-run", "the spec is invalid")
+        return None
+    run.step("validate", "ok", f"cluster '{doc.spec.name}' in {doc.spec.region}, {len(doc.spec.compute)} pool(s)")
+    plan = planner.compile_plan(doc)
+    summary = plan.summary or {}
+    run.step("plan", "ok", f"{sum(1 for _ in plan.resources())} resources in {len(plan.stacks)} stacks, "
+                           f"{summary.get('gpus', '?')} accelerators, {summary.get('instances', '?')} instances")
+    return plan
+
+
+def _cost_step(run: _Run, plan: Any) -> Callable[[Any], float] | None:
+    """Estimate; budget `over` fails the gate. Returns the monthly figure for the policy runner."""
+    cost = _module("planner.cost")
+    if cost is None:
+        run.step("cost", "not-run", "planner.cost is not installed")
+        return None
+    try:
+        estimate = cost.estimate(plan)
+    except SpecError as exc:
+        run.spec_error("cost", exc)
+        return None
+    except UltraplanError as exc:  # e.g. no prices for the region
+        level = Level.ERROR if plan.budget else Level.WARNING  # fail closed when a budget depends on it
+        run.add(Finding("cost.estimate", level, f"could not estimate cost: {exc}",
+                        source=Source(plan.spec_file, (plan.budget or {}).get("source", {}).get("line"))), "cost")
+        run.step("cost", "failed" if plan.budget else "warning", str(exc))
+        return None
+    budget = estimate.budget
+    for gate in budget.gates:
+        if gate.status not in ("over", "warning"):
+            continue
+        text = next((m for m in budget.messages if m.startswith(f"{gate.name} budget")),
+                    f"{gate.name} budget: estimate ${gate.actual_usd:,.0f} against ${gate.limit_usd:,.0f}")
+        run.add(Finding(f"cost.budget.{gate.name}", Level.ERROR if gate.status == "over" else Level.WARNING, text,
+                        hint="shrink or shorten pools, change capacity type, or raise the budget",
+                        source=Source(gate.source.file or plan.spec_file, gate.source.line)), "cost")
+    for message in budget.messages:
+        if not any(message.startswith(f"{g.name} budget") for g in budget.gates):
+            run.add(Finding("cost.budget.note", Level.WARNING if budget.configured else Level.INFO, message,
+                            source=Source(plan.spec_file, None)), "cost")
+    status = {"over": "failed", "warning": "warning"}.get(budget.status, "ok")
+    run.step("cost", status, f"${estimate.monthly_usd:,.0f}/month, ${estimate.hourly_usd:,.2f}/hour; budget {budget.status}",
+             {"monthly_usd": estimate.monthly_usd, "hourly_usd": estimate.hourly_usd, "budget": budget.status})
+    run.report.extra["cost"] = {"monthly_usd": estimate.monthly_usd, "hourly_usd": estimate.hourly_usd,
+                                "total_usd": estimate.total_usd, "budget": budget.to_json()}
+    return lambda _plan: estimate.monthly_usd
+
+
+def _policy_step(run: _Run, plan: Any, monthly: Callable[[Any], float] | None) -> None:
+    from policies.report import fill_report
+    from policies.runner import run_policies
+
+    from .policy_cmd import monthly_cost
+
+    try:
+        result = run_policies(plan, monthly_cost=monthly or monthly_cost)
+    except SpecError as exc:
+        run.spec_error("policy", exc)
+        return
+    fill_report(run.report, result)
+    mandatory = len(result.mandatory_violations)
+    advisory = len(result.violations) - mandatory
+    status = "failed" if mandatory else ("warning" if advisory else "ok")
+    run.step("policy", status, f"{mandatory} mandatory, {advisory} advisory violation(s); "
+                               f"{len(result.passed)} passed, {len(result.skipped)} skipped")
+
+
+def _preflight_step(run: _Run, plan: Any, account_file: str | None, live: bool, dry_run: bool) -> None:
+    if not account_file and not live:
+        run.step("preflight", "skipped", "no --account snapshot or --preflight (live AWS) given")
+        return
+    preflight = _module("planner.preflight")
+    if preflight is None:
+        run.step("preflight", "not-run", "planner.preflight is not installed")
+        return
+    from ..report import RuleInfo
+
+    account = preflight.load_snapshot(account_file) if account_file else preflight.live_account(plan.region)
+    progress = (lambda msg: click.echo(msg, err=True)) if live else None
+    result = preflight.run(plan, account, launch_dry_run=dry_run, progress=progress)
+    for info in preflight.REGISTRY:
+        run.report.rules.append(RuleInfo(info.check_id, info.title, info.doc, info.level, category="preflight"))
+    for finding in result.findings:
+        run.add(finding, "preflight")
+    for check_id, reason in result.skipped.items():
+        run.report.skipped.append((check_id, reason))
+    ran_clean = set(result.checks) - {f.check_id for f in result.findings}
+    run.report.passed.extend(sorted(ran_clean))
+    if result.unreachable:
+        run.step("preflight", "failed", f"AWS could not be reached ({result.account})")
+        run.exit_override = EXIT_SERVICE
+        return
+    worst = result.worst
+    status = "failed" if result.failed else ("warning" if worst == Level.WARNING else "ok")
+    run.step("preflight", status, f"{len(result.findings)} finding(s) from {len(result.checks)} checks, "
+                                  f"{result.calls} calls ({result.account})")
+
+
+@click.command()
+@click.argument("spec", required=False, type=click.Path(dir_okay=False))
+@click.option("--plan", "plan_file", type=click.Path(dir_okay=False),
+              help="Check a Plan JSON (from `ultraplan plan --out`, possibly edited) instead of compiling SPEC.")
+@click.option("--account", "account_file", type=click.Path(dir_okay=False),
+              help="Run preflight against an account snapshot (`ultraplan account snapshot`).")
+@click.option("--preflight", "live", is_flag=True, help="Run preflight against the live account (read-only; needs credentials).")
+@click.option("--launch-dry-run", is_flag=True, help="With preflight: also dry-run one launch per pool.")
+@report_options
+def check(spec: str | None, plan_file: str | None, account_file: str | None, live: bool, launch_dry_run: bool,
+          fmt: str, fail_on: str, sarif_out: str | None, junit_out: str | None, markdown_out: str | None,
+          json_out: str | None) -> None:
+    """Validate, plan, price, policy-check (and preflight) SPEC in one run: one report, one exit code.
+
+    Exit 0 when nothing reaches --fail-on; 1 a gate failed (mandatory policy violation, preflight
+    error, budget over); 2 invalid spec or settings; 3 AWS unreachable for preflight.
+    """
+    run = _Run(spec, Level.parse(fail_on))
+    plan = _plan_step(run, spec, plan_file)
+    if plan is not None:
+        run.report.name = plan.name
+        run.report.spec_file = run.report.spec_file or plan.spec_file
+        monthly = _cost_step(run, plan)
+        _policy_step(run, plan, monthly)
+        if run.exit_override is None:
+            _preflight_step(run, plan, account_file, live, launch_dry_run)
+    for name in ("cost", "policy", "preflight"):
+        if not any(s.name == name for s in run.report.steps):
+            run.step(name, "not-run", "an earlier step failed")
+    emit_report(run.report, fmt, {"sarif": sarif_out, "junit": junit_out, "markdown": markdown_out, "json": json_out})
+    code = run.exit_override if run.exit_override is not None else run.report.exit_code
+    if code == EXIT_INVALID:
+        click.echo("error: the spec or its policy settings are invalid (see the report above)", err=True)
+    sys.exit(code)

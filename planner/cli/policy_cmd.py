@@ -1,0 +1,185 @@
+"""`ultraplan policy SPEC` (run the policy pack offline), `ultraplan policy list`, and
+`ultraplan policy pulumi-config SPEC` (the spec's policy settings for `pulumi preview --policy-pack-config`).
+
+`policy` is a group whose unknown first argument is taken as the SPEC of `policy run`, so both
+`ultraplan policy cluster.yaml` and `ultraplan policy list` work.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, Callable
+
+import click
+
+from ..errors import UsageError
+
+REPORT_FORMATS = ["text", "json", "sarif", "junit", "markdown"]
+
+
+# -- shared with `check` ------------------------------------------------------------------------
+def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--format, --fail-on and the extra report files (one run, several formats, for CI)."""
+    options = [
+        click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="text", show_default=True,
+                     help="Report on stdout; machine formats go to stdout, progress to stderr."),
+        click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error", show_default=True,
+                     help="Exit 1 when a finding is at this level or above (mandatory policy = error, advisory = warning)."),
+        click.option("--sarif", "sarif_out", type=click.Path(dir_okay=False), help="Also write SARIF 2.1.0 here."),
+        click.option("--junit", "junit_out", type=click.Path(dir_okay=False), help="Also write JUnit XML here."),
+        click.option("--markdown", "markdown_out", type=click.Path(dir_okay=False),
+                     help="Also write Markdown here (e.g. $GITHUB_STEP_SUMMARY)."),
+        click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Also write the JSON report here."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def emit_report(report: Any, fmt: str, files: dict[str, str | None]) -> None:
+    """Print the report in `fmt` on stdout and write the extra files (atomically)."""
+    from ..plan import write_atomic
+    from ..report import print_text, render
+
+    for file_fmt, path in files.items():
+        if path:
+            try:
+                write_atomic(path, render(report, file_fmt))
+            except OSError as exc:
+                raise UsageError(f"--{file_fmt} {path}: cannot write ({exc.strerror})") from None
+    if fmt == "text":
+        from rich.console import Console
+
+        print_text(report, Console(highlight=False))
+    else:
+        click.echo(render(report, fmt))
+
+
+def load_plan_or_spec(spec: str | None, plan_file: str | None) -> Any:
+    """The Plan to check: compiled from SPEC, or read from a Plan JSON (`ultraplan plan --out`)."""
+    if plan_file:
+        from ..plan import load_plan
+
+        return load_plan(plan_file)
+    if not spec:
+        raise UsageError("give a SPEC file, or --plan PLAN.json")
+    import planner
+
+    return planner.plan_file(spec)
+
+
+def monthly_cost(plan: Any) -> float:
+    """The cost module's run-rate estimate, handed to the policy runner (rules never import cost)."""
+    from .. import cost
+
+    return cost.estimate(plan).monthly_usd
+
+
+# -- the group ----------------------------------------------------------------------------------
+class SpecDefaultGroup(click.Group):
+    """A group that runs `default_command` when the first argument is not one of its commands."""
+
+    default_command = "run"
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=SpecDefaultGroup)
+def policy() -> None:
+    """Run the policy pack on a spec offline (`policy SPEC`), or list its rules (`policy list`).
+
+    The same rules run inside `pulumi preview --policy-pack policies`. Exit codes: 0 no violation at
+    --fail-on or above; 1 violations; 2 invalid spec or policy settings.
+    """
+
+
+@policy.command("run")
+@click.argument("spec", required=False, type=click.Path(dir_okay=False))
+@click.option("--plan", "plan_file", type=click.Path(dir_okay=False),
+              help="Check a Plan JSON (from `ultraplan plan --out`) instead of compiling SPEC.")
+@report_options
+def run(spec: str | None, plan_file: str | None, fmt: str, fail_on: str, sarif_out: str | None,
+        junit_out: str | None, markdown_out: str | None, json_out: str | None) -> None:
+    """Run every policy over SPEC's Plan and report violations (default subcommand)."""
+    from policies.report import policy_report
+    from policies.runner import run_policies
+
+    from ..findings import Level
+
+    plan = load_plan_or_spec(spec, plan_file)
+    result = run_policies(plan, monthly_cost=monthly_cost)
+    report = policy_report(result, name=plan.name, fail_on=Level.parse(fail_on))
+    emit_report(report, fmt, {"sarif": sarif_out, "junit": junit_out, "markdown": markdown_out, "json": json_out})
+    sys.exit(report.exit_code)
+
+
+@policy.command("list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+def list_policies(fmt: str) -> None:
+    """List the rules: id, kind, default enforcement level, settings and description."""
+    from policies import load_rules
+
+    registry = load_rules()
+    if fmt == "json":
+        click.echo(json.dumps([_policy_json(p) for p in registry], indent=2))
+    elif fmt == "markdown":
+        click.echo(policies_markdown(registry))
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(header_style="bold")
+        table.add_column("policy", no_wrap=True)
+        for col in ("level", "kind", "settings", "description"):
+            table.add_column(col, overflow="fold")
+        for p in registry:
+            settings = ", ".join((p.config_schema or {}).get("properties", {}))
+            table.add_row(p.id, p.level, p.kind, settings, p.description)
+        Console(highlight=False).print(table)
+
+
+@policy.command("pulumi-config")
+@click.argument("spec", type=click.Path(dir_okay=False))
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the JSON here instead of stdout.")
+def pulumi_config(spec: str, out: str | None) -> None:
+    """Print SPEC's `policies` settings as a `pulumi preview --policy-pack-config` file (skips disabled)."""
+    import planner
+    from policies import load_rules
+    from policies.config import pulumi_policy_config, resolve
+
+    from ..plan import write_atomic
+
+    plan = planner.plan_file(spec)
+    resolve(plan.policies, load_rules(), spec_file=plan.spec_file)  # the same errors as `policy SPEC`
+    text = json.dumps(pulumi_policy_config(plan.policies), indent=2)
+    if out:
+        write_atomic(out, text + "\n")
+    else:
+        click.echo(text)
+
+
+def _policy_json(p: Any) -> dict[str, Any]:
+    return {"id": p.id, "kind": p.kind, "level": p.level, "severity": p.severity, "description": p.description,
+            "remediation": p.remediation, "doc": p.doc, "resource_types": list(p.resource_types),
+            "config_schema": p.config_schema, "tags": list(p.tags)}
+
+
+def policies_markdown(registry: Any) -> str:
+    """The rule reference of docs/policies.md, generated from the registry."""
+    lines = ["| policy | level | kind | what it checks |", "|---|---|---|---|"]
+    lines += [f"| `{p.id}` | {p.level} | {p.kind} | {p.description} |" for p in registry]
+    for p in registry:
+        lines += ["", f"### `{p.id}`", "", f"*{p.level}, {p.kind} rule, severity {p.severity}*", "", p.doc, "",
+                  f"**Remediation:** {p.remediation}"]
+        if p.resource_types:
+            lines += ["", "Resource types: " + ", ".join(f"`{t}`" for t in p.resource_types)]
+        props = (p.config_schema or {}).get("properties", {})
+        if props:
+            lines += ["", "Settings (`policies.config." + p.id + "`):", ""]
+            for key, schema in props.items():
+                default = f" (default `{json.dumps(schema['default'])}`)" if "default" in schema else ""
+                lines.append(f"- `{key}` ({schema.get('type')}){default}: {schema.get('description', '')}")
+    return "\n".join(lines) + "\n"
