@@ -14,7 +14,6 @@ TAGGABLE = {
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "aws:iam/role:Role",
     "aws:iam/instanceProfile:InstanceProfile", "aws:fsx/lustreFileSystem:LustreFileSystem",
     "aws:ec2/placementGroup:PlacementGroup", "aws:ec2/launchTemplate:LaunchTemplate",
-    "aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation",
 }
 
 

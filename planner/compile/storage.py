@@ -52,7 +52,9 @@ def build(doc: SpecDocument, b: Builder, subnet: Any, vpc_id: Any) -> tuple[list
                       f"{capacity:,} GiB, the next size FSx for Lustre accepts (1200, 2400, then steps of 2400 GiB)",
                       "source": {"file": doc.file, "line": doc.line("storage", "lustre", "capacity_tib")}})
     inputs: dict[str, Any] = {
-        "storageCapacity": capacity, "deploymentType": lustre.deployment, "subnetIds": [subnet],
+        "storageCapacity": capacity, "deploymentType": lustre.deployment,
+        # pulumi-aws 7: subnetIds is one subnet id (a string), not a list.
+        "subnetIds": subnet,
         "securityGroupIds": [ref("lustre-sg")], "storageType": "SSD",
     }
     if lustre.throughput_per_tib is not None:
