@@ -1,0 +1,153 @@
+"""Refresh on-demand prices from the AWS Price List API into a NEW dated price file.
+
+`ultraplan catalog refresh --prices --region R` calls `pricing.get_products` (the API's endpoint is
+us-east-1) once per instance type with the filters AWS documents for Linux, shared-tenancy, on-demand
+usage, and writes `planner/catalog/prices/<region>.<YYYY-MM-DD>.yaml` (or `--out`). It never edits an
+existing file: the loader applies dated files over the base one, entry by entry, and each entry says
+it came from the Price List API, so a changed price is never silent. The caller also gets the list
+of changes against the current catalog to print.
+
+The client is passed in (tests use botocore's Stubber); this module and the preflight's live account
+adapter are the only places that touch boto3. Capacity-block fees are not in the Price List API
+(they come from describe_capacity_block_offerings), so only on-demand rates are refreshed here.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import yaml
+
+from ..errors import ServiceError, UsageError
+from .prices import HERE, PriceBook, price
+
+PRICING_ENDPOINT_REGION = "us-east-1"  # the Price List API answers in us-east-1 (and ap-south-1)
+SOURCE = "AWS Price List API pricing.get_products (AmazonEC2, Linux, Shared, OnDemand), sku {sku}, effective {effective}"
+
+
+def make_client():  # pragma: no cover - the live edge; tests pass a stubbed client instead
+    import boto3
+
+    return boto3.client("pricing", region_name=PRICING_ENDPOINT_REGION)
+
+
+def product_filters(instance_type: str, region: str) -> list[dict[str, str]]:
+    """The filters AWS documents for one Linux, shared-tenancy, on-demand price (aws-gpu-facts.md)."""
+    pairs = {
+        "instanceType": instance_type,
+        "regionCode": region,
+        "operatingSystem": "Linux",
+        "tenancy": "Shared",
+        "preInstalledSw": "NA",
+        "licenseModel": "No License required",
+        "capacitystatus": "Used",
+        "marketoption": "OnDemand",
+    }
+    return [{"Type": "TERM_MATCH", "Field": k, "Value": v} for k, v in pairs.items()]
+
+
+@dataclass(frozen=True)
+class Offer:
+    instance_type: str
+    usd: float
+    sku: str
+    effective: str
+
+
+def parse_price_list(entries: Iterable[str | dict[str, Any]]) -> list[Offer]:
+    """PriceList items (JSON strings, as the API returns them) -> on-demand hourly offers in USD."""
+    offers = []
+    for raw in entries:
+        doc = json.loads(raw) if isinstance(raw, str) else raw
+        product = doc.get("product") or {}
+        attrs = product.get("attributes") or {}
+        for term in ((doc.get("terms") or {}).get("OnDemand") or {}).values():
+            for dim in (term.get("priceDimensions") or {}).values():
+                if str(dim.get("unit", "")).lower() not in ("hrs", "hours", "hour"):
+                    continue
+                value = (dim.get("pricePerUnit") or {}).get("USD")
+                if value is None:
+                    continue
+                offers.append(Offer(attrs.get("instanceType", "?"), float(value), product.get("sku") or term.get("sku", "?"),
+                                    str(term.get("effectiveDate", ""))[:10]))
+    return offers
+
+
+@dataclass
+class RefreshResult:
+    region: str
+    fetched_on: str
+    items: dict[str, dict[str, Any]] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)  # types the Price List API had no rate for
+    changes: list[str] = field(default_factory=list)  # human-readable differences from the current catalog
+
+    def to_file(self) -> dict[str, Any]:
+        return {"region": self.region, "currency": "USD", "refreshed": self.fetched_on,
+                "items": self.items}
+
+
+def fetch_on_demand(client, region: str, instance_types: Iterable[str], *, today: dt.date,
+                    current: PriceBook | None = None) -> RefreshResult:
+    """Ask the Price List API for each type's on-demand rate in `region`. A type with no usable
+    answer is listed in `missing`, not written (the catalog keeps its own entry for it)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    result = RefreshResult(region, today.isoformat())
+    for itype in sorted(set(instance_types)):
+        entries: list[str] = []
+        token = None
+        try:
+            while True:
+                kwargs: dict[str, Any] = {"ServiceCode": "AmazonEC2", "Filters": product_filters(itype, region),
+                                          "FormatVersion": "aws_v1", "MaxResults": 100}
+                if token:
+                    kwargs["NextToken"] = token
+                page = client.get_products(**kwargs)
+                entries.extend(page.get("PriceList") or [])
+                token = page.get("NextToken")
+                if not token:
+                    break
+        except ClientError as exc:
+            raise ServiceError(f"Price List API refused get_products for {itype}: {exc}") from None
+        except BotoCoreError as exc:
+            raise ServiceError(f"Price List API unreachable: {exc}") from None
+        offers = [o for o in parse_price_list(entries) if o.usd > 0]
+        if not offers:
+            result.missing.append(itype)
+            continue
+        distinct = sorted({o.usd for o in offers})
+        best = max(offers, key=lambda o: o.usd)  # several SKUs: the highest, conservative for a budget
+        entry: dict[str, Any] = {"usd": best.usd, "unit": "instance-hour",
+                                 "source": SOURCE.format(sku=best.sku, effective=best.effective or "?"),
+                                 "as_of": today.isoformat()}
+        if len(distinct) > 1:
+            entry["note"] = f"{len(distinct)} distinct rates matched ({', '.join(f'{d:g}' for d in distinct)}); the highest kept"
+        result.items[itype] = {"on-demand": entry}
+        if current is not None:
+            old = price(current, itype, region, "on-demand")
+            if old.usd is None:
+                result.changes.append(f"{itype}: new on-demand price {best.usd:g} (was unknown)")
+            elif abs(old.usd - best.usd) > 1e-9:
+                result.changes.append(f"{itype}: on-demand {old.usd:g} -> {best.usd:g}")
+    return result
+
+
+def default_path(region: str, today: dt.date, folder: str = HERE) -> str:
+    return os.path.join(folder, f"{region}.{today.isoformat()}.yaml")
+
+
+def write_new(result: RefreshResult, path: str) -> str:
+    """Write the refreshed prices to a file that must not exist yet (prices are never edited in place)."""
+    if os.path.exists(path):
+        raise UsageError(f"{path} exists; a refresh writes a new file and never overwrites prices (choose --out)")
+    header = (f"# Written by `ultraplan catalog refresh --prices --region {result.region}` on {result.fetched_on}\n"
+              "# from the AWS Price List API. Applied over the base file entry by entry; do not edit by hand.\n")
+    text = header + yaml.safe_dump(result.to_file(), sort_keys=False, allow_unicode=True)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    with open(path, "x", encoding="utf-8") as fh:
+        fh.write(text)
+    return path

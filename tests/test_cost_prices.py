@@ -1,0 +1,115 @@
+"""Price catalog: loader and pure queries (tiny hand-written catalogs), and the bundled files' rules."""
+from __future__ import annotations
+
+import os
+
+import pytest
+import yaml
+
+from planner.catalog import load_catalog
+from planner.catalog.prices import HERE, build_prices, fsx_lustre_item, load_prices, price
+
+TINY = {
+    "region": "xx-test-1",
+    "items": {
+        "a.big": {
+            "on-demand": {"usd": 2.0, "unit": "instance-hour", "source": "test", "as_of": "2026-01-01"},
+            "capacity-block": {"usd": None, "unit": "instance-hour", "reason": "sold out", "source": "none",
+                               "as_of": "2026-01-02"},
+        },
+        "disk": {"on-demand": {"usd": 0.073, "unit": "GB-month", "source": "test", "as_of": "2026-01-01"}},
+    },
+}
+
+
+def test_price_found_with_source_and_hourly_rate():
+    book = build_prices([TINY])
+    q = price(book, "a.big", "xx-test-1", "on-demand")
+    assert (q.priced, q.usd, q.unit, q.source, q.usd_per_hour) == (True, 2.0, "instance-hour", "test", 2.0)
+    disk = price(book, "disk", "xx-test-1")
+    assert disk.usd_per_hour == pytest.approx(0.073 / 730)
+
+
+@pytest.mark.parametrize(
+    "item, region, market, reason",
+    [
+        pytest.param("a.big", "xx-test-1", "capacity-block", "sold out", id="known-unknown"),
+        pytest.param("a.big", "xx-test-1", "spot", "no spot price for a.big in xx-test-1 (catalog has: capacity-block, on-demand)", id="no-market"),
+        pytest.param("zz.tiny", "xx-test-1", "on-demand", "zz.tiny is not in the xx-test-1 price catalog", id="no-item"),
+        pytest.param("a.big", "eu-nowhere-9", "on-demand", "no price data for region eu-nowhere-9 (have: xx-test-1)", id="no-region"),
+    ],
+)
+def test_unknown_prices_are_never_zero(item, region, market, reason):
+    q = price(build_prices([TINY]), item, region, market)
+    assert q.usd is None and not q.priced and q.usd_per_hour is None
+    assert q.reason == reason
+
+
+def test_later_files_override_entry_by_entry():
+    newer = {"region": "xx-test-1", "items": {"a.big": {"on-demand": {
+        "usd": 1.5, "unit": "instance-hour", "source": "Price List API", "as_of": "2026-02-01"}}}}
+    book = build_prices([TINY, newer])
+    assert price(book, "a.big", "xx-test-1").usd == 1.5
+    assert price(book, "a.big", "xx-test-1", "capacity-block").reason == "sold out"  # untouched
+    assert book.as_of("xx-test-1") == "2026-02-01"
+
+
+@pytest.mark.parametrize(
+    "entry, message",
+    [
+        pytest.param({"usd": 1, "unit": "instance-hour", "as_of": "x"}, "missing `source`", id="no-source"),
+        pytest.param({"usd": None, "unit": "instance-hour", "source": "s", "as_of": "x"}, "needs a `reason`", id="null-without-reason"),
+        pytest.param({"usd": -1, "unit": "instance-hour", "source": "s", "as_of": "x"}, "usd must be a number >= 0", id="negative"),
+    ],
+)
+def test_bad_entries_are_rejected(entry, message):
+    with pytest.raises(ValueError, match=message):
+        build_prices([{"region": "r", "items": {"t": {"on-demand": entry}}}])
+
+
+def test_fsx_items_per_tier():
+    assert fsx_lustre_item("PERSISTENT_2", 250) == "fsx-lustre:PERSISTENT_2:250"
+    assert fsx_lustre_item("SCRATCH_2", None) == "fsx-lustre:SCRATCH_2"
+
+
+# -- the bundled files ----------------------------------------------------------------------------------
+def _raw_entries():
+    for name in sorted(os.listdir(HERE)):
+        if name == "free.yaml" or not name.endswith(".yaml"):
+            continue
+        with open(os.path.join(HERE, name), encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+        for item, markets in data["items"].items():
+            for market, entry in markets.items():
+                yield name, item, market, entry
+
+
+def test_every_bundled_entry_is_sourced_and_unknowns_say_why():
+    for name, item, market, entry in _raw_entries():
+        assert entry.get("source") and entry.get("as_of"), (name, item, market)
+        if entry.get("usd") is None:
+            assert entry.get("reason"), (name, item, market)
+        if entry.get("derived"):
+            assert str(entry["source"]).startswith("derived:"), (name, item, market)
+
+
+def test_every_catalog_instance_type_has_an_on_demand_entry_in_us_east_1():
+    """Priced or an explicit unknown with its reason: never missing, never a silent zero."""
+    book = load_prices()
+    for itype in load_catalog().instance_types:
+        q = price(book, itype, "us-east-1", "on-demand")
+        assert q.priced or (q.reason and "not in the" not in q.reason), (itype, q.reason)
+
+
+def test_reference_figures_are_used_as_published():
+    """Spot checks against ../shared/reference/aws-gpu-facts.md (us-east-1)."""
+    book = load_prices()
+    assert price(book, "p5.48xlarge", "us-east-1").usd == 55.04
+    assert price(book, "p5.48xlarge", "us-east-1", "capacity-block").usd == 41.53
+    assert price(book, "p5.48xlarge", "us-east-1", "reserved-3yr").usd == 23.777
+    assert price(book, "u-p6e-gb200x72", "us-east-1", "capacity-block").unit == "ultraserver-hour"
+    assert price(book, "u-p6e-gb200x72", "us-east-1", "capacity-block").usd == 761.904
+    assert price(book, "ebs-gp3", "us-east-1").usd == 0.08
+    assert price(book, "nat-gateway", "us-east-1").usd == 0.045
+    assert price(book, "fsx-lustre:PERSISTENT_2:125", "us-east-1").usd == 0.145
+    assert price(book, "p5e.48xlarge", "us-east-1").reason.startswith("p5e is sold only as capacity blocks")
