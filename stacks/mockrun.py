@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
@@ -130,8 +130,12 @@ def run_under_mocks(
     stack_outputs: Optional[dict[str, dict[str, Any]]] = None,
     naming=None,
     config: Optional[dict[str, str]] = None,
+    entry: Optional[Callable[[], Any]] = None,
 ) -> MockRun:
-    """Run ``build(plan, shard)`` under fresh mocks; returns what was registered and exported."""
+    """Run ``build(plan, shard)`` under fresh mocks; returns what was registered and exported.
+
+    ``config`` is the stack config (``{"ultraplan:spec": ...}``); ``entry`` replaces the call to
+    ``build`` (e.g. ``stacks.program.main``, which reads that config) and must return its Built."""
     from pulumi.runtime.stack import run_pulumi_func
     from pulumi.runtime.sync_await import _sync_await
 
@@ -147,7 +151,7 @@ def run_under_mocks(
     resolved: dict[str, Any] = {}
 
     def program() -> None:
-        built = build(plan, shard, naming=naming)
+        built = entry() if entry is not None else build(plan, shard, naming=naming)
         root = pulumi_settings.get_root_resource()
         both = {"exports": built.exports, "stack": dict(getattr(root, "outputs", {}) or {})}
         resolved.update(_sync_await(pulumi.Output.from_input(both).future()) or {})

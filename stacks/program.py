@@ -211,9 +211,9 @@ def main() -> Built:
     root = project_root()
     spec = config.require("spec")
     shard = config.require("shard")
-    shard_size = config.get_int("shardSize")
+    shard_size = (config.get("shardSize") or "").strip()  # a string: see Pulumi.yaml
     spec_path = spec if os.path.isabs(spec) else os.path.join(root, spec)
-    kwargs = {"shard_size": shard_size} if shard_size else {}
+    kwargs = {"shard_size": int(shard_size)} if shard_size else {}
     plan = plan_file(spec_path, **kwargs)
     naming = StackNaming(
         prefix=config.get("stackPrefix") or plan.name,

@@ -90,8 +90,11 @@ def resource_class(token: str) -> ResourceClass:
         raise PlanInputError(f"{token}: the Python SDK {package} is not installed") from exc
 
     fqn, class_name = _registered_class(pkg, mod, token)
-    if fqn is None:  # no registered table: read the token mechanically
-        fqn, class_name = f"{package}.{mod.split('/')[0]}", type_name
+    if fqn is None:
+        known = _registered_tokens(pkg)
+        if known:  # the package has a table and the token is not in it
+            raise PlanInputError(f"{token}: {package} has no such resource type{_did_you_mean(token, known)}")
+        fqn, class_name = f"{package}.{mod.split('/')[0]}", type_name  # no table: read the token
     try:
         module = importlib.import_module(fqn)
         cls = getattr(module, class_name)
@@ -108,6 +111,13 @@ def _registered_class(pkg: str, mod: str, token: str) -> tuple[str | None, str |
         if isinstance(info, dict) and token in info.get("classes", {}):
             return info["fqn"], info["classes"][token]
     return None, None
+
+
+def _registered_tokens(pkg: str) -> list[str]:
+    from pulumi.runtime import rpc
+
+    return [token for key, modules in rpc._RESOURCE_MODULES.items() if key.startswith(f"{pkg}:")
+            for module in modules for token in (getattr(module, "mod_info", None) or {}).get("classes", {})]
 
 
 def _args_class(cls: type) -> type | None:

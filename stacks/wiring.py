@@ -62,20 +62,32 @@ def _references(resource: Resource) -> list[tuple[str, str]]:
     return [(r["$ref"], r.get("attr", "id")) for r in iter_refs(resource.inputs)]
 
 
+def is_compute(stack: str) -> bool:
+    return stack.startswith("compute-")
+
+
 def deploy_waves(plan: Plan, wires: Wiring | None = None) -> list[list[str]]:
-    """Plan stacks grouped into waves: every stack's producers sit in an earlier wave, so the stacks
-    of one wave (typically the compute shards) can deploy in parallel."""
+    """Plan stacks grouped into waves, deployed one wave after another; the stacks of one wave can
+    deploy in parallel (the compute shards). A stack comes after every stack it reads from and,
+    by convention, after the shared stacks listed before it (network -> storage -> compute-N), so
+    FSx exists before the first instance boots even though no input references it."""
     wires = wires or wiring(plan)
+    names = [s.name for s in plan.stacks]
+    shared = [s for s in names if not is_compute(s)]
+    before: dict[str, set[str]] = {}
+    for s in names:
+        conventional = shared if is_compute(s) else shared[: shared.index(s)]
+        before[s] = set(wires.needs.get(s, [])) | set(conventional)
     wave_of: dict[str, int] = {}
-    remaining = [s.name for s in plan.stacks]
+    remaining = list(names)
     while remaining:
-        ready = [s for s in remaining if all(p in wave_of for p in wires.needs.get(s, []))]
+        ready = [s for s in remaining if before[s] <= set(wave_of)]
         if not ready:
             raise ValueError(f"stacks reference each other in a cycle: {', '.join(remaining)}")
         for s in ready:
-            wave_of[s] = 1 + max((wave_of[p] for p in wires.needs.get(s, [])), default=-1)
+            wave_of[s] = 1 + max((wave_of[p] for p in before[s]), default=-1)
         remaining = [s for s in remaining if s not in wave_of]
     waves: list[list[str]] = [[] for _ in range(max(wave_of.values(), default=-1) + 1)]
-    for s in (s.name for s in plan.stacks):
+    for s in names:
         waves[wave_of[s]].append(s)
     return waves

@@ -260,3 +260,39 @@ def test_example_registers_one_to_one(path):
     registered = sum(len(_check_shard(plan, shard, outputs).resources) for shard in shards)
     assert registered == sum(len(plan.stack(s).resources) for s in shards)
     assert time.perf_counter() - start < 30
+
+
+def _example(name: str) -> str:
+    path = os.path.join(ROOT, "examples", name)
+    if not os.path.exists(path):
+        pytest.skip(f"{name} is not there yet")
+    return path
+
+
+def test_main_reads_stack_config_and_names_stack_references_from_it():
+    """The Pulumi entry point: spec (relative to the project root) and shard from config, and
+    StackReferences named <org>/<project>/<stackPrefix>-<producer>."""
+    from stacks.program import main
+
+    spec = os.path.relpath(_example("gb200-capacity-block.yaml"), ROOT)
+    plan = _plan_example(os.path.join(ROOT, spec))
+    shard = next(s.name for s in plan.stacks if s.name.startswith("compute-"))
+    naming = StackNaming(prefix="gb", org="acme")
+    config = {"ultraplan:spec": spec, "ultraplan:shard": shard, "ultraplan:stackPrefix": "gb",
+              "ultraplan:org": "acme", "ultraplan:shardSize": ""}
+    run = run_under_mocks(plan, shard, naming=naming, config=config, entry=main)
+    expected = sorted(_canon(r.type, r.name, _resolve(plan, r.inputs)) for r in plan.stack(shard).resources)
+    assert sorted(_canon(r.type, r.name, r.inputs) for r in run.resources) == expected
+    assert sorted(r.name for r in run.of_type("pulumi:pulumi:StackReference")) == [
+        f"acme/ultraplan/gb-{s}" for s in wiring(plan).needs[shard]]
+
+
+def test_main_rejects_a_shard_the_plan_does_not_have():
+    from stacks.program import main
+    from stacks.sdk import PlanInputError
+
+    spec = os.path.relpath(_example("gb200-capacity-block.yaml"), ROOT)
+    plan = _plan_example(os.path.join(ROOT, spec))
+    config = {"ultraplan:spec": spec, "ultraplan:shard": "compute-99"}
+    with pytest.raises(PlanInputError, match=r"ultraplan:shard 'compute-99' is not a stack of .*network"):
+        run_under_mocks(plan, "network", config=config, entry=main)
