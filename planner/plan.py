@@ -169,8 +169,9 @@ class Plan:
             stacks=[Stack.from_json(s) for s in data.get("stacks", [])],
         )
 
-    def dumps(self) -> str:
-        return json.dumps(self.to_json(), indent=1, sort_keys=False, default=str)
+    def dumps(self, *, indent: int | None = None) -> str:
+        # Compact by default: json's C encoder is only used without indent, ~10x faster at frontier scale.
+        return json.dumps(self.to_json(), indent=indent, separators=None if indent else (",", ":"), default=str)
 
 
 def write_atomic(path: str, text: str) -> None:

@@ -31,7 +31,7 @@ def test_example_plans_with_the_documented_shape(path):
 @pytest.mark.parametrize("path", SMALL_EXAMPLES, ids=os.path.basename)
 def test_example_matches_golden_plan(path, update_golden):
     rel = os.path.relpath(path, ROOT)
-    text = planner.plan_file(rel).dumps()
+    text = planner.plan_file(rel).dumps(indent=1)  # indented so a reviewer can read the golden diff
     golden = os.path.join(GOLDEN, os.path.basename(path).replace(".yaml", ".plan.json"))
     if update_golden or not os.path.exists(golden):
         with open(golden, "w", encoding="utf-8") as fh:
