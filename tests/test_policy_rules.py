@@ -1,0 +1,379 @@
+"""Each policy: a passing and a failing case, run through the offline runner on hand-written Plans.
+
+FAILING lists (policy id, how the good Plan is broken, a piece of the message a user sees);
+PASSING lists variants that must still pass. test_policy_registry checks every policy is in both.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+from test_policy_fixtures import SPEC, _ref, _res, good_plan, mutate, remove, resource
+
+from planner.findings import Level
+from policies.runner import NOT_APPLICABLE, PASSED, VIOLATED, run_policies
+
+
+def outcome(plan, policy_id, **kwargs):
+    return run_policies(plan, **kwargs).outcome(policy_id)
+
+
+def configure(data, policy_id, **settings):
+    data["policies"]["config"][policy_id] = settings
+
+
+def add(data, stack, res):
+    next(s for s in data["stacks"] if s["name"] == stack)["resources"].append(res)
+
+
+def lt_nis(data, name="lt-train"):
+    return resource(data, name)["inputs"]["networkInterfaces"]
+
+
+# -- mutations -----------------------------------------------------------------------------------
+def drop_egress_self(d):
+    remove(d, "efa-sg-egress-self")
+
+
+def drop_both_self_rules(d):
+    remove(d, "efa-sg-egress-self")
+    remove(d, "efa-sg-ingress-self")
+
+
+def ingress_from_other_group(d):
+    resource(d, "efa-sg-ingress-self")["inputs"]["referencedSecurityGroupId"] = _ref("lustre-sg")
+
+
+def ingress_tcp_only(d):
+    resource(d, "efa-sg-ingress-self")["inputs"]["ipProtocol"] = "tcp"
+
+
+def existing_group(d):
+    for ni in lt_nis(d):
+        ni["securityGroups"] = ["sg-0123456789abcdef0"]
+
+
+def inline_self_rules(d):
+    drop_both_self_rules(d)
+    sg = resource(d, "efa-sg")["inputs"]
+    sg["ingress"] = [{"protocol": "-1", "fromPort": 0, "toPort": 0, "self": True}]
+    sg["egress"] = [{"protocol": "-1", "fromPort": 0, "toPort": 0, "self": True}]
+
+
+def legacy_sg_rules(d):
+    drop_both_self_rules(d)
+    for direction in ("ingress", "egress"):
+        add(d, "network", _res("aws:ec2/securityGroupRule:SecurityGroupRule", f"efa-{direction}", {
+            "type": direction, "securityGroupId": _ref("efa-sg"), "self": True, "protocol": "all",
+            "fromPort": 0, "toPort": 0}, 5, tags=False))
+
+
+def public_ip_on_interface(d):
+    lt_nis(d)[0]["associatePublicIpAddress"] = "true"
+
+
+def public_ip_on_gpu_instance(d):
+    add(d, "compute-1", _res("aws:ec2/instance:Instance", "debug-box", {
+        "instanceType": "g6e.xlarge", "associatePublicIpAddress": True,
+        "metadataOptions": {"httpTokens": "required"}, "rootBlockDevice": {"encrypted": True}}, 50))
+
+
+def public_ip_on_cpu_instance(d):
+    add(d, "compute-1", _res("aws:ec2/instance:Instance", "bastion", {
+        "instanceType": "m7i.large", "associatePublicIpAddress": True,
+        "metadataOptions": {"httpTokens": "required"}, "rootBlockDevice": {"encrypted": True}}, 50))
+
+
+def ssh_from_anywhere(d):
+    add(d, "network", _res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "ssh-in", {
+        "securityGroupId": _ref("efa-sg"), "cidrIpv4": "0.0.0.0/0", "ipProtocol": "tcp",
+        "fromPort": 22, "toPort": 22}, 6))
+
+
+def inline_ingress_ipv6_anywhere(d):
+    resource(d, "lustre-sg")["inputs"]["ingress"] = [
+        {"protocol": "tcp", "fromPort": 988, "toPort": 988, "ipv6CidrBlocks": ["::/0"]}]
+
+
+def vpc_without_hostnames(d):
+    resource(d, "vpc")["inputs"]["enableDnsHostnames"] = False
+
+
+def imds_optional(d):
+    resource(d, "lt-train")["inputs"]["metadataOptions"]["httpTokens"] = "optional"
+
+
+def imds_unset(d):
+    del resource(d, "lt-gb")["inputs"]["metadataOptions"]
+
+
+def imds_disabled(d):
+    resource(d, "lt-train")["inputs"]["metadataOptions"] = {"httpEndpoint": "disabled"}
+
+
+def root_unencrypted(d):
+    resource(d, "lt-train")["inputs"]["blockDeviceMappings"][0]["ebs"]["encrypted"] = "false"
+
+
+def no_block_devices(d):
+    del resource(d, "lt-gb")["inputs"]["blockDeviceMappings"]
+
+
+def data_volume_unencrypted(d):
+    add(d, "storage", _res("aws:ebs/volume:Volume", "scratch", {"size": 100, "availabilityZone": "us-east-1a"}, 31))
+
+
+def allow_p5_only(d):
+    configure(d, "instance-type-allowlist", allowedTypes=["p5.*"])
+
+
+def allow_both(d):
+    configure(d, "instance-type-allowlist", allowedTypes=["p5.*", "p6e-gb200.*"])
+
+
+def asg_two_subnets(d):
+    resource(d, "asg-train")["inputs"]["vpcZoneIdentifiers"].append(_ref("subnet-use1-az2"))
+
+
+def interface_other_subnet(d):
+    lt_nis(d)[2]["subnetId"] = _ref("subnet-use1-az2")
+
+
+def group_on_reserved_pool(d):
+    resource(d, "asg-gb-u0001")["inputs"]["placementGroup"] = _ref("pg-train")
+
+
+def template_placement_on_block(d):
+    resource(d, "lt-gb")["inputs"]["placement"] = {"groupName": _ref("pg-train", "name")}
+
+
+def pool_record_with_group(d):
+    d["pools"][1]["placement_group"] = "pg-gb"
+
+
+def block_without_market_type(d):
+    del resource(d, "lt-gb")["inputs"]["instanceMarketOptions"]
+
+
+def block_without_target(d):
+    del resource(d, "lt-gb")["inputs"]["capacityReservationSpecification"]
+
+
+def block_with_mixed_instances(d):
+    resource(d, "asg-gb-u0001")["inputs"]["mixedInstancesPolicy"] = {"instancesDistribution": {}}
+
+
+def half_ultraserver(d):
+    asg = resource(d, "asg-gb-u0002")["inputs"]
+    asg.update(minSize=9, maxSize=9, desiredCapacity=9)
+
+
+def pool_count_mismatch(d):
+    d["pools"][1]["instances"] = 30
+
+
+def no_placement_group(d):
+    del resource(d, "asg-train")["inputs"]["placementGroup"]
+
+
+def scratch_1(d):
+    resource(d, "lustre")["inputs"]["deploymentType"] = "SCRATCH_1"
+
+
+def lustre_without_sg(d):
+    del resource(d, "lustre")["inputs"]["securityGroupIds"]
+
+
+def lustre_kms_required(d):
+    configure(d, "fsx-encrypted-in-vpc", requireKmsKey=True)
+
+
+def lustre_kms_given(d):
+    configure(d, "fsx-encrypted-in-vpc", requireKmsKey=True)
+    resource(d, "lustre")["inputs"]["kmsKeyId"] = "arn:aws:kms:us-east-1:123456789012:key/abc"
+
+
+def _role_policy(action):
+    return _res("aws:iam/rolePolicy:RolePolicy", "node-extra", {"role": _ref("node-role", "name"), "policy": json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}]})}, 2, tags=False)
+
+
+def star_action(d):
+    add(d, "network", _role_policy("*"))
+
+
+def service_star_action(d):
+    add(d, "network", _role_policy(["s3:GetObject", "s3:*"]))
+
+
+def scoped_wildcard(d):
+    add(d, "network", _role_policy(["s3:Get*", "s3:List*"]))
+
+
+def admin_attachment(d):
+    resource(d, "node-role-ssm")["inputs"]["policyArn"] = "arn:aws:iam::aws:policy/AdministratorAccess"
+
+
+def inline_role_not_action(d):
+    resource(d, "node-role")["inputs"]["inlinePolicies"] = [{"name": "x", "policy": json.dumps(
+        {"Statement": [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}]})}]
+
+
+def require_cost_center(d):
+    configure(d, "required-tags", tags=["team", "cost-center"])
+
+
+def untagged_lustre(d):
+    del resource(d, "lustre")["inputs"]["tags"]
+
+
+def require_team(d):
+    configure(d, "required-tags", tags=["team"])
+
+
+def ceiling_1000(d):
+    configure(d, "max-monthly-cost", maxMonthlyUsd=1000)
+
+
+FAILING = [
+    pytest.param("efa-sg-self-rules", drop_egress_self, "no all-traffic egress rule referencing itself", id="efa-sg-no-egress"),
+    pytest.param("efa-sg-self-rules", drop_both_self_rules, "no all-traffic ingress or egress rule", id="efa-sg-no-rules"),
+    pytest.param("efa-sg-self-rules", ingress_from_other_group, "ingress", id="efa-sg-ingress-from-other-group"),
+    pytest.param("efa-sg-self-rules", ingress_tcp_only, "ingress", id="efa-sg-ingress-tcp-only"),
+    pytest.param("efa-sg-self-rules", existing_group, "is not in the plan", id="efa-sg-existing-group"),
+    pytest.param("no-public-ip", public_ip_on_interface, "card 0 device 0 sets associatePublicIpAddress", id="public-ip-efa-template"),
+    pytest.param("no-public-ip", public_ip_on_gpu_instance, "associatePublicIpAddress is true on an accelerated", id="public-ip-gpu-instance"),
+    pytest.param("no-open-ingress", ssh_from_anywhere, "ingress tcp 22-22 open to 0.0.0.0/0", id="open-ssh"),
+    pytest.param("no-open-ingress", inline_ingress_ipv6_anywhere, "open to ::/0", id="open-inline-ipv6"),
+    pytest.param("vpc-dns-enabled", vpc_without_hostnames, "enableDnsHostnames is not true", id="vpc-no-dns-hostnames"),
+    pytest.param("imdsv2-required", imds_optional, "httpTokens is 'optional'", id="imds-optional"),
+    pytest.param("imdsv2-required", imds_unset, "httpTokens is not set", id="imds-unset"),
+    pytest.param("ebs-encrypted", root_unencrypted, "volume /dev/xvda is not encrypted", id="root-unencrypted"),
+    pytest.param("ebs-encrypted", no_block_devices, "no blockDeviceMappings", id="no-block-devices"),
+    pytest.param("ebs-encrypted", data_volume_unencrypted, "volume is not encrypted", id="data-volume-unencrypted"),
+    pytest.param("instance-type-allowlist", allow_p5_only, "p6e-gb200.36xlarge is not in allowedTypes", id="type-not-allowed"),
+    pytest.param("efa-pool-single-az", asg_two_subnets, "spans 2 subnets", id="efa-asg-two-subnets"),
+    pytest.param("efa-pool-single-az", interface_other_subnet, "launches into more than one subnet", id="efa-interface-other-subnet"),
+    pytest.param("no-placement-group-with-reservation", group_on_reserved_pool, "sets a placement group", id="pg-on-block-group"),
+    pytest.param("no-placement-group-with-reservation", template_placement_on_block, "sets placement.groupName", id="pg-on-block-template"),
+    pytest.param("no-placement-group-with-reservation", pool_record_with_group, "has placement group pg-gb", id="pg-in-pool-record"),
+    pytest.param("capacity-block-market-type", block_without_market_type, "not 'capacity-block'", id="block-no-market-type"),
+    pytest.param("capacity-block-market-type", block_without_target, "without a capacityReservationTarget", id="block-no-target"),
+    pytest.param("capacity-block-market-type", block_with_mixed_instances, "mixed-instances policy", id="block-mixed-instances"),
+    pytest.param("ultraserver-whole", half_ultraserver, "desiredCapacity 9 is not a whole number of 18-instance", id="half-ultraserver"),
+    pytest.param("ultraserver-whole", pool_count_mismatch, "30 instances is not 2 × 18", id="ultraserver-count"),
+    pytest.param("efa-placement-group", no_placement_group, "asg-train has no placement group", id="efa-no-placement-group"),
+    pytest.param("fsx-encrypted-in-vpc", scratch_1, "SCRATCH_1 does not encrypt data in transit", id="lustre-scratch-1"),
+    pytest.param("fsx-encrypted-in-vpc", lustre_without_sg, "no securityGroupIds", id="lustre-no-sg"),
+    pytest.param("fsx-encrypted-in-vpc", lustre_kms_required, "no kmsKeyId", id="lustre-kms-required"),
+    pytest.param("iam-no-wildcard-actions", star_action, "wildcard action *", id="iam-star"),
+    pytest.param("iam-no-wildcard-actions", service_star_action, "wildcard action s3:*", id="iam-service-star"),
+    pytest.param("iam-no-wildcard-actions", admin_attachment, "AdministratorAccess", id="iam-admin-attachment"),
+    pytest.param("iam-no-wildcard-actions", inline_role_not_action, "NotAction", id="iam-not-action"),
+    pytest.param("required-tags", require_cost_center, "missing tag cost-center", id="tags-missing-key"),
+    pytest.param("required-tags", untagged_lustre, "missing tag ultraplan:cluster", id="tags-untagged-resource"),
+]
+
+PASSING = [
+    pytest.param("efa-sg-self-rules", inline_self_rules, id="efa-sg-inline-self-rules"),
+    pytest.param("efa-sg-self-rules", legacy_sg_rules, id="efa-sg-legacy-rule-resources"),
+    pytest.param("no-public-ip", public_ip_on_cpu_instance, id="public-ip-cpu-bastion-allowed"),
+    pytest.param("no-open-ingress", lambda d: None, id="https-egress-anywhere-allowed"),
+    pytest.param("vpc-dns-enabled", lambda d: None, id="vpc-dns-on"),
+    pytest.param("imdsv2-required", imds_disabled, id="imds-disabled-allowed"),
+    pytest.param("ebs-encrypted", lambda d: None, id="volumes-encrypted"),
+    pytest.param("instance-type-allowlist", allow_both, id="types-allowed"),
+    pytest.param("efa-pool-single-az", lambda d: None, id="efa-one-subnet"),
+    pytest.param("no-placement-group-with-reservation", lambda d: None, id="pg-only-on-demand"),
+    pytest.param("capacity-block-market-type", lambda d: None, id="block-market-type-set"),
+    pytest.param("ultraserver-whole", lambda d: None, id="whole-ultraservers"),
+    pytest.param("efa-placement-group", lambda d: None, id="efa-with-placement-group"),
+    pytest.param("fsx-encrypted-in-vpc", lustre_kms_given, id="lustre-persistent-with-kms"),
+    pytest.param("iam-no-wildcard-actions", scoped_wildcard, id="iam-scoped-wildcards-allowed"),
+    pytest.param("required-tags", require_team, id="tags-present"),
+]
+
+
+@pytest.mark.parametrize("policy_id, change, expected", FAILING)
+def test_policy_fails(policy_id, change, expected):
+    result = outcome(mutate(change), policy_id)
+    assert result.status == VIOLATED
+    messages = [f.message for f in result.violations]
+    assert any(expected in m for m in messages), messages
+    for f in result.violations:
+        assert f.check_id == policy_id
+        assert f.hint == result.policy.remediation
+        assert f.source.file == SPEC and f.source.line, "every violation points at a spec line"
+
+
+@pytest.mark.parametrize("policy_id, change", PASSING)
+def test_policy_passes(policy_id, change):
+    result = outcome(mutate(change), policy_id)
+    assert result.status == PASSED, [f.message for f in result.violations]
+
+
+def test_good_plan_passes_every_policy():
+    result = run_policies(good_plan())
+    assert result.violations == []
+    assert {o.policy.id for o in result.outcomes if o.status == NOT_APPLICABLE} == {"max-monthly-cost"}
+
+
+def test_mandatory_is_error_and_advisory_is_warning():
+    plan = mutate(lambda d: (public_ip_on_interface(d), no_placement_group(d)))
+    result = run_policies(plan)
+    levels = {f.check_id: f.level for f in result.violations}
+    assert levels == {"no-public-ip": Level.ERROR, "efa-placement-group": Level.WARNING}
+    assert [f.check_id for f in result.mandatory_violations] == ["no-public-ip"]
+
+
+def test_violation_located_at_the_resource_line():
+    f = outcome(mutate(public_ip_on_interface), "no-public-ip").violations[0]
+    assert (f.resource, f.pool, f.source.line) == ("lt-train", "train", 10)
+
+
+# -- max-monthly-cost: the figure comes from a function passed in --------------------------------
+def test_max_monthly_cost_fails_over_the_ceiling():
+    result = outcome(mutate(ceiling_1000), "max-monthly-cost", monthly_cost=lambda plan: 5000.0)
+    assert result.status == VIOLATED
+    assert "estimated 5,000 USD/month exceeds maxMonthlyUsd 1,000" in result.violations[0].message
+
+
+def test_max_monthly_cost_passes_under_the_ceiling():
+    seen = []
+    result = outcome(mutate(ceiling_1000), "max-monthly-cost", monthly_cost=lambda plan: seen.append(plan) or 999.0)
+    assert result.status == PASSED
+    assert seen and seen[0].name == "demo", "the runner hands the Plan to the cost function"
+
+
+def test_max_monthly_cost_fails_closed_without_an_estimate():
+    assert "no cost estimate available" in outcome(mutate(ceiling_1000), "max-monthly-cost").violations[0].message
+
+    def broken(plan):
+        raise RuntimeError("no prices for region")
+
+    result = outcome(mutate(ceiling_1000), "max-monthly-cost", monthly_cost=broken)
+    assert "cost estimate failed (no prices for region)" in result.violations[0].message
+
+
+def test_max_monthly_cost_not_applicable_without_a_ceiling():
+    result = outcome(good_plan(), "max-monthly-cost", monthly_cost=lambda plan: 1e12)
+    assert (result.status, result.reason) == (NOT_APPLICABLE, "maxMonthlyUsd is not set")
+
+
+def test_a_rule_that_raises_becomes_a_finding():
+    import dataclasses
+
+    from policies import load_rules
+
+    def boom(resource, config):
+        raise KeyError("surprise")
+
+    registry = load_rules()
+    original = registry._policies["vpc-dns-enabled"]
+    registry._policies["vpc-dns-enabled"] = dataclasses.replace(original, func=boom)  # Policy is frozen
+    try:
+        result = outcome(good_plan(), "vpc-dns-enabled")
+    finally:
+        registry._policies["vpc-dns-enabled"] = original
+    assert result.status == VIOLATED
+    assert "could not check vpc-dns-enabled: KeyError('surprise')" in result.violations[0].message
