@@ -130,6 +130,14 @@ def test_months_without_start_count_from_the_term_start():
     assert by_resource(r)["asg-p"].window.end == date(2027, 4, 1)
 
 
+def test_block_without_start_runs_its_days_from_the_term_start():
+    p = pool("blk", "gpu.big", 1, capacity={"type": "capacity-block", "days": 7})
+    r = estimate(make_plan([p], {"term_months": 2, "start": "2027-03-01"}), PRICES)
+    asg = by_resource(r)["asg-blk"]
+    assert (asg.window.start, asg.window.end) == (date(2027, 3, 1), date(2027, 3, 8))
+    assert asg.term_usd == pytest.approx(6.0 * 7 * 24)
+
+
 def test_ultraserver_block_priced_per_ultraserver_hour():
     p = pool("gb", "gb.member", 3, ultra="u-gb", per=18, capacity={"type": "capacity-block", "start": "2027-01-01", "days": 7})
     r = estimate(make_plan([p], {"term_months": 1, "start": "2027-01-01"}), PRICES)

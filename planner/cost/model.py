@@ -22,6 +22,7 @@ class Window:
     start: date | None = None
     end: date | None = None
     months: int | None = None  # `months` given without a start: counted from the term's start
+    days: int | None = None  # a capacity block's `days` without a start: counted from the term's start
 
     def label(self) -> str:
         if self.start is None and self.end is None:

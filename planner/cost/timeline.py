@@ -51,6 +51,8 @@ def pool_window(pool: dict[str, Any], index: int) -> Window:
             end = start + timedelta(days=int(cap["days"]))
         if start and end and end <= start:
             raise bad(_pool_path(index, "capacity", "end"), f"capacity block end {end} is not after its start {start}")
+        if start is None and end is None and cap.get("days"):
+            return Window(days=int(cap["days"]))  # a planned block: from the term's start
         return Window(start, end)
 
     start = parse_date(sched.get("start"))
@@ -68,6 +70,8 @@ def pool_window(pool: dict[str, Any], index: int) -> Window:
 def resolve(window: Window, term: Term) -> Window:
     if window.months is not None:
         return Window(term.start, add_months(term.start, window.months))
+    if window.days is not None:
+        return Window(term.start, term.start + timedelta(days=window.days))
     return window
 
 
