@@ -55,8 +55,9 @@ def summary_table(plan: Plan) -> Table:
     table.add_row("EFA interfaces", _fmt(s["efa_interfaces"]))
     bw = s["efa_bandwidth_gbps"]
     unknown = s.get("efa_bandwidth_unknown_pools") or []
+    known = s.get("efa_bandwidth_gbps_known") or 0
     table.add_row("Aggregate EFA bandwidth", (f"{bw / 1000:,.1f} Tbps" if bw is not None else
-                                              f"unknown (no bandwidth figure for pools: {', '.join(unknown)})"))
+                                              f"at least {known / 1000:,.1f} Tbps; unknown for {', '.join(unknown)} (no sourced figure)"))
     for sub in s["subnets"]:
         total = sub["ips_total"]
         use = f"{sub['ips_used']:,} of {total:,} IPs" if total else f"{sub['ips_used']:,} IPs needed (existing subnet: preflight checks free IPs)"

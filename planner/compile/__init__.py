@@ -35,6 +35,7 @@ def _summary(pools: list[dict], stacks: list[Stack], net: dict) -> dict[str, Any
         "efa_interfaces": sum(p["efa_interfaces_per_instance"] * p["instances"] for p in pools),
         "efa_bandwidth_gbps": (sum((p["efa_bandwidth_gbps_per_instance"] or 0) * p["instances"] for p in pools)
                                if bandwidth_known else None),
+        "efa_bandwidth_gbps_known": sum((p["efa_bandwidth_gbps_per_instance"] or 0) * p["instances"] for p in pools),
         "efa_bandwidth_unknown_pools": [p["name"] for p in pools if p["efa_bandwidth_gbps_per_instance"] is None],
         "subnets": [{"name": s["name"], "az": s["availability_zone"], "cidr": s["cidr"], "ips_used": s["ips_needed"],
                      "ips_total": s["ips_total"]} for s in net["subnets"]],
