@@ -1,0 +1,203 @@
+"""The report formats: SARIF 2.1.0 (checked against the schema's shape and GitHub code scanning's
+needs), JUnit XML, JSON, Markdown and text, and the gate they all share."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from xml.etree import ElementTree as ET
+
+import pytest
+from test_policy_fixtures import mutate, remove, resource
+
+from planner.findings import Finding, Level, Source
+from planner.report import FORMATS, Entry, Report, RuleInfo, Step, render, to_json, to_sarif
+from policies.report import policy_report
+from policies.runner import run_policies
+
+
+def broken_plan():
+    def change(d):
+        remove(d, "efa-sg-egress-self")
+        resource(d, "lt-train")["inputs"]["networkInterfaces"][0]["associatePublicIpAddress"] = "true"
+        del resource(d, "asg-train")["inputs"]["placementGroup"]
+        d["policies"]["skip"] = {"vpc-dns-enabled": "shared VPC owned by the network team"}
+        d["policies"]["lines"]["policies.skip.vpc-dns-enabled"] = 42
+
+    return mutate(change)
+
+
+@pytest.fixture
+def report():
+    rep = policy_report(run_policies(broken_plan()), name="demo")
+    rep.entries.append(Entry(Finding("preflight.quota.vcpus", Level.ERROR, "P quota 384 < 1152 vCPUs",
+                                     pool="train", source=Source("examples/demo.yaml", 10)), "preflight"))
+    rep.steps = [Step("validate", "ok", "fine"), Step("preflight", "failed", "1 error")]
+    return rep
+
+
+# -- SARIF ---------------------------------------------------------------------------------------
+# The parts of the SARIF 2.1.0 schema (https://json.schemastore.org/sarif-2.1.0.json) a result file
+# from ultraplan uses, with the schema's own required properties, enums and minimums.
+SARIF_SUBSET = {
+    "type": "object", "required": ["version", "runs"],
+    "properties": {
+        "version": {"enum": ["2.1.0"]}, "$schema": {"type": "string"},
+        "runs": {"type": "array", "items": {
+            "type": "object", "required": ["tool"],
+            "properties": {
+                "tool": {"type": "object", "required": ["driver"], "properties": {"driver": {
+                    "type": "object", "required": ["name"],
+                    "properties": {"name": {"type": "string"}, "rules": {"type": "array", "items": {
+                        "type": "object", "required": ["id"],
+                        "properties": {
+                            "id": {"type": "string"},
+                            "shortDescription": {"$ref": "#/definitions/message"},
+                            "fullDescription": {"$ref": "#/definitions/message"},
+                            "help": {"$ref": "#/definitions/message"},
+                            "defaultConfiguration": {"type": "object", "properties": {
+                                "level": {"enum": ["none", "note", "warning", "error"]}}},
+                        }}}}}}},
+                "results": {"type": "array", "items": {
+                    "type": "object", "required": ["message"],
+                    "properties": {
+                        "ruleId": {"type": "string"}, "ruleIndex": {"type": "integer", "minimum": -1},
+                        "level": {"enum": ["none", "note", "warning", "error"]},
+                        "message": {"$ref": "#/definitions/message"},
+                        "locations": {"type": "array", "items": {"type": "object", "properties": {
+                            "physicalLocation": {"type": "object", "required": ["artifactLocation"], "properties": {
+                                "artifactLocation": {"type": "object", "properties": {"uri": {"type": "string"}}},
+                                "region": {"type": "object", "properties": {
+                                    "startLine": {"type": "integer", "minimum": 1}}}}}}}},
+                        "partialFingerprints": {"type": "object", "additionalProperties": {"type": "string"}},
+                    }}},
+            }}},
+    },
+    "definitions": {"message": {"type": "object", "anyOf": [{"required": ["text"]}, {"required": ["id"]}]}},
+}
+
+
+def test_sarif_matches_the_2_1_0_shape(report):
+    jsonschema = pytest.importorskip("jsonschema")
+    sarif = json.loads(render(report, "sarif"))
+    jsonschema.validate(sarif, SARIF_SUBSET)
+    assert sarif["version"] == "2.1.0" and sarif["$schema"].endswith("sarif-2.1.0.json")
+
+
+def test_sarif_results_point_at_spec_lines_and_rules(report):
+    sarif = to_sarif(report)
+    run = sarif["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    assert run["tool"]["driver"]["name"] == "ultraplan"
+    assert len({r["id"] for r in rules}) == len(rules)
+    for rule in rules:
+        assert rule["shortDescription"]["text"] and rule["help"]["text"], rule["id"]
+    by_rule = {r["ruleId"]: r for r in run["results"]}
+    assert set(by_rule) == {"efa-sg-self-rules", "no-public-ip", "efa-placement-group", "preflight.quota.vcpus"}
+    for result in run["results"]:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+        loc = result["locations"][0]["physicalLocation"]
+        assert loc["artifactLocation"]["uri"] == "examples/demo.yaml"  # repository-relative for code scanning
+        assert loc["region"]["startLine"] >= 1
+        assert result["partialFingerprints"]
+    assert by_rule["no-public-ip"]["level"] == "error"
+    assert by_rule["no-public-ip"]["locations"][0]["physicalLocation"]["region"]["startLine"] == 10
+    assert by_rule["efa-sg-self-rules"]["locations"][0]["physicalLocation"]["region"]["startLine"] == 5
+    assert by_rule["efa-placement-group"]["level"] == "warning"
+    help_text = next(r for r in rules if r["id"] == "no-public-ip")["help"]["text"]
+    assert "Remediation: Set associatePublicIpAddress" in help_text
+    assert next(r for r in rules if r["id"] == "efa-placement-group")["defaultConfiguration"]["level"] == "warning"
+    notes = run["invocations"][0]["toolExecutionNotifications"]
+    assert notes == [{"level": "note", "message": {"text": "skipped vpc-dns-enabled: shared VPC owned by the network team"},
+                      "descriptor": {"id": "vpc-dns-enabled"}}]
+
+
+def test_sarif_makes_absolute_paths_repository_relative(tmp_path):
+    spec = tmp_path / "clusters" / "a.yaml"
+    rep = Report("policy", spec_file=str(spec),
+                 entries=[Entry(Finding("x", Level.ERROR, "m", source=Source(str(spec), None)))])
+    result = to_sarif(rep, root=str(tmp_path))["runs"][0]["results"][0]
+    loc = result["locations"][0]["physicalLocation"]
+    assert loc["artifactLocation"]["uri"] == "clusters/a.yaml"
+    assert loc["region"]["startLine"] == 1, "no line known: the file's first line, never 0"
+
+
+# -- JUnit ---------------------------------------------------------------------------------------
+def test_junit_one_case_per_rule_failures_and_skips(report):
+    root = ET.fromstring(render(report, "junit").split("\n", 1)[1])
+    assert root.tag == "testsuites"
+    suites = {s.get("name"): s for s in root.findall("testsuite")}
+    assert set(suites) == {"ultraplan.steps", "ultraplan.policy", "ultraplan.preflight"}
+    policy = suites["ultraplan.policy"]
+    cases = {c.get("name"): c for c in policy.findall("testcase")}
+    assert int(policy.get("tests")) == len(cases) == 16
+    assert cases["no-public-ip"].find("failure") is not None
+    assert "examples/demo.yaml:10 lt-train: [mandatory]" in cases["no-public-ip"].find("failure").text
+    assert cases["vpc-dns-enabled"].find("skipped").get("message") == "skipped: shared VPC owned by the network team"
+    assert cases["efa-placement-group"].find("failure") is None, "advisory stays below --fail-on error"
+    assert cases["imdsv2-required"].find("failure") is None
+    assert int(policy.get("failures")) == 2 and int(policy.get("skipped")) == 1
+    steps = {c.get("name"): c for c in suites["ultraplan.steps"].findall("testcase")}
+    assert steps["preflight"].find("failure") is not None
+    assert int(root.get("failures")) == 4
+
+
+def test_junit_fail_on_warning_fails_advisory_rules(report):
+    report.fail_on = Level.WARNING
+    root = ET.fromstring(render(report, "junit").split("\n", 1)[1])
+    case = next(c for c in root.iter("testcase") if c.get("name") == "efa-placement-group")
+    assert case.find("failure").get("type") == "advisory"
+
+
+# -- JSON, Markdown, text ------------------------------------------------------------------------
+def test_json_has_violations_and_passed(report):
+    data = json.loads(render(report, "json"))
+    assert data["ok"] is False and data["exit_code"] == 1
+    v = next(v for v in data["violations"] if v["policy"] == "no-public-ip")
+    assert v == {"policy": "no-public-ip", "level": "mandatory", "severity": "error", "category": "policy",
+                 "resource": "lt-train", "pool": "train",
+                 "message": "network interface card 0 device 0 sets associatePublicIpAddress on an accelerated instance type",
+                 "hint": v["hint"], "source": {"file": "examples/demo.yaml", "line": 10}}
+    assert next(v for v in data["violations"] if v["policy"] == "efa-placement-group")["level"] == "advisory"
+    assert "imdsv2-required" in data["passed"] and "no-public-ip" not in data["passed"]
+    assert data["skipped"] == [{"policy": "vpc-dns-enabled", "reason": "shared VPC owned by the network team",
+                                "source": {"file": "examples/demo.yaml", "line": 42}}]
+    assert [s["name"] for s in data["steps"]] == ["validate", "preflight"]
+
+
+def test_markdown_and_text_show_violations_skips_and_verdict(report):
+    md = render(report, "markdown")
+    assert md.startswith("## ❌ ultraplan policy: demo")
+    assert "| mandatory | `no-public-ip` | lt-train | `examples/demo.yaml:10` |" in md
+    assert "- `vpc-dns-enabled`: shared VPC owned by the network team" in md
+    text = render(report, "text")
+    assert "skipped vpc-dns-enabled: shared VPC owned by the network team" in text
+    assert "FAIL: 1 advisory, 1 error, 2 mandatory, 11 passed, 1 skipped (fail on error)" in text
+
+
+def test_gate_follows_fail_on():
+    warn = Entry(Finding("a", Level.WARNING, "w"), "policy", "advisory")
+    rep = Report("policy", entries=[warn])
+    assert (rep.ok, rep.exit_code) == (True, 0)
+    rep.fail_on = Level.WARNING
+    assert (rep.ok, rep.exit_code) == (False, 1)
+    clean = Report("check", steps=[Step("cost", "failed", "budget over")])
+    assert clean.exit_code == 1, "a failed step fails the gate even without findings"
+
+
+def test_every_format_renders_an_empty_report():
+    rep = Report("policy", spec_file="x.yaml", rules=[RuleInfo("r", "R", "help")], passed=["r"])
+    for fmt in FORMATS:
+        assert render(rep, fmt)
+    assert to_json(rep)["violations"] == [] and to_sarif(rep)["runs"][0]["results"] == []
+    with pytest.raises(ValueError, match="unknown report format 'html'"):
+        render(rep, "html")
+
+
+def test_report_package_imports_neither_pulumi_nor_boto3():
+    code = ("import sys, planner.report, policies.runner, policies.report; "
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_policy', 'pulumi_aws', 'boto3')]; "
+            "print(bad)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
