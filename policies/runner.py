@@ -136,8 +136,11 @@ def run_policies(plan: Any, *, monthly_cost: MonthlyCost | None = None, registry
         status, reason = PASSED, None
         try:
             for v in _violations(policy, settings.config.get(policy.id, {}), views, ctx):
+                source = locate(v.resource, v.pool)
+                if source.line is None:  # a stack-wide violation: point at the policy's settings, if any
+                    source = Source(configured.file or source.file, configured.line)
                 found.append(Finding(policy.id, finding_level(level), v.message, hint=policy.remediation,
-                                     pool=v.pool, resource=v.resource, source=locate(v.resource, v.pool)))
+                                     pool=v.pool, resource=v.resource, source=source))
         except NotApplicable as exc:
             if not found:
                 status, reason = NOT_APPLICABLE, exc.reason

@@ -142,8 +142,16 @@ def _policy_step(run: _Run, plan: Any, monthly: Callable[[Any], float] | None) -
                                f"{len(result.passed)} passed, {len(result.skipped)} skipped")
 
 
-def _preflight_step(run: _Run, plan: Any, account_file: str | None, live: bool, dry_run: bool) -> None:
-    if not account_file and not live:
+def _snapshot(account_file: str | None) -> Any | None:
+    """Read the account snapshot first, so a bad file stops the run before any work (exit 2)."""
+    if not account_file:
+        return None
+    preflight = _module("planner.preflight")
+    return preflight.load_snapshot(account_file) if preflight is not None else None
+
+
+def _preflight_step(run: _Run, plan: Any, snapshot: Any | None, asked: bool, live: bool, dry_run: bool) -> None:
+    if not asked and not live:
         run.step("preflight", "skipped", "no --account snapshot or --preflight (live AWS) given")
         return
     preflight = _module("planner.preflight")
@@ -152,7 +160,7 @@ def _preflight_step(run: _Run, plan: Any, account_file: str | None, live: bool, 
         return
     from ..report import RuleInfo
 
-    account = preflight.load_snapshot(account_file) if account_file else preflight.live_account(plan.region)
+    account = snapshot if snapshot is not None else preflight.live_account(plan.region)
     progress = (lambda msg: click.echo(msg, err=True)) if live else None
     result = preflight.run(plan, account, launch_dry_run=dry_run, progress=progress)
     for info in preflight.REGISTRY:
@@ -191,6 +199,7 @@ def check(spec: str | None, plan_file: str | None, account_file: str | None, liv
     error, budget over); 2 invalid spec or settings; 3 AWS unreachable for preflight.
     """
     run = _Run(spec, Level.parse(fail_on))
+    snapshot = _snapshot(account_file)
     plan = _plan_step(run, spec, plan_file)
     if plan is not None:
         run.report.name = plan.name
@@ -198,7 +207,7 @@ def check(spec: str | None, plan_file: str | None, account_file: str | None, liv
         monthly = _cost_step(run, plan)
         _policy_step(run, plan, monthly)
         if run.exit_override is None:
-            _preflight_step(run, plan, account_file, live, launch_dry_run)
+            _preflight_step(run, plan, snapshot, bool(account_file), live, launch_dry_run)
     for name in ("cost", "policy", "preflight"):
         if not any(s.name == name for s in run.report.steps):
             run.step(name, "not-run", "an earlier step failed")

@@ -128,17 +128,12 @@ def list_policies(fmt: str) -> None:
     elif fmt == "markdown":
         click.echo(policies_markdown(registry))
     else:
-        from rich.console import Console
-        from rich.table import Table
-
-        table = Table(header_style="bold")
-        table.add_column("policy", no_wrap=True)
-        for col in ("level", "kind", "settings", "description"):
-            table.add_column(col, overflow="fold")
+        width = max(len(p.id) for p in registry)
+        click.echo(f"{'policy':<{width}}  {'level':<9}  {'kind':<8}  description")
         for p in registry:
             settings = ", ".join((p.config_schema or {}).get("properties", {}))
-            table.add_row(p.id, p.level, p.kind, settings, p.description)
-        Console(highlight=False).print(table)
+            line = f"{p.id:<{width}}  {p.level:<9}  {p.kind:<8}  {p.description}"
+            click.echo(line + (f" [settings: {settings}]" if settings else ""))
 
 
 @policy.command("pulumi-config")

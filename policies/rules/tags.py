@@ -29,7 +29,7 @@ def tag_keys(resource: Mapping[str, Any]) -> set[str]:
 @REGISTRY.resource(
     "required-tags", level=MANDATORY, severity="medium", tags=("governance", "cost"),
     types=TAGGABLE,
-    description="Taggable resources carry every tag listed in its `tags` setting.",
+    description="Taggable resources carry every tag key listed in the `tags` setting.",
     remediation="Add the missing keys under `tags:` in the spec (every resource inherits them), or change "
                 "the `tags` setting in policies.config.",
     config={"properties": {"tags": {

@@ -1,0 +1,178 @@
+"""`ultraplan check`: validate + plan + cost + policy (+ preflight) in one run, one report, one exit code.
+
+The failing cases are what a user does: compile a spec to a Plan JSON (`ultraplan plan --out`), edit
+it (a public IP, a deleted self rule), and check the edited Plan with `check --plan`.
+"""
+from __future__ import annotations
+
+import json
+import os
+from xml.etree import ElementTree as ET
+
+import pytest
+
+import planner
+from conftest import BASE_SPEC, EXAMPLES
+from planner.cli import main
+
+P5 = "examples/p5-on-demand-fsx.yaml"
+
+
+def check(capsys, *args):
+    with pytest.raises(SystemExit) as exc:
+        main(["check", *args])
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err
+    return exc.value.code, out.out, out.err
+
+
+def check_json(capsys, *args):
+    code, out, err = check(capsys, *args, "--format", "json")
+    return code, json.loads(out), err
+
+
+@pytest.mark.parametrize("example", [os.path.basename(p) for p in EXAMPLES])
+def test_every_example_passes_check_with_no_mandatory_violation(capsys, example):
+    code, report, _ = check_json(capsys, f"examples/{example}")
+    steps = {s["name"]: s["status"] for s in report["steps"]}
+    assert steps["validate"] == steps["plan"] == "ok"
+    assert steps["policy"] == "ok", [v for v in report["violations"] if v["category"] == "policy"]
+    assert steps["preflight"] == "skipped"
+    assert not [v for v in report["violations"] if v["level"] == "mandatory"]
+    assert report["cost"]["monthly_usd"] > 0
+    # The only thing that may fail an example's gate is the cost module's budget verdict (frontier's
+    # term total is over its budget at the bundled prices); policies never do.
+    errors = [v for v in report["violations"] if v["severity"] == "error"]
+    assert all(v["policy"].startswith("cost.budget.") for v in errors), errors
+    assert code == (1 if errors else 0) and report["ok"] is (not errors)
+
+
+def edited_plan(tmp_path, edit):
+    plan = planner.plan_file(P5)
+    data = plan.to_json()
+    edit(data)
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+def _resource(data, name):
+    return next(r for s in data["stacks"] for r in s["resources"] if r["name"] == name)
+
+
+def public_ip(data):
+    _resource(data, "lt-gpu")["inputs"]["networkInterfaces"][0]["associatePublicIpAddress"] = "true"
+
+
+def no_self_ingress(data):
+    for s in data["stacks"]:
+        s["resources"] = [r for r in s["resources"] if r["name"] != "efa-sg-ingress-self"]
+
+
+@pytest.mark.parametrize("edit, policy, line", [
+    pytest.param(public_ip, "no-public-ip", 9, id="public-ip"),
+    pytest.param(no_self_ingress, "efa-sg-self-rules", None, id="missing-efa-self-rule"),
+])
+def test_check_fails_with_exit_1_on_a_mandatory_violation(capsys, tmp_path, edit, policy, line):
+    code, report, _ = check_json(capsys, "--plan", edited_plan(tmp_path, edit))
+    assert code == 1 and report["ok"] is False and report["exit_code"] == 1
+    hits = [v for v in report["violations"] if v["policy"] == policy]
+    assert hits and hits[0]["level"] == "mandatory"
+    assert hits[0]["source"]["file"] == P5, "located at the spec that produced the resource"
+    if line:
+        assert hits[0]["source"]["line"] == line
+    steps = {s["name"]: s["status"] for s in report["steps"]}
+    assert steps["validate"] == "skipped" and steps["policy"] == "failed"
+
+
+def test_check_writes_sarif_and_junit_in_the_same_run(capsys, tmp_path):
+    sarif, junit, md = tmp_path / "u.sarif", tmp_path / "u.xml", tmp_path / "summary.md"
+    code, out, _ = check(capsys, "--plan", edited_plan(tmp_path, public_ip), "--sarif", str(sarif),
+                         "--junit", str(junit), "--markdown", str(md))
+    assert code == 1
+    assert "no-public-ip" in out and "FAIL" in out
+    results = json.loads(sarif.read_text())["runs"][0]["results"]
+    hit = next(r for r in results if r["ruleId"] == "no-public-ip")
+    assert hit["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == P5
+    assert hit["locations"][0]["physicalLocation"]["region"]["startLine"] == 9
+    root = ET.parse(junit).getroot()
+    assert any(c.get("name") == "no-public-ip" and c.find("failure") is not None for c in root.iter("testcase"))
+    assert md.read_text().startswith("## ❌ ultraplan check: p5-research")
+
+
+def test_fail_on_warning_fails_on_the_budget_warning(capsys):
+    code, report, _ = check_json(capsys, P5)
+    assert code == 0
+    assert any(v["severity"] == "warning" for v in report["violations"])
+    code, report, _ = check_json(capsys, P5, "--fail-on", "warning")
+    assert code == 1 and report["fail_on"] == "warning"
+
+
+def test_budget_over_fails_the_gate(capsys, write_spec):
+    spec = write_spec(BASE_SPEC + "budget: {monthly_usd: 1000}\n")
+    code, report, _ = check_json(capsys, spec)
+    assert code == 1
+    steps = {s["name"]: s["status"] for s in report["steps"]}
+    assert steps["cost"] == "failed" and steps["policy"] == "ok"
+    over = next(v for v in report["violations"] if v["policy"] == "cost.budget.monthly")
+    assert over["severity"] == "error" and over["source"]["line"] == 11
+
+
+def test_policy_ceiling_uses_the_cost_estimate(capsys, write_spec):
+    spec = write_spec(BASE_SPEC + "policies:\n  config:\n    max-monthly-cost: {maxMonthlyUsd: 5000}\n")
+    code, report, _ = check_json(capsys, spec)
+    assert code == 1
+    hit = next(v for v in report["violations"] if v["policy"] == "max-monthly-cost")
+    assert "exceeds maxMonthlyUsd 5,000" in hit["message"] and hit["source"]["line"] == 13
+
+
+def test_invalid_spec_exits_2_with_the_problems_in_the_report(capsys, write_spec):
+    code, report, err = check_json(capsys, write_spec(BASE_SPEC.replace("count: 2", "count: 0")))
+    assert code == 2
+    assert report["violations"][0]["policy"] == "spec.invalid"
+    assert report["violations"][0]["source"]["line"] == 10
+    assert {s["name"]: s["status"] for s in report["steps"]}["policy"] == "not-run"
+    assert "invalid" in err
+
+
+@pytest.mark.parametrize("policies, path, hint, line", [
+    pytest.param("  skip:\n    no-public-ipp: legacy bastion\n", "policies.skip.no-public-ipp",
+                 "did you mean 'no-public-ip'?", 13, id="unknown-skip"),
+    pytest.param("  config:\n    required-tag: {tags: [team]}\n", "policies.config.required-tag",
+                 "did you mean 'required-tags'?", 13, id="unknown-config"),
+    pytest.param("  config:\n    required-tags: {tags: team}\n", "policies.config.required-tags.tags",
+                 None, 13, id="schema"),
+])
+def test_bad_policy_settings_exit_2_naming_field_and_line(capsys, write_spec, policies, path, hint, line):
+    code, report, _ = check_json(capsys, write_spec(BASE_SPEC + "policies:\n" + policies))
+    assert code == 2
+    problem = next(v for v in report["violations"] if v["policy"] == "spec.invalid")
+    assert problem["message"].startswith(path + ": ")
+    assert problem["source"]["line"] == line
+    if hint:
+        assert hint in problem["hint"]
+
+
+def test_preflight_runs_from_an_account_snapshot(capsys, tmp_path):
+    snap = tmp_path / "account.json"
+    snap.write_text(json.dumps({"format": "ultraplan-account-snapshot", "version": 1, "region": "us-east-1",
+                                "captured_at": "2026-11-23T00:00:00Z"}))
+    code, report, _ = check_json(capsys, P5, "--account", str(snap))
+    step = next(s for s in report["steps"] if s["name"] == "preflight")
+    assert step["status"] in ("ok", "warning", "failed") and "snapshot" in step["summary"]
+    preflight = [v for v in report["violations"] if v["category"] == "preflight"]
+    assert preflight, "an empty snapshot answers nothing: preflight says it could not check, never passes"
+    assert all(v["severity"] != "info" or v["message"] for v in preflight)
+    assert code == (1 if step["status"] == "failed" else 0)
+
+
+def test_bad_snapshot_is_a_usage_error(capsys, tmp_path):
+    snap = tmp_path / "account.json"
+    snap.write_text("{}")
+    code, out, err = check(capsys, P5, "--account", str(snap))
+    assert code == 2 and "not an ultraplan account snapshot" in err and out == ""
+
+
+def test_check_needs_a_spec_or_a_plan(capsys):
+    code, _, err = check(capsys)
+    assert code == 2 and "give a SPEC file, or --plan PLAN.json" in err
