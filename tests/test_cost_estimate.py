@@ -251,6 +251,12 @@ def test_term_shorter_than_a_pool_is_a_spec_error():
     assert issue.hint == "raise term_months to at least 12 or end the pool earlier"
 
 
+def test_pool_starting_after_the_term_is_a_spec_error():
+    p = pool("later", "gpu.big", 1, schedule={"start": "2028-02-01", "end": None, "months": None})
+    with pytest.raises(SpecError, match="ends 2027-07-01, before pool later .* starts"):
+        estimate(make_plan([p], {"term_months": 6, "start": "2027-01-01"}), PRICES)
+
+
 def test_pool_before_the_term_start_is_a_spec_error():
     p = pool("early", "gpu.big", 1, schedule={"start": "2026-06-01", "end": None, "months": None})
     with pytest.raises(SpecError, match="budget.start: the term starts 2027-01-01, but pool early"):

@@ -102,7 +102,13 @@ def check_within_term(pools: list[dict[str, Any]], windows: list[Window], term: 
     for pool, w in zip(pools, windows):
         psrc = Source.from_json(pool.get("source"))
         where = f"pool {pool.get('name')} (line {psrc.line})" if psrc.line else f"pool {pool.get('name')}"
-        if w.end and w.end > term.end:
+        if w.start and w.start >= term.end:
+            issues.append(SpecIssue(
+                "budget.term_months",
+                f"the term ({term.months} months from {term.start}) ends {term.end}, before {where} starts ({w.start})",
+                bsrc.line, bsrc.file or psrc.file,
+                f"raise term_months to more than {months_between(term.start, w.start)} or start the pool earlier"))
+        elif w.end and w.end > term.end:
             issues.append(SpecIssue(
                 "budget.term_months",
                 f"the term ({term.months} months from {term.start}) ends {term.end}, but {where} runs until {w.end}",
