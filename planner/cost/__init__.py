@@ -56,8 +56,8 @@ def estimate(plan: Plan, prices: PriceBook | None = None, *, now: date | None = 
         start, end = line.window.start or term.start, line.window.end or term.end
         line.active_now = start <= at < end
 
-    months, per_key = timeline(priced.lines, term)
-    pool_months = {(pool or SHARED): row for (_, pool), row in per_key.items()}
+    months, per_pool = timeline(priced.lines, term)
+    pool_months = {(pool or SHARED): row for pool, row in per_pool.items()}
     total = sum(m.usd for m in months)
     budget = evaluate(plan.budget, months, pool_months, total, len(priced.unpriced))
 

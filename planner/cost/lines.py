@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..catalog.prices import HOURS_PER_MONTH, PriceBook, Quote, free_reason, fsx_lustre_item, price
-from ..findings import Source
+from ..catalog.prices import PriceBook, Quote, free_reason, fsx_lustre_item, price
 from ..plan import Plan, Resource
 from .model import SHARED, Line, Unpriced, UsageCost, Window
 
@@ -72,6 +71,7 @@ class _Walker:
         self.out = Priced()
         self.instances_by_pool: dict[str, float] = {}
         self.pending_volumes: list[tuple[Resource, str, float]] = []
+        self._by_name: dict[str, Resource] | None = None
 
     # -- helpers ---------------------------------------------------------------------------------
     def quote(self, item: str, market: str = "on-demand") -> Quote:
@@ -99,6 +99,14 @@ class _Walker:
             window=info.window if info else Window(), generation=info.generation if info else SHARED,
             phase=info.phase if info else "whole term", spec_source=res.source, note=notes))
 
+    def launch_type(self, res: Resource) -> str:
+        """The instance type of a group's launch template (pool records normally carry it already)."""
+        if self._by_name is None:
+            self._by_name = self.plan.by_name()
+        lt = (res.inputs.get("launchTemplate") or {}).get("id") or {}
+        target = self._by_name.get(lt.get("$ref", "")) if isinstance(lt, dict) else None
+        return str((target.inputs if target else {}).get("instanceType") or "?")
+
     def unpriced(self, res: Resource, reason: str, item: str | None = None) -> None:
         self.out.unpriced.append(Unpriced(res.name, res.type, res.pool, item, None, None, None, reason, res.source,
                                           *self._labels(res)))
@@ -119,7 +127,7 @@ class _Walker:
             instances = _number(res.inputs.get("maxSize")) or 0.0
         self.instances_by_pool[pool["name"]] = self.instances_by_pool.get(pool["name"], 0.0) + instances
         cap_type = (pool.get("capacity") or {}).get("type", "on-demand")
-        member = pool.get("instance_type") or _launch_type(self.plan, res)
+        member = pool.get("instance_type") or self.launch_type(res)
         ultra = pool.get("ultraserver_type")
         per_ultra = pool.get("instances_per_ultraserver")
         candidates = []  # (item, quantity) in order of preference: the UltraServer, then its member type
@@ -195,10 +203,6 @@ def _number(value: Any) -> float | None:
         return None
 
 
-def _launch_type(plan: Plan, res: Resource) -> str:
-    lt = (res.inputs.get("launchTemplate") or {}).get("id") or {}
-    target = plan.by_name().get(lt.get("$ref", "")) if isinstance(lt, dict) else None
-    return str((target.inputs if target else {}).get("instanceType") or "?")
 
 
 HANDLERS: dict[str, Callable[[_Walker, Resource], None]] = {
@@ -230,4 +234,4 @@ def price_plan(plan: Plan, prices: PriceBook, pools: dict[str, PoolInfo]) -> Pri
     return walker.out
 
 
-__all__ = ["price_plan", "Priced", "PoolInfo", "generation_of", "HOURS_PER_MONTH", "Source"]
+__all__ = ["price_plan", "Priced", "PoolInfo", "generation_of"]

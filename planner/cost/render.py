@@ -218,8 +218,8 @@ def render_markdown(report: CostReport) -> str:
               f"| **Estimate** | {usd(report.hourly_usd)} | {usd(report.monthly_usd)} | "
               f"{usd(report.total_usd)} ({term.months} months from {term.start}) |"]
     for g in report.budget.gates:
-        lines.append(f"| Budget {g.name} | | {usd(g.limit_usd) if g.name == 'monthly' else ''} | "
-                     f"{usd(g.limit_usd) if g.name == 'total' else ''} |")
+        limit = f"{usd(g.limit_usd)} ({g.used:.1%} used)"
+        lines.append(f"| Budget ({g.name}) | | {limit if g.name == 'monthly' else ''} | {limit if g.name == 'total' else ''} |")
     lines += ["", f"**Budget:** {STATUS_MD.get(report.budget.status, report.budget.status)}"]
     lines += [f"- {m}" for m in report.budget.messages]
     lines += ["", "| Generation | Term | Share |", "|---|---:|---:|"]

@@ -129,17 +129,13 @@ def months_between(start: date, end: date) -> int:
     return months
 
 
-def month_starts(term: Term) -> list[date]:
-    return [add_months(date(term.start.year, term.start.month, 1), i) for i in range(term.months + 1)]
-
-
 def _overlap_hours(a0: date, a1: date, b0: date, b1: date) -> float:
     days = (min(a1, b1) - max(a0, b0)).days
     return days * 24.0 if days > 0 else 0.0
 
 
-def timeline(lines: list[Line], term: Term) -> tuple[list[MonthCost], dict[tuple[str, str | None], list[float]]]:
-    """Cost per month of the term, plus cost per month per (pool-or-shared) key for budget drivers.
+def timeline(lines: list[Line], term: Term) -> tuple[list[MonthCost], dict[str | None, list[float]]]:
+    """Cost per month of the term, plus cost per month per pool (None: no pool) for budget drivers.
 
     Lines are grouped by window first, so the work grows with the number of distinct windows (pools),
     not with the number of lines (thousands of UltraServer groups)."""
@@ -151,7 +147,7 @@ def timeline(lines: list[Line], term: Term) -> tuple[list[MonthCost], dict[tuple
     # Months run from the term start day (a term starting on the 15th has months 15th → 15th).
     bounds = [add_months(term.start, i) for i in range(term.months + 1)]
     months: list[MonthCost] = []
-    per_pool: dict[tuple[str, str | None], list[float]] = {}
+    per_pool: dict[str | None, list[float]] = {}
     hours_cache: dict[Window, list[float]] = {}
     for w in set(rates) | {w for w, _ in pool_rates}:
         ws, we = w.start or term.start, w.end or term.end
@@ -160,8 +156,7 @@ def timeline(lines: list[Line], term: Term) -> tuple[list[MonthCost], dict[tuple
         usd = sum(rate * hours_cache[w][i] for w, rate in rates.items())
         months.append(MonthCost(bounds[i].strftime("%Y-%m"), usd, (bounds[i + 1] - bounds[i]).days * 24.0))
     for (w, pool), rate in pool_rates.items():
-        key = ("pool", pool)
-        row = per_pool.setdefault(key, [0.0] * term.months)
+        row = per_pool.setdefault(pool, [0.0] * term.months)
         for i, h in enumerate(hours_cache[w]):
             row[i] += rate * h
     return months, per_pool
