@@ -15,6 +15,7 @@ from typing import Any, Callable, Sequence
 from ..errors import UsageError
 from ..plan import Plan, write_atomic
 from .account import AccountError
+from .checks.quotas import wants_block
 from .context import Context
 
 SNAPSHOT_FORMAT = "ultraplan-account-snapshot"
@@ -60,32 +61,34 @@ def _batch(keys: Sequence[str], fn: Callable[[Sequence[str]], dict[str, Any]]) -
         return {"items": {}, "errors": {k: _err(err) for k in keys}}
 
 
-def snapshot_types(plan: Plan | None, catalog: Any) -> list[str]:
-    """The plan's types and every accelerated type of the catalog."""
-    types = {p["instance_type"] for p in (plan.pools if plan else []) if p.get("instance_type")}
+def snapshot_types(plans: Sequence[Plan], catalog: Any) -> list[str]:
+    """The plans' types and every accelerated (or EFA) type of the catalog."""
+    types = {p["instance_type"] for plan in plans for p in plan.pools if p.get("instance_type")}
     for name, it in (getattr(catalog, "instance_types", None) or {}).items():
         if getattr(it, "accelerator", None) is not None or getattr(it, "efa_supported", False):
             types.add(name)
     return sorted(types)
 
 
-def capture(account: Any, plan: Plan | None = None, *, catalog: Any = None, quotas: Any = None,
+def capture(account: Any, plan: Plan | Sequence[Plan] | None = None, *, catalog: Any = None, quotas: Any = None,
             progress: Callable[[str], None] | None = None, note: str = "") -> dict[str, Any]:
-    """Ask `account` (read-only) everything preflight reads; return the snapshot document."""
+    """Ask `account` (read-only) everything preflight reads for `plan` (one Plan, several, or none:
+    then the catalog's accelerated types and no plan-specific queries); return the snapshot."""
     from .runner import _default_catalog, _default_quotas
 
     catalog = catalog if catalog is not None else _default_catalog()
     quotas = quotas if quotas is not None else _default_quotas()
     say = progress or (lambda _msg: None)
+    plans: list[Plan] = [] if plan is None else [plan] if isinstance(plan, Plan) else list(plan)
     region = account.region
     doc: dict[str, Any] = {
         "format": SNAPSHOT_FORMAT, "version": SNAPSHOT_VERSION, "region": region,
         "captured_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-        "spec": plan.spec_file if plan else None, "demo": False, "note": note,
+        "specs": [p.spec_file for p in plans], "demo": False, "note": note,
     }
     say("zones")
     doc["availability_zones"] = _value(account.availability_zones)
-    types = snapshot_types(plan, catalog)
+    types = snapshot_types(plans, catalog)
     say(f"offerings and facts of {len(types)} instance types")
     doc["instance_type_offerings"] = _batch(types, account.instance_type_offerings)
     doc["instance_types"] = _batch(types, account.instance_types)
@@ -99,12 +102,12 @@ def capture(account: Any, plan: Plan | None = None, *, catalog: Any = None, quot
     doc["capacity_blocks"] = _value(account.capacity_blocks)
     active = sorted(b["id"] for b in (doc["capacity_blocks"].get("value") or {}).values() if b.get("state") == "active")
     doc["capacity_block_status"] = _batch(active, account.capacity_block_status) if active else {"items": {}, "errors": {}}
-    pools = plan.pools if plan else []
+    pools = [p for pl in plans for p in pl.pools]
     arns = sorted({(p.get("capacity") or {}).get("resource_group_arn") for p in pools} - {None})
     doc["reservation_groups"] = _items(arns, account.reservation_group)
-    ctx = Context(plan, account) if plan else None
-    queries = [ctx.offering_query(p) for p in pools if (p.get("capacity") or {}).get("type") == "capacity-block"
-               and not (p["capacity"].get("reservation_id") or p["capacity"].get("resource_group_arn"))] if ctx else []
+    queries = {query_key(q): q for pl in plans for q in
+               (Context(pl, account).offering_query(p) for p in pl.pools if wants_block(p))}
+    queries = list(queries.values())
     say(f"{len(queries)} capacity block offering queries")
     offers = _items(queries, account.capacity_block_offerings, key=query_key)
     offers["queries"] = {query_key(q): q for q in queries}
@@ -112,8 +115,7 @@ def capture(account: Any, plan: Plan | None = None, *, catalog: Any = None, quot
     say("subnets and VPCs")
     doc["subnets"] = _value(account.subnets)
     vpc_ids = {s.get("vpc_id") for s in (doc["subnets"].get("value") or {}).values()}
-    if plan and (plan.network or {}).get("vpc_id"):
-        vpc_ids.add(plan.network["vpc_id"])
+    vpc_ids |= {(pl.network or {}).get("vpc_id") for pl in plans}
     doc["vpcs"] = _items(sorted(vpc_ids - {None}), lambda v: account.vpcs([v])[v])
     doc["counts"] = _items(COUNTS, account.count)
     doc["calls"] = account.calls

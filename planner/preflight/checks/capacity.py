@@ -7,6 +7,7 @@ from typing import Any, Iterable
 from ...findings import Finding, Level
 from ..account import AccountError
 from ..context import Context
+from .quotas import wants_block
 from . import check
 
 BAD_STATES = {"expired", "cancelled", "failed", "payment-failed", "unsupported"}
@@ -16,7 +17,7 @@ LATER_STATES = {"pending", "scheduled", "payment-pending", "assessing", "delayed
 def _placed_pools(ctx: Context) -> Iterable[dict[str, Any]]:
     for pool in ctx.pools:
         cap = pool.get("capacity") or {}
-        if cap.get("type") in ("capacity-reservation", "capacity-block") and (
+        if cap.get("type") in ("capacity-reservation", "capacity-block") and not cap.get("planned") and (
                 cap.get("reservation_id") or cap.get("resource_group_arn")):
             yield pool
 
@@ -44,7 +45,7 @@ def _lookup(ctx: Context, pool: dict[str, Any]):
     return [known[i] for i in ids if i in known], [i for i in ids if i not in known]
 
 
-@check("preflight.capacity.reservation", Level.ERROR)
+@check("preflight.capacity.reservation", Level.ERROR, "Reservations and blocks match their pools")
 def reservation_matches(ctx: Context) -> Iterable[Finding]:
     """Every capacity reservation or capacity block a pool launches into exists in the region, is
     active (a scheduled one is a warning), is of the kind the pool asks for (capacity block vs
@@ -113,7 +114,7 @@ def _one_reservation(ctx: Context, cid: str, pool: dict[str, Any], r: dict[str, 
                           pool=pool)
 
 
-@check("preflight.capacity.dates", Level.ERROR)
+@check("preflight.capacity.dates", Level.ERROR, "Reservations and blocks cover the pool's dates")
 def reservation_dates(ctx: Context) -> Iterable[Finding]:
     """The reservations and blocks a pool launches into cover the days the pool needs them: they
     start no later than the pool's start (or today) and end no earlier than its end. A reservation
@@ -145,7 +146,7 @@ def reservation_dates(ctx: Context) -> Iterable[Finding]:
                                   hint="extend the capacity block or shorten the pool", pool=pool)
 
 
-@check("preflight.capacity.ultraserver", Level.ERROR)
+@check("preflight.capacity.ultraserver", Level.ERROR, "UltraServer blocks: whole UltraServers, interconnect ok")
 def ultraserver_blocks(ctx: Context) -> Iterable[Finding]:
     """UltraServer pools launch into UltraServer capacity blocks of the pool's UltraServer type,
     reserved in whole UltraServers (instances a multiple of the UltraServer size), whose
@@ -158,7 +159,7 @@ def ultraserver_blocks(ctx: Context) -> Iterable[Finding]:
         size = int(pool.get("instances_per_ultraserver") or 1)
         try:
             found, _ = _lookup(ctx, pool)
-            blocks = ctx.blocks()
+            blocks = ctx.blocks() if pool["capacity"]["type"] == "capacity-block" else {}
         except AccountError as err:
             yield ctx.could_not(cid, "UltraServer capacity blocks", err, pool=pool)
             continue
@@ -168,6 +169,8 @@ def ultraserver_blocks(ctx: Context) -> Iterable[Finding]:
             if int(r.get("total") or 0) % size:
                 yield ctx.finding(cid, Level.ERROR, f"{r['id']} reserves {r.get('total')} instances, not whole "
                                   f"UltraServers of {size}", pool=pool)
+            if pool["capacity"]["type"] != "capacity-block":
+                continue
             block = blocks.get(r.get("capacity_block_id") or "") or by_reservation.get(r["id"])
             if block is None:
                 yield ctx.finding(cid, Level.ERROR, f"{r['id']} is not part of an UltraServer capacity block",
@@ -200,7 +203,7 @@ def ultraserver_blocks(ctx: Context) -> Iterable[Finding]:
                                   "instances are unavailable", pool=pool)
 
 
-@check("preflight.capacity.offering", Level.WARNING)
+@check("preflight.capacity.offering", Level.WARNING, "Capacity blocks to buy are offered")
 def block_offered(ctx: Context) -> Iterable[Finding]:
     """For a capacity block the spec wants but has not bought (no reservation id or resource
     group), DescribeCapacityBlockOfferings shows whether one is offered for the pool's type (or
@@ -210,7 +213,7 @@ def block_offered(ctx: Context) -> Iterable[Finding]:
     cid = "preflight.capacity.offering"
     for pool in ctx.pools:
         cap = pool.get("capacity") or {}
-        if cap.get("type") != "capacity-block" or cap.get("reservation_id") or cap.get("resource_group_arn"):
+        if not wants_block(pool):
             continue
         query = ctx.offering_query(pool)
         try:

@@ -25,12 +25,10 @@ def launch_request(ctx: Context, pool: dict[str, Any], image: str, zone: dict[st
     req: dict[str, Any] = {"ImageId": image, "InstanceType": pool["instance_type"], "MinCount": count, "MaxCount": count}
     subnet = pool.get("existing_subnet_id")
     if subnet:
-        lt = ctx.plan.by_name().get(pool.get("launch_template") or "")
-        layout = (lt.inputs.get("networkInterfaces") if lt else None) or [{"networkCardIndex": 0, "deviceIndex": 0,
-                                                                           "interfaceType": "interface"}]
+        layout = pool.get("interfaces") or [{"card": 0, "device": 0, "type": "interface"}]
         req["NetworkInterfaces"] = [
-            {"NetworkCardIndex": int(i.get("networkCardIndex", 0)), "DeviceIndex": int(i.get("deviceIndex", 0)),
-             "InterfaceType": i.get("interfaceType", "interface"), "SubnetId": subnet}
+            {"NetworkCardIndex": int(i.get("card", 0)), "DeviceIndex": int(i.get("device", 0)),
+             "InterfaceType": i.get("type", "interface"), "SubnetId": subnet}
             for i in layout
         ]
     elif zone is not None:
@@ -46,7 +44,7 @@ def launch_request(ctx: Context, pool: dict[str, Any], image: str, zone: dict[st
     return req
 
 
-@check("preflight.launch.dry-run", Level.ERROR)
+@check("preflight.launch.dry-run", Level.ERROR, "Launch dry run (RunInstances DryRun)")
 def launch_dry_run(ctx: Context) -> Iterable[Finding]:
     """With `--launch-dry-run` (live accounts only): RunInstances with DryRun=true for each pool's
     full count, type, zone or subnet, interfaces and capacity target. InsufficientInstanceCapacity,

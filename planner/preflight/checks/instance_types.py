@@ -24,7 +24,7 @@ def _pool_by_type(ctx: Context) -> dict[str, dict[str, Any]]:
     return out
 
 
-@check("preflight.catalog.instance-type", Level.WARNING)
+@check("preflight.catalog.instance-type", Level.WARNING, "Catalog agrees with DescribeInstanceTypes")
 def catalog_agrees(ctx: Context) -> Iterable[Finding]:
     """The account's DescribeInstanceTypes agrees with the bundled catalog on vCPUs, EFA support,
     maximum EFA interfaces and network cards for every type the plan uses. A difference means the
@@ -61,7 +61,7 @@ def catalog_agrees(ctx: Context) -> Iterable[Finding]:
                               hint="refresh the catalog from DescribeInstanceTypes and re-plan", pool=pool)
 
 
-@check("preflight.efa.interfaces", Level.ERROR)
+@check("preflight.efa.interfaces", Level.ERROR, "EFA interface plan fits the instance type")
 def efa_fits(ctx: Context) -> Iterable[Finding]:
     """Each pool's network interface plan fits what the account says its type supports: EFA
     support when the pool uses EFA, EFA interfaces per instance <= MaximumEfaInterfaces, and all

@@ -39,7 +39,7 @@ def new_subnets(ctx: Context) -> list[tuple[str, str, Any]]:
             if r.type == SUBNET_TYPE and r.inputs.get("cidrBlock")]
 
 
-@check("preflight.subnet.existing", Level.ERROR)
+@check("preflight.subnet.existing", Level.ERROR, "Reused subnets exist in the right zone and VPC")
 def existing_subnets(ctx: Context) -> Iterable[Finding]:
     """Every subnet the spec reuses exists, lies in the pool's availability zone (compared by zone
     ID: EFA traffic cannot leave a zone) and in the spec's VPC. Fix: correct the subnet id or zone."""
@@ -73,7 +73,7 @@ def existing_subnets(ctx: Context) -> Iterable[Finding]:
                                   hint="use a subnet in the pool's zone", pool=pool)
 
 
-@check("preflight.subnet.free-ips", Level.ERROR)
+@check("preflight.subnet.free-ips", Level.ERROR, "Subnets have free addresses for the interface plan")
 def free_ips(ctx: Context) -> Iterable[Finding]:
     """Subnets have room for the pools' interface plan: a reused subnet's AvailableIpAddressCount
     covers instances x private IPs per instance (one per `efa`/`interface` interface, one for an
@@ -110,7 +110,7 @@ def free_ips(ctx: Context) -> Iterable[Finding]:
                               pool=pools[0] if len(pools) == 1 else None)
 
 
-@check("preflight.subnet.cidr", Level.ERROR)
+@check("preflight.subnet.cidr", Level.ERROR, "New subnets fit the VPC and do not overlap")
 def subnet_cidrs(ctx: Context) -> Iterable[Finding]:
     """Every subnet the plan creates lies inside its VPC's CIDR blocks (the existing VPC's, read
     from the account, or the new VPC's) and overlaps neither another new subnet nor a subnet that
@@ -133,7 +133,7 @@ def subnet_cidrs(ctx: Context) -> Iterable[Finding]:
             return  # preflight.vpc.dns reports a missing VPC
         vpc_cidrs = vpc["cidrs"]
     else:
-        vpc_cidrs = [net["vpc_cidr"]] if net.get("vpc_cidr") else []
+        vpc_cidrs = ([net["vpc_cidr"]] if net.get("vpc_cidr") else []) + list(net.get("secondary_cidrs") or [])
     blocks = [ipaddress.ip_network(c, strict=False) for c in vpc_cidrs]
     seen: list[tuple[str, Any]] = [(sid, ipaddress.ip_network(c, strict=False)) for sid, c in existing if c]
     for name, cidr, source in planned:
@@ -148,7 +148,7 @@ def subnet_cidrs(ctx: Context) -> Iterable[Finding]:
         seen.append((name, net_))
 
 
-@check("preflight.vpc.dns", Level.ERROR)
+@check("preflight.vpc.dns", Level.ERROR, "Reused VPC has DNS support and hostnames on")
 def vpc_dns(ctx: Context) -> Iterable[Finding]:
     """A VPC the spec reuses exists and has DNS support and DNS hostnames on (EFA/NCCL bootstrap,
     FSx for Lustre mounts and SSM need them). A VPC the plan creates turns both on itself. Fix:

@@ -9,7 +9,7 @@ from ..context import Context
 from . import check
 
 
-@check("preflight.offering.zone", Level.ERROR)
+@check("preflight.offering.zone", Level.ERROR, "Instance type offered in the pool's zone")
 def offered_in_zone(ctx: Context) -> Iterable[Finding]:
     """Each pool's instance type is offered in the pool's availability zone, compared by zone ID
     (one batched DescribeInstanceTypeOfferings for all types). When it is not, the finding lists

@@ -56,9 +56,15 @@ def pool_needs(ctx: Context, pool: dict[str, Any], market: str, notes: list[str]
     if market == "spot":
         return per * instances if cap == "spot" else 0
     if market == "capacity-block" and cap == "capacity-block":
-        bought = (pool.get("capacity") or {}).get("reservation_id") or (pool.get("capacity") or {}).get("resource_group_arn")
-        return 0 if bought else per * instances
+        return per * instances if wants_block(pool) else 0
     return 0
+
+
+def wants_block(pool: dict[str, Any]) -> bool:
+    """A capacity block the spec wants but has not bought yet (`planned`, or no reservation named)."""
+    cap = pool.get("capacity") or {}
+    return cap.get("type") == "capacity-block" and (
+        bool(cap.get("planned")) or not (cap.get("reservation_id") or cap.get("resource_group_arn")))
 
 
 def resolve_quota(ctx: Context, bucket: QuotaBucket) -> tuple[dict[str, Any], str]:
@@ -121,7 +127,7 @@ def _compare(ctx: Context, cid: str, need: Need, label: str) -> Iterable[Finding
     yield ctx.finding(cid, Level.ERROR, msg, hint=hint, pool=single, source=ctx.source_of(first))
 
 
-@check("preflight.quota.vcpus", Level.ERROR)
+@check("preflight.quota.vcpus", Level.ERROR, "On-demand vCPU quotas cover the plan")
 def on_demand_vcpus(ctx: Context) -> Iterable[Finding]:
     """The on-demand vCPU quota of each bucket (P L-417A185B, G/VT L-DB2E81BA, Trn L-2C3B7624,
     Standard L-1216C47A) covers the vCPUs the plan's on-demand pools need there, less what existing
@@ -130,14 +136,14 @@ def on_demand_vcpus(ctx: Context) -> Iterable[Finding]:
     yield from _quota_findings(ctx, "preflight.quota.vcpus", "on-demand", "on-demand vCPUs")
 
 
-@check("preflight.quota.spot", Level.ERROR)
+@check("preflight.quota.spot", Level.ERROR, "Spot vCPU quotas cover the plan")
 def spot_vcpus(ctx: Context) -> Iterable[Finding]:
     """The spot vCPU quota of each bucket (P5 L-C4BD4855, P4/P3/P2 L-7212CCBC, G/VT L-3819A6DF,
     Trn L-6B0D517C) covers the vCPUs of the plan's spot pools. Shows the gap and the value to request."""
     yield from _quota_findings(ctx, "preflight.quota.spot", "spot", "spot vCPUs")
 
 
-@check("preflight.quota.capacity-blocks", Level.ERROR)
+@check("preflight.quota.capacity-blocks", Level.ERROR, "Capacity-block vCPU quotas cover blocks to buy")
 def capacity_block_vcpus(ctx: Context) -> Iterable[Finding]:
     """The capacity-block vCPU quota of each family (P5 L-DA6814F2, P5e L-C45F30BC, P5en
     L-4F9BB70B, P4d L-2C8F52B3, Trn2 L-64569A79; P6 codes UNCONFIRMED and looked up by name)

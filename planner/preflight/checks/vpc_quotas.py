@@ -26,11 +26,11 @@ def planned_usage(ctx: Context) -> dict[str, int]:
     }
 
 
-@check("preflight.quota.vpc", Level.ERROR)
+@check("preflight.quota.vpc", Level.ERROR, "VPC, network interface and security group quotas")
 def vpc_quotas(ctx: Context) -> Iterable[Finding]:
     """What the region already holds plus what the plan adds stays within the `vpc` quotas: VPCs
     per Region (L-F678F1CE), Network interfaces per Region (L-DF5E4CA3; every EFA and efa-only
-    interface counts, so a 500-instance p5 pool alone needs 16,000) and VPC security groups per
+    interface counts, so 500 p5 instances with 33 interfaces each need 16,500) and VPC security groups per
     Region (L-E79EC296). Shows the gap and the value to request."""
     cid = "preflight.quota.vpc"
     if ctx.quotas is None:

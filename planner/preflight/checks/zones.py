@@ -19,7 +19,7 @@ def _named_zones(ctx: Context) -> Iterable[tuple[str, bool | None, dict[str, Any
             yield subnet["availability_zone"], None, None, f"subnet {subnet.get('name')}"
 
 
-@check("preflight.zone.exists", Level.ERROR)
+@check("preflight.zone.exists", Level.ERROR, "Zones exist in the region")
 def zone_exists(ctx: Context) -> Iterable[Finding]:
     """Every availability zone the plan names (zone name or zone ID) exists in the region and is
     available. Zone names differ between accounts, zone IDs do not: the finding shows both, and
@@ -52,7 +52,7 @@ def zone_exists(ctx: Context) -> Iterable[Finding]:
                               pool=pool)
 
 
-@check("preflight.zone.opt-in", Level.ERROR)
+@check("preflight.zone.opt-in", Level.ERROR, "Local Zones are opted in")
 def zone_opted_in(ctx: Context) -> Iterable[Finding]:
     """Local Zones and Wavelength Zones (e.g. the Dallas Local Zone us-east-1-dfw-2a that sells
     GB200 UltraServer blocks) must be opted in before anything launches there. Fix: opt the zone

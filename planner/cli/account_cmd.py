@@ -1,0 +1,55 @@
+"""`ultraplan account snapshot`: capture, read-only, everything preflight reads into a JSON file."""
+from __future__ import annotations
+
+import json
+
+import click
+
+from ..errors import ServiceError, UsageError
+from .common import format_option
+
+
+@click.group()
+def account() -> None:
+    """Work with AWS account data preflight reads."""
+
+
+@account.command()
+@click.option("--region", help="Region to capture (default: the --spec's region).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Write the snapshot JSON here.")
+@click.option("--spec", type=click.Path(dir_okay=False),
+              help="Also capture what this spec needs (its reservation groups and capacity block offerings).")
+@click.option("--note", default="", help="Free text stored in the snapshot.")
+@format_option()
+def snapshot(region: str | None, out: str, spec: str | None, note: str, fmt: str) -> None:
+    """Capture zones, offerings, instance facts, quotas, reservations, capacity blocks, VPCs,
+    subnets and counts of one region (read-only calls only) for `ultraplan preflight --account`.
+
+    Exit 3 when AWS could not be reached at all (nothing is written).
+    """
+    from ..preflight import capture, live_account, save_snapshot
+    from .preflight_cmd import load_plan_or_spec
+
+    plan = load_plan_or_spec(spec) if spec else None
+    region = region or (plan.region if plan else None)
+    if not region:
+        raise UsageError("give --region (or --spec, whose region is used)")
+    if plan and plan.region != region:
+        raise UsageError(f"--spec {spec} is in {plan.region}, not {region}")
+    acc = live_account(region)
+    doc = capture(acc, plan, progress=lambda m: click.echo(f"snapshot {m}", err=True), note=note)
+    failures = acc.failures
+    if failures and acc.calls <= len(failures) and all(f.kind == "unreachable" for f in failures):
+        raise ServiceError(f"AWS could not be reached: {failures[0].reason}")
+    try:
+        save_snapshot(doc, out)
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot write ({exc.strerror})") from None
+    summary = {"out": out, "region": region, "calls": acc.calls, "failed": len(failures),
+               "failures": sorted({f"{f.operation}: {f.reason}" for f in failures})}
+    if fmt == "json":
+        click.echo(json.dumps(summary, indent=1))
+    else:
+        click.echo(f"wrote {out}: {region}, {acc.calls} AWS calls, {len(failures)} refused")
+        for line in summary["failures"]:
+            click.echo(f"  could not capture {line}", err=True)

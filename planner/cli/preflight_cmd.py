@@ -1,0 +1,98 @@
+"""`ultraplan preflight SPEC`: read-only checks of a spec against an AWS account or a snapshot."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from ..errors import EXIT_FINDINGS, EXIT_SERVICE, UsageError
+from .common import format_option, spec_argument
+
+LEVEL_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def load_plan_or_spec(path: str):
+    """A spec (YAML) is compiled; a Plan JSON written by `ultraplan plan --out` is read as is."""
+    if path.endswith(".json"):
+        from ..plan import load_plan
+
+        return load_plan(path)
+    import planner
+
+    return planner.plan_file(path)
+
+
+def _progress(fmt: str):
+    def say(message: str) -> None:
+        click.echo(f"preflight {message}", err=True)
+
+    return say
+
+
+def render_text(result, plan) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False, soft_wrap=False)
+    console.print(f"[bold]preflight[/bold] {plan.name} in {result.region} against {result.account}: "
+                  f"{len(result.checks)} checks, {result.calls} AWS calls")
+    if result.findings:
+        table = Table(show_lines=False, expand=False)
+        for col in ("level", "check", "pool", "where", "finding"):
+            table.add_column(col, overflow="fold")
+        for f in sorted(result.findings, key=lambda f: -f.level):
+            level = f.level.name.lower()
+            where = f"{f.source.file or ''}:{f.source.line}" if f.source.line else (f.source.file or "")
+            text = f.message + (f"\n[dim]→ {f.hint}[/dim]" if f.hint else "")
+            table.add_row(f"[{LEVEL_STYLE[level]}]{level}[/]", f.check_id, f.pool or "", where, text)
+        console.print(table)
+    for check_id, reason in result.skipped.items():
+        console.print(f"[dim]skipped {check_id}: {reason}[/dim]")
+    counts = result.to_json()["summary"]
+    verdict = "[bold red]FAIL[/]" if result.failed else "[bold green]PASS[/]"
+    console.print(f"{verdict}: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} info")
+
+
+@click.command()
+@spec_argument
+@click.option("--account", "snapshot", type=click.Path(dir_okay=False),
+              help="Run against an account snapshot (from `ultraplan account snapshot`) instead of AWS; "
+                   "needs no credentials.")
+@format_option()
+@click.option("--launch-dry-run", is_flag=True,
+              help="Also call RunInstances with DryRun=true for every pool (live accounts only).")
+@click.option("--region", help="Region to check (default: the spec's region).")
+def preflight(spec: str, snapshot: str | None, fmt: str, launch_dry_run: bool, region: str | None) -> None:
+    """Check SPEC against an AWS account, read-only: zones, offerings, EFA limits, vCPU and VPC
+    quotas, reservations and capacity blocks, subnets.
+
+    Exit 0 when no check found an error; 1 when one did; 2 for a bad spec or option; 3 when AWS
+    could not be reached at all. Progress goes to stderr. Uses the default AWS credential chain
+    (AWS_PROFILE, AWS_ENDPOINT_URL, ...).
+    """
+    from ..preflight import live_account, load_snapshot, run
+
+    plan = load_plan_or_spec(spec)
+    if region:
+        plan.region = region
+    if snapshot:
+        if launch_dry_run:
+            raise UsageError("--launch-dry-run needs a live account; drop --account")
+        account = load_snapshot(snapshot)
+        if account.region != plan.region:
+            raise UsageError(f"{snapshot} is a snapshot of {account.region}; the spec is in {plan.region} "
+                             f"(take one with `ultraplan account snapshot --region {plan.region}`)")
+    else:
+        account = live_account(plan.region)
+    result = run(plan, account, launch_dry_run=launch_dry_run, progress=_progress(fmt))
+    if fmt == "json":
+        click.echo(json.dumps(result.to_json(), indent=1))
+    else:
+        render_text(result, plan)
+    if result.unreachable:
+        reasons = sorted({f.reason for f in account.failures})
+        click.echo(f"error: AWS could not be reached: {'; '.join(reasons)}", err=True)
+        sys.exit(EXIT_SERVICE)
+    if result.failed:
+        sys.exit(EXIT_FINDINGS)

@@ -1,0 +1,244 @@
+"""Helpers for the preflight tests: small hand-written Plans, moto, and the data moto lacks.
+
+What is moto and what is seeded
+- moto (`mock_aws`, real data shipped with moto 5.2.1): availability zones, instance type
+  offerings per zone ID, DescribeInstanceTypes, VPCs, subnets (with AvailableIpAddressCount),
+  network interfaces, security groups, VPC attributes, Service Quotas for service code `vpc`,
+  RunInstances DryRun, the SSM public AMI parameters.
+- seeded by `Seed` (moto has none of these): EC2 Service Quotas (codes L-417A185B, ...), capacity
+  reservations, capacity blocks and their interconnect status, capacity block offerings, resource
+  groups of reservations. `Seed.install(session)` answers those operations from a botocore
+  `before-call` hook on the session the LiveAccount uses, so the LiveAccount code path (client
+  call, pagination, normalisation) is the real one; only the answer is canned.
+- injected failures: `inject_error` (a `before-send` hook, so botocore's retry logic really runs)
+  for throttling and AccessDenied.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import boto3
+
+from planner.plan import Plan
+
+REGION = "us-east-1"
+FAKE_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SECURITY_TOKEN": "testing",
+    "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION,
+}
+UNSET_ENV = ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+
+EC2_QUOTA_NAMES = {
+    "L-417A185B": "Running On-Demand P instances",
+    "L-DB2E81BA": "Running On-Demand G and VT instances",
+    "L-2C3B7624": "Running On-Demand Trn instances",
+    "L-1216C47A": "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances",
+    "L-C4BD4855": "All P5 Spot Instance Requests",
+    "L-7212CCBC": "All P4, P3 and P2 Spot Instance Requests",
+    "L-3819A6DF": "All G and VT Spot Instance Requests",
+    "L-6B0D517C": "All Trn Spot Instance Requests",
+    "L-DA6814F2": "P5 Capacity Blocks",
+    "L-C45F30BC": "P5e Capacity Blocks",
+    "L-4F9BB70B": "P5en Capacity Blocks",
+    "L-2C8F52B3": "P4d Capacity Blocks",
+    "L-64569A79": "Trn2 Capacity Blocks",
+    # A name-only quota: preflight finds P6-B200 capacity blocks by name (the code is UNCONFIRMED).
+    "L-TESTP6B2": "P6-B200 Capacity Blocks",
+}
+
+
+def pool(name: str = "gpu", instance_type: str = "p5.48xlarge", instances: int = 4, *, vcpus: int = 192,
+         zone: str = "us-east-1a", zone_is_id: bool = False, capacity: dict[str, Any] | None = None,
+         efa: bool = True, efa_interfaces: int = 32, interfaces: int = 33, ips: int = 1,
+         existing_subnet_id: str | None = None, kind: str = "instance", ultraserver_type: str | None = None,
+         per_ultraserver: int | None = None, line: int = 10, **extra: Any) -> dict[str, Any]:
+    """One pool record as docs/plan-format.md describes it."""
+    cap = {"type": "on-demand", "reservation_id": None, "resource_group_arn": None, "start": None, "days": None,
+           "end": None, "planned": False}
+    cap.update(capacity or {})
+    record = {
+        "name": name, "kind": kind, "instance_type": instance_type, "ultraserver_type": ultraserver_type,
+        "count": instances // per_ultraserver if per_ultraserver else instances, "instances": instances,
+        "instances_per_ultraserver": per_ultraserver, "vcpus_per_instance": vcpus, "vcpus": vcpus * instances,
+        "family": instance_type.split(".")[0], "efa": efa, "efa_interfaces_per_instance": efa_interfaces if efa else 0,
+        "interfaces_per_instance": interfaces if efa else 1, "ips_per_instance": ips,
+        "availability_zone": zone, "availability_zone_is_id": zone_is_id,
+        "subnet": None if existing_subnet_id else f"subnet-{zone}", "existing_subnet_id": existing_subnet_id,
+        "capacity": cap, "schedule": None, "ami": None, "launch_template": f"lt-{name}",
+        "source": {"file": "spec.yaml", "line": line},
+    }
+    record.update(extra)
+    return record
+
+
+def plan(*pools: dict[str, Any], region: str = REGION, vpc_id: str | None = None, vpc_cidr: str = "10.0.0.0/16",
+         subnets: list[dict[str, Any]] | None = None, resources: list[dict[str, Any]] | None = None) -> Plan:
+    """A hand-written Plan: a new VPC (or `vpc_id`), one new /24 subnet a zone unless given."""
+    pools = pools or (pool(),)
+    if subnets is None:
+        zones = sorted({p["availability_zone"] for p in pools if not p.get("existing_subnet_id")})
+        subnets = [{"name": f"subnet-{z}", "availability_zone": z, "cidr": f"10.0.{i}.0/24", "existing_subnet_id": None,
+                    "ips_needed": sum(p["instances"] * p["ips_per_instance"] for p in pools
+                                      if p["availability_zone"] == z), "pools": []}
+                   for i, z in enumerate(zones)]
+    if resources is None:
+        resources = [] if vpc_id else [{"type": "aws:ec2/vpc:Vpc", "name": "vpc", "inputs": {"cidrBlock": vpc_cidr}}]
+        resources += [{"type": "aws:ec2/subnet:Subnet", "name": s["name"], "inputs": {"cidrBlock": s["cidr"]}}
+                      for s in subnets if not s.get("existing_subnet_id")]
+        resources += [{"type": "aws:ec2/securityGroup:SecurityGroup", "name": "efa-sg", "inputs": {}}]
+    return Plan.from_json({
+        "name": "test", "region": region, "spec_file": "spec.yaml", "pools": list(pools),
+        "network": {"vpc_id": vpc_id, "vpc_cidr": None if vpc_id else vpc_cidr, "subnets": subnets},
+        "stacks": [{"name": "network", "resources": resources}],
+    })
+
+
+def reservation(rid: str = "cr-0123456789abcdef0", instance_type: str = "p5.48xlarge", count: int = 4, *,
+                zone: str = "us-east-1a", zone_id: str = "use1-az6", state: str = "active",
+                kind: str = "default", start: str = "2026-11-01T11:30:00Z", end: str | None = "2026-12-31T11:30:00Z",
+                available: int | None = None, platform: str = "Linux/UNIX", block_id: str | None = None) -> dict[str, Any]:
+    """A DescribeCapacityReservations item as AWS returns it (dates as datetimes)."""
+    return {
+        "CapacityReservationId": rid, "InstanceType": instance_type, "InstancePlatform": platform,
+        "AvailabilityZone": zone, "AvailabilityZoneId": zone_id, "Tenancy": "default",
+        "TotalInstanceCount": count, "AvailableInstanceCount": count if available is None else available,
+        "State": state, "StartDate": _dt(start), "EndDate": _dt(end),
+        "EndDateType": "limited" if end else "unlimited", "ReservationType": kind,
+        **({"CapacityBlockId": block_id} if block_id else {}),
+    }
+
+
+def _dt(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+
+
+@dataclass
+class Seed:
+    """The answers moto cannot give, served from a before-call hook."""
+
+    ec2_quotas: dict[str, float] = field(default_factory=dict)
+    vpc_quotas: dict[str, float] = field(default_factory=dict)  # overrides of moto's vpc defaults
+    reservations: list[dict[str, Any]] = field(default_factory=list)
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+    block_status: list[dict[str, Any]] = field(default_factory=list)
+    offerings: list[dict[str, Any]] = field(default_factory=list)
+    groups: dict[str, list[str]] = field(default_factory=dict)
+    errors: dict[str, tuple[str, str]] = field(default_factory=dict)  # operation -> (code, message)
+
+    def answer(self, operation: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        if operation in self.errors:
+            code, message = self.errors[operation]
+            return {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": 400}}
+        if operation == "DescribeCapacityReservations":
+            return {"CapacityReservations": copy.deepcopy(self.reservations)}
+        if operation == "DescribeCapacityBlocks":
+            return {"CapacityBlocks": copy.deepcopy(self.blocks)}
+        if operation == "DescribeCapacityBlockStatus":
+            return {"CapacityBlockStatuses": copy.deepcopy(self.block_status)}
+        if operation == "DescribeCapacityBlockOfferings":
+            want = body.get("UltraserverType") or body.get("InstanceType")
+            return {"CapacityBlockOfferings": [o for o in self.offerings
+                                               if want in (o.get("UltraserverType"), o.get("InstanceType"))]}
+        if operation == "ListGroupResources":
+            group = body.get("Group")
+            arns = [f"arn:aws:ec2:{REGION}:123456789012:capacity-reservation/{r}" for r in self.groups.get(group, [])]
+            return {"Resources": [{"Identifier": {"ResourceArn": a, "ResourceType": "AWS::EC2::CapacityReservation"}}
+                                  for a in arns]}
+        if operation == "GetServiceQuota":
+            service, code = body.get("ServiceCode"), body.get("QuotaCode")
+            table = self.ec2_quotas if service == "ec2" else self.vpc_quotas
+            if code in table:
+                return {"Quota": {"ServiceCode": service, "QuotaCode": code, "Value": float(table[code]),
+                                  "QuotaName": EC2_QUOTA_NAMES.get(code, code)}}
+            if service == "ec2":
+                return {"Error": {"Code": "NoSuchResourceException", "Message": f"no quota {code}"},
+                        "ResponseMetadata": {"HTTPStatusCode": 400}}
+            return None  # moto answers vpc quotas
+        if operation == "ListServiceQuotas" and body.get("ServiceCode") == "ec2":
+            return {"Quotas": [{"ServiceCode": "ec2", "QuotaCode": c, "QuotaName": EC2_QUOTA_NAMES.get(c, c),
+                                "Value": float(v)} for c, v in self.ec2_quotas.items()]}
+        return None
+
+    def install(self, session: boto3.session.Session) -> None:
+        def handler(model, params, **_kwargs):
+            body = params.get("body")
+            if isinstance(body, (bytes, str)) and body:
+                try:
+                    body = json.loads(body)
+                except ValueError:
+                    body = {}
+            parsed = self.answer(model.name, body if isinstance(body, dict) else {})
+            if parsed is None:
+                return None
+            status = parsed.get("ResponseMetadata", {}).get("HTTPStatusCode", 200)
+            parsed.setdefault("ResponseMetadata", {"HTTPStatusCode": status})
+            return _Http(status), parsed
+
+        session.events.register_first("before-call", handler)
+
+
+class _Http:
+    def __init__(self, status: int) -> None:
+        self.status_code = status
+        self.headers: dict[str, str] = {}
+        self.content = b""
+
+
+def inject_error(session: boto3.session.Session, operation: str, code: str, message: str,
+                 status: int = 400, counter: list[int] | None = None) -> None:
+    """Make every HTTP request of `operation` fail with `code` (before-send: retries really run)."""
+    from botocore.awsrequest import AWSResponse
+
+    class Raw:
+        def __init__(self, data: bytes) -> None:
+            self.data = data
+
+        def stream(self, **_kw):
+            yield self.data
+
+    def handler(request, **_kwargs):
+        body = request.body.decode() if isinstance(request.body, bytes) else (request.body or "")
+        target = request.headers.get("X-Amz-Target", b"")
+        target = target.decode() if isinstance(target, bytes) else target
+        if f"Action={operation}" not in body and not target.endswith(f".{operation}"):
+            return None
+        if counter is not None:
+            counter.append(1)
+        if target:  # JSON protocol
+            data = json.dumps({"__type": code, "message": message}).encode()
+        else:
+            data = (f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors>"
+                    f"<RequestID>test</RequestID></Response>").encode()
+        return AWSResponse(request.url, status, {}, Raw(data))
+
+    session.events.register_first("before-send", handler)
+
+
+_LOADER: Any = None
+
+
+def make_session(region: str = REGION) -> boto3.session.Session:
+    """A fresh boto3 session (own event hooks) sharing one botocore data loader across tests:
+    loading the service models again for every test would cost ~0.4 s each."""
+    import botocore.loaders
+    import botocore.session
+
+    global _LOADER
+    if _LOADER is None:
+        _LOADER = botocore.loaders.create_loader()
+    core = botocore.session.Session()
+    core.register_component("data_loader", _LOADER)
+    return boto3.session.Session(botocore_session=core, region_name=region)
+
+
+def standard_seed(**overrides: Any) -> Seed:
+    """Generous quotas and no capacity: the baseline every passing test starts from."""
+    seed = Seed(ec2_quotas={code: 100_000 for code in EC2_QUOTA_NAMES})
+    for k, v in overrides.items():
+        setattr(seed, k, v)
+    return seed

@@ -1,0 +1,483 @@
+"""Every preflight check, passing and failing, against moto plus seeded data.
+
+moto (real data shipped with moto 5.2.1): zones, instance type offerings by zone ID,
+DescribeInstanceTypes, VPCs, subnets and their free addresses, VPC attributes, `vpc` Service Quotas,
+RunInstances DryRun. Seeded (moto has none; see tests/preflight_fixtures.py): EC2 Service Quotas,
+capacity reservations, capacity blocks and their status, capacity block offerings. Local Zones are
+not in moto's zone data, so the opt-in check runs against a hand-written snapshot.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from datetime import datetime, timezone
+
+import boto3
+import pytest
+from moto import mock_aws
+
+sys.path.insert(0, os.path.dirname(__file__))
+from preflight_fixtures import (  # noqa: E402
+    FAKE_ENV, NOW, REGION, UNSET_ENV, Seed, make_session, plan, pool, reservation, standard_seed,
+)
+
+from planner.catalog.quotas import load_quotas  # noqa: E402
+from planner.findings import Level  # noqa: E402
+from planner.preflight import REGISTRY, run  # noqa: E402
+from planner.preflight.live import LiveAccount  # noqa: E402
+from planner.preflight.snapshot import SNAPSHOT_FORMAT, SNAPSHOT_VERSION, SnapshotAccount  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    for k, v in FAKE_ENV.items():
+        monkeypatch.setenv(k, v)
+    for k in UNSET_ENV:
+        monkeypatch.delenv(k, raising=False)
+    with mock_aws():
+        yield
+
+
+def live(seed: Seed | None = None, region: str = REGION) -> LiveAccount:
+    session = make_session(region)
+    (seed or standard_seed()).install(session)
+    return LiveAccount(region, session=session, max_attempts=2)
+
+
+def check(result, check_id: str):
+    return [f for f in result.findings if f.check_id == check_id]
+
+
+def errors(result, check_id: str):
+    return [f for f in check(result, check_id) if f.level == Level.ERROR]
+
+
+def preflight(p, seed=None, **kw):
+    return run(p, live(seed, p.region), now=NOW, **kw)
+
+
+# -- registry -------------------------------------------------------------------------------------
+# Each id -> (passing test, failing test) in this module.
+COVERAGE = {
+    "preflight.zone.exists": ("test_zone_exists_by_name_and_id", "test_zone_missing_suggests"),
+    "preflight.zone.opt-in": ("test_local_zone_opted_in", "test_local_zone_not_opted_in"),
+    "preflight.offering.zone": ("test_offered_in_zone", "test_type_not_offered_in_zone_lists_zones"),
+    "preflight.catalog.instance-type": ("test_catalog_agrees", "test_catalog_stale"),
+    "preflight.efa.interfaces": ("test_efa_fits", "test_efa_on_type_without_efa"),
+    "preflight.quota.vcpus": ("test_quota_exactly_enough", "test_quota_short_by_one_instance"),
+    "preflight.quota.spot": ("test_spot_quota_ok", "test_spot_quota_short"),
+    "preflight.quota.capacity-blocks": ("test_block_quota_ok_by_name", "test_block_quota_short_by_name"),
+    "preflight.capacity.reservation": ("test_reservation_matches", "test_reservation_wrong_az"),
+    "preflight.capacity.dates": ("test_reservation_dates_cover", "test_block_ends_too_early"),
+    "preflight.capacity.ultraserver": ("test_ultraserver_block_ok", "test_ultraserver_block_impaired_wrong_type"),
+    "preflight.capacity.offering": ("test_block_offered_with_price", "test_block_not_offered"),
+    "preflight.subnet.existing": ("test_existing_subnet_ok", "test_existing_subnet_wrong_zone_or_missing"),
+    "preflight.subnet.free-ips": ("test_existing_subnet_ok", "test_slash28_too_small_for_p5_pool"),
+    "preflight.subnet.cidr": ("test_new_subnet_fits", "test_new_subnet_overlaps_and_outside"),
+    "preflight.vpc.dns": ("test_vpc_dns_on", "test_vpc_dns_off_and_missing"),
+    "preflight.quota.vpc": ("test_vpc_quotas_ok", "test_network_interface_quota_short"),
+    "preflight.launch.dry-run": ("test_launch_dry_run_ok", "test_launch_dry_run_insufficient_capacity"),
+}
+
+
+def test_registry_ids_docs_and_coverage():
+    ids = REGISTRY.ids()
+    assert len(ids) == len(set(ids))
+    assert set(ids) == set(COVERAGE), "every check needs a passing and a failing test"
+    docs = open(os.path.join(ROOT, "docs", "preflight.md"), encoding="utf-8").read()
+    for info in REGISTRY:
+        assert info.doc and len(info.doc) > 80, info.check_id
+        assert info.check_id.startswith("preflight.")
+        assert f"`{info.check_id}`" in docs, f"{info.check_id} missing from docs/preflight.md"
+        for name in COVERAGE[info.check_id]:
+            assert callable(globals().get(name)), name
+
+
+# -- zones ---------------------------------------------------------------------------------------
+def test_zone_exists_by_name_and_id(aws):
+    result = preflight(plan(pool("a", zone="us-east-1a"), pool("b", zone="use1-az4", zone_is_id=True)))
+    assert check(result, "preflight.zone.exists") == []
+
+
+def test_zone_missing_suggests(aws):
+    result = preflight(plan(pool(zone="us-east-1z")))
+    f, subnet = check(result, "preflight.zone.exists")  # the pool's zone and its planned subnet's
+    assert subnet.message == "subnet subnet-us-east-1z: zone us-east-1z does not exist in us-east-1"
+    assert f.level == Level.ERROR and f.pool == "gpu"
+    assert f.message == "pool gpu: zone us-east-1z does not exist in us-east-1"
+    assert "us-east-1" in f.hint
+    assert (f.source.file, f.source.line) == ("spec.yaml", 10)
+
+
+def _zones_snapshot(opt_in: str) -> SnapshotAccount:
+    """Hand-written snapshot (moto has no Local Zones): one regular zone and the Dallas Local Zone."""
+    zones = [
+        {"name": "us-east-1a", "id": "use1-az6", "type": "availability-zone", "state": "available",
+         "opt_in": "opt-in-not-required", "group": "us-east-1"},
+        {"name": "us-east-1-dfw-2a", "id": "use1-dfw2-az1", "type": "local-zone", "state": "available",
+         "opt_in": opt_in, "group": "us-east-1-dfw-2"},
+    ]
+    return SnapshotAccount({"format": SNAPSHOT_FORMAT, "version": SNAPSHOT_VERSION, "region": REGION,
+                            "availability_zones": {"value": zones}})
+
+
+def test_local_zone_opted_in():
+    result = run(plan(pool(zone="us-east-1-dfw-2a")), _zones_snapshot("opted-in"), now=NOW)
+    assert check(result, "preflight.zone.opt-in") == []
+    assert check(result, "preflight.zone.exists") == []
+
+
+def test_local_zone_not_opted_in():
+    result = run(plan(pool(zone="us-east-1-dfw-2a")), _zones_snapshot("not-opted-in"), now=NOW)
+    [f] = check(result, "preflight.zone.opt-in")
+    assert f.level == Level.ERROR
+    assert "us-east-1-dfw-2a (use1-dfw2-az1, a local-zone) is not opted in" in f.message
+    assert "--group-name us-east-1-dfw-2 --opt-in-status opted-in" in f.hint
+
+
+# -- offerings (moto's offerings data are real) ----------------------------------------------------
+def test_offered_in_zone(aws):
+    result = preflight(plan(pool(instance_type="p5.48xlarge", zone="us-east-1a")))
+    assert check(result, "preflight.offering.zone") == []
+
+
+def test_type_not_offered_in_zone_lists_zones(aws):
+    # moto 5.2.1: p5en.48xlarge is offered in use1-az2 (us-east-1c) and use1-az6 (us-east-1a) only.
+    result = preflight(plan(pool(instance_type="p5en.48xlarge", efa_interfaces=16, interfaces=17, zone="us-east-1b")))
+    [f] = check(result, "preflight.offering.zone")
+    assert f.level == Level.ERROR
+    assert f.message == ("p5en.48xlarge is not offered in us-east-1b (use1-az1); zones of us-east-1 that offer it: "
+                         "us-east-1c (use1-az2), us-east-1a (use1-az6)")
+
+
+# -- instance type facts ---------------------------------------------------------------------------
+def test_catalog_agrees(aws):
+    result = preflight(plan(pool(instance_type="p5.48xlarge")))
+    assert check(result, "preflight.catalog.instance-type") == []
+
+
+def test_catalog_stale(aws):
+    from planner.catalog import load_catalog
+    import dataclasses
+
+    real = load_catalog()
+    stale = dataclasses.replace(real.instance("p5.48xlarge"), network_cards=16, efa_max_interfaces=16)
+    catalog = dataclasses.replace(real, instance_types={**real.instance_types, "p5.48xlarge": stale})
+    result = run(plan(pool()), live(), now=NOW, catalog=catalog)
+    [f] = check(result, "preflight.catalog.instance-type")
+    assert f.level == Level.WARNING
+    assert "catalog is stale for p5.48xlarge" in f.message
+    assert "max EFA interfaces: catalog 16, account 32" in f.message
+    assert "network cards: catalog 16, account 32" in f.message
+
+
+def test_efa_fits(aws):
+    result = preflight(plan(pool(efa_interfaces=32, interfaces=33)))
+    assert check(result, "preflight.efa.interfaces") == []
+
+
+def test_efa_on_type_without_efa(aws):
+    result = preflight(plan(pool("cpu", "m7i.large", vcpus=2, efa=True, efa_interfaces=1, interfaces=2),
+                            pool("gpu", efa_interfaces=40, interfaces=41)))
+    msgs = {f.pool: f.message for f in errors(result, "preflight.efa.interfaces")}
+    assert msgs["cpu"] == "pool uses EFA but m7i.large does not support EFA"
+    assert msgs["gpu"] == "pool plans 40 EFA interfaces per instance; p5.48xlarge allows 32"
+
+
+# -- vCPU quotas (EC2 quota codes are seeded: moto has none) ----------------------------------------
+def test_quota_exactly_enough(aws):
+    result = preflight(plan(pool(instances=4)), standard_seed(ec2_quotas={"L-417A185B": 4 * 192}))
+    assert check(result, "preflight.quota.vcpus") == []
+
+
+def test_quota_short_by_one_instance(aws):
+    result = preflight(plan(pool(instances=4)), standard_seed(ec2_quotas={"L-417A185B": 3 * 192}))
+    [f] = check(result, "preflight.quota.vcpus")
+    assert f.level == Level.ERROR and f.pool == "gpu"
+    assert f.message == ("Running On-Demand P instances: quota L-417A185B is 576 vCPUs, the plan needs 768 "
+                         "(gpu 4 x p5.48xlarge); short by 192 vCPUs (~1 x p5.48xlarge). Request an increase to 768")
+    assert f.hint.endswith("--service-code ec2 --quota-code L-417A185B --desired-value 768")
+
+
+def test_quota_nets_out_reservations(aws):
+    seed = standard_seed(ec2_quotas={"L-417A185B": 192}, reservations=[reservation("cr-1", count=4)])
+    p = plan(pool("odcr", instances=5, capacity={"type": "capacity-reservation", "reservation_id": "cr-1"}))
+    assert check(preflight(p, seed), "preflight.quota.vcpus") == []  # 4 reserved + 1 on quota
+    p = plan(pool("odcr", instances=6, capacity={"type": "capacity-reservation", "reservation_id": "cr-1"}))
+    [f] = check(preflight(p, seed), "preflight.quota.vcpus")
+    assert "the plan needs 384" in f.message and "short by 192" in f.message
+
+
+def test_quota_unreadable_is_a_warning_not_a_pass(aws):
+    result = preflight(plan(pool()), Seed(ec2_quotas={}))
+    [f] = check(result, "preflight.quota.vcpus")
+    assert f.level == Level.WARNING
+    assert f.message.startswith("could not check Running On-Demand P instances (on-demand vCPUs): "
+                                "NoSuchResourceException")
+
+
+def test_quota_buckets_from_data():
+    from planner.catalog.quotas import bucket_for
+
+    q = load_quotas()
+    assert bucket_for(q, "p6-b200.48xlarge", "on-demand").code == "L-417A185B"
+    assert bucket_for(q, "g6e.48xlarge", "on-demand").code == "L-DB2E81BA"
+    assert bucket_for(q, "trn2.48xlarge", "capacity-block").code == "L-64569A79"
+    assert bucket_for(q, "p6-b200.48xlarge", "capacity-block").code is None  # UNCONFIRMED: by name
+    assert bucket_for(q, "m7i.large", "on-demand").code == "L-1216C47A"
+
+
+def test_spot_quota_ok(aws):
+    result = preflight(plan(pool(capacity={"type": "spot"})), standard_seed(ec2_quotas={"L-C4BD4855": 768}))
+    assert check(result, "preflight.quota.spot") == []
+    assert check(result, "preflight.quota.vcpus") == []  # spot needs no on-demand quota
+
+
+def test_spot_quota_short(aws):
+    result = preflight(plan(pool(capacity={"type": "spot"})), standard_seed(ec2_quotas={"L-C4BD4855": 0}))
+    [f] = errors(result, "preflight.quota.spot")
+    assert "All P5 Spot Instance Requests: quota L-C4BD4855 is 0 vCPUs, the plan needs 768" in f.message
+
+
+def _planned_block(instances=2):
+    return pool("b200", "p6-b200.48xlarge", instances, efa_interfaces=8, interfaces=9, zone="us-east-1a",
+                capacity={"type": "capacity-block", "planned": True, "start": "2026-12-01", "days": 7,
+                          "end": "2026-12-08"})
+
+
+def test_block_quota_ok_by_name(aws):
+    result = preflight(plan(_planned_block()), standard_seed(ec2_quotas={"L-TESTP6B2": 384}))
+    assert check(result, "preflight.quota.capacity-blocks") == []
+
+
+def test_block_quota_short_by_name(aws):
+    result = preflight(plan(_planned_block()), standard_seed(ec2_quotas={"L-TESTP6B2": 192}))
+    [f] = check(result, "preflight.quota.capacity-blocks")
+    assert f.level == Level.ERROR
+    assert "code L-TESTP6B2 found by quota name at run time; the mapping is UNCONFIRMED" in f.message
+    assert "short by 192 vCPUs" in f.message
+
+
+# -- capacity reservations and blocks (all seeded: moto has none) ----------------------------------
+def _odcr_pool(**cap):
+    return pool("odcr", instances=4, zone="us-east-1a",
+                capacity={"type": "capacity-reservation", "reservation_id": "cr-1", **cap})
+
+
+def test_reservation_matches(aws):
+    result = preflight(plan(_odcr_pool()), standard_seed(reservations=[reservation("cr-1", zone_id="use1-az6")]))
+    assert check(result, "preflight.capacity.reservation") == []
+
+
+def test_reservation_wrong_az(aws):
+    seed = standard_seed(reservations=[reservation("cr-1", zone="us-east-1d", zone_id="use1-az4")])
+    [f] = check(preflight(plan(_odcr_pool()), seed), "preflight.capacity.reservation")
+    assert f.level == Level.ERROR
+    assert f.message == "cr-1 is in us-east-1d (use1-az4), the pool is in us-east-1a (use1-az6)"
+
+
+@pytest.mark.parametrize("res, expected", [
+    pytest.param(None, "capacity reservation cr-1 does not exist in us-east-1", id="missing"),
+    pytest.param(reservation("cr-1", count=3), "cr-1 reserve 3 instances; the pool launches 4", id="too-small"),
+    pytest.param(reservation("cr-1", "p5en.48xlarge"), "cr-1 reserves p5en.48xlarge, the pool launches p5.48xlarge",
+                 id="wrong-type"),
+    pytest.param(reservation("cr-1", kind="capacity-block"),
+                 "cr-1 is a capacity block, but the pool's capacity type is capacity-reservation", id="wrong-kind"),
+    pytest.param(reservation("cr-1", state="expired"), "cr-1 is expired", id="expired"),
+    pytest.param(reservation("cr-1", platform="Windows"), "cr-1 is for platform Windows; ultraplan pools launch Linux",
+                 id="windows"),
+])
+def test_reservation_mismatches(aws, res, expected):
+    seed = standard_seed(reservations=[res] if res else [])
+    msgs = [f.message for f in errors(preflight(plan(_odcr_pool()), seed), "preflight.capacity.reservation")]
+    assert expected in msgs
+
+
+def test_reservation_dates_cover(aws):
+    seed = standard_seed(reservations=[reservation("cr-1", start="2026-11-01T11:30:00Z", end="2026-12-20T11:30:00Z")])
+    p = plan(_odcr_pool(start="2026-12-01", days=14, end="2026-12-15"))
+    assert check(preflight(p, seed), "preflight.capacity.dates") == []
+
+
+def test_block_ends_too_early(aws):
+    seed = standard_seed(reservations=[reservation("cr-1", kind="capacity-block", start="2026-12-01T11:30:00Z",
+                                                   end="2026-12-08T11:30:00Z")])
+    p = plan(pool(instances=4, capacity={"type": "capacity-block", "reservation_id": "cr-1", "start": "2026-12-01",
+                                         "days": 14, "end": "2026-12-15"}))
+    [f] = check(preflight(p, seed), "preflight.capacity.dates")
+    assert f.level == Level.ERROR
+    assert f.message == "cr-1 ends 2026-12-08, the pool needs it until 2026-12-15"
+
+
+def _ultra_pool():
+    return pool("us", "p6e-gb200.36xlarge", 36, vcpus=144, kind="ultraserver", ultraserver_type="u-p6e-gb200x72",
+                per_ultraserver=18, efa_interfaces=4, interfaces=5, zone="us-east-1a",
+                capacity={"type": "capacity-block", "reservation_id": "cr-u1", "start": "2026-11-20", "days": 14,
+                          "end": "2026-12-04"})
+
+
+def _ultra_seed(us_type="u-p6e-gb200x72", interconnect="ok", total=36):
+    return standard_seed(
+        reservations=[reservation("cr-u1", "p6e-gb200.36xlarge", total, kind="capacity-block", block_id="cb-1",
+                                  start="2026-11-20T11:30:00Z", end="2026-12-04T11:30:00Z")],
+        blocks=[{"CapacityBlockId": "cb-1", "UltraserverType": us_type, "AvailabilityZone": "us-east-1a",
+                 "AvailabilityZoneId": "use1-az6", "CapacityReservationIds": ["cr-u1"], "State": "active",
+                 "StartDate": datetime(2026, 11, 20, 11, 30, tzinfo=timezone.utc),
+                 "EndDate": datetime(2026, 12, 4, 11, 30, tzinfo=timezone.utc)}],
+        block_status=[{"CapacityBlockId": "cb-1", "InterconnectStatus": interconnect, "TotalCapacity": total,
+                       "TotalUnavailableCapacity": 0}],
+    )
+
+
+def test_ultraserver_block_ok(aws):
+    result = preflight(plan(_ultra_pool()), _ultra_seed())
+    assert check(result, "preflight.capacity.ultraserver") == []
+    assert check(result, "preflight.capacity.reservation") == []
+
+
+def test_ultraserver_block_impaired_wrong_type(aws):
+    result = preflight(plan(_ultra_pool()), _ultra_seed(us_type="u-p6e-gb200x36", interconnect="impaired", total=45))
+    msgs = [f.message for f in errors(result, "preflight.capacity.ultraserver")]
+    assert "cr-u1 reserves 45 instances, not whole UltraServers of 18" in msgs
+    assert "block cb-1 is for u-p6e-gb200x36, the pool wants u-p6e-gb200x72" in msgs
+    assert "block cb-1 interconnect is impaired, not ok" in msgs
+
+
+def test_block_offered_with_price(aws):
+    offer = {"InstanceType": "p6-b200.48xlarge", "AvailabilityZone": "us-east-1a", "InstanceCount": 2,
+             "StartDate": datetime(2026, 12, 1, 11, 30, tzinfo=timezone.utc),
+             "EndDate": datetime(2026, 12, 8, 11, 30, tzinfo=timezone.utc), "CapacityBlockDurationHours": 168,
+             "UpfrontFee": "33210.24", "CurrencyCode": "USD"}
+    result = preflight(plan(_planned_block()), standard_seed(offerings=[offer]))
+    [f] = check(result, "preflight.capacity.offering")
+    assert f.level == Level.INFO
+    assert f.message == ("capacity block offered for 2 x p6-b200.48xlarge in us-east-1a, 2026-12-01T11:30:00Z to "
+                         "2026-12-08T11:30:00Z: USD 33,210.24 upfront")
+
+
+def test_block_not_offered(aws):
+    [f] = check(preflight(plan(_planned_block())), "preflight.capacity.offering")
+    assert f.level == Level.WARNING
+    assert f.message == "no capacity block offered for 2 x p6-b200.48xlarge, 7 days from 2026-12-01"
+
+
+# -- subnets and the VPC (moto) ----------------------------------------------------------------------
+def _vpc(cidr="10.1.0.0/16", subnets=(("10.1.0.0/24", "us-east-1a"),), dns=True):
+    ec2 = make_session(REGION).client("ec2")
+    vpc = ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
+    if dns:
+        ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
+        ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsSupport={"Value": True})
+    ids = [ec2.create_subnet(VpcId=vpc, CidrBlock=c, AvailabilityZone=z)["Subnet"]["SubnetId"] for c, z in subnets]
+    return vpc, ids
+
+
+def test_existing_subnet_ok(aws):
+    vpc, [sid] = _vpc()
+    p = plan(pool(instances=16, existing_subnet_id=sid), vpc_id=vpc, subnets=[])
+    result = preflight(p)
+    assert check(result, "preflight.subnet.existing") == []
+    assert check(result, "preflight.subnet.free-ips") == []
+
+
+def test_existing_subnet_wrong_zone_or_missing(aws):
+    vpc, [sid] = _vpc(subnets=(("10.1.0.0/24", "us-east-1b"),))
+    p = plan(pool("a", existing_subnet_id=sid), pool("b", existing_subnet_id="subnet-0000000000000dead"),
+             vpc_id=vpc, subnets=[])
+    msgs = {f.pool: f.message for f in errors(preflight(p), "preflight.subnet.existing")}
+    assert msgs["a"] == f"subnet {sid} is in us-east-1b (use1-az1), the pool is in us-east-1a (use1-az6)"
+    assert msgs["b"] == "subnet subnet-0000000000000dead does not exist in us-east-1"
+
+
+def test_slash28_too_small_for_p5_pool(aws):
+    vpc, [sid] = _vpc(subnets=(("10.1.0.0/28", "us-east-1a"),))  # 16 addresses, 11 usable
+    p = plan(pool(instances=16, ips=1, existing_subnet_id=sid), vpc_id=vpc, subnets=[])
+    [f] = errors(preflight(p), "preflight.subnet.free-ips")
+    assert f.message == f"subnet {sid} (10.1.0.0/28) has 11 free addresses; the plan needs 16 (gpu 16 x 1 IPs)"
+    # With `efa` interfaces (one IP each) a single p5 needs 32 addresses.
+    p = plan(pool(instances=1, ips=32, existing_subnet_id=sid), vpc_id=vpc, subnets=[])
+    [f] = errors(preflight(p), "preflight.subnet.free-ips")
+    assert "has 11 free addresses; the plan needs 32" in f.message
+
+
+def test_new_slash28_too_small(aws):
+    p = plan(pool(instances=16), subnets=[{"name": "subnet-a", "availability_zone": "us-east-1a",
+                                           "cidr": "10.0.0.0/28", "existing_subnet_id": None, "ips_needed": 16}])
+    [f] = errors(preflight(p), "preflight.subnet.free-ips")
+    assert f.message == "new subnet subnet-a (10.0.0.0/28) has 11 usable addresses; the plan puts 16 there"
+
+
+def test_new_subnet_fits(aws):
+    vpc, _ = _vpc()
+    p = plan(pool(), vpc_id=vpc, subnets=[{"name": "subnet-new", "availability_zone": "us-east-1a",
+                                           "cidr": "10.1.1.0/24", "existing_subnet_id": None, "ips_needed": 4}])
+    assert check(preflight(p), "preflight.subnet.cidr") == []
+
+
+def test_new_subnet_overlaps_and_outside(aws):
+    vpc, [sid] = _vpc()
+    subnets = [{"name": "subnet-over", "availability_zone": "us-east-1a", "cidr": "10.1.0.128/25",
+                "existing_subnet_id": None, "ips_needed": 4},
+               {"name": "subnet-out", "availability_zone": "us-east-1a", "cidr": "10.9.0.0/24",
+                "existing_subnet_id": None, "ips_needed": 4}]
+    msgs = [f.message for f in errors(preflight(plan(pool(), vpc_id=vpc, subnets=subnets)), "preflight.subnet.cidr")]
+    assert f"subnet subnet-over (10.1.0.128/25) overlaps {sid} (10.1.0.0/24)" in msgs
+    assert "subnet subnet-out (10.9.0.0/24) is outside the VPC's CIDR 10.1.0.0/16" in msgs
+
+
+def test_vpc_dns_on(aws):
+    vpc, [sid] = _vpc()
+    assert check(preflight(plan(pool(existing_subnet_id=sid), vpc_id=vpc, subnets=[])), "preflight.vpc.dns") == []
+
+
+def test_vpc_dns_off_and_missing(aws):
+    vpc, [sid] = _vpc(dns=False)  # moto, like AWS, leaves DNS hostnames off in a new VPC
+    msgs = [f.message for f in check(preflight(plan(pool(existing_subnet_id=sid), vpc_id=vpc, subnets=[])),
+                                     "preflight.vpc.dns")]
+    assert msgs == [f"VPC {vpc} has dns hostnames off"]
+    [f] = check(preflight(plan(pool(), vpc_id="vpc-0000000000000dead", subnets=[])), "preflight.vpc.dns")
+    assert f.message == "VPC vpc-0000000000000dead does not exist in us-east-1"
+
+
+# -- VPC quotas (moto's `vpc` quotas, one override seeded) ---------------------------------------------
+def test_vpc_quotas_ok(aws):
+    assert check(preflight(plan(pool(instances=4))), "preflight.quota.vpc") == []
+
+
+def test_network_interface_quota_short(aws):
+    seed = standard_seed(vpc_quotas={"L-DF5E4CA3": 100})
+    [f] = check(preflight(plan(pool(instances=4, interfaces=33)), seed), "preflight.quota.vpc")
+    assert f.level == Level.ERROR
+    assert f.message.startswith("Network interfaces per Region: quota L-DF5E4CA3 is 100; the region has ")
+    assert "the plan adds 132" in f.message
+
+
+# -- launch dry run (moto answers DryRun) ------------------------------------------------------------
+def test_launch_dry_run_ok(aws):
+    result = preflight(plan(pool()), launch_dry_run=True)
+    assert check(result, "preflight.launch.dry-run") == []
+    assert "preflight.launch.dry-run" in result.checks
+
+
+def test_launch_dry_run_insufficient_capacity(aws):
+    from preflight_fixtures import inject_error
+
+    session = make_session(REGION)
+    standard_seed().install(session)
+    inject_error(session, "RunInstances", "InsufficientInstanceCapacity", "We currently do not have sufficient capacity")
+    result = run(plan(pool()), LiveAccount(REGION, session=session, max_attempts=1), now=NOW, launch_dry_run=True)
+    [f] = check(result, "preflight.launch.dry-run")
+    assert f.level == Level.ERROR
+    assert f.message == ("launch dry run: InsufficientInstanceCapacity: AWS has not enough p5.48xlarge capacity in "
+                         "us-east-1a right now")
+
+
+def test_launch_dry_run_skipped_by_default_and_on_snapshots(aws):
+    result = preflight(plan(pool()))
+    assert "preflight.launch.dry-run" not in result.checks
+    assert result.to_json()["skipped"] == [{"id": "preflight.launch.dry-run", "reason": "not asked for (--launch-dry-run)"}]
+    snap = run(plan(pool()), _zones_snapshot("opted-in"), now=NOW, launch_dry_run=True)
+    [f] = check(snap, "preflight.launch.dry-run")
+    assert f.level == Level.WARNING and "needs a live account" in f.message
