@@ -29,8 +29,9 @@ def estimate(plan: Plan, prices: PriceBook | None = None, *, now: date | None = 
     """Price every resource of `plan` for its term.
 
     `now` is the day "hourly now" is measured at (default: the term's start); with no dated pool
-    and no budget.start, the term starts at `now`, else at `today` (default: the system date). Raises SpecError for dates
-    out of order or outside the term, UsageError when the catalog has no prices for the region.
+    and no budget.start, the term starts at `now`, else at `today` (default: the system date).
+    Raises SpecError for dates out of order or outside the term, UsageError when the catalog has
+    no prices for the region.
     """
     prices = prices if prices is not None else load_prices()
     if not has_region(prices, plan.region):
@@ -61,24 +62,20 @@ def estimate(plan: Plan, prices: PriceBook | None = None, *, now: date | None = 
     total = sum(m.usd for m in months)
     budget = evaluate(plan.budget, months, pool_months, total, len(priced.unpriced))
 
-    by_gen: dict[str, float] = defaultdict(float)
-    by_phase: dict[str, float] = defaultdict(float)
-    by_pool: dict[str, float] = defaultdict(float)
-    for line in priced.lines:
-        by_gen[line.generation] += line.term_usd
-        by_phase[line.phase] += line.term_usd
-        by_pool[line.pool or SHARED] += line.term_usd
-
-    un_gen: dict[str, int] = defaultdict(int)
-    un_phase: dict[str, int] = defaultdict(int)
-    un_pool: dict[str, int] = defaultdict(int)
-    for u in priced.unpriced:
-        un_gen[u.generation] += 1
-        un_phase[u.phase] += 1
-        un_pool[u.pool or SHARED] += 1
-
     return CostReport(
         plan_name=plan.name, region=plan.region, currency=prices.currency, now=at, term=term,
         lines=priced.lines, unpriced=priced.unpriced, usage=priced.usage, free=priced.free,
-        timeline=months, budget=budget, by_generation=shares(by_gen, total, un_gen),
-        by_phase=shares(by_phase, total, un_phase), by_pool=shares(by_pool, total, un_pool), prices_as_of=prices.as_of(plan.region), price_files=prices.files)
+        timeline=months, budget=budget, by_generation=_shares_by("generation", priced, total),
+        by_phase=_shares_by("phase", priced, total), by_pool=_shares_by("pool", priced, total),
+        prices_as_of=prices.as_of(plan.region), price_files=prices.files)
+
+
+def _shares_by(attr: str, priced, total: float):
+    """Each generation's / phase's / pool's term cost and share, with its count of unpriced items."""
+    usd: dict[str, float] = defaultdict(float)
+    unpriced: dict[str, int] = defaultdict(int)
+    for line in priced.lines:
+        usd[getattr(line, attr) or SHARED] += line.term_usd
+    for item in priced.unpriced:
+        unpriced[getattr(item, attr) or SHARED] += 1
+    return shares(usd, total, unpriced)
