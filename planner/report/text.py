@@ -24,16 +24,18 @@ def print_text(report: Report, console: Console) -> None:
         for s in report.steps:
             steps.add_row(Text(s.status, style=_STEP_STYLE.get(s.status, "")), s.name, s.summary)
         console.print(steps)
-    if report.entries:
-        table = Table(show_lines=False, header_style="bold", expand=False)
-        for col in ("level", "rule", "resource", "where", "message"):
-            table.add_column(col, overflow="fold")
-        for e in sorted(report.entries, key=lambda e: (-e.finding.level, e.finding.check_id, e.finding.resource or "")):
-            f = e.finding
-            where = f"{f.source.file or ''}:{f.source.line}" if f.source.line else (f.source.file or "")
-            table.add_row(Text(e.level_label, style=_LEVEL_STYLE[f.level]), f.check_id,
-                          f.resource or f.pool or "", where, f.message)
-        console.print(table)
+    # One finding a line, as linters print them (file:line: level rule [resource]: message), so CI
+    # logs stay readable at any width and editors can jump to the spec line.
+    for e in sorted(report.entries, key=lambda e: (-e.finding.level, e.finding.check_id, e.finding.resource or "")):
+        f = e.finding
+        where = (f.source.file or report.spec_file or "<spec>") + (f":{f.source.line}" if f.source.line else "")
+        line = Text(f"{where}: ")
+        line.append(e.level_label, style=_LEVEL_STYLE[f.level])
+        line.append(f" {f.check_id}", style="bold")
+        if f.resource or f.pool:
+            line.append(f" [{f.resource or f.pool}]")
+        line.append(f": {f.message}")
+        console.print(line)
     for rid, reason in report.skipped:
         console.print(Text(f"skipped {rid}: {reason}", style="dim"))
     verdict_style = "bold green" if report.ok else "bold red"
