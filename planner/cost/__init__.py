@@ -19,7 +19,8 @@ from ..plan import Plan
 from .budget import check_budget_values, evaluate
 from .lines import PoolInfo, generation_of, price_plan
 from .model import SHARED, WHOLE_TERM, BudgetResult, CostReport, Line, MonthCost, Unpriced, Window
-from .timeline import check_within_term, line_term_usd, make_term, pool_window, resolve, shares, timeline
+from .timeline import (check_within_term, line_term_usd, make_term, overlap_hours, pool_window, resolve, shares,
+                       timeline)
 
 __all__ = ["estimate", "CostReport", "Line", "Unpriced", "BudgetResult", "MonthCost"]
 
@@ -67,7 +68,24 @@ def estimate(plan: Plan, prices: PriceBook | None = None, *, now: date | None = 
         lines=priced.lines, unpriced=priced.unpriced, usage=priced.usage, free=priced.free,
         timeline=months, budget=budget, by_generation=_shares_by("generation", priced, total),
         by_phase=_shares_by("phase", priced, total), by_pool=_shares_by("pool", priced, total),
-        prices_as_of=prices.as_of(plan.region), price_files=prices.files)
+        prices_as_of=prices.as_of(plan.region), price_files=prices.files,
+        coverage=_coverage(plan.pools, windows, term, priced))
+
+
+def _coverage(pools: list[dict], windows: list[Window], term, priced) -> dict:
+    """What share of the term's accelerator-hours is priced: a report with unpriced GPU pools says
+    how much of the cluster its totals leave out."""
+    unpriced_pools = {u.pool for u in priced.unpriced if u.resource_type == "aws:autoscaling/group:Group"}
+    total = covered = 0.0
+    for pool, window in zip(pools, windows):
+        hours = overlap_hours(window.start or term.start, window.end or term.end, term.start, term.end)
+        acc_hours = float(pool.get("gpus") or 0) * hours
+        total += acc_hours
+        if pool["name"] not in unpriced_pools:
+            covered += acc_hours
+    return {"accelerator_hours": total, "accelerator_hours_priced": covered,
+            "priced_share": covered / total if total else 1.0,
+            "unpriced_pools": sorted(p for p in unpriced_pools if p)}
 
 
 def _shares_by(attr: str, priced, total: float):

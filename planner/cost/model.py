@@ -225,6 +225,7 @@ class CostReport:
     by_pool: list[Share]
     prices_as_of: str = ""
     price_files: tuple[str, ...] = ()
+    coverage: dict[str, Any] = field(default_factory=dict)  # share of accelerator-hours priced
 
     @property
     def hourly_usd(self) -> float:
@@ -263,6 +264,7 @@ class CostReport:
             "budget": self.budget.to_json(),
             "lines": [line.to_json() for line in self.lines],
             "unpriced": [u.to_json() for u in self.unpriced],
+            "coverage": self.coverage,
             "usage_based": [u.to_json() for u in self.usage],
             "free": self.free,
             "prices": {"as_of": self.prices_as_of, "files": list(self.price_files)},

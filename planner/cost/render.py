@@ -159,6 +159,10 @@ def _summary(report: CostReport) -> list[str]:
     if total_gate:
         out.append(f"  vs budget.total_usd {usd(total_gate.limit_usd)} ({short(total_gate.limit_usd)}): "
                    f"{total_gate.used:.1%} of the commitment")
+    cov = report.coverage
+    if cov and cov.get("unpriced_pools"):
+        out.append(f"Priced: {cov['priced_share']:.1%} of the term's accelerator-hours "
+                   f"(unpriced pools: {', '.join(cov['unpriced_pools'])}); the totals leave the rest out")
     out.append(f"Budget: {report.budget.status.upper()}")
     out.extend(f"  {m}" for m in report.budget.messages)
     for title, shares_ in (("By generation", report.by_generation), ("By phase", report.by_phase)):
@@ -220,6 +224,10 @@ def render_markdown(report: CostReport) -> str:
     for g in report.budget.gates:
         limit = f"{usd(g.limit_usd)} ({g.used:.1%} used)"
         lines.append(f"| Budget ({g.name}) | | {limit if g.name == 'monthly' else ''} | {limit if g.name == 'total' else ''} |")
+    cov = report.coverage
+    if cov and cov.get("unpriced_pools"):
+        lines += ["", f"**Priced: {cov['priced_share']:.1%} of the accelerator-hours** (unpriced pools: "
+                  f"{', '.join(cov['unpriced_pools'])}); the totals leave the rest out."]
     lines += ["", f"**Budget:** {STATUS_MD.get(report.budget.status, report.budget.status)}"]
     lines += [f"- {m}" for m in report.budget.messages]
     lines += ["", "| Generation | Term | Share |", "|---|---:|---:|"]

@@ -129,7 +129,7 @@ def months_between(start: date, end: date) -> int:
     return months
 
 
-def _overlap_hours(a0: date, a1: date, b0: date, b1: date) -> float:
+def overlap_hours(a0: date, a1: date, b0: date, b1: date) -> float:
     days = (min(a1, b1) - max(a0, b0)).days
     return days * 24.0 if days > 0 else 0.0
 
@@ -151,7 +151,7 @@ def timeline(lines: list[Line], term: Term) -> tuple[list[MonthCost], dict[str |
     hours_cache: dict[Window, list[float]] = {}
     for w in set(rates) | {w for w, _ in pool_rates}:
         ws, we = w.start or term.start, w.end or term.end
-        hours_cache[w] = [_overlap_hours(ws, we, bounds[i], bounds[i + 1]) for i in range(term.months)]
+        hours_cache[w] = [overlap_hours(ws, we, bounds[i], bounds[i + 1]) for i in range(term.months)]
     for i in range(term.months):
         usd = sum(rate * hours_cache[w][i] for w, rate in rates.items())
         months.append(MonthCost(bounds[i].strftime("%Y-%m"), usd, (bounds[i + 1] - bounds[i]).days * 24.0))
@@ -164,7 +164,7 @@ def timeline(lines: list[Line], term: Term) -> tuple[list[MonthCost], dict[str |
 
 def line_term_usd(line: Line, term: Term) -> float:
     ws, we = line.window.start or term.start, line.window.end or term.end
-    return line.hourly_usd * _overlap_hours(ws, we, term.start, term.end)
+    return line.hourly_usd * overlap_hours(ws, we, term.start, term.end)
 
 
 def shares(totals: dict[str, float], grand_total: float, unpriced: dict[str, int] | None = None) -> list[Share]:
