@@ -113,3 +113,15 @@ def test_reference_figures_are_used_as_published():
     assert price(book, "nat-gateway", "us-east-1").usd == 0.045
     assert price(book, "fsx-lustre:PERSISTENT_2:125", "us-east-1").usd == 0.145
     assert price(book, "p5e.48xlarge", "us-east-1").reason.startswith("p5e is sold only as capacity blocks")
+
+
+@pytest.mark.parametrize("text, message", [
+    pytest.param("foo: [\n", "not valid YAML", id="broken-yaml"),
+    pytest.param("- a\n", "not a price file", id="not-a-mapping"),
+    pytest.param("items: {}\n", "missing `region`", id="no-region"),
+])
+def test_bad_extra_price_files_are_value_errors(tmp_path, text, message):
+    path = tmp_path / "p.yaml"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=message):
+        load_prices(extra_files=[str(path)])
