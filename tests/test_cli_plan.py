@@ -83,3 +83,22 @@ def test_schema_is_json_schema_with_the_spec_fields():
 @pytest.mark.parametrize("args", [["nosuchcommand"], ["plan"], ["plan", "--format", "yaml", "x.yaml"]])
 def test_command_line_mistakes_exit_2(args):
     assert run(*args).returncode == 2
+
+
+def test_ctx_exit_codes_reach_the_shell():
+    import click
+
+    from planner import cli as cli_module
+
+    @click.command()
+    @click.pass_context
+    def failing(ctx):
+        ctx.exit(1)
+
+    cli_module.cli.add_command(failing, "failing-probe")
+    try:
+        with pytest.raises(SystemExit) as info:
+            cli_module.main(["failing-probe"])
+        assert info.value.code == 1
+    finally:
+        cli_module.cli.commands.pop("failing-probe", None)

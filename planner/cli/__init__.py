@@ -44,7 +44,7 @@ class LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name not in COMMANDS:
-            return None
+            return super().get_command(ctx, name)  # commands added with add_command
         return _load(name)
 
     def resolve_command(self, ctx, args):
@@ -72,7 +72,8 @@ def cli() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     try:
-        cli.main(args=argv, prog_name="ultraplan", standalone_mode=False)
+        # With standalone_mode=False click returns ctx.exit()'s code instead of raising it.
+        rv = cli.main(args=argv, prog_name="ultraplan", standalone_mode=False)
     except SpecError as exc:
         n = len(exc.issues)
         click.echo(f"error: the spec is invalid ({n} problem{'s' if n != 1 else ''}):", err=True)
@@ -90,4 +91,4 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_INVALID)
-    sys.exit(0)
+    sys.exit(rv if isinstance(rv, int) else 0)
