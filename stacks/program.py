@@ -74,52 +74,65 @@ def build(
 ) -> Built:
     """Register the Plan resources of stack ``shard`` and export what other stacks read from it."""
     stack = plan.stack(shard)
-    wires = wires or wiring(plan)
     naming = naming or StackNaming(prefix=plan.name, project=pulumi.get_project() or "ultraplan",
                                    org=_organization())
-    built = Built(shard=shard)
-    built.provider = _provider(plan)
-    needed = _needed(stack)
-    classes = {r.name: resource_class(r.type) for r in plan.resources() if r.name in needed}
-    groups = _groups(stack, built)
-
-    def stack_reference(producer: str) -> pulumi.StackReference:
-        if producer not in built.stack_references:
-            built.stack_references[producer] = pulumi.StackReference(naming.qualified(producer))
-        return built.stack_references[producer]
-
+    builder = _ShardBuilder(plan, shard, naming, wires or wiring(plan))
+    groups = _groups(stack, builder.built)
     for resource in _ordered(stack.resources):
-        def resolve(ref: dict[str, str], path: str, _owner: Resource = resource) -> Any:
-            name, attr = ref["$ref"], ref.get("attr", "id")
-            if name not in classes:
-                raise PlanInputError(f"{path}: reference to {name!r}, which is not in the plan")
-            py_attr = classes[name].output_attr(attr)  # validates the attr even across stacks
-            if name in built.resources:
-                return getattr(built.resources[name], py_attr)
-            home = wires.stack_of[name]
-            if home == shard:  # _ordered() creates producers first, so only a cycle lands here
-                raise PlanInputError(f"{path}: {name!r} is referenced before it exists (cycle?)")
-            return stack_reference(home).get_output(export_key(name, attr))
-
-        rc = classes[resource.name]
-        kwargs = to_kwargs(rc, resource.inputs, resolve, resource.name)
-        deps: list[pulumi.Resource] = []
-        for dep in resource.depends_on:
-            deps.append(built.resources[dep] if dep in built.resources else stack_reference(wires.stack_of[dep]))
-        opts = pulumi.ResourceOptions(
-            parent=groups[resource.pool or ""],
-            depends_on=deps or None,
-            provider=built.provider,
-        )
-        built.resources[resource.name] = rc.cls(resource.name, opts=opts, **kwargs)
-
-    for name, attr in wires.exports.get(shard, []):
-        key = export_key(name, attr)
-        built.exports[key] = getattr(built.resources[name], classes[name].output_attr(attr))
-        export(key, built.exports[key])
+        builder.register(resource, parent=groups[resource.pool or ""])
+    for key, output in builder.outputs_to_export().items():
+        export(key, output)
     for group in groups.values():
         group.finish()
-    return built
+    return builder.built
+
+
+class _ShardBuilder:
+    """Registers one shard's resources, resolving references in the shard or through StackReferences."""
+
+    def __init__(self, plan: Plan, shard: str, naming: StackNaming, wires: Wiring) -> None:
+        self.shard, self.naming, self.wires = shard, naming, wires
+        self.built = Built(shard=shard, provider=_provider(plan))
+        needed = _needed(plan.stack(shard))
+        self.classes = {r.name: resource_class(r.type) for r in plan.resources() if r.name in needed}
+
+    def register(self, resource: Resource, parent: pulumi.Resource) -> None:
+        kwargs = to_kwargs(self.classes[resource.name], resource.inputs, self.reference, resource.name)
+        opts = pulumi.ResourceOptions(parent=parent, provider=self.built.provider,
+                                      depends_on=[self.dependency(d) for d in resource.depends_on] or None)
+        self.built.resources[resource.name] = self.classes[resource.name].cls(resource.name, opts=opts, **kwargs)
+
+    def reference(self, ref: dict[str, str], path: str) -> Any:
+        """The Output a ``{"$ref", "attr"}`` at ``path`` stands for."""
+        name, attr = ref["$ref"], ref.get("attr", "id")
+        if name not in self.classes:
+            raise PlanInputError(f"{path}: reference to {name!r}, which is not in the plan")
+        py_attr = self.classes[name].output_attr(attr)  # validates the attr, in this stack or another
+        if name in self.built.resources:
+            return getattr(self.built.resources[name], py_attr)
+        home = self.wires.stack_of[name]
+        if home == self.shard:  # _ordered() registers producers first, so only a cycle lands here
+            raise PlanInputError(f"{path}: {name!r} is referenced before it exists")
+        return self.stack_reference(home).get_output(export_key(name, attr))
+
+    def dependency(self, name: str) -> pulumi.Resource:
+        if name in self.built.resources:
+            return self.built.resources[name]
+        if name not in self.wires.stack_of:
+            raise PlanInputError(f"depends_on {name!r}, which is not in the plan")
+        return self.stack_reference(self.wires.stack_of[name])  # deployed before this stack
+
+    def stack_reference(self, producer: str) -> pulumi.StackReference:
+        refs = self.built.stack_references
+        if producer not in refs:
+            refs[producer] = pulumi.StackReference(self.naming.qualified(producer))
+        return refs[producer]
+
+    def outputs_to_export(self) -> dict[str, pulumi.Output]:
+        for name, attr in self.wires.exports.get(self.shard, []):
+            resource = self.built.resources[name]
+            self.built.exports[export_key(name, attr)] = getattr(resource, self.classes[name].output_attr(attr))
+        return self.built.exports
 
 
 def _needed(stack) -> set[str]:

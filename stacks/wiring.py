@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from planner.plan import Plan, Resource, iter_refs
 
+from .sdk import PlanInputError
+
 
 def export_key(name: str, attr: str) -> str:
     """The stack output under which a producing stack publishes ``name``'s output ``attr``."""
@@ -40,14 +42,14 @@ def wiring(plan: Plan) -> Wiring:
             for name, attr in _references(resource):
                 home = stack_of.get(name)
                 if home is None:
-                    raise KeyError(f"{resource.name} references {name!r}, which is not in the plan")
+                    raise PlanInputError(f"{resource.name} references {name!r}, which is not in the plan")
                 if home != stack.name:
                     exports[home].add((name, attr))
                     needs[stack.name].add(home)
             for name in resource.depends_on:
                 home = stack_of.get(name)
                 if home is None:
-                    raise KeyError(f"{resource.name} depends on {name!r}, which is not in the plan")
+                    raise PlanInputError(f"{resource.name} depends on {name!r}, which is not in the plan")
                 if home != stack.name:
                     needs[stack.name].add(home)
     order = {s.name: i for i, s in enumerate(plan.stacks)}
@@ -83,7 +85,7 @@ def deploy_waves(plan: Plan, wires: Wiring | None = None) -> list[list[str]]:
     while remaining:
         ready = [s for s in remaining if before[s] <= set(wave_of)]
         if not ready:
-            raise ValueError(f"stacks reference each other in a cycle: {', '.join(remaining)}")
+            raise PlanInputError(f"stacks reference each other in a cycle: {', '.join(remaining)}")
         for s in ready:
             wave_of[s] = 1 + max((wave_of[p] for p in before[s]), default=-1)
         remaining = [s for s in remaining if s not in wave_of]

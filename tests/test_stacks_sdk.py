@@ -208,3 +208,12 @@ def test_stack_configs_and_deploy_commands():
         "pulumi up --yes --stack hand-storage",
         "pulumi up --yes --stack hand-compute-1",
     ]
+
+
+def test_a_reference_to_a_resource_not_in_the_plan_is_an_error():
+    from stacks.sdk import PlanInputError as Err
+
+    plan = Plan.from_json({"name": "d", "region": "us-east-1", "stacks": [{"name": "network", "resources": [
+        {"type": "aws:ec2/subnet:Subnet", "name": "s", "inputs": {"vpcId": {"$ref": "vpc", "attr": "id"}}}]}]})
+    with pytest.raises(Err, match="s references 'vpc', which is not in the plan"):
+        wiring(plan)
