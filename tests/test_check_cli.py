@@ -176,3 +176,54 @@ def test_bad_snapshot_is_a_usage_error(capsys, tmp_path):
 def test_check_needs_a_spec_or_a_plan(capsys):
     code, _, err = check(capsys)
     assert code == 2 and "give a SPEC file, or --plan PLAN.json" in err
+
+
+def _empty_snapshot():
+    from planner.preflight import SnapshotAccount
+
+    return SnapshotAccount({"format": "ultraplan-account-snapshot", "version": 1, "region": "us-east-1",
+                            "captured_at": "2026-11-23T00:00:00Z"}, label="seeded")
+
+
+def test_live_preflight_asks_the_live_account_of_the_plan_region(capsys, monkeypatch):
+    import planner.preflight as preflight
+
+    asked = []
+    monkeypatch.setattr(preflight, "live_account", lambda region, **kw: asked.append(region) or _empty_snapshot())
+    code, report, err = check_json(capsys, P5, "--preflight")
+    assert asked == ["us-east-1"]
+    assert next(s for s in report["steps"] if s["name"] == "preflight")["status"] != "skipped"
+    assert "[1/" in err, "progress goes to stderr"
+
+
+def test_unreachable_aws_exits_3_after_the_report(capsys, monkeypatch):
+    import planner.preflight as preflight
+    from planner.preflight import PreflightResult
+
+    monkeypatch.setattr(preflight, "live_account", lambda region, **kw: _empty_snapshot())
+    monkeypatch.setattr(preflight, "run", lambda plan, account, **kw: PreflightResult(
+        findings=[], calls=3, region="us-east-1", account="live", unreachable=True))
+    code, report, _ = check_json(capsys, P5, "--preflight")
+    assert code == 3
+    assert next(s for s in report["steps"] if s["name"] == "preflight")["status"] == "failed"
+
+
+def test_a_missing_module_is_reported_as_not_run(capsys, monkeypatch):
+    from planner.cli import check_cmd
+
+    real = check_cmd._module
+    monkeypatch.setattr(check_cmd, "_module", lambda name: None if name == "planner.cost" else real(name))
+    code, report, _ = check_json(capsys, P5)
+    cost = next(s for s in report["steps"] if s["name"] == "cost")
+    assert (cost["status"], cost["summary"]) == ("not-run", "planner.cost is not installed")
+    assert code == 0 and "cost" not in report
+
+
+def test_sarif_from_check_describes_its_own_findings(capsys, write_spec):
+    code, out, _ = check(capsys, write_spec(BASE_SPEC + "budget: {monthly_usd: 1000}\n"), "--format", "sarif")
+    assert code == 1
+    run = json.loads(out)["runs"][0]
+    rule = next(r for r in run["tool"]["driver"]["rules"] if r["id"] == "cost.budget.monthly")
+    assert "budget.monthly_usd" in rule["shortDescription"]["text"]
+    result = next(r for r in run["results"] if r["ruleId"] == "cost.budget.monthly")
+    assert result["level"] == "error" and result["locations"][0]["physicalLocation"]["region"]["startLine"] == 11

@@ -29,6 +29,23 @@ def _module(name: str) -> Any | None:
         raise
 
 
+# What `check` itself reports besides policies and preflight, described for SARIF and JUnit.
+_OWN_RULES = {
+    "spec.invalid": ("The spec is valid", "The spec loads and validates (`ultraplan validate`): every field is "
+                     "known, typed and consistent with the catalog, and the `policies` settings name real policies "
+                     "and settings.", "spec"),
+    "cost.budget.monthly": ("The estimated monthly cost stays within budget.monthly_usd",
+                            "planner.cost prices the Plan month by month; status over fails the gate, above 90 % "
+                            "is a warning (docs/cost.md).", "cost"),
+    "cost.budget.total": ("The estimated term total stays within budget.total_usd",
+                          "planner.cost sums the timeline over the term; status over fails the gate, above 90 % "
+                          "is a warning (docs/cost.md).", "cost"),
+    "cost.budget.note": ("Budget notes", "What limits the budget check, e.g. items without a known price.", "cost"),
+    "cost.estimate": ("The cost can be estimated", "planner.cost has prices for the Plan's region and dates; "
+                      "without them a configured budget fails closed.", "cost"),
+}
+
+
 class _Run:
     """Accumulates the report of one `check` run."""
 
@@ -44,9 +61,13 @@ class _Run:
         self.report.steps.append(Step(name, status, summary, data))
 
     def add(self, finding: Finding, category: str, label: str | None = None) -> None:
-        from ..report import Entry
+        from ..report import Entry, RuleInfo
 
         self.report.entries.append(Entry(finding, category, label))
+        own = _OWN_RULES.get(finding.check_id)
+        if own and self.report.rule(finding.check_id) is None:
+            title, help_text, cat = own
+            self.report.rules.append(RuleInfo(finding.check_id, title, help_text, finding.level, category=cat))
 
     def spec_error(self, step: str, exc: SpecError) -> None:
         for issue in exc.issues:
