@@ -97,7 +97,6 @@ def resolve(section: Mapping[str, Any] | None, registry: PolicyRegistry, *, spec
     """Validate the spec's `policies` section (as the Plan carries it) and merge it; SpecError if bad."""
     section = section or {}
     issues = _Issues(section, spec_file)
-    known = registry.ids()
     settings = Settings(levels={p.id: p.level for p in registry}, config={p.id: p.defaults() for p in registry})
     config = section.get("config") or {}
     skip = section.get("skip") or {}
@@ -107,62 +106,70 @@ def resolve(section: Mapping[str, Any] | None, registry: PolicyRegistry, *, spec
     if not isinstance(skip, Mapping):
         issues.add("policies.skip", "must be a mapping of policy id to the reason for skipping it")
         skip = {}
-
     if "all" in config:
-        value = config["all"]
-        if isinstance(value, Mapping):
-            extra = [k for k in value if k != ENFORCEMENT_KEY]
-            if extra:
-                issues.add("policies.config.all", f"'all' takes only {ENFORCEMENT_KEY}, not {', '.join(extra)}")
-            value = value.get(ENFORCEMENT_KEY)
-        level = _level(value, "policies.config.all", issues)
-        if level:
-            settings.levels = {k: level for k in settings.levels}
-
+        _apply_all(config["all"], settings, issues)
     for policy_id, value in config.items():
-        if policy_id == "all":
-            continue
-        path = f"policies.config.{policy_id}"
-        policy = registry.get(policy_id)
-        if policy is None:
-            issues.add(path, f"unknown policy '{policy_id}'", _suggest(policy_id, known))
-            continue
-        if isinstance(value, str):
-            value = {ENFORCEMENT_KEY: value}
-        if not isinstance(value, Mapping):
-            issues.add(path, f"must be an enforcement level or a mapping, got {value!r}")
-            continue
-        props = dict((policy.config_schema or {}).get("properties", {}))
-        for key, item in value.items():
-            if key == ENFORCEMENT_KEY:
-                level = _level(item, f"{path}.{key}", issues)
-                if level:
-                    settings.levels[policy_id] = level
-            elif key not in props:
-                options = [ENFORCEMENT_KEY, *props]
-                close = difflib.get_close_matches(str(key), options, n=1, cutoff=0.5)
-                issues.add(f"{path}.{key}", f"policy '{policy_id}' has no setting '{key}'",
-                           (f"did you mean '{close[0]}'? " if close else "") + f"settings: {', '.join(options)}")
-            else:
-                for message in schema_errors(props[key], item, f"{path}.{key}"):
-                    issues.add(f"{path}.{key}", message)
-                settings.config[policy_id][key] = item
-        for key in (policy.config_schema or {}).get("required", []):
-            if key not in settings.config[policy_id] and settings.levels[policy_id] != DISABLED:
-                issues.add(path, f"policy '{policy_id}' needs setting '{key}'")
-
+        if policy_id != "all":
+            _apply_policy(str(policy_id), value, registry, settings, issues)
     for policy_id, reason in skip.items():
-        path = f"policies.skip.{policy_id}"
-        if policy_id not in registry:
-            issues.add(path, f"unknown policy '{policy_id}'", _suggest(str(policy_id), known))
-        elif not isinstance(reason, str) or not reason.strip():
-            issues.add(path, "a skip needs a reason", f"write `{policy_id}: \"why this policy does not apply\"`")
-        else:
-            settings.skip[policy_id] = reason.strip()
-
+        _apply_skip(str(policy_id), reason, registry, settings, issues)
     if issues.items:
         raise SpecError(issues.items)
     return settings
+
+
+def _apply_all(value: Any, settings: Settings, issues: _Issues) -> None:
+    """`all`: one enforcement level for every policy (the engine takes nothing else there)."""
+    if isinstance(value, Mapping):
+        extra = [k for k in value if k != ENFORCEMENT_KEY]
+        if extra:
+            issues.add("policies.config.all", f"'all' takes only {ENFORCEMENT_KEY}, not {', '.join(map(str, extra))}")
+        value = value.get(ENFORCEMENT_KEY)
+    level = _level(value, "policies.config.all", issues)
+    if level:
+        settings.levels = {k: level for k in settings.levels}
+
+
+def _apply_policy(policy_id: str, value: Any, registry: PolicyRegistry, settings: Settings, issues: _Issues) -> None:
+    """One policy's entry: a level, or a mapping of enforcementLevel and the settings its schema has."""
+    path = f"policies.config.{policy_id}"
+    policy = registry.get(policy_id)
+    if policy is None:
+        issues.add(path, f"unknown policy '{policy_id}'", _suggest(policy_id, registry.ids()))
+        return
+    if isinstance(value, str):
+        value = {ENFORCEMENT_KEY: value}
+    if not isinstance(value, Mapping):
+        issues.add(path, f"must be an enforcement level or a mapping, got {value!r}")
+        return
+    props = dict((policy.config_schema or {}).get("properties", {}))
+    for key, item in value.items():
+        if key == ENFORCEMENT_KEY:
+            level = _level(item, f"{path}.{key}", issues)
+            if level:
+                settings.levels[policy_id] = level
+        elif key not in props:
+            options = [ENFORCEMENT_KEY, *props]
+            close = difflib.get_close_matches(str(key), options, n=1, cutoff=0.5)
+            issues.add(f"{path}.{key}", f"policy '{policy_id}' has no setting '{key}'",
+                       (f"did you mean '{close[0]}'? " if close else "") + f"settings: {', '.join(options)}")
+        else:
+            for message in schema_errors(props[key], item, f"{path}.{key}"):
+                issues.add(f"{path}.{key}", message)
+            settings.config[policy_id][key] = item
+    for key in (policy.config_schema or {}).get("required", []):
+        if key not in settings.config[policy_id] and settings.levels[policy_id] != DISABLED:
+            issues.add(path, f"policy '{policy_id}' needs setting '{key}'")
+
+
+def _apply_skip(policy_id: str, reason: Any, registry: PolicyRegistry, settings: Settings, issues: _Issues) -> None:
+    path = f"policies.skip.{policy_id}"
+    if policy_id not in registry:
+        issues.add(path, f"unknown policy '{policy_id}'", _suggest(policy_id, registry.ids()))
+    elif not isinstance(reason, str) or not reason.strip():
+        issues.add(path, "a skip needs a reason", f"write `{policy_id}: \"why this policy does not apply\"`")
+    else:
+        settings.skip[policy_id] = reason.strip()
 
 
 def pulumi_policy_config(section: Mapping[str, Any] | None) -> dict[str, Any]:

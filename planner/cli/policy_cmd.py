@@ -56,11 +56,12 @@ def emit_report(report: Any, fmt: str, files: dict[str, str | None]) -> None:
 
 
 def load_plan_or_spec(spec: str | None, plan_file: str | None) -> Any:
-    """The Plan to check: compiled from SPEC, or read from a Plan JSON (`ultraplan plan --out`)."""
-    if plan_file:
+    """The Plan to check: compiled from SPEC, or read from a Plan JSON (`ultraplan plan --out`, or a
+    SPEC ending in .json, as `ultraplan cost` takes it)."""
+    if plan_file or (spec and spec.endswith(".json")):
         from ..plan import load_plan
 
-        return load_plan(plan_file)
+        return load_plan(plan_file or spec)
     if not spec:
         raise UsageError("give a SPEC file, or --plan PLAN.json")
     import planner
