@@ -14,4 +14,4 @@ if _ROOT not in sys.path:
 
 from stacks.program import main  # noqa: E402
 
-main()
+built = main()  # kept for tests that run this file under mocks

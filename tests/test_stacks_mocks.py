@@ -281,10 +281,28 @@ def test_main_reads_stack_config_and_names_stack_references_from_it():
     config = {"ultraplan:spec": spec, "ultraplan:shard": shard, "ultraplan:stackPrefix": "gb",
               "ultraplan:org": "acme", "ultraplan:shardSize": ""}
     run = run_under_mocks(plan, shard, naming=naming, config=config, entry=main)
-    expected = sorted(_canon(r.type, r.name, _resolve(plan, r.inputs)) for r in plan.stack(shard).resources)
-    assert sorted(_canon(r.type, r.name, r.inputs) for r in run.resources) == expected
+    _assert_registered_plan(plan, shard, run)
     assert sorted(r.name for r in run.of_type("pulumi:pulumi:StackReference")) == [
         f"acme/ultraplan/gb-{s}" for s in wiring(plan).needs[shard]]
+
+
+def test_the_entry_file_runs_as_the_cli_runs_it(monkeypatch):
+    """`main: stacks/` in Pulumi.yaml: the language host runs stacks/__main__.py by path, from the
+    program's folder; the spec path in config stays relative to the project root."""
+    import runpy
+
+    spec = os.path.relpath(_example("p5-on-demand-fsx.yaml"), ROOT)
+    plan = _plan_example(os.path.join(ROOT, spec))
+    monkeypatch.chdir(os.path.join(ROOT, "stacks"))
+    config = {"ultraplan:spec": spec, "ultraplan:shard": "network"}
+    entry = lambda: runpy.run_path(os.path.join(ROOT, "stacks"), run_name="__main__")["built"]  # noqa: E731
+    run = run_under_mocks(plan, "network", config=config, entry=entry)
+    _assert_registered_plan(plan, "network", run)
+
+
+def _assert_registered_plan(plan: Plan, shard: str, run: MockRun) -> None:
+    expected = sorted(_canon(r.type, r.name, _resolve(plan, r.inputs)) for r in plan.stack(shard).resources)
+    assert sorted(_canon(r.type, r.name, r.inputs) for r in run.resources) == expected
 
 
 def test_main_rejects_a_shard_the_plan_does_not_have():

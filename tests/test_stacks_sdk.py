@@ -217,3 +217,31 @@ def test_a_reference_to_a_resource_not_in_the_plan_is_an_error():
         {"type": "aws:ec2/subnet:Subnet", "name": "s", "inputs": {"vpcId": {"$ref": "vpc", "attr": "id"}}}]}]})
     with pytest.raises(Err, match="s references 'vpc', which is not in the plan"):
         wiring(plan)
+
+
+def test_configure_writes_one_stack_config_per_plan_stack(tmp_path, capsys):
+    import os
+    import yaml
+
+    from stacks.configure import main
+
+    spec = "examples/gb200-capacity-block.yaml"
+    if not os.path.exists(spec):
+        pytest.skip("example not there yet")
+    assert main([spec, "--out", str(tmp_path)]) == 0
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert files == ["Pulumi.gb200-pretrain-compute-1.yaml", "Pulumi.gb200-pretrain-network.yaml",
+                     "Pulumi.gb200-pretrain-storage.yaml"]
+    config = yaml.safe_load((tmp_path / "Pulumi.gb200-pretrain-network.yaml").read_text())["config"]
+    assert config == {"ultraplan:spec": spec, "ultraplan:shard": "network", "aws:region": "us-east-1"}
+    assert capsys.readouterr().out.splitlines()[-1] == "pulumi up --yes --stack gb200-pretrain-compute-1"
+
+
+def test_configure_reports_a_bad_spec_with_exit_2(tmp_path, capsys):
+    from stacks.configure import main
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nregion: us-east-1\ncompute: []\nbogus: 1\n")
+    assert main([str(bad), "--out", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.startswith("error: ")
+    assert not list(tmp_path.glob("Pulumi.*.yaml"))
