@@ -260,3 +260,25 @@ def test_plan_only_rules_are_not_applicable_in_the_engine():
     with pytest.raises(_NotApplicableError) as err:
         _engine_policies()["ultraserver-whole"].validate(_stack_args(True), lambda *a: None)
     assert "pool records" in err.value.reason
+
+
+def test_the_policy_host_runs_the_pack_directory_as_main(tmp_path):
+    """`pulumi preview --policy-pack policies` runs `python -m pulumi.policy ADDR policies`, which does
+    runpy.run_path("policies", run_name="__main__"); here PolicyPack is a stand-in that records."""
+    import os
+
+    from conftest import ROOT
+
+    script = (
+        "import runpy, sys, pulumi_policy\n"
+        "seen = {}\n"
+        "class Pack:\n"
+        "    def __init__(self, name, policies, **kw):\n"
+        "        seen.update(name=name, n=len(policies), levels={p.name: p.enforcement_level.value for p in policies})\n"
+        "pulumi_policy.PolicyPack = Pack\n"
+        f"runpy.run_path({os.path.join(ROOT, 'policies')!r}, run_name='__main__')\n"
+        "print(seen['name'], seen['n'], seen['levels']['efa-sg-self-rules'])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["ultraplan", str(len(REGISTRY)), "mandatory"]
