@@ -113,7 +113,7 @@ class _ShardBuilder:
         home = self.wires.stack_of[name]
         if home == self.shard:  # _ordered() registers producers first, so only a cycle lands here
             raise PlanInputError(f"{path}: {name!r} is referenced before it exists")
-        return self.stack_reference(home).get_output(export_key(name, attr))
+        return self.stack_reference(home).require_output(export_key(name, attr))  # fails loudly if missing
 
     def dependency(self, name: str) -> pulumi.Resource:
         if name in self.built.resources:

@@ -314,3 +314,12 @@ def test_main_rejects_a_shard_the_plan_does_not_have():
     config = {"ultraplan:spec": spec, "ultraplan:shard": "compute-99"}
     with pytest.raises(PlanInputError, match=r"ultraplan:shard 'compute-99' is not a stack of .*network"):
         run_under_mocks(plan, "network", config=config, entry=main)
+
+
+def test_a_missing_export_fails_loudly_instead_of_registering_an_empty_input():
+    """A producer deployed from an older plan lacks an output: the consumer must stop, not send None."""
+    plan = Plan.from_json(HAND_PLAN)
+    naming = StackNaming(prefix=plan.name)
+    outputs = {naming.qualified("network"): {"vpc.id": "vpc-id"}, naming.qualified("storage"): {}}
+    with pytest.raises(KeyError, match=r"efa-sg\.id|node-profile\.(name|arn)|subnet-use1-az4\.id"):
+        run_under_mocks(plan, "compute-1", stack_outputs=outputs, naming=naming)
