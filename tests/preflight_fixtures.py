@@ -242,3 +242,125 @@ def standard_seed(**overrides: Any) -> Seed:
     for k, v in overrides.items():
         setattr(seed, k, v)
     return seed
+
+
+# -- demo snapshots (examples/accounts/) -----------------------------------------------------------
+DEMO_CAPTURED_AT = "2026-11-23T12:00:00Z"
+DEMO_QUOTAS = {"L-417A185B": 13_000, "L-1216C47A": 1_024, "L-DB2E81BA": 0, "L-2C3B7624": 0,
+               "L-C4BD4855": 0, "L-7212CCBC": 0, "L-3819A6DF": 0, "L-6B0D517C": 0,
+               "L-DA6814F2": 0, "L-C45F30BC": 0, "L-4F9BB70B": 0, "L-2C8F52B3": 0, "L-64569A79": 6_144}
+DEMO = {
+    "us-east-1": {
+        "zones": [{"name": "us-east-1-dfw-2a", "id": "use1-dfw2-az1", "type": "local-zone", "state": "available",
+                   "opt_in": "opted-in", "group": "us-east-1-dfw-2"}],
+        "offerings": {"use1-dfw2-az1": ["p6e-gb200.36xlarge", "p6e-gb300.36xlarge", "m7i.4xlarge", "m7i.8xlarge"]},
+        "reservations": [
+            reservation("cr-0123456789abcdef0", "p6e-gb200.36xlarge", 72, zone="us-east-1-dfw-2a",
+                        zone_id="use1-dfw2-az1", state="scheduled", kind="capacity-block",
+                        start="2026-12-01T11:30:00Z", end="2026-12-15T11:30:00Z", block_id="cb-0gb200demo000001"),
+            reservation("cr-0aa11bb22cc33dd44", "p5en.48xlarge", 32, zone="us-east-1b", zone_id="use1-az1", end=None),
+            reservation("cr-0a0000000000000a1", "p6e-gb200.36xlarge", 32_400, zone="us-east-1-dfw-2a",
+                        zone_id="use1-dfw2-az1", end=None),
+            reservation("cr-0a0000000000000a2", "p6e-gb200.36xlarge", 32_400, zone="us-east-1-dfw-2a",
+                        zone_id="use1-dfw2-az1", end=None),
+            reservation("cr-0b0000000000000b1", "p6e-gb300.36xlarge", 30_600, zone="us-east-1-dfw-2a",
+                        zone_id="use1-dfw2-az1", state="scheduled", start="2027-07-01T00:00:00Z", end=None),
+            reservation("cr-0b0000000000000b2", "p6e-gb300.36xlarge", 29_592, zone="us-east-1-dfw-2a",
+                        zone_id="use1-dfw2-az1", state="scheduled", start="2027-07-01T00:00:00Z", end=None),
+        ],
+        "blocks": [{"CapacityBlockId": "cb-0gb200demo000001", "UltraserverType": "u-p6e-gb200x72",
+                    "AvailabilityZone": "us-east-1-dfw-2a", "AvailabilityZoneId": "use1-dfw2-az1",
+                    "CapacityReservationIds": ["cr-0123456789abcdef0"], "State": "scheduled",
+                    "StartDate": _dt("2026-12-01T11:30:00Z"), "EndDate": _dt("2026-12-15T11:30:00Z")}],
+    },
+    "us-east-2": {
+        "zones": [],
+        "offerings": {"use2-az3": ["trn2u.48xlarge"]},
+        "reservations": [
+            reservation("cr-0f1e2d3c4b5a69788", "trn2u.48xlarge", 32, zone="us-east-2c", zone_id="use2-az3",
+                        state="scheduled", kind="capacity-block", start="2026-12-07T11:30:00Z",
+                        end="2027-01-04T11:30:00Z", block_id="cb-0trn2demo00000001"),
+        ],
+        "blocks": [{"CapacityBlockId": "cb-0trn2demo00000001", "UltraserverType": "u-trn2x64",
+                    "AvailabilityZone": "us-east-2c", "AvailabilityZoneId": "use2-az3",
+                    "CapacityReservationIds": ["cr-0f1e2d3c4b5a69788"], "State": "scheduled",
+                    "StartDate": _dt("2026-12-07T11:30:00Z"), "EndDate": _dt("2027-01-04T11:30:00Z")}],
+    },
+}
+DEMO_NOTE = ("DEMO VALUES, not a real account. From moto 5.2.1 (real AWS data as of 2026-08): zones, instance type "
+             "offerings, DescribeInstanceTypes, vpc quotas, the default VPC and its subnets. Demo values: every EC2 "
+             "quota ({quotas}), the capacity reservations and blocks the examples name, {extra}and instance facts "
+             "for types moto lacks (copied from the ultraplan catalog). Regenerate: python tests/preflight_fixtures.py")
+
+
+def demo_snapshot(region: str, examples: list[str]) -> dict[str, Any]:
+    """Capture a demo snapshot from moto plus the DEMO values above (run inside mock_aws)."""
+    import planner
+    from planner.catalog import load_catalog
+    from planner.preflight import capture
+    from planner.preflight.live import LiveAccount
+
+    demo = DEMO[region]
+    session = make_session(region)
+    Seed(ec2_quotas=dict(DEMO_QUOTAS), reservations=demo["reservations"], blocks=demo["blocks"]).install(session)
+    plans = [planner.plan_file(e) for e in examples]
+    doc = capture(LiveAccount(region, session=session, max_attempts=1), plans)
+    doc["availability_zones"]["value"] += demo["zones"]
+    for zone_id, types in demo["offerings"].items():
+        for t in types:
+            zones = doc["instance_type_offerings"]["items"].setdefault(t, [])
+            zones[:] = sorted(set(zones) | {zone_id})
+    catalog = load_catalog()
+    filled = []
+    for name, facts in doc["instance_types"]["items"].items():
+        if facts is None and name in catalog.instance_types:
+            it = catalog.instance(name)
+            doc["instance_types"]["items"][name] = {
+                "vcpus": it.vcpus, "efa_supported": it.efa_supported, "max_efa_interfaces": it.efa_max_interfaces
+                if it.efa_max_interfaces is not None else len(it.efa_cards),
+                "network_cards": it.network_cards, "max_network_interfaces": it.max_network_interfaces,
+                "architectures": [it.architecture]}
+            filled.append(name)
+    extra = (f"the Local Zone {', '.join(z['name'] for z in demo['zones'])}, " if demo["zones"] else "")
+    extra += "offerings of " + "; ".join(f"{', '.join(t)} in {z}" for z, t in demo["offerings"].items()) + ", "
+    doc.update(captured_at=DEMO_CAPTURED_AT, demo=True,
+               note=DEMO_NOTE.format(quotas=", ".join(f"{k}={v}" for k, v in DEMO_QUOTAS.items()), extra=extra)
+               + f" Instance facts from the catalog: {', '.join(sorted(filled)) or 'none'}.")
+    return doc
+
+
+def write_demo_snapshots(root: str) -> list[str]:
+    import glob
+    import os
+
+    from moto import mock_aws
+
+    from planner.preflight import save_snapshot
+
+    os.environ.update(FAKE_ENV)
+    for k in UNSET_ENV:
+        os.environ.pop(k, None)
+    by_region: dict[str, list[str]] = {}
+    import planner
+
+    for path in sorted(glob.glob(os.path.join("examples", "*.yaml"))):
+        by_region.setdefault(planner.plan_file(path).region, []).append(path)
+    written = []
+    for region, examples in sorted(by_region.items()):
+        with mock_aws():
+            doc = demo_snapshot(region, examples)
+        out = os.path.join(root, "examples", "accounts", f"demo-{region}.json")
+        save_snapshot(doc, out)
+        written.append(out)
+    return written
+
+
+if __name__ == "__main__":
+    import os
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    os.chdir(root)
+    sys.path.insert(0, root)
+    for path in write_demo_snapshots(root):
+        print("wrote", path)

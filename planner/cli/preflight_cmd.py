@@ -31,24 +31,25 @@ def _progress(fmt: str):
 
 
 def render_text(result, plan) -> None:
+    """One block a finding, worst first: level, check id, pool and spec line, message, hint."""
     from rich.console import Console
-    from rich.table import Table
+    from rich.markup import escape
 
-    console = Console(highlight=False, soft_wrap=False)
-    console.print(f"[bold]preflight[/bold] {plan.name} in {result.region} against {result.account}: "
+    console = Console(highlight=False)
+    console.print(f"[bold]preflight[/bold] {escape(plan.name)} ({result.region}) against {escape(result.account)}: "
                   f"{len(result.checks)} checks, {result.calls} AWS calls")
-    if result.findings:
-        table = Table(show_lines=False, expand=False)
-        for col in ("level", "check", "pool", "where", "finding"):
-            table.add_column(col, overflow="fold")
-        for f in sorted(result.findings, key=lambda f: -f.level):
-            level = f.level.name.lower()
-            where = f"{f.source.file or ''}:{f.source.line}" if f.source.line else (f.source.file or "")
-            text = f.message + (f"\n[dim]→ {f.hint}[/dim]" if f.hint else "")
-            table.add_row(f"[{LEVEL_STYLE[level]}]{level}[/]", f.check_id, f.pool or "", where, text)
-        console.print(table)
+    for f in sorted(result.findings, key=lambda f: -f.level):
+        level = f.level.name.lower()
+        where = f.source.file or ""
+        if f.source.line:
+            where += f":{f.source.line}"
+        pool = f" pool {escape(f.pool)}" if f.pool else ""
+        console.print(f"[{LEVEL_STYLE[level]}]{level:7}[/] [bold]{f.check_id}[/bold]{pool} [dim]{escape(where)}[/dim]")
+        console.print(f"        {escape(f.message)}")
+        if f.hint:
+            console.print(f"        [dim]→ {escape(f.hint)}[/dim]")
     for check_id, reason in result.skipped.items():
-        console.print(f"[dim]skipped {check_id}: {reason}[/dim]")
+        console.print(f"[dim]skipped {check_id}: {escape(reason)}[/dim]")
     counts = result.to_json()["summary"]
     verdict = "[bold red]FAIL[/]" if result.failed else "[bold green]PASS[/]"
     console.print(f"{verdict}: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} info")
@@ -85,7 +86,8 @@ def preflight(spec: str, snapshot: str | None, fmt: str, launch_dry_run: bool, r
                              f"(take one with `ultraplan account snapshot --region {plan.region}`)")
     else:
         account = live_account(plan.region)
-    result = run(plan, account, launch_dry_run=launch_dry_run, progress=_progress(fmt))
+    # Progress only when AWS is asked (a snapshot run takes milliseconds).
+    result = run(plan, account, launch_dry_run=launch_dry_run, progress=None if snapshot else _progress(fmt))
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), indent=1))
     else:

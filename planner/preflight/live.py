@@ -83,12 +83,13 @@ class LiveAccount:
         self._endpoint_url = endpoint_url
         self._config = Config(
             region_name=region,
-            retries={"mode": "adaptive", "max_attempts": max_attempts},
+            retries={"mode": "adaptive", "total_max_attempts": max_attempts},
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
             user_agent_extra="ultraplan-preflight",
         )
         self._clients: dict[str, Any] = {}
+        self._unreachable: AccountError | None = None  # once AWS is out of reach, stop asking
 
     # -- plumbing ----------------------------------------------------------------------------
     def _client(self, service: str) -> Any:
@@ -102,9 +103,19 @@ class LiveAccount:
     def _fail(self, operation: str, exc: BaseException) -> AccountError:
         err = error_from(operation, exc)
         self.failures.append(err)
+        if err.kind == "unreachable":
+            self._unreachable = err
         return err
 
+    def _check_reachable(self, operation: str) -> None:
+        """After one 'could not reach AWS' (retried already), fail the rest at once, without a call."""
+        if self._unreachable is not None:
+            err = AccountError(operation, self._unreachable.reason, "unreachable")
+            self.failures.append(err)
+            raise err
+
     def _request(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
+        self._check_reachable(operation)
         self.calls += 1
         try:
             return getattr(self._client(service), operation)(**params)
@@ -113,6 +124,7 @@ class LiveAccount:
 
     def _pages(self, service: str, operation: str, page_size: int | None = None,
                **params: Any) -> Iterator[dict[str, Any]]:
+        self._check_reachable(operation)
         client = self._client(service)
         config = {"PageSize": page_size} if page_size else {}
         pages = client.get_paginator(operation).paginate(**params, PaginationConfig=config)
@@ -296,6 +308,7 @@ class LiveAccount:
         return data["Parameter"]["Value"]
 
     def launch_dry_run(self, request: dict[str, Any]) -> str:
+        self._check_reachable("run_instances")
         self.calls += 1
         try:
             self._client("ec2").run_instances(DryRun=True, **request)
