@@ -101,6 +101,7 @@ class MockRun:
     registrations: list[Registration]
     exports: dict[str, Any] = field(default_factory=dict)  # what build() exported, resolved
     stack_outputs: dict[str, Any] = field(default_factory=dict)  # the root stack's outputs, resolved
+    urns: list[str] = field(default_factory=list)  # every URN the mock monitor handed out
 
     @property
     def resources(self) -> list[Registration]:
@@ -147,8 +148,9 @@ def run_under_mocks(
         stack_outputs = default_stack_outputs(plan, naming)
     mocks = PlanMocks(plan, stack_outputs)
     _reset(naming.project, naming.stack(shard), config or {})
+    monitor = pulumi_mocks.MockMonitor(mocks)
     pulumi_mocks.set_mocks(mocks, project=naming.project, stack=naming.stack(shard),
-                           preview=False, organization=naming.org)
+                           preview=False, organization=naming.org, monitor=monitor)
     resolved: dict[str, Any] = {}
 
     def program() -> None:
@@ -164,7 +166,7 @@ def run_under_mocks(
         raise _detached(exc) from None
     seconds = time.perf_counter() - start
     registrations = [Registration(a.typ, a.name, a.inputs, a.custom) for a in mocks.registered]
-    return MockRun(shard=shard, seconds=seconds, registrations=registrations,
+    return MockRun(shard=shard, seconds=seconds, registrations=registrations, urns=sorted(monitor.resources),
                    exports=resolved.get("exports", {}), stack_outputs=resolved.get("stack", {}))
 
 

@@ -232,6 +232,19 @@ def test_hand_written_plan_registers_one_to_one():
     assert len(runs[2].of_type("pulumi:pulumi:StackReference")) == 2  # network and storage
 
 
+def test_pools_and_shared_resources_are_grouped_under_components():
+    """Grouping changes URNs only: pool resources sit under ultraplan:index:Pool, the rest under
+    ultraplan:index:Group named after the stack."""
+    plan = Plan.from_json(HAND_PLAN)
+    run = run_under_mocks(plan, "compute-1")
+    parents = {urn.rsplit("::", 1)[1]: urn.split("::")[2] for urn in run.urns}
+    assert parents["trainers"] == "pulumi:pulumi:Stack$ultraplan:index:Pool"
+    assert parents["compute-1"] == "pulumi:pulumi:Stack$ultraplan:index:Group"
+    assert parents["lt-trainers"] == "ultraplan:index:Pool$aws:ec2/launchTemplate:LaunchTemplate"
+    assert parents["asg-trainers-u0001"] == "ultraplan:index:Pool$aws:autoscaling/group:Group"
+    assert parents["login"] == "ultraplan:index:Group$aws:ec2/instance:Instance"
+
+
 def test_runs_are_isolated():
     """A second run in the same process registers the same things, nothing left over from the first."""
     plan = Plan.from_json(HAND_PLAN)
