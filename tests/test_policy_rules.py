@@ -231,6 +231,35 @@ def require_team(d):
     configure(d, "required-tags", tags=["team"])
 
 
+def subnet_maps_public_ips(d):
+    resource(d, "subnet-use1-az1")["inputs"]["mapPublicIpOnLaunch"] = True
+
+
+def _route_tables(d, gateway_type, gateway_name, key):
+    add(d, "network", _res(gateway_type, gateway_name, {"vpcId": _ref("vpc")}, 3))
+    add(d, "network", _res("aws:ec2/routeTable:RouteTable", "rt-nodes", {"vpcId": _ref("vpc")}, 3))
+    add(d, "network", _res("aws:ec2/route:Route", "rt-nodes-default", {
+        "routeTableId": _ref("rt-nodes"), "destinationCidrBlock": "0.0.0.0/0", key: _ref(gateway_name)}, 3, tags=False))
+    add(d, "network", _res("aws:ec2/routeTableAssociation:RouteTableAssociation", "rta-nodes", {
+        "subnetId": _ref("subnet-use1-az1"), "routeTableId": _ref("rt-nodes")}, 4, tags=False))
+
+
+def subnet_routes_to_igw(d):
+    _route_tables(d, "aws:ec2/internetGateway:InternetGateway", "igw", "gatewayId")
+
+
+def subnet_routes_to_nat(d):
+    _route_tables(d, "aws:ec2/natGateway:NatGateway", "nat", "natGatewayId")
+
+
+def block_with_warm_pool(d):
+    resource(d, "asg-gb-u0002")["inputs"]["warmPool"] = {"minSize": 1}
+
+
+def block_with_latest_version(d):
+    resource(d, "asg-gb-u0001")["inputs"]["launchTemplate"]["version"] = "$Latest"
+
+
 def ceiling_1000(d):
     configure(d, "max-monthly-cost", maxMonthlyUsd=1000)
 
@@ -260,6 +289,10 @@ FAILING = [
     pytest.param("capacity-block-market-type", block_without_market_type, "not 'capacity-block'", id="block-no-market-type"),
     pytest.param("capacity-block-market-type", block_without_target, "without a capacityReservationTarget", id="block-no-target"),
     pytest.param("capacity-block-market-type", block_with_mixed_instances, "mixed-instances policy", id="block-mixed-instances"),
+    pytest.param("capacity-block-market-type", block_with_warm_pool, "warm pool", id="block-warm-pool"),
+    pytest.param("capacity-block-market-type", block_with_latest_version, "version $Latest", id="block-unpinned-version"),
+    pytest.param("node-subnet-private", subnet_maps_public_ips, "subnet-use1-az1 (used by lt-train) maps public IPs", id="subnet-public-ips"),
+    pytest.param("node-subnet-private", subnet_routes_to_igw, "routes 0.0.0.0/0 to an internet gateway through rt-nodes", id="subnet-igw-route"),
     pytest.param("ultraserver-whole", half_ultraserver, "desiredCapacity 9 is not a whole number of 18-instance", id="half-ultraserver"),
     pytest.param("ultraserver-whole", pool_count_mismatch, "30 instances is not 2 × 18", id="ultraserver-count"),
     pytest.param("efa-placement-group", no_placement_group, "asg-train has no placement group", id="efa-no-placement-group"),
@@ -279,6 +312,7 @@ PASSING = [
     pytest.param("efa-sg-self-rules", legacy_sg_rules, id="efa-sg-legacy-rule-resources"),
     pytest.param("no-public-ip", public_ip_on_cpu_instance, id="public-ip-cpu-bastion-allowed"),
     pytest.param("no-open-ingress", lambda d: None, id="https-egress-anywhere-allowed"),
+    pytest.param("node-subnet-private", subnet_routes_to_nat, id="subnet-nat-route"),
     pytest.param("vpc-dns-enabled", lambda d: None, id="vpc-dns-on"),
     pytest.param("imdsv2-required", imds_disabled, id="imds-disabled-allowed"),
     pytest.param("ebs-encrypted", lambda d: None, id="volumes-encrypted"),

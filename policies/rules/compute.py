@@ -180,18 +180,34 @@ def _pool_launch_template(ctx: StackContext, pool: Mapping[str, Any]) -> Mapping
     return ctx.by_name(pool["launch_template"]) if pool.get("launch_template") else None
 
 
+def _capacity_block_group(asg: Mapping[str, Any]) -> Iterable[Violation]:
+    """What Auto Scaling refuses or mishandles on a capacity block (EC2 User Guide, capacity-blocks-launch)."""
+    i = inputs(asg)
+    where = dict(resource=asg["name"], pool=asg.get("pool"))
+    if i.get("mixedInstancesPolicy"):
+        yield Violation(f"auto-scaling group {asg['name']} has a mixed-instances policy on a capacity block", **where)
+    if i.get("warmPool"):
+        yield Violation(f"auto-scaling group {asg['name']} has a warm pool on a capacity block", **where)
+    version = dig(i, "launchTemplate", "version")
+    if version in ("$Latest", "$Default"):
+        yield Violation(f"auto-scaling group {asg['name']} uses launch template version {version} on a capacity "
+                        f"block; pin a version number", **where)
+
+
 @REGISTRY.stack(
     "capacity-block-market-type", level=MANDATORY, severity="high", tags=("capacity",),
     description="Capacity-block pools launch with market type capacity-block and a reservation target.",
     remediation="Set instanceMarketOptions.marketType = capacity-block and "
                 "capacityReservationSpecification.capacityReservationTarget (reservation id or resource "
-                "group ARN) on the pool's launch template; no mixed-instances policy on its groups.",
+                "group ARN) on the pool's launch template; no mixed-instances policy or warm pool on its "
+                "groups, and a pinned template version.",
 )
 def capacity_block_market_type(ctx: StackContext, config: Mapping[str, Any]) -> Iterable[Violation]:
     """A Capacity Block is only used by a launch that says `MarketType = capacity-block` and targets the
     block's reservation (or, for UltraServer blocks, the resource group of blocks); without either,
-    EC2 launches on-demand, or not at all, and the paid-for block sits idle. Auto Scaling accepts
-    one block per group and no mixed-instances policy (EC2 User Guide, capacity-blocks-launch)."""
+    EC2 launches on-demand, or not at all, and the paid-for block sits idle. Auto Scaling takes
+    one block per group, no mixed-instances policy and no warm pool, and the group should pin the
+    template version (EC2 User Guide, capacity-blocks-launch)."""
     seen = False
     for lt in ctx.of_type(LAUNCH_TEMPLATE):
         if market_type(lt) != "capacity-block":
@@ -201,9 +217,7 @@ def capacity_block_market_type(ctx: StackContext, config: Mapping[str, Any]) -> 
             yield Violation(f"launch template {lt['name']} uses market type capacity-block without a "
                             f"capacityReservationTarget", resource=lt["name"], pool=lt.get("pool"))
         for asg in _groups_using(ctx, lt):
-            if inputs(asg).get("mixedInstancesPolicy"):
-                yield Violation(f"auto-scaling group {asg['name']} has a mixed-instances policy on a capacity block",
-                                resource=asg["name"], pool=asg.get("pool"))
+            yield from _capacity_block_group(asg)
     for pool in ctx.pools:
         if (pool.get("capacity") or {}).get("type") != "capacity-block":
             continue

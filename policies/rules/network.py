@@ -8,8 +8,8 @@ import re
 from typing import Any, Iterable, Mapping
 
 from ..context import (
-    ANYWHERE, INSTANCE, LAUNCH_TEMPLATE, SECURITY_GROUP, SG_EGRESS, SG_INGRESS, SG_RULE, VPC,
-    StackContext, as_list, efa_interfaces, inputs, is_ref, is_true, same_target, target_key,
+    ANYWHERE, ASG, INSTANCE, LAUNCH_TEMPLATE, SECURITY_GROUP, SG_EGRESS, SG_INGRESS, SG_RULE, SUBNET, VPC,
+    StackContext, as_list, efa_interfaces, inputs, is_ref, is_true, ref_name, same_target, target_key,
 )
 from ..registry import ADVISORY, MANDATORY, REGISTRY, NotApplicable, Violation
 
@@ -99,6 +99,9 @@ def efa_sg_self_rules(ctx: StackContext, config: Mapping[str, Any]) -> Iterable[
 
 
 _FAMILY = re.compile(r"^([a-z]+?)\d")
+# Letters of the EC2 accelerated-computing families (EC2 User Guide, "Accelerated computing instances"):
+# P and G (NVIDIA), Gr (graphics), Trn and Inf (AWS Trainium/Inferentia), DL (Gaudi), F (FPGA), VT (video).
+ACCELERATED_FAMILIES = ("p", "g", "gr", "trn", "inf", "dl", "f", "vt")
 
 
 def instance_family_letters(instance_type: Any) -> str | None:
@@ -110,14 +113,14 @@ def instance_family_letters(instance_type: Any) -> str | None:
 
 
 @REGISTRY.resource(
-    "no-public-ip", level=MANDATORY, severity="high", tags=("efa", "network"),
+    "no-public-ip", level=MANDATORY, severity="high", tags=("efa", "network", "security"),
     types=(LAUNCH_TEMPLATE, INSTANCE),
     description="No public IP address on GPU/accelerator or multi-interface instances.",
     remediation="Set associatePublicIpAddress to \"false\" on every network interface and launch into a "
                 "private subnet; reach the nodes through SSM, a bastion or a load balancer.",
     config={"properties": {"acceleratedFamilies": {
         "type": "array", "items": {"type": "string"},
-        "default": ["p", "g", "gr", "trn", "inf", "dl", "f", "vt"],
+        "default": list(ACCELERATED_FAMILIES),
         "description": "Instance family letters treated as accelerated (EC2 accelerated computing families).",
     }}},
 )
@@ -189,3 +192,80 @@ def vpc_dns_enabled(resource: Mapping[str, Any], config: Mapping[str, Any]) -> I
         value = i.get(key, key == "enableDnsSupport")
         if not is_true(value):
             yield f"{key} is not true"
+
+
+ROUTE = "aws:ec2/route:Route"
+ROUTE_TABLE_ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+INTERNET_GATEWAY = "aws:ec2/internetGateway:InternetGateway"
+
+
+def _node_templates(ctx: StackContext) -> list[dict[str, Any]]:
+    """Launch templates of GPU/accelerator or multi-interface nodes."""
+    out = []
+    for lt in ctx.of_type(LAUNCH_TEMPLATE):
+        i = inputs(lt)
+        multi = len(as_list(i.get("networkInterfaces"))) > 1 or bool(efa_interfaces(lt))
+        if multi or instance_family_letters(i.get("instanceType")) in ACCELERATED_FAMILIES:
+            out.append(lt)
+    return out
+
+
+def _node_subnets(ctx: StackContext, templates: list[dict[str, Any]]) -> dict[str, str]:
+    """Subnet resource name -> the template or group that launches into it (subnets in the context only)."""
+    found: dict[str, str] = {}
+    names = {lt["name"] for lt in templates}
+    for lt in templates:
+        for ni in as_list(inputs(lt).get("networkInterfaces")):
+            if isinstance(ni, Mapping) and ctx.resolve(ni.get("subnetId")) is not None:
+                found.setdefault(ref_name(ni["subnetId"]), lt["name"])
+    for asg in ctx.of_type(ASG):
+        spec = inputs(asg).get("launchTemplate")
+        if isinstance(spec, Mapping) and ref_name(spec.get("id")) in names:
+            for z in as_list(inputs(asg).get("vpcZoneIdentifiers")):
+                if ctx.resolve(z) is not None:
+                    found.setdefault(ref_name(z), asg["name"])
+    return found
+
+
+def _internet_route_tables(ctx: StackContext) -> set[str]:
+    """Route tables with a default route to an internet gateway."""
+    tables = set()
+    for route in ctx.of_type(ROUTE):
+        i = inputs(route)
+        if i.get("destinationCidrBlock") not in ANYWHERE and i.get("destinationIpv6CidrBlock") not in ANYWHERE:
+            continue
+        gateway = i.get("gatewayId")
+        target = ctx.resolve(gateway)
+        if (target is not None and target["type"] == INTERNET_GATEWAY) or str(gateway).startswith("igw-"):
+            if ref_name(i.get("routeTableId")):
+                tables.add(ref_name(i["routeTableId"]))
+    return tables
+
+
+@REGISTRY.stack(
+    "node-subnet-private", level=MANDATORY, severity="high", tags=("efa", "network", "security"),
+    description="GPU/accelerator and multi-interface nodes launch only into private subnets.",
+    remediation="Launch the pool into a subnet with mapPublicIpOnLaunch false whose route table sends "
+                "0.0.0.0/0 to a NAT gateway (or nowhere), not to an internet gateway.",
+)
+def node_subnet_private(ctx: StackContext, config: Mapping[str, Any]) -> Iterable[Violation]:
+    """A subnet that maps public IPs on launch, or routes 0.0.0.0/0 to an internet gateway, is public:
+    a node there is one security-group mistake away from the internet, and with several network
+    interfaces AWS cannot give it a public address anyway (ParallelCluster rejects multi-NIC and EFA
+    pools in public subnets). Checked on the subnets in the Plan that the nodes' launch templates
+    and auto-scaling groups use; an existing subnet (`subnet-...`) is preflight's to check."""
+    subnets = _node_subnets(ctx, _node_templates(ctx))
+    if not subnets:
+        raise NotApplicable("no GPU or multi-interface node launches into a subnet of the plan")
+    public_tables = _internet_route_tables(ctx)
+    routed = {ref_name(inputs(a).get("subnetId")): ref_name(inputs(a).get("routeTableId"))
+              for a in ctx.of_type(ROUTE_TABLE_ASSOCIATION)}
+    for name, user in sorted(subnets.items()):
+        subnet = ctx.by_name(name)
+        if subnet is None or subnet["type"] != SUBNET:
+            continue
+        if is_true(inputs(subnet).get("mapPublicIpOnLaunch")):
+            yield Violation(f"subnet {name} (used by {user}) maps public IPs on launch", resource=name)
+        if routed.get(name) in public_tables:
+            yield Violation(f"subnet {name} (used by {user}) routes 0.0.0.0/0 to an internet gateway "
+                            f"through {routed[name]}", resource=name)
