@@ -24,10 +24,10 @@ from typing import Any, Callable, Optional
 
 import pulumi
 
-from planner.plan import Plan, Resource
+from planner.plan import Plan, Resource, Stack, iter_refs
 
 from .components import GroupArgs, ResourceGroup
-from .sdk import PlanInputError, ResourceClass, resource_class, to_kwargs
+from .sdk import PlanInputError, resource_class, to_kwargs
 from .wiring import Wiring, export_key, wiring
 
 PROVIDER_TOKEN = "pulumi:providers:aws"
@@ -135,10 +135,8 @@ class _ShardBuilder:
         return self.built.exports
 
 
-def _needed(stack) -> set[str]:
+def _needed(stack: Stack) -> set[str]:
     """This stack's resources and every resource they reference (to look up output names)."""
-    from planner.plan import iter_refs
-
     names = {r.name for r in stack.resources}
     for r in stack.resources:
         names.update(ref["$ref"] for ref in iter_refs(r.inputs))
@@ -158,7 +156,7 @@ def _provider(plan: Plan) -> pulumi.ProviderResource:
     return Provider("aws", region=plan.region)
 
 
-def _groups(stack, built: Built) -> dict[str, ResourceGroup]:
+def _groups(stack: Stack, built: Built) -> dict[str, ResourceGroup]:
     """One component per pool present in the stack, and one (named after the stack) for the rest."""
     members: dict[str, list[str]] = {}
     for r in stack.resources:
@@ -175,8 +173,6 @@ def _ordered(resources: list[Resource]) -> list[Resource]:
     """Plan order, except that a resource comes after the same-stack resources it references or
     depends on (Kahn's algorithm, ties broken by Plan order)."""
     from heapq import heappop, heappush
-
-    from planner.plan import iter_refs
 
     index = {r.name: i for i, r in enumerate(resources)}
     waiting_on: dict[str, set[str]] = {}
