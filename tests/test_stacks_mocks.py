@@ -336,3 +336,19 @@ def test_a_missing_export_fails_loudly_instead_of_registering_an_empty_input():
     outputs = {naming.qualified("network"): {"vpc.id": "vpc-id"}, naming.qualified("storage"): {}}
     with pytest.raises(KeyError, match=r"efa-sg\.id|node-profile\.(name|arn)|subnet-use1-az4\.id"):
         run_under_mocks(plan, "compute-1", stack_outputs=outputs, naming=naming)
+
+
+def test_tiny_shards_read_launch_templates_from_other_compute_shards():
+    """With shard_size=2 a pool's launch template and its groups land in different compute stacks:
+    the groups read the template's id and latestVersion through a StackReference to that shard."""
+    planner = pytest.importorskip("planner")
+    plan = planner.plan_file(_example("gb200-capacity-block.yaml"), shard_size=2)
+    wires = wiring(plan)
+    assert any(p.startswith("compute-") for needs in wires.needs.values() for p in needs)
+    outputs: dict[str, dict[str, Any]] = {}
+    runs = {shard: _check_shard(plan, shard, outputs) for shard in _shards_to_run(plan, None)}
+    consumer = next(s for s, needs in wires.needs.items() if any(p.startswith("compute-") for p in needs))
+    producers = [p for p in wires.needs[consumer] if p.startswith("compute-")]
+    assert {r.name for r in runs[consumer].of_type("pulumi:pulumi:StackReference")} >= {
+        StackNaming(prefix=plan.name).qualified(p) for p in producers}
+    assert any(k.endswith(".latestVersion") for p in producers for k in runs[p].stack_outputs)
