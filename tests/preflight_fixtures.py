@@ -251,6 +251,8 @@ DEMO_QUOTAS = {"L-417A185B": 13_000, "L-1216C47A": 1_024, "L-DB2E81BA": 0, "L-2C
                "L-DA6814F2": 0, "L-C45F30BC": 0, "L-4F9BB70B": 0, "L-2C8F52B3": 0, "L-64569A79": 6_144}
 DEMO = {
     "us-east-1": {
+        # One id for both architectures cannot be right: the examples' placeholder AMI is taken as arm64.
+        "images": {"ami-0123456789abcdef0": ("arm64", 100), "ami-0a1b2c3d4e5f60718": ("x86_64", 100)},
         "zones": [{"name": "us-east-1-dfw-2a", "id": "use1-dfw2-az1", "type": "local-zone", "state": "available",
                    "opt_in": "opted-in", "group": "us-east-1-dfw-2"}],
         "offerings": {"use1-dfw2-az1": ["p6e-gb200.36xlarge", "p6e-gb300.36xlarge", "m7i.4xlarge", "m7i.8xlarge"]},
@@ -274,6 +276,7 @@ DEMO = {
                     "StartDate": _dt("2026-12-01T11:30:00Z"), "EndDate": _dt("2026-12-15T11:30:00Z")}],
     },
     "us-east-2": {
+        "images": {"ami-0fedcba9876543210": ("x86_64", 100)},
         "zones": [],
         "offerings": {"use2-az3": ["trn2u.48xlarge"]},
         "reservations": [
@@ -321,7 +324,11 @@ def demo_snapshot(region: str, examples: list[str]) -> dict[str, Any]:
                 "network_cards": it.network_cards, "max_network_interfaces": it.max_network_interfaces,
                 "architectures": [it.architecture]}
             filled.append(name)
-    extra = (f"the Local Zone {', '.join(z['name'] for z in demo['zones'])}, " if demo["zones"] else "")
+    for ami, (arch, root) in demo["images"].items():
+        doc["images"]["items"][ami] = {"id": ami, "name": f"demo-{arch}", "architecture": arch, "state": "available",
+                                       "root_gib": root, "platform": "Linux/UNIX"}
+    extra = f"the AMIs {', '.join(f'{a} ({v[0]})' for a, v in demo['images'].items())}, "
+    extra += (f"the Local Zone {', '.join(z['name'] for z in demo['zones'])}, " if demo["zones"] else "")
     extra += "offerings of " + "; ".join(f"{', '.join(t)} in {z}" for z, t in demo["offerings"].items()) + ", "
     doc.update(captured_at=DEMO_CAPTURED_AT, demo=True,
                note=DEMO_NOTE.format(quotas=", ".join(f"{k}={v}" for k, v in DEMO_QUOTAS.items()), extra=extra)

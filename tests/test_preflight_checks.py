@@ -79,6 +79,7 @@ COVERAGE = {
     "preflight.vpc.dns": ("test_vpc_dns_on", "test_vpc_dns_off_and_missing"),
     "preflight.quota.vpc": ("test_vpc_quotas_ok", "test_network_interface_quota_short"),
     "preflight.launch.dry-run": ("test_launch_dry_run_ok", "test_launch_dry_run_insufficient_capacity"),
+    "preflight.ami.compatible": ("test_ami_fits", "test_ami_wrong_arch_small_root_or_missing"),
 }
 
 
@@ -481,3 +482,35 @@ def test_launch_dry_run_skipped_by_default_and_on_snapshots(aws):
     snap = run(plan(pool()), _zones_snapshot("opted-in"), now=NOW, launch_dry_run=True)
     [f] = check(snap, "preflight.launch.dry-run")
     assert f.level == Level.WARNING and "needs a live account" in f.message
+
+
+# -- AMIs (moto's public AMI list) -------------------------------------------------------------------
+def _ami(arch: str) -> tuple[str, int]:
+    ec2 = make_session(REGION).client("ec2")
+    img = next(i for i in ec2.describe_images(Owners=["amazon"])["Images"]
+               if i["Architecture"] == arch and i.get("BlockDeviceMappings"))
+    return img["ImageId"], img["BlockDeviceMappings"][0]["Ebs"]["VolumeSize"]
+
+
+def test_ami_fits(aws):
+    ami, size = _ami("x86_64")
+    assert check(preflight(plan(pool(ami=ami, root_volume_gib=size))), "preflight.ami.compatible") == []
+
+
+def test_ami_wrong_arch_small_root_or_missing(aws):
+    ami, size = _ami("arm64")
+    p = plan(pool("a", ami=ami, root_volume_gib=max(size - 1, 1)), pool("b", ami="ami-0000000000000dead"))
+    msgs = {f.pool + ": " + f.message for f in errors(preflight(p), "preflight.ami.compatible")}
+    assert f"a: AMI {ami} is arm64; p5.48xlarge runs x86_64" in msgs
+    if size > 1:
+        assert f"a: root volume of {size - 1} GiB is smaller than AMI {ami}'s {size} GiB snapshot" in msgs
+    assert "b: AMI ami-0000000000000dead does not exist in us-east-1 or is not shared with this account" in msgs
+
+
+def test_reservation_in_placement_group(aws):
+    res = reservation("cr-1", zone_id="use1-az6")
+    res["PlacementGroupArn"] = "arn:aws:ec2:us-east-1:123456789012:placement-group/pg-train"
+    msgs = [f.message for f in errors(preflight(plan(_odcr_pool()), standard_seed(reservations=[res])),
+                                      "preflight.capacity.reservation")]
+    assert msgs == ["cr-1 is bound to cluster placement group pg-train; instances launched outside it do not use "
+                    "the reservation"]

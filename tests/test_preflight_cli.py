@@ -80,7 +80,7 @@ def test_text_output_names_check_pool_and_line(no_credentials, capsys):
     assert code == 1
     # moto's real offerings data: p6-b200.48xlarge only in use1-az6.
     assert "error   preflight.offering.zone pool b200 examples/mixed-p5en-p6.yaml:16" in out
-    assert "FAIL: 1 errors, 1 warnings, 0 info" in out
+    assert "FAIL: 3 errors, 1 warnings, 0 info" in out
 
 
 def test_bad_options_exit_2(no_credentials, capsys):
@@ -138,11 +138,13 @@ def endpoint(moto_server, monkeypatch):
 
 def test_cli_against_moto_server(endpoint, capsys, tmp_path):
     code, out, err = ultraplan(capsys, "preflight", "examples/p5-on-demand-fsx.yaml", "--format", "json")
-    assert code == 0, out
     live = json.loads(out)
     assert live["account"] == "live" and live["calls"] >= 8
-    assert live["findings"] == []  # 64 p5 on-demand need 12,288 vCPUs; the seeded P quota is 13,000
-    assert "[1/17] preflight.zone.exists" in err  # progress on stderr
+    # 64 p5 on-demand need 12,288 vCPUs; the seeded P quota is 13,000: no quota finding. The only
+    # finding: the example's placeholder AMI is not among moto's images.
+    assert code == 1
+    assert [(f["id"], f["level"], f["pool"]) for f in live["findings"]] == [("preflight.ami.compatible", "error", "gpu")]
+    assert "[1/18] preflight.zone.exists" in err  # progress on stderr
 
     snap = tmp_path / "account.json"
     code, out, err = ultraplan(capsys, "account", "snapshot", "--spec", "examples/p5-on-demand-fsx.yaml",
@@ -156,7 +158,7 @@ def test_cli_against_moto_server(endpoint, capsys, tmp_path):
     code, out, _ = ultraplan(capsys, "preflight", "examples/p5-on-demand-fsx.yaml", "--account", str(snap),
                              "--format", "json")
     replay = json.loads(out)
-    assert code == 0 and replay["calls"] == 0
+    assert code == 1 and replay["calls"] == 0
     assert replay["findings"] == live["findings"]
 
 

@@ -76,6 +76,13 @@ def preflight(spec: str, snapshot: str | None, fmt: str, launch_dry_run: bool, r
 
     plan = load_plan_or_spec(spec)
     if region:
+        from ..validate import known_regions
+
+        if region not in known_regions():
+            import difflib
+
+            close = difflib.get_close_matches(region, list(known_regions()), n=1)
+            raise UsageError(f"--region {region}: not an AWS region" + (f" (did you mean {close[0]}?)" if close else ""))
         plan.region = region
     if snapshot:
         if launch_dry_run:

@@ -11,7 +11,8 @@ Shapes
   max_network_interfaces, architectures}
 - quota: {code, name, value}
 - reservation: {id, instance_type, zone, zone_id, platform, tenancy, total, available, state,
-  start, end, end_type, reservation_type, capacity_block_id}
+  start, end, end_type, reservation_type, capacity_block_id, placement_group_arn}
+- image: {id, name, architecture, state, root_gib, platform}
 - capacity block: {id, ultraserver_type, zone, zone_id, reservation_ids, start, end, state}
 - capacity block status: {id, interconnect, total, unavailable}
 - block offering: {instance_type, ultraserver_type, zone, count, ultraserver_count, start, end,
@@ -57,6 +58,9 @@ class Account(Protocol):
 
     def instance_types(self, types: Sequence[str]) -> dict[str, dict[str, Any] | None]:
         """Facts per type; None for a type this region does not know."""
+
+    def images(self, image_ids: Sequence[str]) -> dict[str, dict[str, Any] | None]:
+        """AMI facts per id; None for an AMI the account cannot see."""
 
     def service_quota(self, service: str, code: str) -> dict[str, Any]: ...
 

@@ -47,6 +47,10 @@ class Context:
     def account_types(self) -> dict[str, dict[str, Any] | None]:
         return self.ask("types", lambda: self.account.instance_types(self.instance_types()))
 
+    def images(self) -> dict[str, dict[str, Any] | None]:
+        ids = sorted({p["ami"] for p in self.pools if p.get("ami")})
+        return self.ask("images", lambda: self.account.images(ids)) if ids else {}
+
     def quota(self, service: str, code: str) -> dict[str, Any]:
         return self.ask(("quota", service, code), lambda: self.account.service_quota(service, code))
 

@@ -181,6 +181,27 @@ class LiveAccount:
                 out[it["InstanceType"]] = normalize_instance_type(it)
         return out
 
+    def images(self, image_ids: Sequence[str]) -> dict[str, dict[str, Any] | None]:
+        out: dict[str, dict[str, Any] | None] = {i: None for i in image_ids}
+        for chunk in _chunks(sorted(set(image_ids)), BATCH):
+            try:
+                found = self._request("ec2", "describe_images", ImageIds=chunk).get("Images", [])
+            except AccountError as err:
+                if "InvalidAMIID" not in err.reason:
+                    raise
+                self.failures.pop()  # one unknown id fails the batch: ask one at a time
+                found = []
+                for image_id in chunk:
+                    try:
+                        found += self._request("ec2", "describe_images", ImageIds=[image_id]).get("Images", [])
+                    except AccountError as one:
+                        if "InvalidAMIID" not in one.reason:
+                            raise
+                        self.failures.pop()
+            for img in found:
+                out[img["ImageId"]] = normalize_image(img)
+        return out
+
     # -- quotas --------------------------------------------------------------------------------
     def service_quota(self, service: str, code: str) -> dict[str, Any]:
         q = self._request("service-quotas", "get_service_quota", ServiceCode=service, QuotaCode=code)["Quota"]
@@ -334,6 +355,13 @@ def normalize_instance_type(it: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def normalize_image(img: dict[str, Any]) -> dict[str, Any]:
+    root = next((m for m in img.get("BlockDeviceMappings", []) if m.get("DeviceName") == img.get("RootDeviceName")), {})
+    return {"id": img["ImageId"], "name": img.get("Name"), "architecture": img.get("Architecture"),
+            "state": img.get("State"), "root_gib": (root.get("Ebs") or {}).get("VolumeSize"),
+            "platform": img.get("PlatformDetails") or img.get("Platform") or "Linux/UNIX"}
+
+
 def normalize_reservation(r: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": r["CapacityReservationId"], "instance_type": r.get("InstanceType"),
@@ -342,7 +370,7 @@ def normalize_reservation(r: dict[str, Any]) -> dict[str, Any]:
         "total": r.get("TotalInstanceCount"), "available": r.get("AvailableInstanceCount"),
         "state": r.get("State"), "start": _iso(r.get("StartDate")), "end": _iso(r.get("EndDate")),
         "end_type": r.get("EndDateType"), "reservation_type": r.get("ReservationType", "default"),
-        "capacity_block_id": r.get("CapacityBlockId"),
+        "capacity_block_id": r.get("CapacityBlockId"), "placement_group_arn": r.get("PlacementGroupArn"),
     }
 
 

@@ -92,6 +92,8 @@ def capture(account: Any, plan: Plan | Sequence[Plan] | None = None, *, catalog:
     say(f"offerings and facts of {len(types)} instance types")
     doc["instance_type_offerings"] = _batch(types, account.instance_type_offerings)
     doc["instance_types"] = _batch(types, account.instance_types)
+    amis = sorted({p["ami"] for pl in plans for p in pl.pools if p.get("ami")})
+    doc["images"] = _batch(amis, account.images) if amis else {"items": {}, "errors": {}}
     say("service quotas")
     codes = [(b.service, b.code) for b in quotas.buckets if b.code] + [(b.service, b.code) for b in quotas.vpc.values()]
     doc["service_quotas"] = _items(sorted(set(codes)), lambda sc: account.service_quota(*sc), key=lambda sc: "/".join(sc))
@@ -184,6 +186,9 @@ class SnapshotAccount:
 
     def instance_types(self, types: Sequence[str]) -> dict[str, dict[str, Any] | None]:
         return {t: self._item("instance_types", t, "describe_instance_types") for t in types}
+
+    def images(self, image_ids: Sequence[str]) -> dict[str, dict[str, Any] | None]:
+        return {i: self._item("images", i, "describe_images") for i in image_ids}
 
     def service_quota(self, service: str, code: str) -> dict[str, Any]:
         return self._item("service_quotas", f"{service}/{code}", "get_service_quota")

@@ -108,6 +108,11 @@ def _one_reservation(ctx: Context, cid: str, pool: dict[str, Any], r: dict[str, 
                               f"{zone['name']} ({zone['id']})",
                               hint=f"set the pool's availability_zone to {r.get('zone')} "
                                    f"(or zone ID {r.get('zone_id')})", pool=pool)
+    if r.get("placement_group_arn") and not pool.get("placement_group"):
+        group = r["placement_group_arn"].rsplit("/", 1)[-1]
+        yield ctx.finding(cid, Level.ERROR, f"{rid} is bound to cluster placement group {group}; instances launched "
+                          "outside it do not use the reservation",
+                          hint="use a reservation without a placement group, or launch in that group", pool=pool)
     platform = r.get("platform") or ""
     if platform and not platform.startswith("Linux"):
         yield ctx.finding(cid, Level.ERROR, f"{rid} is for platform {platform}; ultraplan pools launch Linux",
