@@ -80,18 +80,21 @@ def _line_source(plan: Any, key: str) -> Source:
 
 
 class _Locator:
-    """Spec file and line for a violation: its resource's source, else its pool's, else the spec."""
+    """Spec file and line for a violation: its resource's source, else its pool's, else the line that
+    configures the policy in the spec (a stack-wide violation), else the spec file."""
 
     def __init__(self, plan: Any) -> None:
+        self.plan = plan
         self.resources = {r.name: r.source for r in plan.resources()}
         self.pools = {p["name"]: Source.from_json(p.get("source")) for p in plan.pools if "name" in p}
-        self.spec_file = plan.spec_file
 
-    def __call__(self, resource: str | None, pool: str | None) -> Source:
+    def __call__(self, resource: str | None, pool: str | None, policy_id: str) -> Source:
+        spec_file = self.plan.spec_file
         for source in (self.resources.get(resource or ""), self.pools.get(pool or "")):
-            if source is not None and (source.file or source.line):
-                return Source(source.file or self.spec_file, source.line)
-        return Source(self.spec_file, None)
+            if source is not None and source.line:
+                return Source(source.file or spec_file, source.line)
+        configured = _line_source(self.plan, f"policies.config.{policy_id}")
+        return Source(configured.file or spec_file, configured.line)
 
 
 def _violations(policy: Policy, config: dict[str, Any], views: list[dict[str, Any]],
@@ -128,27 +131,30 @@ def run_policies(plan: Any, *, monthly_cost: MonthlyCost | None = None, registry
         if policy.id in settings.skip:
             outcomes.append(PolicyOutcome(policy, level, SKIPPED, settings.skip[policy.id],
                                           source=_line_source(plan, f"policies.skip.{policy.id}")))
-            continue
-        if level == DISABLED:
+        elif level == DISABLED:
             outcomes.append(PolicyOutcome(policy, level, DISABLED_STATUS, "disabled in policies.config", source=configured))
-            continue
-        found: list[Finding] = []
-        status, reason = PASSED, None
-        try:
-            for v in _violations(policy, settings.config.get(policy.id, {}), views, ctx):
-                source = locate(v.resource, v.pool)
-                if source.line is None:  # a stack-wide violation: point at the policy's settings, if any
-                    source = Source(configured.file or source.file, configured.line)
-                found.append(Finding(policy.id, finding_level(level), v.message, hint=policy.remediation,
-                                     pool=v.pool, resource=v.resource, source=source))
-        except NotApplicable as exc:
-            if not found:
-                status, reason = NOT_APPLICABLE, exc.reason
-        except Exception as exc:  # one broken rule never hides the others, and never passes silently
-            found.append(Finding(policy.id, finding_level(level), f"could not check {policy.id}: {exc!r}",
-                                 hint="this is a bug in the rule; report it, or skip the policy with a reason",
-                                 source=Source(plan.spec_file, None)))
-        if found:
-            status = VIOLATED
-        outcomes.append(PolicyOutcome(policy, level, status, reason, found, source=configured))
+        else:
+            outcome = _run_policy(policy, level, settings.config.get(policy.id, {}), views, ctx, locate)
+            outcome.source = configured
+            outcomes.append(outcome)
     return PolicyResult(outcomes, spec_file=plan.spec_file)
+
+
+def _run_policy(policy: Policy, level: str, config: dict[str, Any], views: list[dict[str, Any]],
+                ctx: StackContext, locate: _Locator) -> PolicyOutcome:
+    """One policy over the Plan: its violations as Findings, or why it does not apply."""
+    found: list[Finding] = []
+    reason = None
+    try:
+        for v in _violations(policy, config, views, ctx):
+            found.append(Finding(policy.id, finding_level(level), v.message, hint=policy.remediation,
+                                 pool=v.pool, resource=v.resource, source=locate(v.resource, v.pool, policy.id)))
+    except NotApplicable as exc:
+        reason = exc.reason
+    except Exception as exc:  # one broken rule never hides the others, and never passes silently
+        found.append(Finding(policy.id, finding_level(level), f"could not check {policy.id}: {exc!r}",
+                             hint="this is a bug in the rule; report it, or skip the policy with a reason",
+                             source=locate(None, None, policy.id)))
+    if found:
+        return PolicyOutcome(policy, level, VIOLATED, None, found)
+    return PolicyOutcome(policy, level, NOT_APPLICABLE if reason else PASSED, reason)
