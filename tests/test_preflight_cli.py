@@ -189,3 +189,24 @@ def test_cli_exit_3_when_aws_unreachable(monkeypatch, capsys):
     assert json.loads(out)["unreachable"] is True
     code, _, err = ultraplan(capsys, "account", "snapshot", "--region", "us-east-1", "--out", "/tmp/never.json")
     assert code == 3 and not os.path.exists("/tmp/never.json")
+
+
+def test_skip_and_fail_on(no_credentials, capsys):
+    snap = SNAPSHOTS["us-east-1"]
+    code, out, _ = ultraplan(capsys, "preflight", "examples/mixed-p5en-p6.yaml", "--account", snap, "--format", "json",
+                             "--skip", "preflight.offering.zone=moto offerings are a sample",
+                             "--skip", "preflight.ami.compatible=placeholder AMIs")
+    data = json.loads(out)
+    assert code == 0 and data["findings"] == []
+    assert {"id": "preflight.offering.zone", "reason": "moto offerings are a sample"} in data["skipped"]
+    code, _, err = ultraplan(capsys, "preflight", "examples/mixed-p5en-p6.yaml", "--account", snap,
+                             "--skip", "preflight.ofering.zone=x")
+    assert code == 2 and "did you mean preflight.offering.zone?" in err
+    code, _, err = ultraplan(capsys, "preflight", "examples/mixed-p5en-p6.yaml", "--account", snap,
+                             "--skip", "preflight.offering.zone")
+    assert code == 2 and "give a reason" in err
+    # gb200 has warnings only: passes by default, fails with --fail-on warning
+    assert ultraplan(capsys, "preflight", "examples/gb200-capacity-block.yaml", "--account", snap)[0] == 0
+    code, out, _ = ultraplan(capsys, "preflight", "examples/gb200-capacity-block.yaml", "--account", snap,
+                             "--fail-on", "warning")
+    assert code == 1 and "FAIL: 0 errors, 2 warnings" in out

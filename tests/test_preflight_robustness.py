@@ -173,3 +173,28 @@ def test_progress_is_reported(aws):
     run(plan(pool()), acc, now=NOW, progress=lines.append)
     assert lines[0].startswith("[1/18] preflight.zone.exists")
     assert len(lines) == len(REGISTRY) - 1  # all but the launch dry run
+
+
+def test_frontier_call_count(aws):
+    """examples/frontier.yaml (~500K GPUs, 125K instances) against moto plus the demo reservations:
+    the call count is that of any plan with its types, zone and pools, whatever the instance counts."""
+    import copy
+
+    import planner
+    from preflight_fixtures import DEMO, DEMO_QUOTAS, Seed
+
+    demo = DEMO["us-east-1"]
+
+    def calls(p):
+        session = make_session(REGION)
+        Seed(ec2_quotas=dict(DEMO_QUOTAS), reservations=demo["reservations"], blocks=demo["blocks"]).install(session)
+        return run(p, LiveAccount(REGION, session=session), now=NOW).calls
+
+    frontier = planner.plan_file("examples/frontier.yaml")
+    assert sum(p["instances"] for p in frontier.pools) > 100_000
+    tiny = copy.deepcopy(frontier)
+    for p in tiny.pools:
+        p["instances"] = p["count"] = 1
+    n = calls(frontier)
+    assert n == calls(tiny)
+    assert n <= 16, n

@@ -30,7 +30,7 @@ def _progress(fmt: str):
     return say
 
 
-def render_text(result, plan) -> None:
+def render_text(result, plan, fail_on: str = "error") -> None:
     """One block a finding, worst first: level, check id, pool and spec line, message, hint."""
     from rich.console import Console
     from rich.markup import escape
@@ -51,7 +51,10 @@ def render_text(result, plan) -> None:
     for check_id, reason in result.skipped.items():
         console.print(f"[dim]skipped {check_id}: {escape(reason)}[/dim]")
     counts = result.to_json()["summary"]
-    verdict = "[bold red]FAIL[/]" if result.failed else "[bold green]PASS[/]"
+    from ..findings import Level
+
+    failed = result.worst is not None and result.worst >= Level.parse(fail_on)
+    verdict = "[bold red]FAIL[/]" if failed else "[bold green]PASS[/]"
     console.print(f"{verdict}: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} info")
 
 
@@ -64,7 +67,12 @@ def render_text(result, plan) -> None:
 @click.option("--launch-dry-run", is_flag=True,
               help="Also call RunInstances with DryRun=true for every pool (live accounts only).")
 @click.option("--region", help="Region to check (default: the spec's region).")
-def preflight(spec: str, snapshot: str | None, fmt: str, launch_dry_run: bool, region: str | None) -> None:
+@click.option("--skip", "skips", multiple=True, metavar="ID=REASON",
+              help="Skip a check by id, with a reason (echoed in the report). Repeatable.")
+@click.option("--fail-on", type=click.Choice(["info", "warning", "error"]), default="error", show_default=True,
+              help="Exit 1 when a finding at this level or worse exists.")
+def preflight(spec: str, snapshot: str | None, fmt: str, launch_dry_run: bool, region: str | None,
+              skips: tuple[str, ...], fail_on: str) -> None:
     """Check SPEC against an AWS account, read-only: zones, offerings, EFA limits, vCPU and VPC
     quotas, reservations and capacity blocks, subnets.
 
@@ -72,7 +80,20 @@ def preflight(spec: str, snapshot: str | None, fmt: str, launch_dry_run: bool, r
     could not be reached at all. Progress goes to stderr. Uses the default AWS credential chain
     (AWS_PROFILE, AWS_ENDPOINT_URL, ...).
     """
-    from ..preflight import live_account, load_snapshot, run
+    from ..findings import Level
+    from ..preflight import REGISTRY, live_account, load_snapshot, run
+
+    skip = {}
+    for item in skips:
+        check_id, _, reason = item.partition("=")
+        if REGISTRY.get(check_id) is None:
+            import difflib
+
+            close = difflib.get_close_matches(check_id, REGISTRY.ids(), n=1)
+            raise UsageError(f"--skip {check_id}: no such check" + (f" (did you mean {close[0]}?)" if close else ""))
+        if not reason.strip():
+            raise UsageError(f"--skip {check_id}: give a reason (--skip {check_id}=why)")
+        skip[check_id] = reason.strip()
 
     plan = load_plan_or_spec(spec)
     if region:
@@ -94,14 +115,15 @@ def preflight(spec: str, snapshot: str | None, fmt: str, launch_dry_run: bool, r
     else:
         account = live_account(plan.region)
     # Progress only when AWS is asked (a snapshot run takes milliseconds).
-    result = run(plan, account, launch_dry_run=launch_dry_run, progress=None if snapshot else _progress(fmt))
+    result = run(plan, account, launch_dry_run=launch_dry_run, progress=None if snapshot else _progress(fmt),
+                 skip=skip)
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), indent=1))
     else:
-        render_text(result, plan)
+        render_text(result, plan, fail_on)
     if result.unreachable:
         reasons = sorted({f.reason for f in account.failures})
         click.echo(f"error: AWS could not be reached: {'; '.join(reasons)}", err=True)
         sys.exit(EXIT_SERVICE)
-    if result.failed:
+    if result.worst is not None and result.worst >= Level.parse(fail_on):
         sys.exit(EXIT_FINDINGS)

@@ -78,6 +78,7 @@ class LiveAccount:
                  max_attempts: int = 5, connect_timeout: float = 5, read_timeout: float = 30) -> None:
         self.region = region
         self.calls = 0
+        self.calls_by_operation: dict[str, int] = {}
         self.failures: list[AccountError] = []
         self._session = session or boto3.session.Session(region_name=region)
         self._endpoint_url = endpoint_url
@@ -114,9 +115,13 @@ class LiveAccount:
             self.failures.append(err)
             raise err
 
+    def _count(self, operation: str, n: int = 1) -> None:
+        self.calls += n
+        self.calls_by_operation[operation] = self.calls_by_operation.get(operation, 0) + n
+
     def _request(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
         self._check_reachable(operation)
-        self.calls += 1
+        self._count(operation)
         try:
             return getattr(self._client(service), operation)(**params)
         except Exception as exc:  # noqa: BLE001 - every failure becomes an AccountError
@@ -130,11 +135,11 @@ class LiveAccount:
         pages = client.get_paginator(operation).paginate(**params, PaginationConfig=config)
         iterator = iter(pages)
         while True:
-            self.calls += 1
+            self._count(operation)
             try:
                 page = next(iterator)
             except StopIteration:
-                self.calls -= 1  # the paginator stopped without making a request
+                self._count(operation, -1)  # the paginator stopped without making a request
                 return
             except Exception as exc:  # noqa: BLE001
                 raise self._fail(operation, exc) from None
@@ -330,7 +335,7 @@ class LiveAccount:
 
     def launch_dry_run(self, request: dict[str, Any]) -> str:
         self._check_reachable("run_instances")
-        self.calls += 1
+        self._count("run_instances")
         try:
             self._client("ec2").run_instances(DryRun=True, **request)
         except bx.ClientError as exc:

@@ -24,6 +24,7 @@ class PreflightResult:
     skipped: dict[str, str] = field(default_factory=dict)
     checks: list[str] = field(default_factory=list)
     unreachable: bool = False  # AWS could not be reached at all (CLI exit 3)
+    calls_by_operation: dict[str, int] = field(default_factory=dict)
 
     @property
     def worst(self) -> Level | None:
@@ -39,6 +40,7 @@ class PreflightResult:
             "region": self.region,
             "account": self.account,
             "calls": self.calls,
+            "calls_by_operation": self.calls_by_operation,
             "unreachable": self.unreachable,
             "checks": self.checks,
             "skipped": [{"id": k, "reason": v} for k, v in self.skipped.items()],
@@ -93,4 +95,5 @@ def run(plan: Plan, account: Account, *, launch_dry_run: bool = False, progress:
         f.kind in UNREACHABLE_KINDS for f in failures)
     label = "live" if getattr(account, "live", False) else f"snapshot {getattr(account, 'label', '')}".strip()
     return PreflightResult(findings=findings, calls=account.calls, region=plan.region, account=label,
-                           skipped=skipped, checks=ran, unreachable=unreachable)
+                           skipped=skipped, checks=ran, unreachable=unreachable,
+                           calls_by_operation={k: v for k, v in getattr(account, "calls_by_operation", {}).items() if v})
