@@ -227,3 +227,16 @@ def test_sarif_from_check_describes_its_own_findings(capsys, write_spec):
     assert "budget.monthly_usd" in rule["shortDescription"]["text"]
     result = next(r for r in run["results"] if r["ruleId"] == "cost.budget.monthly")
     assert result["level"] == "error" and result["locations"][0]["physicalLocation"]["region"]["startLine"] == 11
+
+
+@pytest.mark.parametrize("budget, code, status, severity", [
+    pytest.param("budget: {monthly_usd: 100000}\n", 1, "failed", "error", id="budget-fails-closed"),
+    pytest.param("", 0, "warning", "warning", id="no-budget-warns"),
+])
+def test_unpriced_region_fails_closed_only_when_a_budget_depends_on_it(capsys, write_spec, budget, code, status, severity):
+    spec = write_spec(BASE_SPEC.replace("us-east-1a", "eu-west-1a").replace("us-east-1", "eu-west-1") + budget)
+    got, report, _ = check_json(capsys, spec)
+    assert got == code
+    assert next(s for s in report["steps"] if s["name"] == "cost")["status"] == status
+    finding = next(v for v in report["violations"] if v["policy"] == "cost.estimate")
+    assert finding["severity"] == severity and "no prices for region eu-west-1" in finding["message"]

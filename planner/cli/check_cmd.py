@@ -124,6 +124,17 @@ def _cost_step(run: _Run, plan: Any) -> Callable[[Any], float] | None:
         run.step("cost", "failed" if plan.budget else "warning", str(exc))
         return None
     budget = estimate.budget
+    _budget_findings(run, plan, budget)
+    status = {"over": "failed", "warning": "warning"}.get(budget.status, "ok")
+    run.step("cost", status, f"${estimate.monthly_usd:,.0f}/month, ${estimate.hourly_usd:,.2f}/hour; budget {budget.status}",
+             {"monthly_usd": estimate.monthly_usd, "hourly_usd": estimate.hourly_usd, "budget": budget.status})
+    run.report.extra["cost"] = {"monthly_usd": estimate.monthly_usd, "hourly_usd": estimate.hourly_usd,
+                                "total_usd": estimate.total_usd, "budget": budget.to_json()}
+    return lambda _plan: estimate.monthly_usd
+
+
+def _budget_findings(run: _Run, plan: Any, budget: Any) -> None:
+    """Each budget gate at warning or over, and the cost module's other notes, as findings."""
     for gate in budget.gates:
         if gate.status not in ("over", "warning"):
             continue
@@ -136,12 +147,6 @@ def _cost_step(run: _Run, plan: Any) -> Callable[[Any], float] | None:
         if not any(message.startswith(f"{g.name} budget") for g in budget.gates):
             run.add(Finding("cost.budget.note", Level.WARNING if budget.configured else Level.INFO, message,
                             source=Source(plan.spec_file, None)), "cost")
-    status = {"over": "failed", "warning": "warning"}.get(budget.status, "ok")
-    run.step("cost", status, f"${estimate.monthly_usd:,.0f}/month, ${estimate.hourly_usd:,.2f}/hour; budget {budget.status}",
-             {"monthly_usd": estimate.monthly_usd, "hourly_usd": estimate.hourly_usd, "budget": budget.status})
-    run.report.extra["cost"] = {"monthly_usd": estimate.monthly_usd, "hourly_usd": estimate.hourly_usd,
-                                "total_usd": estimate.total_usd, "budget": budget.to_json()}
-    return lambda _plan: estimate.monthly_usd
 
 
 def _policy_step(run: _Run, plan: Any, monthly: Callable[[Any], float] | None) -> None:
