@@ -12,7 +12,6 @@ import os
 import sys
 from datetime import datetime, timezone
 
-import boto3
 import pytest
 from moto import mock_aws
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
 
+from ..errors import UsageError
 from ..findings import Finding, Level, worst
 from ..plan import Plan
 from .account import UNREACHABLE_KINDS, Account
@@ -71,6 +72,9 @@ def run(plan: Plan, account: Account, *, launch_dry_run: bool = False, progress:
     `skip` maps check ids to reasons; skips are echoed in the result. The launch dry run runs only
     when `launch_dry_run` is true.
     """
+    if account.region != plan.region:
+        raise UsageError(f"the account ({getattr(account, 'label', '') or 'live'}) is {account.region}; "
+                         f"the plan is in {plan.region}")
     ctx = Context(plan, account, catalog=catalog if catalog is not None else _default_catalog(),
                   quotas=quotas if quotas is not None else _default_quotas(), now=now,
                   launch_dry_run=launch_dry_run)
