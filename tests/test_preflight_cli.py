@@ -210,3 +210,24 @@ def test_skip_and_fail_on(no_credentials, capsys):
     code, out, _ = ultraplan(capsys, "preflight", "examples/gb200-capacity-block.yaml", "--account", snap,
                              "--fail-on", "warning")
     assert code == 1 and "FAIL: 0 errors, 2 warnings" in out
+
+
+def test_account_snapshot_options(no_credentials, capsys, tmp_path):
+    code, _, err = ultraplan(capsys, "account", "snapshot", "--out", str(tmp_path / "a.json"))
+    assert code == 2 and "give --region" in err
+    code, _, err = ultraplan(capsys, "account", "snapshot", "--region", "us-east-2", "--out", str(tmp_path / "a.json"),
+                             "--spec", "examples/p5-on-demand-fsx.yaml")
+    assert code == 2 and "is in us-east-1, not us-east-2" in err
+
+
+def test_account_snapshot_of_several_specs_against_moto_server(endpoint, capsys, tmp_path):
+    snap = tmp_path / "a.json"
+    specs = ["examples/p5-on-demand-fsx.yaml", "examples/mixed-p5en-p6.yaml"]
+    args = [a for s in specs for a in ("--spec", s)]
+    code, _, err = ultraplan(capsys, "account", "snapshot", *args, "--out", str(snap))
+    assert code == 0, err
+    assert json.loads(snap.read_text())["specs"] == specs
+    for spec in specs:
+        _, live, _ = ultraplan(capsys, "preflight", spec, "--format", "json")
+        _, replay, _ = ultraplan(capsys, "preflight", spec, "--account", str(snap), "--format", "json")
+        assert json.loads(replay)["findings"] == json.loads(live)["findings"]

@@ -17,11 +17,12 @@ def account() -> None:
 @account.command()
 @click.option("--region", help="Region to capture (default: the --spec's region).")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Write the snapshot JSON here.")
-@click.option("--spec", type=click.Path(dir_okay=False),
-              help="Also capture what this spec needs (its reservation groups and capacity block offerings).")
+@click.option("--spec", "specs", multiple=True, type=click.Path(dir_okay=False),
+              help="Also capture what this spec needs (its types, AMIs, VPC, reservation groups, capacity block "
+                   "offerings). Repeatable.")
 @click.option("--note", default="", help="Free text stored in the snapshot.")
 @format_option()
-def snapshot(region: str | None, out: str, spec: str | None, note: str, fmt: str) -> None:
+def snapshot(region: str | None, out: str, specs: tuple[str, ...], note: str, fmt: str) -> None:
     """Capture zones, offerings, instance facts, quotas, reservations, capacity blocks, VPCs,
     subnets and counts of one region (read-only calls only) for `ultraplan preflight --account`.
 
@@ -30,14 +31,15 @@ def snapshot(region: str | None, out: str, spec: str | None, note: str, fmt: str
     from ..preflight import capture, live_account, save_snapshot
     from .preflight_cmd import load_plan_or_spec
 
-    plan = load_plan_or_spec(spec) if spec else None
-    region = region or (plan.region if plan else None)
+    plans = [load_plan_or_spec(s) for s in specs]
+    region = region or (plans[0].region if plans else None)
     if not region:
         raise UsageError("give --region (or --spec, whose region is used)")
-    if plan and plan.region != region:
-        raise UsageError(f"--spec {spec} is in {plan.region}, not {region}")
+    for spec, plan in zip(specs, plans):
+        if plan.region != region:
+            raise UsageError(f"--spec {spec} is in {plan.region}, not {region}")
     acc = live_account(region)
-    doc = capture(acc, plan, progress=lambda m: click.echo(f"snapshot {m}", err=True), note=note)
+    doc = capture(acc, plans, progress=lambda m: click.echo(f"snapshot {m}", err=True), note=note)
     failures = acc.failures
     if failures and acc.calls <= len(failures) and all(f.kind == "unreachable" for f in failures):
         raise ServiceError(f"AWS could not be reached: {failures[0].reason}")
