@@ -513,3 +513,38 @@ def test_reservation_in_placement_group(aws):
                                       "preflight.capacity.reservation")]
     assert msgs == ["cr-1 is bound to cluster placement group pg-train; instances launched outside it do not use "
                     "the reservation"]
+
+
+def test_ultraserver_resource_group(aws):
+    seed = _ultra_seed()
+    seed.reservations.append(reservation("cr-u2", "p6e-gb200.36xlarge", 18, kind="capacity-block", block_id="cb-1",
+                                         start="2026-11-20T11:30:00Z", end="2026-12-04T11:30:00Z"))
+    seed.reservations[0]["TotalInstanceCount"] = seed.reservations[0]["AvailableInstanceCount"] = 18
+    seed.blocks[0]["CapacityReservationIds"] = ["cr-u1", "cr-u2"]
+    arn = "arn:aws:resource-groups:us-east-1:123456789012:group/gb200-blocks"
+    seed.groups = {arn: ["cr-u1", "cr-u2"], arn + "-empty": []}
+    ok = _ultra_pool()
+    ok["capacity"].update(reservation_id=None, resource_group_arn=arn)
+    result = preflight(plan(ok), seed)
+    for cid in ("preflight.capacity.reservation", "preflight.capacity.ultraserver", "preflight.capacity.dates"):
+        assert check(result, cid) == [], cid
+    empty = _ultra_pool()
+    empty["capacity"].update(reservation_id=None, resource_group_arn=arn + "-empty")
+    [f] = check(preflight(plan(empty), seed), "preflight.capacity.reservation")
+    assert f.message == f"resource group {arn}-empty holds no capacity reservations"
+
+
+def test_launch_dry_run_with_existing_subnet_and_efa(aws):
+    vpc, [sid] = _vpc()
+    interfaces = [{"card": 0, "device": 0, "type": "interface"}] + [
+        {"card": c, "device": 0 if c else 1, "type": "efa-only"} for c in range(32)]
+    record = pool(existing_subnet_id=sid)
+    record["interfaces"] = interfaces  # the pool record's layout list (docs/plan-format.md)
+    p = plan(record, vpc_id=vpc, subnets=[])
+    from planner.preflight.checks.dry_run import launch_request
+    from planner.preflight.context import Context
+
+    req = launch_request(Context(p, None), p.pools[0], "ami-1", None)
+    assert len(req["NetworkInterfaces"]) == 33 and req["NetworkInterfaces"][1]["InterfaceType"] == "efa-only"
+    assert {i["SubnetId"] for i in req["NetworkInterfaces"]} == {sid}
+    assert check(preflight(p, launch_dry_run=True), "preflight.launch.dry-run") == []
