@@ -251,7 +251,6 @@ DEMO_QUOTAS = {"L-417A185B": 13_000, "L-1216C47A": 1_024, "L-DB2E81BA": 0, "L-2C
                "L-DA6814F2": 0, "L-C45F30BC": 0, "L-4F9BB70B": 0, "L-2C8F52B3": 0, "L-64569A79": 6_144}
 DEMO = {
     "us-east-1": {
-        # One id for both architectures cannot be right: the examples' placeholder AMI is taken as arm64.
         "images": {"ami-0123456789abcdef0": ("arm64", 100), "ami-0a1b2c3d4e5f60718": ("x86_64", 100)},
         "zones": [{"name": "us-east-1-dfw-2a", "id": "use1-dfw2-az1", "type": "local-zone", "state": "available",
                    "opt_in": "opted-in", "group": "us-east-1-dfw-2"}],
@@ -260,7 +259,7 @@ DEMO = {
             reservation("cr-0123456789abcdef0", "p6e-gb200.36xlarge", 72, zone="us-east-1-dfw-2a",
                         zone_id="use1-dfw2-az1", state="scheduled", kind="capacity-block",
                         start="2026-12-01T11:30:00Z", end="2026-12-15T11:30:00Z", block_id="cb-0gb200demo000001"),
-            reservation("cr-0aa11bb22cc33dd44", "p5en.48xlarge", 32, zone="us-east-1b", zone_id="use1-az1", end=None),
+            reservation("cr-0aa11bb22cc33dd44", "p5en.48xlarge", 32, zone="us-east-1a", zone_id="use1-az6", end=None),
             reservation("cr-0a0000000000000a1", "p6e-gb200.36xlarge", 32_400, zone="us-east-1-dfw-2a",
                         zone_id="use1-dfw2-az1", end=None),
             reservation("cr-0a0000000000000a2", "p6e-gb200.36xlarge", 32_400, zone="us-east-1-dfw-2a",
