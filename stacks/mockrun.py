@@ -160,20 +160,23 @@ def run_under_mocks(
         resolved.update(_sync_await(pulumi.Output.from_input(both).future()) or {})
 
     start = time.perf_counter()
+    error = None
     try:
         _sync_await(run_pulumi_func(program))
     except Exception as exc:
-        raise _detached(exc) from None
+        error = _detached(exc)
     seconds = time.perf_counter() - start
+    if error is not None:
+        _abandon_run()
+        raise error
     registrations = [Registration(a.typ, a.name, a.inputs, a.custom) for a in mocks.registered]
     return MockRun(shard=shard, seconds=seconds, registrations=registrations, urns=sorted(monitor.resources),
                    exports=resolved.get("exports", {}), stack_outputs=resolved.get("stack", {}))
 
 
 def _detached(exc: Exception) -> Exception:
-    """The error without Pulumi's nested event-loop traceback and cause chain, which can crash
-    pytest's traceback rendering on CPython 3.11 ("AST constructor recursion depth mismatch");
-    the innermost frames are kept as a note."""
+    """The error without Pulumi's nested event-loop traceback and cause chain (which keep the failed
+    run's frames, tasks and coroutines alive); the innermost frames are kept as a note."""
     import traceback
 
     frames = traceback.format_exception(exc, chain=False)
@@ -182,6 +185,31 @@ def _detached(exc: Exception) -> Exception:
     exc.__context__ = None
     exc.__suppress_context__ = True
     return exc.with_traceback(None)
+
+
+def _abandon_run() -> None:
+    """Clean up after a failed run, now rather than whenever the garbage collector gets to it.
+
+    A run that raises leaves Pulumi's pending tasks and never-awaited coroutines (``Output.future``,
+    ``Output.is_known``) behind. Finalised later, their "never awaited" RuntimeWarnings can fire in
+    the middle of an unrelated ``ast.parse`` (pytest rewriting a module imported by a later test),
+    which CPython 3.11.7 turns into "SystemError: AST constructor recursion depth mismatch" and a
+    crashed test session. So: cancel what is pending, then collect with those warnings silenced."""
+    import asyncio
+    import warnings
+
+    loop = asyncio.get_event_loop()
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending and not loop.is_running():
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    pulumi_settings.SETTINGS.rpc_manager.clear()
+    pulumi_settings.SETTINGS.outputs.clear()
+    pulumi_settings.reset_options()  # drop the root stack, and with it the failed run's Outputs
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="coroutine .* was never awaited", category=RuntimeWarning)
+        gc.collect()
 
 
 def _reset(project: str, stack: str, config: dict[str, str]) -> None:
