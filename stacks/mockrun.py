@@ -13,10 +13,12 @@ so runs are isolated from one another and from anything that ran before in the p
 """
 from __future__ import annotations
 
+import contextlib
 import gc
+import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
@@ -161,13 +163,15 @@ def run_under_mocks(
 
     start = time.perf_counter()
     error = None
-    try:
-        _sync_await(run_pulumi_func(program))
-    except Exception as exc:
-        error = _detached(exc)
-    seconds = time.perf_counter() - start
+    with _asyncio_log_off():  # see _abandon_run; a failure is raised below, never lost
+        try:
+            _sync_await(run_pulumi_func(program))
+        except Exception as exc:
+            error = _detached(exc)
+        seconds = time.perf_counter() - start
+        if error is not None:
+            _abandon_run()
     if error is not None:
-        _abandon_run()
         raise error
     registrations = [Registration(a.typ, a.name, a.inputs, a.custom) for a in mocks.registered]
     return MockRun(shard=shard, seconds=seconds, registrations=registrations, urns=sorted(monitor.resources),
@@ -194,7 +198,8 @@ def _abandon_run() -> None:
     ``Output.is_known``) behind. Finalised later, their "never awaited" RuntimeWarnings can fire in
     the middle of an unrelated ``ast.parse`` (pytest rewriting a module imported by a later test),
     which CPython 3.11.7 turns into "SystemError: AST constructor recursion depth mismatch" and a
-    crashed test session. So: cancel what is pending, then collect with those warnings silenced."""
+    crashed test session. So: cancel what is pending, drop the root stack, then collect with those
+    warnings silenced."""
     import asyncio
     import warnings
 
@@ -209,7 +214,23 @@ def _abandon_run() -> None:
     pulumi_settings.reset_options()  # drop the root stack, and with it the failed run's Outputs
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="coroutine .* was never awaited", category=RuntimeWarning)
-        gc.collect()
+        for _ in range(3):  # futures first, then what only they kept alive
+            if not gc.collect():
+                break
+
+
+@contextlib.contextmanager
+def _asyncio_log_off() -> Iterator[None]:
+    """Futures holding a failed run's error log "exception was never retrieved" with its traceback
+    when collected (during the run or the clean-up); a capturing log handler (pytest's) would keep
+    those frames, and the coroutines in them, alive until some later, arbitrary collection. The run
+    raises its error itself, so asyncio's copy of it is dropped."""
+    asyncio_log = logging.getLogger("asyncio")
+    was_disabled, asyncio_log.disabled = asyncio_log.disabled, True
+    try:
+        yield
+    finally:
+        asyncio_log.disabled = was_disabled
 
 
 def _reset(project: str, stack: str, config: dict[str, str]) -> None:
