@@ -16,7 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from .catalog import HERE as CATALOG_DIR
-from .catalog import Catalog, load_catalog
+from .catalog import Catalog, default_image, load_catalog
 from .errors import SpecError, SpecIssue
 from .spec import DNS_NAME_HINT, ZONE_ID, ClusterSpec, Pool, field_names, submodel
 from .yamlload import Path, dotted, line_of, load
@@ -184,6 +184,9 @@ def _pool_issues(doc: SpecDocument, pool: Pool, p: tuple[Any, ...], catalog: Cat
             yield issue(p + ("instance_type",), f"unknown instance type '{pool.instance_type}'",
                         f"did you mean {' or '.join(close)}?" if close else "see the catalog: planner/catalog/instances_*.yaml")
             return
+    if pool.ami is None and default_image(itype) is None:
+        yield issue(p + ("ami",), f"{itype.name} ({itype.architecture}, {itype.accelerator.model if itype.accelerator else 'cpu'}) "
+                    "has no default image ultraplan can vouch for", "give ami: ami-... (an image with the accelerator drivers and EFA)")
     if pool.efa and not itype.efa_supported:
         yield issue(p + ("efa",), f"{itype.name} does not support EFA", "remove efa or choose an EFA-capable type (p5, p6, trn2, ...)")
 

@@ -89,7 +89,7 @@ def test_reserved_pools_target_the_reservation_and_get_no_placement_group(capaci
 
 
 def test_ultraserver_pool_gets_one_group_per_ultraserver():
-    text = BASE_SPEC.replace("us-east-1a", "us-east-1-dfw-2a").replace("instance_type: p5.48xlarge", "ultraserver: u-p6e-gb200x36").replace(
+    text = BASE_SPEC.replace("us-east-1a", "us-east-1-dfw-2a").replace("instance_type: p5.48xlarge", "ultraserver: u-p6e-gb200x36\n    ami: ami-0123456789abcdef0").replace(
         "count: 2", "count: 3\n    capacity: {type: capacity-block, reservation_id: cr-0123456789abcdef0, start: 2026-12-01, days: 14}")
     plan = plan_of(text)
     groups = [r for r in plan.resources() if r.type == "aws:autoscaling/group:Group"]
@@ -160,7 +160,7 @@ def test_every_resource_records_its_spec_line_and_refs_resolve():
 
 
 def test_compute_is_sharded_by_size():
-    plan = plan_of(BASE_SPEC.replace("us-east-1a", "us-east-1-dfw-2a").replace("instance_type: p5.48xlarge", "ultraserver: u-p6e-gb200x72").replace(
+    plan = plan_of(BASE_SPEC.replace("us-east-1a", "us-east-1-dfw-2a").replace("instance_type: p5.48xlarge", "ultraserver: u-p6e-gb200x72\n    ami: ami-0123456789abcdef0").replace(
         "count: 2", "count: 25\n    capacity: {type: capacity-reservation, reservation_id: cr-0123456789abcdef0}"), shard_size=10)
     compute = [s for s in plan.stacks if s.name.startswith("compute-")]
     assert [len(s.resources) for s in compute] == [10, 10, 6]
@@ -174,8 +174,41 @@ def test_lustre_capacity_rounds_up_to_a_valid_size_and_says_so():
 
 
 def test_unconfirmed_catalog_facts_are_reported():
-    text = BASE_SPEC.replace("instance_type: p5.48xlarge", "ultraserver: u-p6e-gb300x72").replace(
+    text = BASE_SPEC.replace("instance_type: p5.48xlarge", "ultraserver: u-p6e-gb300x72\n    ami: ami-0123456789abcdef0").replace(
         "count: 2", "count: 1\n    capacity: {type: capacity-reservation, reservation_id: cr-0123456789abcdef0}")
     plan = plan_of(text)
     assert any("not confirmed" in n["message"] and n["level"] == "warning" for n in plan.notes)
     assert plan.summary["efa_bandwidth_gbps"] is None
+
+
+def test_pools_without_ami_use_the_catalog_default_image():
+    plan = plan_of(BASE_SPEC + "  - name: head\n    instance_type: m7i.4xlarge\n    count: 1\n")
+    assert lt(plan, "gpu")["imageId"] == "resolve:ssm:/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-amazon-linux-2023/latest/ami-id"
+    assert lt(plan, "head")["imageId"] == "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+    assert any("pin an ami" in n["message"] for n in plan.notes)
+
+
+def test_accelerator_without_a_known_default_image_needs_an_ami():
+    text = BASE_SPEC.replace("us-east-1a", "us-east-1-dfw-2a").replace("instance_type: p5.48xlarge", "ultraserver: u-p6e-gb200x72").replace(
+        "count: 2", "count: 1\n    capacity: {type: capacity-reservation, reservation_id: cr-0123456789abcdef0}")
+    with pytest.raises(SpecError) as info:
+        plan_of(text)
+    issue = info.value.issues[0]
+    assert issue.path == "compute[0].ami" and "no default image" in issue.message
+
+
+def test_launch_templates_come_before_groups_so_later_shards_only_need_the_first():
+    text = BASE_SPEC.replace("us-east-1a", "us-east-1-dfw-2a").replace("instance_type: p5.48xlarge", "ultraserver: u-p6e-gb200x72\n    ami: ami-0123456789abcdef0").replace(
+        "count: 2", "count: 30\n    capacity: {type: capacity-reservation, reservation_id: cr-0123456789abcdef0}") + \
+        "  - name: b\n    ultraserver: u-p6e-gb200x72\n    ami: ami-0123456789abcdef0\n    count: 30\n    availability_zone: us-east-1-dfw-2a\n" \
+        "    capacity: {type: capacity-reservation, reservation_id: cr-0123456789abcdef1}\n"
+    plan = plan_of(text, shard_size=20)
+    first = plan.stack("compute-1").resources
+    assert {r.name for r in first if r.type.endswith("LaunchTemplate")} == {"lt-gpu", "lt-b"}
+    stack_of = plan.stack_of()
+    for stack in plan.stacks[1:]:
+        if stack.name == "compute-1":
+            continue
+        for r in stack.resources:
+            for ref in iter_refs(r.inputs):
+                assert stack_of[ref["$ref"]] in ("network", "compute-1"), (r.name, ref)

@@ -78,10 +78,11 @@ valid_pool = st.fixed_dictionaries(
                                            {"type": "capacity-reservation", "reservation_id": "cr-0123456789abcdef0"},
                                            {"type": "capacity-block", "reservation_id": "cr-0123456789abcdef0",
                                             "start": "2026-12-01", "days": 14}]),
+              "ami": st.just("ami-0123456789abcdef0"),
               "efa": st.just(False), "availability_zone": st.sampled_from(["us-east-1a", "us-east-1b", "use1-az4"])})
 valid_ultra_pool = st.fixed_dictionaries(
     {"name": st.sampled_from(["nvl", "nvl2"]), "ultraserver": st.sampled_from(["u-p6e-gb200x72", "u-p6e-gb200x36"]),
-     "count": st.integers(1, 300), "availability_zone": st.just("us-east-1-dfw-2a"),
+     "count": st.integers(1, 300), "availability_zone": st.just("us-east-1-dfw-2a"), "ami": st.just("ami-0123456789abcdef0"),
      "capacity": st.just({"type": "capacity-reservation", "reservation_id": "cr-0123456789abcdef0"})})
 valid_spec = st.fixed_dictionaries(
     {"name": st.just("demo"), "region": st.just("us-east-1"), "availability_zone": st.sampled_from(["us-east-1a", "use1-az4"]),
@@ -115,12 +116,14 @@ def test_no_traceback_and_every_rejection_names_a_field(data):
 @settings(max_examples=150, deadline=None)
 @given(valid_spec)
 def test_valid_specs_compile_unless_the_network_is_too_small(data):
-    """Specs built from valid parts compile; the only rejections are IP budgets, and they name the field."""
+    """Specs built from valid parts compile; the only rejections are IP budgets, zones and a missing AMI
+    for an accelerator with no default image, and they name the field."""
     try:
         plan = compile_plan(parse_spec(yaml.safe_dump(data, sort_keys=False), "gen.yaml"), CAT)
     except SpecError as exc:
         assert {i.path.split("[")[0].split(".")[0] for i in exc.issues} <= {"network", "compute"}, exc
-        assert all("IPs" in i.message or "addresses" in i.message or "zone" in i.message for i in exc.issues), exc
+        assert all("IPs" in i.message or "addresses" in i.message or "zone" in i.message or "no default image" in i.message
+                   for i in exc.issues), exc
         return
     assert plan.summary["instances"] == sum(p["instances"] for p in plan.pools)
     for sub in plan.network["subnets"]:

@@ -156,6 +156,17 @@ def build_catalog(moto_data: dict[str, Any], manual: dict[str, Any]) -> Catalog:
     return Catalog(types, ultras, as_of=as_of)
 
 
+@functools.lru_cache(maxsize=1)
+def default_images() -> dict[str, dict[str, dict[str, str]]]:
+    """Default image per accelerator kind and architecture (amis.yaml): SSM public parameters."""
+    return _read("amis.yaml")["defaults"]
+
+
+def default_image(itype: InstanceType) -> dict[str, str] | None:
+    kind = itype.accelerator.kind if itype.accelerator else "cpu"
+    return default_images().get(kind, {}).get(itype.architecture)
+
+
 def _read(name: str) -> dict[str, Any]:
     with open(os.path.join(HERE, name), encoding="utf-8") as fh:
         return yaml.safe_load(fh) or {}

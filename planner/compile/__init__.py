@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..catalog import Catalog, load_catalog
+from ..catalog import Catalog, default_image, load_catalog
 from ..plan import Plan, Resource, Stack, ref
 from ..validate import SpecDocument
 from . import compute, network, storage
@@ -51,6 +51,11 @@ def _notes(doc: SpecDocument, pools: list[ResolvedPool]) -> list[dict]:
             what = p.ultra.name if p.ultra else p.itype.name
             notes.append({"level": "warning", "pool": p.name, "source": src,
                           "message": f"{what}: catalog facts not confirmed by a primary source: {', '.join(unconfirmed)}"})
+        if not p.spec.ami:
+            image = default_image(p.itype)
+            notes.append({"level": "info", "pool": p.name, "source": src,
+                          "message": f"no ami: launches the latest {image['image']} (SSM {image['parameter']}); "
+                                     "pin an ami for a reproducible cluster"})
         if p.spec.capacity.planned:
             notes.append({"level": "warning", "pool": p.name, "source": src,
                           "message": "capacity block not bought yet: the launch template targets no reservation until capacity.reservation_id is set"})

@@ -38,7 +38,10 @@ def _market(pool: ResolvedPool) -> dict[str, Any]:
 
 
 def build(doc: SpecDocument, b: Builder, pools: list[ResolvedPool], subnet_of: dict[str, Any]) -> tuple[list[Resource], dict[str, dict]]:
+    """Every pool's placement group and launch template come before any auto-scaling group, so that
+    they land in the first compute shard and the other shards deploy in parallel once it is up."""
     out: list[Resource] = []
+    groups_out: list[Resource] = []
     made: dict[str, dict] = {}
     for pool in pools:
         name, line = pool.name, pool.line
@@ -62,8 +65,7 @@ def build(doc: SpecDocument, b: Builder, pools: list[ResolvedPool], subnet_of: d
             "tagSpecifications": [{"resourceType": kind, "tags": instance_tags} for kind in ("instance", "volume", "network-interface")],
             "updateDefaultVersion": True,
         }
-        if pool.spec.ami:
-            lt_inputs = {"imageId": pool.spec.ami, **lt_inputs}
+        lt_inputs = {"imageId": pool.image, **lt_inputs}
         lt = b.add(out, "aws:ec2/launchTemplate:LaunchTemplate", f"lt-{name}", lt_inputs, line=line, pool=name, tags=pool_tags)
         resources["launch_template"] = lt
 
@@ -85,7 +87,7 @@ def build(doc: SpecDocument, b: Builder, pools: list[ResolvedPool], subnet_of: d
             }
             if pg:
                 inputs["placementGroup"] = ref(pg)
-            b.add(out, ASG, group, inputs, line=line, pool=name)
+            b.add(groups_out, ASG, group, inputs, line=line, pool=name)
             resources["groups"].append(group)
         made[name] = resources
-    return out, made
+    return out + groups_out, made

@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from ..catalog import Catalog, InstanceType, UltraServerType
+from ..catalog import Catalog, InstanceType, UltraServerType, default_image
 from ..spec import Pool
 from ..validate import SpecDocument
 from .interfaces import Interface, efa_interfaces, ips_per_instance, layout
@@ -31,6 +31,13 @@ class ResolvedPool:
     @property
     def instances(self) -> int:
         return self.spec.count * (self.ultra.instances if self.ultra else 1)
+
+    @property
+    def image(self) -> str:
+        """The AMI id, or EC2's resolve:ssm: form of the catalog's default parameter."""
+        if self.spec.ami:
+            return self.spec.ami
+        return "resolve:ssm:" + default_image(self.itype)["parameter"]
 
     @property
     def ips(self) -> int:
@@ -112,6 +119,7 @@ def record(p: ResolvedPool, doc: SpecDocument, resources: dict[str, Any]) -> dic
         "groups": resources["groups"],
         "root_volume_gib": p.spec.root_volume_gib,
         "ami": p.spec.ami,
+        "image": p.image,
         "unconfirmed": sorted(set(itype.unconfirmed) | set(p.ultra.unconfirmed if p.ultra else ())),
         "catalog_source": itype.source + (f"; {p.ultra.source}" if p.ultra else ""),
         "source": {"file": doc.file, "line": p.line},
