@@ -49,3 +49,23 @@ def write_spec(tmp_path):
         return str(path)
 
     return write
+
+
+@pytest.fixture
+def fake_aws_env(monkeypatch):
+    """Fake credentials for one region and none of the user's AWS settings: no test reaches real AWS."""
+    from preflight_fixtures import FAKE_ENV, UNSET_ENV
+
+    for k, v in FAKE_ENV.items():
+        monkeypatch.setenv(k, v)
+    for k in UNSET_ENV:
+        monkeypatch.delenv(k, raising=False)
+
+
+@pytest.fixture
+def aws(fake_aws_env):
+    """moto's `mock_aws` for the test, with fake credentials (what moto lacks is seeded per test)."""
+    from moto import mock_aws
+
+    with mock_aws():
+        yield

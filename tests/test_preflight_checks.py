@@ -13,11 +13,10 @@ import sys
 from datetime import datetime, timezone
 
 import pytest
-from moto import mock_aws
 
 sys.path.insert(0, os.path.dirname(__file__))
 from preflight_fixtures import (  # noqa: E402
-    FAKE_ENV, NOW, REGION, UNSET_ENV, Seed, make_session, plan, pool, reservation, standard_seed,
+    NOW, REGION, Seed, make_session, plan, pool, reservation, standard_seed,
 )
 
 from planner.catalog.quotas import load_quotas  # noqa: E402
@@ -27,16 +26,6 @@ from planner.preflight.live import LiveAccount  # noqa: E402
 from planner.preflight.snapshot import SNAPSHOT_FORMAT, SNAPSHOT_VERSION, SnapshotAccount  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-@pytest.fixture
-def aws(monkeypatch):
-    for k, v in FAKE_ENV.items():
-        monkeypatch.setenv(k, v)
-    for k in UNSET_ENV:
-        monkeypatch.delenv(k, raising=False)
-    with mock_aws():
-        yield
 
 
 def live(seed: Seed | None = None, region: str = REGION) -> LiveAccount:

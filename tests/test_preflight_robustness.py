@@ -15,7 +15,7 @@ from moto import mock_aws
 
 sys.path.insert(0, os.path.dirname(__file__))
 from preflight_fixtures import (  # noqa: E402
-    FAKE_ENV, NOW, REGION, UNSET_ENV, inject_error, make_session, plan, pool, reservation, standard_seed,
+    FAKE_ENV, NOW, REGION, inject_error, make_session, plan, pool, reservation, standard_seed,
 )
 
 from planner.findings import Level  # noqa: E402
@@ -24,11 +24,7 @@ from planner.preflight.live import LiveAccount  # noqa: E402
 
 
 @pytest.fixture
-def env(monkeypatch):
-    for k, v in FAKE_ENV.items():
-        monkeypatch.setenv(k, v)
-    for k in UNSET_ENV:
-        monkeypatch.delenv(k, raising=False)
+def env(fake_aws_env, monkeypatch):
     import botocore.retries.adaptive as adaptive
     import botocore.retries.standard as standard
 

@@ -12,27 +12,16 @@ import sys
 from datetime import datetime, timezone
 
 import pytest
-from moto import mock_aws
 
 sys.path.insert(0, os.path.dirname(__file__))
 from preflight_fixtures import (  # noqa: E402
-    FAKE_ENV, NOW, REGION, UNSET_ENV, inject_error, make_session, plan, pool, reservation, standard_seed,
+    NOW, REGION, inject_error, make_session, plan, pool, reservation, standard_seed,
 )
 
 from planner.errors import UsageError  # noqa: E402
 from planner.findings import Level  # noqa: E402
 from planner.preflight import capture, load_snapshot, run, save_snapshot  # noqa: E402
 from planner.preflight.live import LiveAccount  # noqa: E402
-
-
-@pytest.fixture
-def aws(monkeypatch):
-    for k, v in FAKE_ENV.items():
-        monkeypatch.setenv(k, v)
-    for k in UNSET_ENV:
-        monkeypatch.delenv(k, raising=False)
-    with mock_aws():
-        yield
 
 
 def _seed():
