@@ -17,8 +17,9 @@ from pydantic import ValidationError
 
 from .catalog import HERE as CATALOG_DIR
 from .catalog import Catalog, default_image, load_catalog
-from .errors import SpecError, SpecIssue
-from .spec import DNS_NAME_HINT, ZONE_ID, ClusterSpec, Pool, field_names, submodel
+from .errors import SpecError, SpecIssue, locate
+from .shape import about_placeholder, set_aside, shape_issues
+from .spec import ZONE_ID, ClusterSpec, Pool
 from .yamlload import Path, dotted, line_of, load
 
 # Capacity Blocks: 1-14 days in 1-day steps, then 7-day steps up to 182 (aws-gpu-facts.md, EC2 User Guide).
@@ -56,38 +57,6 @@ def zone_in_region(zone: str, region: str) -> bool:
     if ZONE_ID.match(zone):
         return zone.split("-")[0] == region_zone_prefix(region)
     return zone.startswith(region) and len(zone) > len(region)
-
-
-# -- shape errors -------------------------------------------------------------------------------
-def _pydantic_issues(exc: ValidationError, lines: dict[Path, int], file: str | None) -> list[SpecIssue]:
-    issues = []
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        path = dotted(loc)
-        line = line_of(lines, loc)
-        kind = err["type"]
-        hint = None
-        if kind == "extra_forbidden":
-            owner = submodel(ClusterSpec, loc[:-1])
-            valid = field_names(owner) if owner else []
-            close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.5)
-            message = f"unknown key '{loc[-1]}'"
-            hint = f"did you mean '{close[0]}'?" if close else (f"valid keys: {', '.join(valid)}" if valid else None)
-        elif kind == "missing":
-            message = "required field is missing"
-        elif kind == "string_pattern_mismatch":
-            message = f"{err['input']!r} is not valid"
-            field = str(loc[-1])
-            hint = DNS_NAME_HINT if field == "name" else f"must match {err['ctx']['pattern']}"
-        elif kind == "literal_error":
-            message = f"{err['input']!r} is not allowed"
-            hint = f"expected {err['ctx']['expected']}"
-        elif kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-            message = f"{err['input']!r}: {err['msg'].lower()}"
-        else:
-            message = err["msg"] + (f" (got {err['input']!r})" if "input" in err and not isinstance(err["input"], (dict, list)) else "")
-        issues.append(SpecIssue(path, message, line, file, hint))
-    return issues
 
 
 # -- meaning errors -----------------------------------------------------------------------------
@@ -248,19 +217,38 @@ def _lustre_issues(lustre, p, issue) -> Iterator[SpecIssue]:
 
 # -- entry points -------------------------------------------------------------------------------
 def parse_spec(text: str, file: str | None = None, catalog: Catalog | None = None) -> SpecDocument:
-    data, lines = load(text, file)
-    if not isinstance(data, dict):
-        raise SpecError([SpecIssue("", "the spec must be a YAML mapping with name, region, availability_zone and compute",
-                                   1, file)])
+    """The validated spec, or one SpecError with every problem (shape and meaning), sorted by line,
+    each with the spec line and a caret under the value."""
+    spans: dict[Any, Any] = {}
     try:
-        spec = ClusterSpec.model_validate(data)
+        data, lines = load(text, file, spans)
+    except SpecError as exc:
+        raise SpecError(locate(exc.issues, text, spans)) from None
+    if not isinstance(data, dict):
+        raise SpecError(locate([SpecIssue("", "the spec must be a YAML mapping with name, region, "
+                                          "availability_zone and compute", 1, file)], text, spans))
+    catalog = catalog or load_catalog()
+    try:
+        doc = SpecDocument(ClusterSpec.model_validate(data), file, lines)
+        issues = list(_meaning_issues(doc, catalog))
     except ValidationError as exc:
-        raise SpecError(_pydantic_issues(exc, lines, file)) from None
-    doc = SpecDocument(spec, file, lines)
-    issues = list(_meaning_issues(doc, catalog or load_catalog()))
+        issues = shape_issues(exc.errors(), lines, file, known_regions) + _meaning_of_the_rest(data, exc, lines, file, catalog)
     if issues:
-        raise SpecError(issues)
+        raise SpecError(locate(issues, text, spans))
     return doc
+
+
+def _meaning_of_the_rest(data: dict[str, Any], exc: ValidationError, lines: dict[Path, int], file: str | None,
+                         catalog: Catalog) -> list[SpecIssue]:
+    """Meaning checks on what did parse, so shape errors never hide meaning errors; issues about the
+    values set aside (or the stand-ins put in their place) are left out."""
+    rest, touched = set_aside(data, exc.errors())
+    try:
+        spec = ClusterSpec.model_validate(rest)
+    except ValidationError:
+        return []  # what is left still does not parse: the shape issues are all we can say
+    return [i for i in _meaning_issues(SpecDocument(spec, file, lines), catalog)
+            if not about_placeholder(i.path, touched)]
 
 
 def load_spec(path: str, catalog: Catalog | None = None) -> SpecDocument:
