@@ -122,14 +122,14 @@ def _caret(issue: SpecIssue, spans: dict[Any, tuple[int, int, int, int]]) -> tup
     # (a missing key, a block value): under the key of the nearest field that is there.
     if issue.message.startswith(("unknown key", "duplicate key")) and ("key", path) in spans:
         return _on_line(spans[("key", path)], issue.line)
+    exact = True
     while path:
-        value = spans.get(path)
-        if value and value[0] == issue.line:
-            return _on_line(value, issue.line)
-        key = spans.get(("key", path))
-        if key and key[0] == issue.line:
-            return _on_line(key, issue.line)
-        path = path[:-1]
+        value, key = spans.get(path), spans.get(("key", path))
+        # Under the value of the field itself; under the key of a parent standing in for a missing one.
+        for span in ((value, key) if exact else (key, value)):
+            if span and span[0] == issue.line:
+                return _on_line(span, issue.line)
+        path, exact = path[:-1], False
     return None, 1
 
 

@@ -30,9 +30,16 @@ class Source:
 
     file: str | None = None
     line: int | None = None
+    column: int | None = None  # where a caret goes under the value (spec problems)
+    excerpt: str | None = None  # the spec line as written (spec problems)
 
     def to_json(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line}
+        out: dict[str, Any] = {"file": self.file, "line": self.line}
+        if self.column is not None:
+            out["column"] = self.column
+        if self.excerpt is not None:
+            out["excerpt"] = self.excerpt
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> "Source":

@@ -61,13 +61,18 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ultraplan")
-def cli() -> None:
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="Colour in human output; auto: only on a terminal and without NO_COLOR.")
+def cli(color: str) -> None:
     """Plan AWS GPU clusters: validate a spec, preview its Pulumi stacks, price it, preflight it
     against an account and run the policy pack.
 
     Exit codes: 0 all good; 1 a gate failed (mandatory policy violation, preflight error, budget
     exceeded); 2 the spec or the command line is invalid; 3 an outside service failed.
     """
+    from .common import set_color
+
+    set_color(color)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -75,10 +80,9 @@ def main(argv: list[str] | None = None) -> None:
         # With standalone_mode=False click returns ctx.exit()'s code instead of raising it.
         rv = cli.main(args=argv, prog_name="ultraplan", standalone_mode=False)
     except SpecError as exc:
-        n = len(exc.issues)
-        click.echo(f"error: the spec is invalid ({n} problem{'s' if n != 1 else ''}):", err=True)
-        for issue in exc.issues:
-            click.echo(f"  {issue.render()}", err=True)
+        from .common import terminal_width
+
+        click.echo(exc.render_text(terminal_width()), err=True)
         sys.exit(exc.exit_code)
     except UltraplanError as exc:
         click.echo(f"error: {exc}", err=True)

@@ -13,6 +13,57 @@ def catalog() -> None:
     """Inspect and refresh the bundled catalog (instance facts, prices)."""
 
 
+@catalog.command("list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def list_catalog(fmt: str) -> None:
+    """The instance types, UltraServers and zones the catalog knows (what a spec may name)."""
+    import json
+    import textwrap
+
+    from ..catalog import load_catalog
+    from ..catalog import describe
+    from .common import terminal_width
+
+    cat = load_catalog()
+    types = sorted(cat.instance_types.values(), key=lambda t: (t.accelerator is None, t.name))
+    ultras = sorted(cat.ultraservers.values(), key=lambda u: u.name)
+    zones: dict[str, list[str]] = {}
+    for u in ultras:
+        for zone in u.zones or ():
+            zones.setdefault(zone, []).append(u.name)
+    if fmt == "json":
+        click.echo(json.dumps({
+            "instance_types": [{"name": t.name, "description": describe.instance(t), "vcpus": t.vcpus,
+                                "accelerator": describe.accelerators(t), "efa": describe.efa(t),
+                                "source": t.source, "as_of": t.as_of} for t in types],
+            "ultraservers": [{"name": u.name, "description": describe.ultraserver(u, cat), "member": u.member,
+                              "instances": u.instances, "zones": list(u.zones) if u.zones else None,
+                              "source": u.source, "as_of": u.as_of} for u in ultras],
+            "zones": [{"zone": z, "ultraservers": names} for z, names in sorted(zones.items())]}, indent=1))
+        return
+    width = terminal_width()
+    out: list[str] = []
+
+    def section(title: str, rows: list[tuple[str, str]]) -> None:
+        out.append(title)
+        name_w = max(len(name) for name, _ in rows) + 2
+        for name, text in rows:
+            wrapped = textwrap.wrap(text, max(20, width - name_w - 2), break_on_hyphens=False)
+            out.append(f"  {name:<{name_w}}{wrapped[0]}")
+            out.extend(" " * (name_w + 2) + more for more in wrapped[1:])
+        out.append("")
+
+    section(f"Instance types ({len(types)}): instance_type, count in instances",
+            [(t.name, describe.instance(t)) for t in types])
+    section(f"UltraServers ({len(ultras)}): ultraserver, count in UltraServers",
+            [(u.name, describe.ultraserver(u, cat)) for u in ultras])
+    section("Zones the catalog ties types to (other types: any zone that offers them, see preflight)",
+            [(z, "UltraServers: " + ", ".join(names)) for z, names in sorted(zones.items())])
+    out.append(f"Catalog as of {cat.as_of}; sources: EC2 DescribeInstanceTypes, the EC2 and EKS user guides "
+               "(per entry: --format json).")
+    click.echo("\n".join(textwrap.fill(line, width) if not line.startswith(" ") else line for line in out))
+
+
 @catalog.command("refresh")
 @click.option("--prices", "do_prices", is_flag=True, help="Refresh on-demand instance prices from the AWS Price List API.")
 @click.option("--region", required=True, help="Region whose prices to fetch, e.g. us-east-1.")

@@ -73,7 +73,8 @@ class _Run:
         for issue in exc.issues:
             where = f"{issue.path}: " if issue.path else ""
             self.add(Finding("spec.invalid", Level.ERROR, where + issue.message, hint=issue.hint,
-                             source=Source(issue.file or self.report.spec_file, issue.line)), "spec")
+                             source=Source(issue.file or self.report.spec_file, issue.line, issue.column,
+                                           issue.excerpt)), "spec")
         self.step(step, "failed", f"{len(exc.issues)} problem(s) in the spec")
         self.exit_override = EXIT_INVALID
 

@@ -6,7 +6,7 @@ import datetime as dt
 import click
 
 from ..errors import EXIT_FINDINGS, UsageError
-from .common import format_option
+from .common import format_option, terminal_width
 
 FORMATS = ["text", "json", "markdown"]
 
@@ -64,10 +64,11 @@ def cost(spec: str, fmt: str, old_plan: str | None, price_files: tuple[str, ...]
 
         old = estimate(load_plan(old_plan), prices, now=report.now, today=today)
         diff = diff_reports(old, report)
-        text = {"text": render.render_diff_text, "json": render.render_diff_json,
-                "markdown": render.render_diff_markdown}[fmt](diff)
+        text = (render.render_diff_text(diff, width=terminal_width()) if fmt == "text" else
+                {"json": render.render_diff_json, "markdown": render.render_diff_markdown}[fmt](diff))
     else:
-        text = {"text": render.render_text, "json": render.render_json, "markdown": render.render_markdown}[fmt](report)
+        text = (render.render_text(report, width=terminal_width()) if fmt == "text" else
+                {"json": render.render_json, "markdown": render.render_markdown}[fmt](report))
     click.echo(text.rstrip("\n"))
     if report.budget.status == "over":
         # SystemExit, not ctx.exit: the top-level main() runs click with standalone_mode=False, which

@@ -11,9 +11,9 @@ from .common import format_option, spec_argument
 
 
 def _console():
-    from rich.console import Console
+    from .common import console
 
-    return Console(highlight=False, soft_wrap=False)
+    return console(soft_wrap=False)
 
 
 @click.command()

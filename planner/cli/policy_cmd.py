@@ -13,6 +13,7 @@ from typing import Any, Callable
 import click
 
 from ..errors import UsageError
+from .common import terminal_width
 
 REPORT_FORMATS = ["text", "json", "sarif", "junit", "markdown"]
 
@@ -48,9 +49,9 @@ def emit_report(report: Any, fmt: str, files: dict[str, str | None]) -> None:
             except OSError as exc:
                 raise UsageError(f"--{file_fmt} {path}: cannot write ({exc.strerror})") from None
     if fmt == "text":
-        from rich.console import Console
+        from .common import console
 
-        print_text(report, Console(highlight=False))
+        print_text(report, console())
     else:
         click.echo(render(report, fmt))
 
@@ -129,12 +130,7 @@ def list_policies(fmt: str) -> None:
     elif fmt == "markdown":
         click.echo(policies_markdown(registry))
     else:
-        width = max(len(p.id) for p in registry)
-        click.echo(f"{'policy':<{width}}  {'level':<9}  {'kind':<8}  description")
-        for p in registry:
-            settings = ", ".join((p.config_schema or {}).get("properties", {}))
-            line = f"{p.id:<{width}}  {p.level:<9}  {p.kind:<8}  {p.description}"
-            click.echo(line + (f" [settings: {settings}]" if settings else ""))
+        click.echo(policies_text(registry, terminal_width()))
 
 
 @policy.command("pulumi-config")
@@ -155,6 +151,20 @@ def pulumi_config(spec: str, out: str | None) -> None:
         write_atomic(out, text + "\n")
     else:
         click.echo(text)
+
+
+def policies_text(registry: Any, width: int) -> str:
+    """id, level and kind on one line, the description (and settings) wrapped under it to `width`."""
+    import textwrap
+
+    idw = max(len(p.id) for p in registry)
+    out = [f"{'policy':<{idw}}  {'level':<9}  kind"]
+    for p in registry:
+        settings = ", ".join((p.config_schema or {}).get("properties", {}))
+        text = p.description + (f" [settings: {settings}]" if settings else "")
+        out.append(f"{p.id:<{idw}}  {p.level:<9}  {p.kind}")
+        out += textwrap.wrap(text, width, initial_indent="    ", subsequent_indent="    ", break_on_hyphens=False)
+    return "\n".join(out)
 
 
 def _policy_json(p: Any) -> dict[str, Any]:

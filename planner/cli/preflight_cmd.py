@@ -32,10 +32,12 @@ def _progress(fmt: str):
 
 def render_text(result, plan, fail_on: str = "error") -> None:
     """One block a finding, worst first: level, check id, pool and spec line, message, hint."""
-    from rich.console import Console
     from rich.markup import escape
 
-    console = Console(highlight=False)
+    from ..report.text import is_command
+    from .common import console as make_console, paste
+
+    console = make_console()
     console.print(f"[bold]preflight[/bold] {escape(plan.name)} ({result.region}) against {escape(result.account)}: "
                   f"{len(result.checks)} checks, {result.calls} AWS calls")
     for f in sorted(result.findings, key=lambda f: -f.level):
@@ -46,7 +48,10 @@ def render_text(result, plan, fail_on: str = "error") -> None:
         pool = f" pool {escape(f.pool)}" if f.pool else ""
         console.print(f"[{LEVEL_STYLE[level]}]{level:7}[/] [bold]{f.check_id}[/bold]{pool} [dim]{escape(where)}[/dim]")
         console.print(f"        {escape(f.message)}")
-        if f.hint:
+        if f.hint and is_command(f.hint):
+            console.print("        [dim]→ run:[/dim]")
+            paste(console, f.hint)  # alone and unwrapped, so pasting it runs one command
+        elif f.hint:
             console.print(f"        [dim]→ {escape(f.hint)}[/dim]")
     for check_id, reason in result.skipped.items():
         console.print(f"[dim]skipped {check_id}: {escape(reason)}[/dim]")

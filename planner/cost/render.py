@@ -123,27 +123,54 @@ def _console(width: int) -> tuple[Console, io.StringIO]:
     return Console(file=buf, width=width, force_terminal=False, color_system=None, highlight=False), buf
 
 
+# Columns in the order they give way when the terminal is narrow: the money and what it is for stay.
+_DROP_ORDER = ("Runs", "Unit", "Unit price", "Hourly", "Qty", "Pool")
+
+
 def render_text(report: CostReport, width: int = 160) -> str:
     console, buf = _console(width)
     rows = group_lines(report.lines)
     src_index, src_notes = _sources(rows)
     console.print(f"Cost of {report.plan_name} ({report.region}, {report.currency}, prices as of {report.prices_as_of})")
+    columns = [("Resource", "left"), ("Pool", "left"), ("Qty", "right"), ("Unit", "left"), ("Unit price", "right"),
+               ("Hourly", "right"), ("Monthly", "right"), (f"Term ({report.term.months} mo)", "right"),
+               ("Runs", "left"), ("Src", "right")]
+    cells = [[row.resource, row.pool or "-", qty(row.quantity), row.unit, unit_price(row.unit_price_usd),
+              usd(row.hourly_usd), usd(row.monthly_usd), usd(row.term_usd), row.runs, f"[{src_index[row.source]}]"]
+             for row in rows]
+    keep = _fitting_columns([c for c, _ in columns], cells, width)
     table = Table(show_lines=False)
-    for col, justify in (("Resource", "left"), ("Pool", "left"), ("Qty", "right"), ("Unit", "left"),
-                         ("Unit price", "right"), ("Hourly", "right"), ("Monthly", "right"),
-                         (f"Term ({report.term.months} mo)", "right"), ("Runs", "left"), ("Src", "right")):
-        table.add_column(col, justify=justify, overflow="fold")
-    for row in rows:
-        table.add_row(row.resource, row.pool or "-", qty(row.quantity), row.unit, unit_price(row.unit_price_usd),
-                      usd(row.hourly_usd), usd(row.monthly_usd), usd(row.term_usd), row.runs,
-                      f"[{src_index[row.source]}]")
+    for i, (col, justify) in enumerate(columns):
+        if i in keep:
+            # Resource names fold; figures never do (a folded number reads as two numbers).
+            table.add_column(col, justify=justify, overflow="fold", no_wrap=col != "Resource")
+    for row in cells:
+        table.add_row(*(cell for i, cell in enumerate(row) if i in keep))
     console.print(table)
+    hidden = [c for i, (c, _) in enumerate(columns) if i not in keep]
+    if hidden:
+        console.print(f"({', '.join(hidden)} hidden at this width: widen the terminal (COLUMNS) or use "
+                      "--format json)")
     for note in src_notes:
-        console.print(note, soft_wrap=True)
+        console.print(note)
     console.print()
     for text in _summary(report):
-        console.print(text, soft_wrap=True)
+        console.print(text)
     return buf.getvalue()
+
+
+def _fitting_columns(names: list[str], cells: list[list[str]], width: int, resource_min: int = 24) -> set[int]:
+    """Indexes of the columns to show: all that fit in `width`, dropping by _DROP_ORDER; the resource
+    column counts at most `resource_min` wide since it folds."""
+    widths = [max([len(n)] + [len(r[i]) for r in cells]) for i, n in enumerate(names)]
+    widths[0] = min(widths[0], resource_min)
+    keep = set(range(len(names)))
+    for name in (None, *_DROP_ORDER):
+        if name is not None:
+            keep.discard(names.index(name))
+        if sum(widths[i] + 3 for i in keep) + 1 <= width:
+            break
+    return keep
 
 
 def _summary(report: CostReport) -> list[str]:
@@ -167,7 +194,7 @@ def _summary(report: CostReport) -> list[str]:
     out.extend(f"  {m}" for m in report.budget.messages)
     for title, shares_ in (("By generation", report.by_generation), ("By phase", report.by_phase)):
         out.append(f"{title} (share of the term total):")
-        out.extend(f"  {s.name:<44} {usd(s.usd):>22} {s.share:>7.1%}{_unpriced_mark(s)}" for s in shares_)
+        out.extend(f"  {s.name:<40} {usd(s.usd):>20} {s.share:>7.1%}{_unpriced_mark(s)}" for s in shares_)
     if len(report.timeline) > 24:
         out.append("Timeline by year:")
         out.extend(f"  {year}  {usd(v):>22}" for year, v in _by_year(report))
@@ -271,6 +298,7 @@ def _pct(new: float, old: float) -> str:
 
 
 def render_diff_text(diff: CostDiff, width: int = 140) -> str:
+    # Five narrow columns: rich folds the resource names to fit any width from 60 up.
     console, buf = _console(width)
     old, new = diff.old, diff.new
     console.print(f"Cost diff: {old.plan_name} → {new.plan_name}")

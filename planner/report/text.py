@@ -1,17 +1,29 @@
-"""Terminal report (rich): steps, findings grouped by level, skips, and the verdict."""
+"""Terminal report (rich): steps, findings worst first, skips, and the verdict.
+
+Fits the console's width: prose wraps, a spec problem shows its line with a caret under the value,
+and a fix that is a shell command (`aws ...`) stands alone on its line, never wrapped, so it pastes
+as one command.
+"""
 from __future__ import annotations
 
 import io
+import re
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..findings import Level
+from ..findings import Finding, Level
 from .model import FAILED, OK, Report
 
 _LEVEL_STYLE = {Level.ERROR: "bold red", Level.WARNING: "yellow", Level.INFO: "cyan"}
 _STEP_STYLE = {OK: "green", FAILED: "bold red", "warning": "yellow", "skipped": "dim", "not-run": "dim"}
+COMMAND = re.compile(r"^(aws|ultraplan|pulumi) [a-z]")
+
+
+def is_command(text: str | None) -> bool:
+    """A hint the user pastes into a shell (printed unwrapped on its own line)."""
+    return bool(text and COMMAND.match(text))
 
 
 def print_text(report: Report, console: Console) -> None:
@@ -21,12 +33,17 @@ def print_text(report: Report, console: Console) -> None:
     console.print(Text(title, style="bold"))
     if report.steps:
         steps = Table(show_header=False, box=None, padding=(0, 1))
+        steps.add_column(no_wrap=True)
+        steps.add_column(no_wrap=True)
+        steps.add_column(overflow="fold")
         for s in report.steps:
             steps.add_row(Text(s.status, style=_STEP_STYLE.get(s.status, "")), s.name, s.summary)
         console.print(steps)
-    # One finding a line, as linters print them (file:line: level rule [resource]: message), so CI
-    # logs stay readable at any width and editors can jump to the spec line.
-    for e in sorted(report.entries, key=lambda e: (-e.finding.level, e.finding.check_id, e.finding.resource or "")):
+    # One finding a paragraph, as linters print them (file:line: level rule [resource]: message), so
+    # editors can jump to the spec line; spec problems sorted by line, the rest worst first.
+    for e in sorted(report.entries, key=lambda e: (-e.finding.level, e.finding.source.file or "",
+                                                   e.finding.source.line or 0, e.finding.check_id,
+                                                   e.finding.resource or "")):
         f = e.finding
         where = (f.source.file or report.spec_file or "<spec>") + (f":{f.source.line}" if f.source.line else "")
         line = Text(f"{where}: ")
@@ -36,13 +53,37 @@ def print_text(report: Report, console: Console) -> None:
             line.append(f" [{f.resource or f.pool}]")
         line.append(f": {f.message}")
         console.print(line)
+        _print_excerpt(f, console)
+        _print_hint(f.hint, console)
     for rid, reason in report.skipped:
         console.print(Text(f"skipped {rid}: {reason}", style="dim"))
     verdict_style = "bold green" if report.ok else "bold red"
     console.print(Text(report.summary_line(), style=verdict_style))
 
 
-def render_text(report: Report, width: int = 120) -> str:
+def _print_excerpt(f: Finding, console: Console) -> None:
+    if f.source.excerpt is None or f.source.line is None:
+        return
+    from ..errors import SpecIssue
+
+    token = f.source.excerpt[(f.source.column or 1) - 1:]
+    width = len(re.split(r"[\s,}\]]", token, maxsplit=1)[0]) or 1
+    issue = SpecIssue("", "", f.source.line, column=f.source.column, width=width, excerpt=f.source.excerpt)
+    for row in issue.caret_lines(console.width):
+        console.print(Text(row), soft_wrap=True)  # already cropped to the width
+
+
+def _print_hint(hint: str | None, console: Console) -> None:
+    if not hint:
+        return
+    if is_command(hint):
+        console.print(Text("  fix: run", style="dim"))
+        console.print(Text(hint), soft_wrap=True)  # one line, never wrapped: it is pasted into a shell
+    else:
+        console.print(Text(f"  fix: {hint}", style="dim"))
+
+
+def render_text(report: Report, width: int = 80) -> str:
     buffer = io.StringIO()
     print_text(report, Console(file=buffer, width=width, color_system=None, highlight=False))
     return buffer.getvalue()
