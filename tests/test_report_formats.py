@@ -3,8 +3,10 @@ needs), JUnit XML, JSON, Markdown and text, and the gate they all share."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import urllib.parse
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -38,51 +40,75 @@ def report():
 
 
 # -- SARIF ---------------------------------------------------------------------------------------
-# The parts of the SARIF 2.1.0 schema (https://json.schemastore.org/sarif-2.1.0.json) a result file
-# from ultraplan uses, with the schema's own required properties, enums and minimums.
-SARIF_SUBSET = {
-    "type": "object", "required": ["version", "runs"],
-    "properties": {
-        "version": {"enum": ["2.1.0"]}, "$schema": {"type": "string"},
-        "runs": {"type": "array", "items": {
-            "type": "object", "required": ["tool"],
-            "properties": {
-                "tool": {"type": "object", "required": ["driver"], "properties": {"driver": {
-                    "type": "object", "required": ["name"],
-                    "properties": {"name": {"type": "string"}, "rules": {"type": "array", "items": {
-                        "type": "object", "required": ["id"],
-                        "properties": {
-                            "id": {"type": "string"},
-                            "shortDescription": {"$ref": "#/definitions/message"},
-                            "fullDescription": {"$ref": "#/definitions/message"},
-                            "help": {"$ref": "#/definitions/message"},
-                            "defaultConfiguration": {"type": "object", "properties": {
-                                "level": {"enum": ["none", "note", "warning", "error"]}}},
-                        }}}}}}},
-                "results": {"type": "array", "items": {
-                    "type": "object", "required": ["message"],
-                    "properties": {
-                        "ruleId": {"type": "string"}, "ruleIndex": {"type": "integer", "minimum": -1},
-                        "level": {"enum": ["none", "note", "warning", "error"]},
-                        "message": {"$ref": "#/definitions/message"},
-                        "locations": {"type": "array", "items": {"type": "object", "properties": {
-                            "physicalLocation": {"type": "object", "required": ["artifactLocation"], "properties": {
-                                "artifactLocation": {"type": "object", "properties": {"uri": {"type": "string"}}},
-                                "region": {"type": "object", "properties": {
-                                    "startLine": {"type": "integer", "minimum": 1}}}}}}}},
-                        "partialFingerprints": {"type": "object", "additionalProperties": {"type": "string"}},
-                    }}},
-            }}},
-    },
-    "definitions": {"message": {"type": "object", "anyOf": [{"required": ["text"]}, {"required": ["id"]}]}},
-}
+# The SARIF 2.1.0 schema as published on SchemaStore (sarif-2.1.0-rtm.5, the one our "$schema" names),
+# vendored from the npm package @microsoft/jest-sarif 1.0.0-beta.0 (MIT): tests run offline.
+SARIF_SCHEMA_FILE = os.path.join(os.path.dirname(__file__), "data", "sarif-schema-2.1.0.json")
 
 
-def test_sarif_matches_the_2_1_0_shape(report):
-    jsonschema = pytest.importorskip("jsonschema")
+def validate_sarif(sarif: dict) -> None:
+    """The whole SARIF 2.1.0 schema with its uri formats checked, plus the spec's rules on bases:
+    a uri with a uriBaseId is relative; one without is absolute; a base is absolute and ends in '/'."""
+    import jsonschema
+
+    with open(SARIF_SCHEMA_FILE, encoding="utf-8") as fh:
+        schema = json.load(fh)
+    checker = jsonschema.FormatChecker()  # every format, uri-reference included (not a draft-04 one)
+    assert "uri-reference" in checker.checkers, "install jsonschema[format-nongpl] to check uri formats"
+    jsonschema.Draft4Validator(schema, format_checker=checker).validate(sarif)
+    for run in sarif["runs"]:
+        for base in run.get("originalUriBaseIds", {}).values():
+            assert urllib.parse.urlparse(base["uri"]).scheme == "file" and base["uri"].endswith("/"), base
+        for result in run["results"]:
+            for loc in result.get("locations", []) + [s["location"] for s in result.get("suppressions", [])
+                                                       if "location" in s]:
+                art = loc["physicalLocation"]["artifactLocation"]
+                parsed = urllib.parse.urlparse(art["uri"])
+                if "uriBaseId" in art:
+                    assert not parsed.scheme and not art["uri"].startswith("/"), art
+                    assert art["uriBaseId"] in run["originalUriBaseIds"], art
+                else:
+                    assert parsed.scheme == "file" and parsed.path.startswith("/"), art
+
+
+def test_sarif_matches_the_2_1_0_schema(report):
     sarif = json.loads(render(report, "sarif"))
-    jsonschema.validate(sarif, SARIF_SUBSET)
+    validate_sarif(sarif)
     assert sarif["version"] == "2.1.0" and sarif["$schema"].endswith("sarif-2.1.0.json")
+
+
+def test_schema_check_rejects_a_bare_absolute_path(report):
+    sarif = to_sarif(report)
+    sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] = "/abs/spec.yaml"
+    with pytest.raises(AssertionError):
+        validate_sarif(sarif)
+
+
+@pytest.mark.parametrize("where", ["inside", "outside", "with space"])
+def test_sarif_uris_valid_for_absolute_and_relative_paths(where, tmp_path):
+    root = tmp_path / "repo"
+    spec = {"inside": root / "clusters" / "a.yaml", "outside": tmp_path / "elsewhere" / "a.yaml",
+            "with space": root / "my clusters" / "a b.yaml"}[where]
+    for given in (str(spec), os.path.relpath(spec)):
+        rep = Report("policy", spec_file=given, entries=[Entry(Finding("x", Level.ERROR, "m", source=Source(given, 3)))],
+                     skipped=[("y", "not here")])
+        sarif = to_sarif(rep, root=str(root))
+        validate_sarif(sarif)
+        art = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+        if where == "outside":
+            assert art == {"uri": spec.as_uri()}
+        else:
+            assert art["uriBaseId"] == "%SRCROOT%"
+            assert urllib.parse.unquote(art["uri"]) == os.path.relpath(spec, root)
+
+
+def test_sarif_skips_are_suppressions_with_their_reason(report):
+    run = to_sarif(report)["runs"][0]
+    suppressed = [r for r in run["results"] if r.get("suppressions")]
+    assert [r["ruleId"] for r in suppressed] == ["vpc-dns-enabled"]
+    (sup,) = suppressed[0]["suppressions"]
+    assert sup["kind"] == "inSource" and sup["justification"] == "shared VPC owned by the network team"
+    assert sup["location"]["physicalLocation"]["region"]["startLine"] == 42  # the policies.skip line
+    assert run["tool"]["driver"]["rules"][suppressed[0]["ruleIndex"]]["id"] == "vpc-dns-enabled"
 
 
 def test_sarif_results_point_at_spec_lines_and_rules(report):
@@ -93,9 +119,9 @@ def test_sarif_results_point_at_spec_lines_and_rules(report):
     assert len({r["id"] for r in rules}) == len(rules)
     for rule in rules:
         assert rule["shortDescription"]["text"] and rule["help"]["text"], rule["id"]
-    by_rule = {r["ruleId"]: r for r in run["results"]}
+    by_rule = {r["ruleId"]: r for r in run["results"] if not r.get("suppressions")}
     assert set(by_rule) == {"efa-sg-self-rules", "no-public-ip", "efa-placement-group", "preflight.quota.vcpus"}
-    for result in run["results"]:
+    for result in by_rule.values():
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
         loc = result["locations"][0]["physicalLocation"]
         assert loc["artifactLocation"]["uri"] == "examples/demo.yaml"  # repository-relative for code scanning
@@ -108,9 +134,6 @@ def test_sarif_results_point_at_spec_lines_and_rules(report):
     help_text = next(r for r in rules if r["id"] == "no-public-ip")["help"]["text"]
     assert "Remediation: Set associatePublicIpAddress" in help_text
     assert next(r for r in rules if r["id"] == "efa-placement-group")["defaultConfiguration"]["level"] == "warning"
-    notes = run["invocations"][0]["toolExecutionNotifications"]
-    assert notes == [{"level": "note", "message": {"text": "skipped vpc-dns-enabled: shared VPC owned by the network team"},
-                      "descriptor": {"id": "vpc-dns-enabled"}}]
 
 
 def test_sarif_makes_absolute_paths_repository_relative(tmp_path):

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pathlib
+import urllib.parse
 from importlib import metadata
 from typing import Any
 
@@ -33,15 +35,27 @@ def _version() -> str:
 
 
 def artifact_uri(path: str | None, root: str | None = None) -> str:
-    """A repository-relative, forward-slash path (what code scanning matches against the checkout)."""
+    """A repository-relative, forward-slash, percent-encoded URI reference (what code scanning matches
+    against the checkout), or an absolute file:// URI for a file outside `root`."""
+    return artifact_location(path, root)["uri"]
+
+
+def artifact_location(path: str | None, root: str | None = None) -> dict[str, str]:
+    """SARIF artifactLocation: relative to %SRCROOT% (the repository root) when the file is inside it,
+    otherwise an absolute file:// URI with no base (a bare '/abs/path' is not a valid SARIF uri)."""
     if not path:
-        return "ultraplan.yaml"
-    root = root or os.getcwd()
-    if os.path.isabs(path):
-        rel = os.path.relpath(path, root)
-        if not rel.startswith(".."):
-            path = rel
-    return path.replace(os.sep, "/").removeprefix("./")
+        path = "ultraplan.yaml"
+    root = os.path.abspath(root or os.getcwd())
+    absolute = os.path.abspath(path)
+    rel = os.path.relpath(absolute, root)
+    if rel == ".." or rel.startswith(".." + os.sep) or os.path.isabs(rel):
+        return {"uri": pathlib.Path(absolute).as_uri()}
+    return {"uri": urllib.parse.quote(rel.replace(os.sep, "/")), "uriBaseId": "%SRCROOT%"}
+
+
+def root_uri(root: str | None = None) -> str:
+    """%SRCROOT% as an absolute file:// URI ending in '/', as SARIF requires of a base."""
+    return pathlib.Path(os.path.abspath(root or os.getcwd())).as_uri().rstrip("/") + "/"
 
 
 def _rule_json(rule: RuleInfo) -> dict[str, Any]:
@@ -76,8 +90,8 @@ def _result(f: Finding, index: int, spec_file: str | None, root: str | None) -> 
     text = f.message if not f.resource else f"{f.resource}: {f.message}"
     location: dict[str, Any] = {
         "physicalLocation": {
-            "artifactLocation": {"uri": artifact_uri(f.source.file or spec_file, root), "uriBaseId": "%SRCROOT%"},
-            "region": {"startLine": max(1, f.source.line or 1)},
+            "artifactLocation": artifact_location(f.source.file or spec_file, root),
+            "region": _region(f),
         },
     }
     if f.resource:
@@ -96,18 +110,49 @@ def _result(f: Finding, index: int, spec_file: str | None, root: str | None) -> 
     return result
 
 
+def _region(f: Finding) -> dict[str, Any]:
+    region: dict[str, Any] = {"startLine": max(1, f.source.line or 1)}
+    if f.source.column:
+        region["startColumn"] = f.source.column
+    if f.source.excerpt is not None:
+        region["snippet"] = {"text": f.source.excerpt}
+    return region
+
+
+def _suppressed(rule_id: str, reason: str, index: int, source: Any, spec_file: str | None,
+                root: str | None) -> dict[str, Any]:
+    """A rule skipped in the spec (policies.skip) as a suppressed result carrying the reason."""
+    file = getattr(source, "file", None) or spec_file
+    line = getattr(source, "line", None)
+    location = {"physicalLocation": {"artifactLocation": artifact_location(file, root),
+                                     "region": {"startLine": max(1, line or 1)}}}
+    return {
+        "ruleId": rule_id, "ruleIndex": index, "kind": "notApplicable", "level": "none",
+        "message": {"text": f"{rule_id} was skipped in the spec: {reason}"},
+        "locations": [location],
+        "suppressions": [{"kind": "inSource", "status": "accepted", "justification": reason,
+                          "location": location}],
+        "partialFingerprints": {"ultraplanSkip/v1": hashlib.sha256(f"skip|{rule_id}|{file}".encode()).hexdigest()[:32]},
+    }
+
+
 def to_sarif(report: Report, root: str | None = None) -> dict[str, Any]:
     rules = report.all_rules()
+    known = {r.id for r in rules}
+    for rid, _ in report.skipped:
+        if rid not in known:  # a suppressed result needs its rule
+            known.add(rid)
+            rules.append(RuleInfo(rid, rid, level=Level.WARNING))
     index = {r.id: n for n, r in enumerate(rules)}
-    notifications = [{"level": "note", "message": {"text": f"skipped {rid}: {reason}"},
-                      "descriptor": {"id": rid}} for rid, reason in report.skipped]
+    results = [_result(e.finding, index[e.finding.check_id], report.spec_file, root) for e in report.entries]
+    results += [_suppressed(rid, reason, index[rid], report.skip_sources.get(rid), report.spec_file, root)
+                for rid, reason in report.skipped]
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "ultraplan", "version": _version(), "semanticVersion": _version(),
                             "informationUri": INFORMATION_URI, "rules": [_rule_json(r) for r in rules]}},
-        "originalUriBaseIds": {"%SRCROOT%": {"uri": "file:///" + (root or os.getcwd()).lstrip("/").replace(os.sep, "/") + "/"}},
-        "results": [_result(e.finding, index[e.finding.check_id], report.spec_file, root) for e in report.entries],
-        "invocations": [{"executionSuccessful": True, "exitCode": report.exit_code,
-                         "toolExecutionNotifications": notifications}],
+        "originalUriBaseIds": {"%SRCROOT%": {"uri": root_uri(root)}},
+        "results": results,
+        "invocations": [{"executionSuccessful": True, "exitCode": report.exit_code}],
         "automationDetails": {"id": f"ultraplan/{report.command}/{report.name or 'cluster'}/"},
         "properties": {"passed": list(report.passed),
                        "skipped": [{"id": i, "reason": r} for i, r in report.skipped]},
