@@ -107,16 +107,38 @@ def locate(issues: Iterable[SpecIssue], text: str | None, spans: dict[Any, tuple
     out = []
     for issue in issues:
         if issue.line is not None and rows and 1 <= issue.line <= len(rows):
-            column, width = issue.column, issue.width
-            if column is None:
+            issue = replace(issue, excerpt=rows[issue.line - 1])
+            if issue.column is None:
                 column, width = _caret(issue, spans)
-            out.append(replace(issue, excerpt=rows[issue.line - 1], column=column, width=width))
+                issue = replace(issue, column=column, width=width)
+            out.append(issue)
         else:
             out.append(issue)
     return sort_issues(out)
 
 
+def with_excerpts(issues: Iterable[SpecIssue]) -> list[SpecIssue]:
+    """Issues raised after loading (e.g. by the policy settings) get their excerpt from the file."""
+    issues = list(issues)
+    texts: dict[str, str | None] = {}
+    out = []
+    for issue in issues:
+        if issue.excerpt is None and issue.file and issue.line:
+            if issue.file not in texts:
+                try:
+                    with open(issue.file, encoding="utf-8") as fh:
+                        texts[issue.file] = fh.read()
+                except (OSError, UnicodeDecodeError):
+                    texts[issue.file] = None
+            if texts[issue.file] is not None:
+                issue = locate([issue], texts[issue.file], None)[0]
+        out.append(issue)
+    return out
+
+
 def _caret(issue: SpecIssue, spans: dict[Any, tuple[int, int, int, int]]) -> tuple[int | None, int]:
+    if not spans:
+        return _caret_by_key(issue)
     path = _parse_path(issue.path)
     # An unknown or duplicate key: under the key. A value on that line: under the value. Otherwise
     # (a missing key, a block value): under the key of the nearest field that is there.
@@ -131,6 +153,19 @@ def _caret(issue: SpecIssue, spans: dict[Any, tuple[int, int, int, int]]) -> tup
                 return _on_line(span, issue.line)
         path, exact = path[:-1], False
     return None, 1
+
+
+def _caret_by_key(issue: SpecIssue) -> tuple[int | None, int]:
+    """Without the loader's spans: under the value after `key:` on the line, else under the key."""
+    path = _parse_path(issue.path)
+    key = next((p for p in reversed(path) if isinstance(p, str)), None)
+    text = issue.excerpt or ""
+    match = re.search(r"(?:^|[\s{,])(" + re.escape(key) + r")\s*:\s*([^\s,}#][^,}#]*)?", text) if key else None
+    if not match:
+        return None, 1
+    if match.group(2) and not issue.message.startswith(("unknown", "duplicate")):
+        return match.start(2) + 1, len(match.group(2).rstrip())
+    return match.start(1) + 1, len(key)
 
 
 def _on_line(span: tuple[int, int, int, int], line: int | None) -> tuple[int | None, int]:
@@ -206,7 +241,7 @@ class SpecError(UltraplanError):
         """Every issue as a block (excerpt and caret), one blank line between them."""
         n = len(self.issues)
         head = f"error: the spec is invalid ({n} problem{'s' if n != 1 else ''}):"
-        blocks = ["\n".join(i.render_block(width)) for i in self.issues]
+        blocks = ["\n".join(i.render_block(width)) for i in with_excerpts(self.issues)]
         return head + "\n" + "\n\n".join(blocks)
 
 

@@ -21,8 +21,8 @@ def test_validate_ok_and_invalid(write_spec):
     assert run("validate", "examples/p5-on-demand-fsx.yaml").returncode == 0
     bad = run("validate", write_spec(BASE_SPEC.replace("count: 2", "coutn: 2")))
     assert bad.returncode == 2
-    assert "compute[0].coutn: unknown key 'coutn' (did you mean 'count'?)" in bad.stderr
-    assert ".yaml:10:" in bad.stderr
+    assert ".yaml:10:5:" in bad.stderr and "compute[0].coutn\n  unknown key 'coutn'\n" in bad.stderr
+    assert "    10 |     coutn: 2\n       |     ^^^^^\n  fix: did you mean 'count'?" in bad.stderr
 
 
 def test_validate_json_lists_issues(write_spec):

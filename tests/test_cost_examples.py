@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from unittest import mock
 import time
 
 import pytest
@@ -15,7 +16,8 @@ from planner.cost import estimate
 
 
 def cost(capsys, *args):
-    with pytest.raises(SystemExit) as exc:
+    # A wide terminal: these tests read the content; tests/test_terminal_fit.py checks 80 columns.
+    with pytest.raises(SystemExit) as exc, mock.patch.dict(os.environ, {"COLUMNS": "200"}):
         main(["cost", *args])
     out = capsys.readouterr()
     assert "Traceback" not in out.err

@@ -63,7 +63,9 @@ def test_unknown_policy_in_the_spec_exits_2_with_a_suggestion(capsys, write_spec
     spec = write_spec(BASE_SPEC + "policies:\n  skip:\n    imdsv2-requird: old AMI\n")
     code, out, err = policy(capsys, spec)
     assert code == 2 and out == ""
-    assert ".yaml:13: policies.skip.imdsv2-requird: unknown policy 'imdsv2-requird' (did you mean 'imdsv2-required'?" in err
+    assert ".yaml:13:" in err and "policies.skip.imdsv2-requird\n  unknown policy 'imdsv2-requird'\n" in err
+    assert "    13 |     imdsv2-requird: old AMI\n       |     ^^^^^^^^^^^^^^\n" in err
+    assert "  fix: did you mean 'imdsv2-required'?" in err
 
 
 def test_skip_without_reason_exits_2(capsys, write_spec):

@@ -70,7 +70,9 @@ class _Run:
             self.report.rules.append(RuleInfo(finding.check_id, title, help_text, finding.level, category=cat))
 
     def spec_error(self, step: str, exc: SpecError) -> None:
-        for issue in exc.issues:
+        from ..errors import with_excerpts
+
+        for issue in with_excerpts(exc.issues):
             where = f"{issue.path}: " if issue.path else ""
             self.add(Finding("spec.invalid", Level.ERROR, where + issue.message, hint=issue.hint,
                              source=Source(issue.file or self.report.spec_file, issue.line, issue.column,
@@ -209,7 +211,7 @@ def _preflight_step(run: _Run, plan: Any, snapshot: Any | None, asked: bool, liv
 
 
 @click.command()
-@click.argument("spec", required=False, type=click.Path(dir_okay=False))
+@click.argument("specs", nargs=-1, type=click.Path(), metavar="[SPEC|FOLDER]...")
 @click.option("--plan", "plan_file", type=click.Path(dir_okay=False),
               help="Check a Plan JSON (from `ultraplan plan --out`, possibly edited) instead of compiling SPEC.")
 @click.option("--account", "account_file", type=click.Path(dir_okay=False),
@@ -217,16 +219,36 @@ def _preflight_step(run: _Run, plan: Any, snapshot: Any | None, asked: bool, liv
 @click.option("--preflight", "live", is_flag=True, help="Run preflight against the live account (read-only; needs credentials).")
 @click.option("--launch-dry-run", is_flag=True, help="With preflight: also dry-run one launch per pool.")
 @report_options
-def check(spec: str | None, plan_file: str | None, account_file: str | None, live: bool, launch_dry_run: bool,
+def check(specs: tuple[str, ...], plan_file: str | None, account_file: str | None, live: bool, launch_dry_run: bool,
           fmt: str, fail_on: str, sarif_out: str | None, junit_out: str | None, markdown_out: str | None,
           json_out: str | None) -> None:
     """Validate, plan, price, policy-check (and preflight) SPEC in one run: one report, one exit code.
 
-    Exit 0 when nothing reaches --fail-on; 1 a gate failed (mandatory policy violation, preflight
-    error, budget over); 2 invalid spec or settings; 3 AWS unreachable for preflight.
+    SPEC may be several files or a folder (every .yaml/.yml under it): one report for all of them,
+    the worst exit code. Exit 0 when nothing reaches --fail-on; 1 a gate failed (mandatory policy
+    violation, preflight error, budget over); 2 invalid spec or settings; 3 AWS unreachable.
     """
-    run = _Run(spec, Level.parse(fail_on))
+    from ..report.merge import merge
+    from .common import expand_specs, worst_exit
+
+    files: list[str | None] = list(expand_specs(specs)) if specs else [None]
+    if plan_file and specs:
+        raise UsageError("give SPEC files or --plan PLAN.json, not both")
     snapshot = _snapshot(account_file)
+    runs = [_check_one(spec, plan_file, snapshot, account_file, live, launch_dry_run, Level.parse(fail_on))
+            for spec in files]
+    report = merge([r for r, _ in runs], "check")
+    emit_report(report, fmt, {"sarif": sarif_out, "junit": junit_out, "markdown": markdown_out, "json": json_out})
+    code = worst_exit([c for _, c in runs])
+    if code == EXIT_INVALID:
+        click.echo("error: the spec or its policy settings are invalid (see the report above)", err=True)
+    sys.exit(code)
+
+
+def _check_one(spec: str | None, plan_file: str | None, snapshot: Any | None, account_file: str | None, live: bool,
+               launch_dry_run: bool, fail_on: Level) -> tuple[Any, int]:
+    """One spec through every step: its report and its exit code."""
+    run = _Run(spec, fail_on)
     plan = _plan_step(run, spec, plan_file)
     if plan is not None:
         run.report.name = plan.name
@@ -238,8 +260,4 @@ def check(spec: str | None, plan_file: str | None, account_file: str | None, liv
     for name in ("cost", "policy", "preflight"):
         if not any(s.name == name for s in run.report.steps):
             run.step(name, "not-run", "an earlier step failed")
-    emit_report(run.report, fmt, {"sarif": sarif_out, "junit": junit_out, "markdown": markdown_out, "json": json_out})
-    code = run.exit_override if run.exit_override is not None else run.report.exit_code
-    if code == EXIT_INVALID:
-        click.echo("error: the spec or its policy settings are invalid (see the report above)", err=True)
-    sys.exit(code)
+    return run.report, run.exit_override if run.exit_override is not None else run.report.exit_code

@@ -31,6 +31,35 @@ def format_option(choices: list[str] | None = None):
 
 
 spec_argument = click.argument("spec", type=click.Path(dir_okay=False))
+specs_argument = click.argument("specs", nargs=-1, required=True, type=click.Path(), metavar="SPEC|FOLDER...")
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+
+
+def expand_specs(paths: tuple[str, ...] | list[str]) -> list[str]:
+    """Files as given; a folder stands for every .yaml/.yml file under it (sorted, hidden folders
+    skipped). Each file once, in the order given. A folder without specs is a usage error."""
+    from ..errors import UsageError
+
+    out: list[str] = []
+    for path in paths:
+        if os.path.isdir(path):
+            found = []
+            for folder, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                found += [os.path.join(folder, f) for f in sorted(files) if f.endswith(SPEC_SUFFIXES)]
+            if not found:
+                raise UsageError(f"{path}: no .yaml or .yml spec in this folder")
+            out += found
+        else:
+            out.append(path)
+    seen: set[str] = set()
+    return [p for p in out if not (os.path.abspath(p) in seen or seen.add(os.path.abspath(p)))]
+
+
+def worst_exit(codes: list[int]) -> int:
+    """One exit code for several specs: the worst (a higher code is a worse outcome)."""
+    return max(codes, default=0)
 
 
 def set_color(mode: str) -> None:

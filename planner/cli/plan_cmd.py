@@ -7,7 +7,7 @@ import sys
 import click
 
 from ..errors import EXIT_INVALID, SpecError, UsageError
-from .common import format_option, spec_argument
+from .common import format_option, spec_argument, specs_argument
 
 
 def _console():
@@ -17,27 +17,51 @@ def _console():
 
 
 @click.command()
-@spec_argument
+@specs_argument
 @format_option()
-def validate(spec: str, fmt: str) -> None:
-    """Check a spec's shape and meaning against the catalog (no AWS, no Pulumi).
+def validate(specs: tuple[str, ...], fmt: str) -> None:
+    """Check the shape and meaning of one or more specs against the catalog (no AWS, no Pulumi).
 
-    Exit 0 when valid; 2 with every problem (field path, YAML line, what would be right).
+    SPEC may be several files or a folder (every .yaml/.yml under it). Exit 0 when all are valid;
+    2 with every problem of every spec (field path, YAML line, what would be right).
     """
     from ..validate import load_spec
+    from .common import expand_specs, terminal_width
 
-    try:
-        doc = load_spec(spec)
-    except SpecError as exc:
-        if fmt == "json":
-            click.echo(json.dumps({"valid": False, "issues": [i.__dict__ for i in exc.issues]}, indent=1))
-            sys.exit(EXIT_INVALID)
-        raise
-    s = doc.spec
+    files = expand_specs(specs)
+    results = []
+    for path in files:
+        try:
+            results.append((path, load_spec(path), []))
+        except SpecError as exc:
+            results.append((path, None, exc.issues))
+    invalid = [r for r in results if r[1] is None]
     if fmt == "json":
-        click.echo(json.dumps({"valid": True, "issues": [], "name": s.name, "pools": len(s.compute)}, indent=1))
+        click.echo(json.dumps(_validate_json(results), indent=1))
     else:
-        click.echo(f"ok: {spec}: cluster '{s.name}' in {s.region}, {len(s.compute)} pools")
+        for path, doc, issues in results:
+            if doc is not None:
+                s = doc.spec
+                click.echo(f"ok: {path}")
+                click.echo(f"    cluster '{s.name}' in {s.region}, {len(s.compute)} pool(s)")
+            else:
+                click.echo(SpecError(issues).render_text(terminal_width()), err=True)
+        if len(files) > 1:
+            click.echo(f"{len(files)} specs: {len(files) - len(invalid)} valid, {len(invalid)} invalid",
+                       err=bool(invalid))
+    if invalid:
+        sys.exit(EXIT_INVALID)
+
+
+def _validate_json(results: list) -> dict:
+    specs = [{"file": path, "valid": doc is not None, "issues": [i.to_json() for i in issues],
+              **({"name": doc.spec.name, "pools": len(doc.spec.compute)} if doc is not None else {})}
+             for path, doc, issues in results]
+    out = {"valid": all(s["valid"] for s in specs), "issues": [i for s in specs for i in s["issues"]]}
+    if len(specs) == 1:
+        out.update({k: v for k, v in specs[0].items() if k in ("name", "pools")})
+    out["specs"] = specs
+    return out
 
 
 @click.command()

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import click
 
-from ..errors import UsageError
+from ..errors import EXIT_INVALID, SpecError, UsageError
 from .common import terminal_width
 
 REPORT_FORMATS = ["text", "json", "sarif", "junit", "markdown"]
@@ -99,23 +99,43 @@ def policy() -> None:
 
 
 @policy.command("run")
-@click.argument("spec", required=False, type=click.Path(dir_okay=False))
+@click.argument("specs", nargs=-1, type=click.Path(), metavar="[SPEC|FOLDER]...")
 @click.option("--plan", "plan_file", type=click.Path(dir_okay=False),
               help="Check a Plan JSON (from `ultraplan plan --out`) instead of compiling SPEC.")
 @report_options
-def run(spec: str | None, plan_file: str | None, fmt: str, fail_on: str, sarif_out: str | None,
+def run(specs: tuple[str, ...], plan_file: str | None, fmt: str, fail_on: str, sarif_out: str | None,
         junit_out: str | None, markdown_out: str | None, json_out: str | None) -> None:
-    """Run every policy over SPEC's Plan and report violations (default subcommand)."""
+    """Run every policy over each SPEC's Plan and report violations (default subcommand). SPEC may be
+    several files or a folder: one report, the worst exit code."""
     from policies.report import policy_report
     from policies.runner import run_policies
 
     from ..findings import Level
+    from ..report.merge import merge
+    from .common import expand_specs
 
-    plan = load_plan_or_spec(spec, plan_file)
-    result = run_policies(plan, monthly_cost=monthly_cost)
-    report = policy_report(result, name=plan.name, fail_on=Level.parse(fail_on))
-    emit_report(report, fmt, {"sarif": sarif_out, "junit": junit_out, "markdown": markdown_out, "json": json_out})
-    sys.exit(report.exit_code)
+    if plan_file and specs:
+        raise UsageError("give SPEC files or --plan PLAN.json, not both")
+    files = expand_specs(specs) if specs else [None]
+    reports, invalid = [], []
+    for spec in files:
+        try:
+            plan = load_plan_or_spec(spec, plan_file)
+            report = policy_report(run_policies(plan, monthly_cost=monthly_cost), name=plan.name,
+                                   fail_on=Level.parse(fail_on))
+        except SpecError as exc:
+            if len(files) == 1:
+                raise
+            invalid.append(exc)  # the other specs are still checked; exit 2 at the end
+            continue
+        report.spec_file = report.spec_file or plan.spec_file or spec
+        reports.append(report)
+    if reports:
+        report = merge(reports, "policy")
+        emit_report(report, fmt, {"sarif": sarif_out, "junit": junit_out, "markdown": markdown_out, "json": json_out})
+    for exc in invalid:
+        click.echo(exc.render_text(terminal_width()), err=True)
+    sys.exit(EXIT_INVALID if invalid else report.exit_code)
 
 
 @policy.command("list")

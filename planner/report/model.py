@@ -72,6 +72,7 @@ class Report:
     fail_on: Level = Level.ERROR
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. {"cost": {...}} for JSON consumers
     skip_sources: dict[str, Any] = field(default_factory=dict)  # rule id -> Source of the skip in the spec
+    parts: list["Report"] = field(default_factory=list)  # one report per spec when several were checked
 
     # -- the gate ----------------------------------------------------------------------------
     def failing(self) -> list[Entry]:

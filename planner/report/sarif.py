@@ -145,8 +145,12 @@ def to_sarif(report: Report, root: str | None = None) -> dict[str, Any]:
             rules.append(RuleInfo(rid, rid, level=Level.WARNING))
     index = {r.id: n for n, r in enumerate(rules)}
     results = [_result(e.finding, index[e.finding.check_id], report.spec_file, root) for e in report.entries]
-    results += [_suppressed(rid, reason, index[rid], report.skip_sources.get(rid), report.spec_file, root)
-                for rid, reason in report.skipped]
+    for part in report.parts or [report]:  # each spec's skips at its own policies.skip line
+        for rid, reason in part.skipped:
+            if rid not in index:
+                index[rid] = len(rules)
+                rules.append(RuleInfo(rid, rid, level=Level.WARNING))
+            results.append(_suppressed(rid, reason, index[rid], part.skip_sources.get(rid), part.spec_file, root))
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "ultraplan", "version": _version(), "semanticVersion": _version(),
                             "informationUri": INFORMATION_URI, "rules": [_rule_json(r) for r in rules]}},
