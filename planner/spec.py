@@ -8,15 +8,30 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, WithJsonSchema, field_validator
 
 DNS_NAME = r"^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$"
 DNS_NAME_HINT = "lowercase letters, digits and '-', starting and ending with a letter or digit, at most 40 characters"
 
 CapacityType = Literal["on-demand", "spot", "capacity-reservation", "capacity-block"]
 LustreDeployment = Literal["PERSISTENT_1", "PERSISTENT_2", "SCRATCH_1", "SCRATCH_2"]
+
+
+# The words PyYAML (YAML 1.1) reads as booleans. An editor's YAML 1.2 parser reads them as text, so
+# the CLI accepts them as text too and the schema lists them: `efa: yes` means the same everywhere.
+# Anything else (1, "y", "maybe") is refused on both sides rather than guessed.
+YAML11_BOOLS = {w: v for v, words in ((True, ("yes", "true", "on")), (False, ("no", "false", "off")))
+                for word in words for w in (word, word.capitalize(), word.upper())}
+
+
+def _yaml_bool(value: Any) -> Any:
+    return YAML11_BOOLS.get(value, value) if isinstance(value, str) else value
+
+
+YamlBool = Annotated[bool, Strict(), BeforeValidator(_yaml_bool), WithJsonSchema(
+    {"anyOf": [{"type": "boolean"}, {"type": "string", "enum": sorted(YAML11_BOOLS)}]})]
 
 
 class _Model(BaseModel):
@@ -40,7 +55,7 @@ class Capacity(_Model):
     start: dt.date | None = Field(None, description="Capacity block start date (UTC)")
     days: int | None = Field(None, ge=1, le=182, description="Capacity block length in days: 1-14, then multiples of 7 up to 182")
     end: dt.date | None = Field(None, description="End date (instead of days)")
-    planned: bool = Field(False, description="The block is not bought yet: no reservation id needed; preflight looks up offerings")
+    planned: YamlBool = Field(False, description="The block is not bought yet: no reservation id needed; preflight looks up offerings")
 
 
 class Pool(_Model):
@@ -50,17 +65,18 @@ class Pool(_Model):
     instance_type: str | None = Field(None, description="EC2 instance type, e.g. p5.48xlarge")
     ultraserver: str | None = Field(None, description="UltraServer type, e.g. u-p6e-gb200x72")
     count: int = Field(ge=1, description="UltraServers for an UltraServer pool, instances otherwise")
-    capacity: Capacity = Field(default_factory=Capacity)
-    ami: str | None = Field(None, pattern=r"^ami-[0-9a-f]{8,17}$")
+    capacity: Capacity = Field(default_factory=Capacity, description="How the pool is bought; default on-demand")
+    ami: str | None = Field(None, pattern=r"^ami-[0-9a-f]{8,17}$",
+                            description="Image id (ami-...); default: a public image ultraplan vouches for, where there is one")
     root_volume_gib: int = Field(200, ge=8, le=16384, description="Encrypted gp3 root volume size")
     root_device_name: str = Field("/dev/xvda", pattern=r"^/dev/[a-z0-9]+$", description="Root device of the AMI (/dev/xvda for AL2023, /dev/sda1 for Ubuntu)")
-    efa: bool | None = Field(None, description="Defaults to on for EFA-capable types")
+    efa: YamlBool | None = Field(None, description="EFA interfaces on the instances; default on for EFA-capable types")
     availability_zone: str | None = Field(None, description="Overrides the cluster's zone for this pool")
-    placement_group: bool | None = Field(None, description="Cluster placement group; default on for EFA pools on on-demand/spot")
+    placement_group: YamlBool | None = Field(None, description="Cluster placement group; default on for EFA pools on on-demand/spot")
     start: dt.date | None = Field(None, description="When the pool starts running (phases); default: the budget term start")
     end: dt.date | None = Field(None, description="When the pool stops running")
     months: int | None = Field(None, ge=1, le=240, description="How long the pool runs, instead of end")
-    tags: dict[str, str] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(default_factory=dict, description="Tags on the pool's resources, over the cluster's tags")
 
     _tags = field_validator("tags", mode="before")(_stringify_tags)
 
@@ -70,27 +86,30 @@ class Network(_Model):
 
     vpc_cidr: str | None = Field(None, description="CIDR of a new VPC, /16 to /28")
     secondary_cidrs: list[str] = Field(default_factory=list, description="More CIDR blocks for the VPC, for clusters beyond one /16")
-    vpc_id: str | None = Field(None, pattern=r"^vpc-[0-9a-f]{8,17}$")
-    subnet_id: str | None = Field(None, pattern=r"^subnet-[0-9a-f]{8,17}$")
+    vpc_id: str | None = Field(None, pattern=r"^vpc-[0-9a-f]{8,17}$", description="An existing VPC to reuse (with subnet_id)")
+    subnet_id: str | None = Field(None, pattern=r"^subnet-[0-9a-f]{8,17}$",
+                                  description="The existing private subnet the pools launch into (with vpc_id)")
     egress: Literal["nat", "none"] = Field("nat", description="nat: NAT gateway for outbound traffic; none: isolated (S3 endpoint only)")
 
 
 class Lustre(_Model):
     capacity_tib: float = Field(gt=0, description="Storage capacity in TiB")
-    deployment: LustreDeployment = "PERSISTENT_2"
+    deployment: LustreDeployment = Field("PERSISTENT_2", description="FSx for Lustre deployment type")
     throughput_per_tib: int | None = Field(None, description="MB/s per TiB (persistent types): PERSISTENT_2 125/250/500/1000")
-    kms_key_id: str | None = None
+    kms_key_id: str | None = Field(None, description="KMS key for encryption at rest; default: the AWS managed key")
     reserve_ips: int = Field(64, ge=0, description="Subnet IPs kept for the file system's interfaces (AWS does not publish the count; a planning margin)")
 
 
 class Storage(_Model):
-    lustre: Lustre | None = None
+    """Shared storage."""
+
+    lustre: Lustre | None = Field(None, description="An FSx for Lustre file system in the cluster's zone")
 
 
 class Budget(_Model):
-    monthly_usd: float | None = Field(None, gt=0)
+    monthly_usd: float | None = Field(None, gt=0, description="Most the cluster may cost a month (run rate, 730 h)")
     total_usd: float | None = Field(None, gt=0, description="The commitment over the whole term")
-    term_months: int = Field(12, ge=1, le=240)
+    term_months: int = Field(12, ge=1, le=240, description="Length of the term the total is measured over")
     start: dt.date | None = Field(None, description="Start of the term; default: the earliest pool start")
 
 
@@ -105,12 +124,13 @@ class ClusterSpec(_Model):
     name: str = Field(pattern=DNS_NAME, description="Cluster name, DNS-safe")
     region: str = Field(pattern=r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$", description="AWS region, e.g. us-east-1")
     availability_zone: str = Field(description="Zone name (us-east-1-dfw-2a) or zone ID (use1-az4)")
-    tags: dict[str, str] = Field(default_factory=dict)
-    network: Network = Field(default_factory=lambda: Network(vpc_cidr="10.0.0.0/16"))
-    compute: list[Pool] = Field(min_length=1)
-    storage: Storage | None = None
-    budget: Budget | None = None
-    policies: Policies = Field(default_factory=Policies)
+    tags: dict[str, str] = Field(default_factory=dict, description="Tags on every resource (numbers are read as text)")
+    network: Network = Field(default_factory=lambda: Network(vpc_cidr="10.0.0.0/16"),
+                             description="The VPC; default a new one with vpc_cidr 10.0.0.0/16")
+    compute: list[Pool] = Field(min_length=1, description="The compute pools, at least one")
+    storage: Storage | None = Field(None, description="Shared storage (FSx for Lustre)")
+    budget: Budget | None = Field(None, description="Budget gates for `ultraplan cost` and `check`")
+    policies: Policies = Field(default_factory=Policies, description="Policy settings and skips (each with a reason)")
 
     _tags = field_validator("tags", mode="before")(_stringify_tags)
 

@@ -119,14 +119,14 @@ def plan(spec: str, fmt: str, out: str | None, old: str | None, shard_size: int,
 @click.command()
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the schema here instead of stdout.")
 def schema(out: str | None) -> None:
-    """Print the JSON Schema of the spec, for editors (yaml-language-server) and CI."""
-    from ..plan import write_atomic
-    from ..spec import ClusterSpec
+    """Print the JSON Schema of the spec, for editors (yaml-language-server) and CI: the catalog's
+    instance types and UltraServers as completions, descriptions on every field.
 
-    doc = ClusterSpec.model_json_schema()
-    doc["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    doc["title"] = "ultraplan cluster spec"
-    text = json.dumps(doc, indent=2)
+    Use it with `# yaml-language-server: $schema=cluster.schema.json` at the top of a spec."""
+    from ..plan import write_atomic
+    from ..schema import spec_schema
+
+    text = json.dumps(spec_schema(), indent=2)
     if out:
         write_atomic(out, text + "\n")
     else:
