@@ -4,9 +4,16 @@ as test results."""
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 from xml.etree import ElementTree as ET
 
 from .model import FAILED, NOT_RUN, SKIPPED, Entry, Report
+
+
+def _line(e: Any) -> str:
+    """One finding as a CI log line, with its fix (the same hint every format shows)."""
+    text = f"{_location(e)}: [{e.level_label}] {e.finding.message}"
+    return text + (f" (fix: {e.finding.hint})" if e.finding.hint else "")
 
 
 def _location(e: Entry) -> str:
@@ -53,7 +60,7 @@ def to_junit(report: Report) -> ET.Element:
         entries = by_rule.get(rule.id, [])
         failing = [e for e in entries if e.finding.level >= report.fail_on]
         if failing:
-            body = "\n".join(f"{_location(e)}: [{e.level_label}] {e.finding.message}" for e in entries)
+            body = "\n".join(_line(e) for e in entries)
             ET.SubElement(case, "failure", message=f"{len(failing)} violation(s): {failing[0].finding.message}",
                           type=failing[0].level_label).text = body
             totals[cat]["failures"] += 1
@@ -61,8 +68,7 @@ def to_junit(report: Report) -> ET.Element:
             ET.SubElement(case, "skipped", message=f"skipped: {skipped[rule.id]}")
             totals[cat]["skipped"] += 1
         elif entries:
-            ET.SubElement(case, "system-out").text = "\n".join(
-                f"{_location(e)}: [{e.level_label}] {e.finding.message}" for e in entries)
+            ET.SubElement(case, "system-out").text = "\n".join(_line(e) for e in entries)
         elif rule.id in not_applicable:
             ET.SubElement(case, "system-out").text = f"not applicable: {not_applicable[rule.id]}"
 
