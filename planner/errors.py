@@ -72,7 +72,10 @@ class SpecIssue:
     def render_block(self, width: int = 80) -> list[str]:
         """Several lines: where and which field, what is wrong, the excerpt with a caret, the fix."""
         head = f"{self.where()}: {self.path or '<root>'}"
-        lines = textwrap.wrap(head, width, subsequent_indent="    ", break_on_hyphens=False) or [head]
+        # A file:line:column location is never cut (editors and terminals jump to it), even if the
+        # path alone is wider than the terminal.
+        lines = textwrap.wrap(head, width, subsequent_indent="    ", break_on_hyphens=False,
+                              break_long_words=False) or [head]
         lines += textwrap.wrap(self.message, width, initial_indent="  ", subsequent_indent="  ",
                                break_on_hyphens=False)
         lines += self.caret_lines(width)
