@@ -52,6 +52,17 @@ def _commands():
         yield pytest.param(argv, id="-".join(a.strip("-") for a in argv))
 
 
+def test_diffs_fit_80_columns(capsys, monkeypatch, tmp_path, write_spec):
+    old = tmp_path / "old.json"
+    run(capsys, monkeypatch, "plan", "examples/gb200-capacity-block.yaml", "--out", str(old))
+    bigger = write_spec(open("examples/gb200-capacity-block.yaml", encoding="utf-8").read()
+                        .replace("count: 4", "count: 6"), "bigger.yaml")
+    for argv in (("plan", bigger, "--diff", str(old)), ("cost", bigger, "--diff", str(old))):
+        code, text = run(capsys, monkeypatch, *argv)
+        assert code in (0, 1) and text.strip(), text
+        assert too_wide(text) == [], argv
+
+
 @pytest.mark.parametrize("argv", _commands())
 def test_fits_80_columns(argv, capsys, monkeypatch):
     code, text = run(capsys, monkeypatch, *argv)
