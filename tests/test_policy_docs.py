@@ -69,8 +69,10 @@ def test_pre_commit_check_hook_runs_every_file_and_fails_on_a_bad_one(tmp_path):
     good = ["examples/p5-on-demand-fsx.yaml", "examples/trn2-ultraserver.yaml"]
     done = subprocess.run(entry + good, capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.count("PASS") == 2
+    # One run, one report: every file's steps, one verdict.
+    assert done.stdout.count("PASS") == 1 and all(f"policy ({g})" in done.stdout for g in good)
     bad = tmp_path / "bad.yaml"
     bad.write_text(BASE_SPEC + "policies:\n  skip:\n    no-public-ipp: x\n")
     done = subprocess.run(entry + [str(bad), good[0]], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert done.returncode == 2 and done.stdout.count("PASS") == 1
+    assert done.returncode == 2 and "FAIL" in done.stdout
+    assert "no-public-ipp" in done.stdout and f"policy ({good[0]})" in done.stdout
