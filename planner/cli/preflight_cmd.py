@@ -33,6 +33,8 @@ def _progress(fmt: str):
 def render_text(result, plan, fail_on: str = "error") -> None:
     """One block a finding, worst first: level, check id, pool and spec line, message, hint."""
     from rich.markup import escape
+    from rich.padding import Padding
+    from rich.text import Text
 
     from ..report.text import is_command
     from .common import console as make_console, paste
@@ -47,12 +49,12 @@ def render_text(result, plan, fail_on: str = "error") -> None:
             where += f":{f.source.line}"
         pool = f" pool {escape(f.pool)}" if f.pool else ""
         console.print(f"[{LEVEL_STYLE[level]}]{level:7}[/] [bold]{f.check_id}[/bold]{pool} [dim]{escape(where)}[/dim]")
-        console.print(f"        {escape(f.message)}")
+        console.print(Padding(Text(f.message), (0, 0, 0, 8), expand=False))  # wrapped lines keep the indent
         if f.hint and is_command(f.hint):
             console.print("        [dim]→ run:[/dim]")
             paste(console, f.hint)  # alone and unwrapped, so pasting it runs one command
         elif f.hint:
-            console.print(f"        [dim]→ {escape(f.hint)}[/dim]")
+            console.print(Padding(Text(f"→ {f.hint}", style="dim"), (0, 0, 0, 8), expand=False))
     for check_id, reason in result.skipped.items():
         console.print(f"[dim]skipped {check_id}: {escape(reason)}[/dim]")
     counts = result.to_json()["summary"]

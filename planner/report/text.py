@@ -10,6 +10,7 @@ import io
 import re
 
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -80,7 +81,7 @@ def _print_hint(hint: str | None, console: Console) -> None:
         console.print(Text("  fix: run", style="dim"))
         console.print(Text(hint), soft_wrap=True)  # one line, never wrapped: it is pasted into a shell
     else:
-        console.print(Text(f"  fix: {hint}", style="dim"))
+        console.print(Padding(Text(f"fix: {hint}", style="dim"), (0, 0, 0, 2), expand=False))
 
 
 def render_text(report: Report, width: int = 80) -> str:
