@@ -9,6 +9,8 @@ import textwrap
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
+Span = tuple[int, int, int, int]  # start line, start column, end line, end column (1-based)
+
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # a gate failed: mandatory policy violation, preflight error, budget exceeded
 EXIT_INVALID = 2  # the spec or the command line is invalid
@@ -101,7 +103,7 @@ def _parse_path(path: str) -> tuple[Any, ...]:
     return tuple(out)
 
 
-def locate(issues: Iterable[SpecIssue], text: str | None, spans: dict[Any, tuple[int, int, int, int]] | None,
+def locate(issues: Iterable[SpecIssue], text: str | None, spans: dict[Any, Span] | None,
            ) -> list[SpecIssue]:
     """The issues with excerpt and caret column filled in from the spec text and the loader's spans,
     sorted by file and line (then column) so a person reads them top to bottom."""
@@ -139,7 +141,7 @@ def with_excerpts(issues: Iterable[SpecIssue]) -> list[SpecIssue]:
     return out
 
 
-def _caret(issue: SpecIssue, spans: dict[Any, tuple[int, int, int, int]]) -> tuple[int | None, int]:
+def _caret(issue: SpecIssue, spans: dict[Any, Span]) -> tuple[int | None, int]:
     if not spans:
         return _caret_by_key(issue)
     path = _parse_path(issue.path)
@@ -171,7 +173,7 @@ def _caret_by_key(issue: SpecIssue) -> tuple[int | None, int]:
     return match.start(1) + 1, len(key)
 
 
-def _on_line(span: tuple[int, int, int, int], line: int | None) -> tuple[int | None, int]:
+def _on_line(span: Span, line: int | None) -> tuple[int | None, int]:
     start_line, start_col, end_line, end_col = span
     if start_line != line:
         return None, 1

@@ -19,6 +19,7 @@ from .catalog import HERE as CATALOG_DIR
 from .catalog import Catalog, default_image, load_catalog
 from .errors import SpecError, SpecIssue, locate
 from .shape import about_placeholder, set_aside, shape_issues
+from .spans import spans_of, syntax_issue
 from .spec import ZONE_ID, ClusterSpec, Pool
 from .yamlload import Path, dotted, line_of, load
 
@@ -219,14 +220,15 @@ def _lustre_issues(lustre, p, issue) -> Iterator[SpecIssue]:
 def parse_spec(text: str, file: str | None = None, catalog: Catalog | None = None) -> SpecDocument:
     """The validated spec, or one SpecError with every problem (shape and meaning), sorted by line,
     each with the spec line and a caret under the value."""
-    spans: dict[Any, Any] = {}
     try:
-        data, lines = load(text, file, spans)
+        data, lines = load(text, file)
     except SpecError as exc:
-        raise SpecError(locate(exc.issues, text, spans)) from None
+        syntax = syntax_issue(text, file)  # the loader's verdict, worded and placed for a person
+        issues = [syntax if syntax and i.message.startswith("YAML syntax error") else i for i in exc.issues]
+        raise SpecError(locate(issues, text, spans_of(text))) from None
     if not isinstance(data, dict):
         raise SpecError(locate([SpecIssue("", "the spec must be a YAML mapping with name, region, "
-                                          "availability_zone and compute", 1, file)], text, spans))
+                                          "availability_zone and compute", 1, file)], text, None))
     catalog = catalog or load_catalog()
     try:
         doc = SpecDocument(ClusterSpec.model_validate(data), file, lines)
@@ -234,7 +236,7 @@ def parse_spec(text: str, file: str | None = None, catalog: Catalog | None = Non
     except ValidationError as exc:
         issues = shape_issues(exc.errors(), lines, file, known_regions) + _meaning_of_the_rest(data, exc, lines, file, catalog)
     if issues:
-        raise SpecError(locate(issues, text, spans))
+        raise SpecError(locate(issues, text, spans_of(text)))
     return doc
 
 

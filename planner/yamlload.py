@@ -24,24 +24,14 @@ def dotted(path: Path) -> str:
     return out
 
 
-Span = tuple[int, int, int, int]  # start line, start column, end line, end column (all 1-based)
-
-
-def _span(node: yaml.Node) -> Span:
-    return (node.start_mark.line + 1, node.start_mark.column + 1, node.end_mark.line + 1, node.end_mark.column + 1)
-
-
 class _Builder:
-    def __init__(self, file: str | None, spans: dict[Any, Span] | None = None) -> None:
+    def __init__(self, file: str | None) -> None:
         self.file = file
         self.lines: dict[Path, int] = {}
         self.loader = yaml.SafeLoader("")
-        # Optional, for error excerpts with a caret: path -> value span, ("key", path) -> key span.
-        self.spans = spans if spans is not None else {}
 
     def build(self, node: yaml.Node, path: Path) -> Any:
         self.lines[path] = node.start_mark.line + 1
-        self.spans[path] = _span(node)
         if isinstance(node, yaml.MappingNode):
             self.loader.flatten_mapping(node)
             result: dict[Any, Any] = {}
@@ -57,7 +47,6 @@ class _Builder:
                         f"duplicate key '{key}' (first at line {self.lines[path + (key,)]})",
                         key_node.start_mark.line + 1, self.file, "each key may appear once in a mapping")])
                 self.lines[path + (key,)] = key_node.start_mark.line + 1
-                self.spans[("key", path + (key,))] = _span(key_node)
                 result[key] = self.build(value_node, path + (key,))
                 self.lines[path + (key,)] = key_node.start_mark.line + 1
             return result
@@ -66,19 +55,22 @@ class _Builder:
         return self.loader.construct_object(node, deep=True)
 
 
-def load(text: str, file: str | None = None, spans: dict[Any, Span] | None = None) -> tuple[Any, dict[Path, int]]:
-    """`spans`, when given, is filled with each node's span (for excerpts with a caret)."""
+def load(text: str, file: str | None = None) -> tuple[Any, dict[Path, int]]:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        from .errors import yaml_syntax_issue
-
-        raise SpecError([yaml_syntax_issue(exc, file)]) from None
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = exc.problem or str(exc)
+        if exc.context and exc.context_mark and exc.context_mark.line + 1 != line:
+            problem += f" ({exc.context} at line {exc.context_mark.line + 1})"
+        raise SpecError([SpecIssue("", f"YAML syntax error: {problem}", line, file,
+                                   "check indentation and quoting on that line")]) from None
     except yaml.YAMLError as exc:
         raise SpecError([SpecIssue("", f"YAML error: {exc}", None, file)]) from None
     if node is None:
         return None, {}
-    builder = _Builder(file, spans)
+    builder = _Builder(file)
     try:
         data = builder.build(node, ())
     except yaml.constructor.ConstructorError as exc:
