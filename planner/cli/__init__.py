@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "account": "planner.cli.account_cmd:account",
     "policy": "planner.cli.policy_cmd:policy",
     "check": "planner.cli.check_cmd:check",
+    "report": "planner.cli.report_cmd:report",
 }
 
 

@@ -218,9 +218,12 @@ def _preflight_step(run: _Run, plan: Any, snapshot: Any | None, asked: bool, liv
               help="Run preflight against an account snapshot (`ultraplan account snapshot`).")
 @click.option("--preflight", "live", is_flag=True, help="Run preflight against the live account (read-only; needs credentials).")
 @click.option("--launch-dry-run", is_flag=True, help="With preflight: also dry-run one launch per pool.")
+@click.option("--html", "html_out", type=click.Path(dir_okay=False),
+              help="Also write the HTML report here (as `ultraplan report`: topology, cost chart, findings).")
 @report_options
 def check(specs: tuple[str, ...], plan_file: str | None, account_file: str | None, live: bool, launch_dry_run: bool,
-          fmt: str, fail_on: str, sarif_out: str | None, junit_out: str | None, markdown_out: str | None,
+          html_out: str | None, fmt: str, fail_on: str, sarif_out: str | None, junit_out: str | None,
+          markdown_out: str | None,
           json_out: str | None) -> None:
     """Validate, plan, price, policy-check (and preflight) SPEC in one run: one report, one exit code.
 
@@ -234,8 +237,10 @@ def check(specs: tuple[str, ...], plan_file: str | None, account_file: str | Non
     files: list[str | None] = list(expand_specs(specs)) if specs else [None]
     if plan_file and specs:
         raise UsageError("give SPEC files or --plan PLAN.json, not both")
+    if html_out and len(files) > 1:
+        raise UsageError("--html writes the report of one spec: give one SPEC, or run `ultraplan report` on each")
     snapshot = _snapshot(account_file)
-    runs = [_check_one(spec, plan_file, snapshot, account_file, live, launch_dry_run, Level.parse(fail_on))
+    runs = [_check_one(spec, plan_file, snapshot, account_file, live, launch_dry_run, Level.parse(fail_on), html_out)
             for spec in files]
     report = merge([r for r, _ in runs], "check")
     emit_report(report, fmt, {"sarif": sarif_out, "junit": junit_out, "markdown": markdown_out, "json": json_out})
@@ -246,7 +251,7 @@ def check(specs: tuple[str, ...], plan_file: str | None, account_file: str | Non
 
 
 def _check_one(spec: str | None, plan_file: str | None, snapshot: Any | None, account_file: str | None, live: bool,
-               launch_dry_run: bool, fail_on: Level) -> tuple[Any, int]:
+               launch_dry_run: bool, fail_on: Level, html_out: str | None = None) -> tuple[Any, int]:
     """One spec through every step: its report and its exit code."""
     run = _Run(spec, fail_on)
     plan = _plan_step(run, spec, plan_file)
@@ -260,4 +265,8 @@ def _check_one(spec: str | None, plan_file: str | None, snapshot: Any | None, ac
     for name in ("cost", "policy", "preflight"):
         if not any(s.name == name for s in run.report.steps):
             run.step(name, "not-run", "an earlier step failed")
+    if html_out:
+        from .report_cmd import write_reports
+
+        write_reports(run.report, plan, html_out=html_out)
     return run.report, run.exit_override if run.exit_override is not None else run.report.exit_code

@@ -1,0 +1,216 @@
+"""The topology picture of a Plan as Graphviz DOT: VPC ▸ zones ▸ subnets ▸ pools ▸ NVLink domains, with EFA
+and FSx for Lustre. Graphviz lays it out (in the browser, through the vendored Viz.js); nothing here
+computes a coordinate.
+
+It reads what the compiler decided (pool records, the network record, storage, the resources) and
+never re-derives it. A pool draws at most DOMAINS_DRAWN NVLink domains and one node for the rest, so
+the picture of 6,944 UltraServers has the same size as the picture of four.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from ..plan import Plan
+
+DOMAINS_DRAWN = 3  # NVLink domains drawn one by one per pool; the rest become one "N more" node
+LUSTRE = "aws:fsx/lustreFileSystem:LustreFileSystem"
+ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+NAT = "aws:ec2/natGateway:NatGateway"
+
+# Pool colours by family, shared with the cost chart's generation colours (report.js reads PALETTE).
+PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f")
+
+
+def quote(text: Any) -> str:
+    """A DOT double-quoted string: backslashes and quotes escaped, newlines as centred line breaks."""
+    s = str(text).replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + s.replace("\r", "").replace("\n", "\\n") + '"'
+
+
+def _attrs(**attrs: Any) -> str:
+    return "[" + ", ".join(f"{k}={quote(v)}" for k, v in attrs.items() if v is not None) + "]"
+
+
+def _n(value: Any) -> str:
+    return f"{value:,}" if isinstance(value, (int, float)) else str(value)
+
+
+def family_colours(plan: Plan) -> dict[str, str]:
+    """One colour per pool family (accelerator generation), in pool order; CPU pools are grey."""
+    out: dict[str, str] = {}
+    for pool in plan.pools:
+        fam = pool.get("family") or pool.get("instance_type") or "?"
+        if fam not in out and pool.get("gpus"):
+            out[fam] = PALETTE[len(out) % len(PALETTE)]
+    return out
+
+
+class _Dot:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.depth = 0
+
+    def add(self, text: str) -> None:
+        self.lines.append("  " * self.depth + text)
+
+    def node(self, name: str, **attrs: Any) -> None:
+        self.add(f"{quote(name)} {_attrs(**attrs)};")
+
+    def edge(self, a: str, b: str, **attrs: Any) -> None:
+        self.add(f"{quote(a)} -> {quote(b)} {_attrs(**attrs)};")
+
+    def open(self, cluster: str, **attrs: Any) -> None:
+        self.add(f"subgraph {quote('cluster_' + cluster)} {{")
+        self.depth += 1
+        for k, v in attrs.items():
+            self.add(f"{k}={quote(v)};")
+
+    def close(self) -> None:
+        self.depth -= 1
+        self.add("}")
+
+
+def _pool_label(pool: dict[str, Any]) -> str:
+    kind = pool.get("ultraserver_type") or pool.get("instance_type")
+    unit = "UltraServers" if pool.get("ultraserver_type") else "instances"
+    cap = (pool.get("capacity") or {}).get("type", "on-demand")
+    if pool["count"] == 1:
+        unit = unit[:-1]
+    lines = [f"pool {pool['name']}", f"{kind} × {_n(pool['count'])} {unit}"]
+    if pool.get("gpus"):
+        lines.append(f"{_n(pool['gpus'])} GPUs · {_n(pool['instances'])} instances")
+    lines.append(cap + (" (planned)" if (pool.get("capacity") or {}).get("planned") else ""))
+    return "\n".join(lines)
+
+
+def _domains(dot: _Dot, pool: dict[str, Any], key: str, colour: str) -> list[str]:
+    """NVLink domain nodes of one pool: the first few one by one, the rest as one node."""
+    total = int(pool.get("nvlink_domains") or 0)
+    if total <= 0:
+        return []
+    per = (pool.get("instances_per_ultraserver") or 1)
+    gpus = (pool.get("gpus") or 0) // total if total else 0
+    shape = f"{per} × {pool['instance_type']}" if pool.get("ultraserver_type") else pool["instance_type"]
+    names = []
+    drawn = total if total <= DOMAINS_DRAWN + 1 else DOMAINS_DRAWN  # "1 more" would be no shorter
+    for i in range(drawn):
+        name = f"{key}.d{i}"
+        dot.node(name, label=f"NVLink domain {i + 1}\n{_n(gpus)} GPUs · {shape}", shape="box",
+                 style="rounded,filled", fillcolor=colour + "33", color=colour)
+        names.append(name)
+    rest = total - drawn
+    if rest > 0:
+        name = f"{key}.rest"
+        dot.node(name, label=f"… {_n(rest)} more NVLink domains\n({_n(rest * gpus)} GPUs)", shape="box",
+                 style="rounded,dashed", color=colour)
+        names.append(name)
+    return names
+
+
+def _efa(dot: _Dot, pool: dict[str, Any], key: str, domains: list[str], colour: str) -> str | None:
+    if not pool.get("efa"):
+        return None
+    per = pool.get("efa_interfaces_per_instance") or 0
+    gbps = pool.get("efa_bandwidth_gbps_per_instance")
+    bw = f"{_n(gbps)} Gbps per instance" if gbps else "bandwidth unconfirmed"
+    name = f"{key}.efa"
+    dot.node(name, label=f"EFA fabric\n{per} interfaces per instance · {bw}\n"
+                         f"{_n(per * int(pool.get('instances') or 0))} interfaces in all",
+             shape="ellipse", style="filled", fillcolor="#ffffff", color=colour)
+    for d in domains:
+        dot.edge(d, name, color=colour, arrowhead="none")
+    return name
+
+
+def _lustre_zone(plan: Plan) -> str | None:
+    """The zone of the subnet the file system is placed in, from its resource's subnetIds."""
+    subnets = {s.get("name"): s for s in plan.network.get("subnets") or []}
+    for res in plan.resources():
+        if res.type == LUSTRE:
+            for ref in res.inputs.get("subnetIds") or []:
+                name = ref.get("$ref") if isinstance(ref, dict) else ref
+                if name in subnets:
+                    return subnets[name].get("availability_zone")
+    first = next(iter(subnets.values()), None)
+    return first.get("availability_zone") if first else None
+
+
+def to_dot(plan: Plan) -> str:
+    """The DOT source of the Plan's topology (a left-to-right graph of nested clusters)."""
+    dot = _Dot()
+    dot.add("digraph topology {")
+    dot.depth = 1
+    dot.add('graph [rankdir="LR", compound="true", fontname="Helvetica", fontsize="11", nodesep="0.15", ranksep="0.5"];')
+    dot.add('node [fontname="Helvetica", fontsize="10"];')
+    dot.add('edge [fontname="Helvetica", fontsize="9"];')
+    net = plan.network or {}
+    colours = family_colours(plan)
+    pools_by_subnet: dict[str, list[dict[str, Any]]] = {}
+    for pool in plan.pools:
+        pools_by_subnet.setdefault(pool.get("subnet") or pool.get("existing_subnet_id") or "existing", []).append(pool)
+    subnets = list(net.get("subnets") or [])
+    known = {s.get("name") for s in subnets}
+    for name in pools_by_subnet:
+        if name not in known:  # an existing subnet the Plan does not create
+            zone = next((p.get("availability_zone") for p in pools_by_subnet[name]), "?")
+            subnets.append({"name": name, "availability_zone": zone, "cidr": None, "pools": []})
+    zones = list(dict.fromkeys(s.get("availability_zone") for s in subnets))
+    vpc = net.get("vpc_id") or "new VPC"
+    cidrs = [c for c in [net.get("vpc_cidr"), *(net.get("secondary_cidrs") or [])] if c]
+    dot.open("vpc", label=f"VPC {plan.name} ({vpc}) · {plan.region}\n{', '.join(cidrs) or 'existing CIDRs'}",
+             style="rounded", color="#555555", labeljust="l")
+    lustre_zone = _lustre_zone(plan) if (plan.storage or {}).get("lustre") else None
+    endpoints = [r for r in plan.resources() if r.type == ENDPOINT]
+    anchors: list[str] = []  # one node per pool, for edges to the file system
+    for zi, zone in enumerate(zones):
+        dot.open(f"zone{zi}", label=f"zone {zone}", style="rounded,filled", fillcolor="#f5f7fa",
+                 color="#8899aa", labeljust="l")
+        for pub in [p for p in net.get("public_subnets") or [] if p.get("availability_zone") == zone]:
+            dot.open(f"pub{zi}", label=f"public subnet {pub.get('cidr')}", style="rounded", color="#aaaaaa")
+            dot.node(f"nat{zi}", label="NAT gateway", shape="box", style="rounded")
+            dot.close()
+        for si, sub in enumerate(s for s in subnets if s.get("availability_zone") == zone):
+            ips = (f"{_n(sub.get('ips_needed'))} of {_n(sub.get('ips_total'))} IPs" if sub.get("ips_total")
+                   else "existing subnet")
+            dot.open(f"z{zi}s{si}", label=f"subnet {sub.get('name')}\n{sub.get('cidr') or ''} · {ips}",
+                     style="rounded,filled", fillcolor="#ffffff", color="#8899aa", labeljust="l")
+            for pool in pools_by_subnet.get(sub.get("name"), []):
+                key = f"pool.{pool['name']}"
+                colour = colours.get(pool.get("family") or "", "#888888")
+                dot.open(key, label=_pool_label(pool), style="rounded,filled", fillcolor=colour + "14",
+                         color=colour, labeljust="l")
+                domains = _domains(dot, pool, key, colour)
+                efa = _efa(dot, pool, key, domains, colour)
+                if not domains:
+                    dot.node(f"{key}.inst", label=f"{_n(pool['instances'])} × {pool['instance_type']}",
+                             shape="box", style="rounded", color=colour)
+                    domains = [f"{key}.inst"]
+                anchors.append(efa or domains[0])
+                dot.close()
+            dot.close()
+        if lustre_zone == zone:
+            lustre = plan.storage["lustre"]
+            dot.node("fsx", label=f"FSx for Lustre\n{_n(lustre.get('capacity_tib'))} TiB {lustre.get('deployment', '')}"
+                                  f"\n{lustre.get('throughput_per_tib', '?')} MB/s per TiB",
+                     shape="cylinder", style="filled", fillcolor="#fff4d6", color="#b8860b")
+        dot.close()
+    for ei, res in enumerate(endpoints):
+        service = str(res.inputs.get("serviceName", "endpoint")).rsplit(".", 1)[-1]
+        dot.node(f"vpce{ei}", label=f"VPC endpoint\n{service} ({res.inputs.get('vpcEndpointType', 'Gateway')})",
+                 shape="component")
+    dot.close()
+    if any(True for _ in _nat(plan)):
+        dot.node("internet", label="internet", shape="plaintext")
+        for zi in range(len(zones)):
+            if any(p.get("availability_zone") == zones[zi] for p in net.get("public_subnets") or []):
+                dot.edge(f"nat{zi}", "internet", style="dashed", color="#999999")
+    if lustre_zone is not None:
+        for anchor in anchors:
+            dot.edge(anchor, "fsx", style="dashed", color="#b8860b", arrowhead="none")
+    dot.depth = 0
+    dot.add("}")
+    return "\n".join(dot.lines) + "\n"
+
+
+def _nat(plan: Plan) -> Iterable[Any]:
+    return (r for r in plan.resources() if r.type == NAT)
