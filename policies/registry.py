@@ -58,6 +58,7 @@ class Policy:
     config_schema: Mapping[str, Any] | None = None  # {"properties": {...}, "required": [...]}
     severity: str = "high"  # low | medium | high | critical (CrossGuard severities)
     tags: tuple[str, ...] = ()
+    fix_at: str | None = None  # spec key where the fix goes (e.g. "tags"): violations point at its line
 
     @property
     def title(self) -> str:
@@ -85,13 +86,13 @@ class PolicyRegistry:
 
     def _decorator(self, kind: str, policy_id: str, *, level: str, description: str, remediation: str,
                    types: Iterable[str] = (), config: Mapping[str, Any] | None = None,
-                   severity: str = "high", tags: Iterable[str] = ()):
+                   severity: str = "high", tags: Iterable[str] = (), fix_at: str | None = None):
         def decorate(func):
             doc = (func.__doc__ or "").strip()
             self._register(Policy(
                 id=policy_id, kind=kind, level=level, description=description, remediation=remediation,
                 doc=" ".join(doc.split()), func=func, resource_types=tuple(types),
-                config_schema=config, severity=severity, tags=tuple(tags),
+                config_schema=config, severity=severity, tags=tuple(tags), fix_at=fix_at,
             ))
             return func
 

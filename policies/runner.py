@@ -80,16 +80,21 @@ def _line_source(plan: Any, key: str) -> Source:
 
 
 class _Locator:
-    """Spec file and line for a violation: its resource's source, else its pool's, else the line that
-    configures the policy in the spec (a stack-wide violation), else the spec file."""
+    """Spec file and line for a violation: for a policy whose fix has one place (`fix_at`, e.g. the
+    `tags:` every resource inherits), that line, so 18 untagged resources point at one line; else its
+    resource's source, else its pool's, else the line that configures the policy in the spec (a
+    stack-wide violation), else the spec file."""
 
     def __init__(self, plan: Any) -> None:
         self.plan = plan
         self.resources = {r.name: r.source for r in plan.resources()}
         self.pools = {p["name"]: Source.from_json(p.get("source")) for p in plan.pools if "name" in p}
 
-    def __call__(self, resource: str | None, pool: str | None, policy_id: str) -> Source:
+    def __call__(self, resource: str | None, pool: str | None, policy_id: str, fix_at: str | None = None) -> Source:
         spec_file = self.plan.spec_file
+        fix_line = ((self.plan.policies or {}).get("lines") or {}).get(fix_at) if fix_at else None
+        if fix_line:
+            return Source(spec_file, fix_line)
         for source in (self.resources.get(resource or ""), self.pools.get(pool or "")):
             if source is not None and source.line:
                 return Source(source.file or spec_file, source.line)
@@ -148,7 +153,8 @@ def _run_policy(policy: Policy, level: str, config: dict[str, Any], views: list[
     try:
         for v in _violations(policy, config, views, ctx):
             found.append(Finding(policy.id, finding_level(level), v.message, hint=policy.remediation,
-                                 pool=v.pool, resource=v.resource, source=locate(v.resource, v.pool, policy.id)))
+                                 pool=v.pool, resource=v.resource,
+                                 source=locate(v.resource, v.pool, policy.id, policy.fix_at)))
     except NotApplicable as exc:
         reason = exc.reason
     except Exception as exc:  # one broken rule never hides the others, and never passes silently

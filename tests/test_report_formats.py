@@ -192,7 +192,8 @@ def test_json_has_violations_and_passed(report):
 def test_markdown_and_text_show_violations_skips_and_verdict(report):
     md = render(report, "markdown")
     assert md.startswith("## ❌ ultraplan policy: demo")
-    assert "| mandatory | `no-public-ip` | lt-train | `examples/demo.yaml:10` |" in md
+    assert "| mandatory | `no-public-ip` | 1 | `examples/demo.yaml:10` |" in md  # one row per rule
+    assert "- `examples/demo.yaml:10` **lt-train**: network interface card 0" in md  # folded details
     assert "- `vpc-dns-enabled`: shared VPC owned by the network team" in md
     text = render(report, "text")
     assert "skipped vpc-dns-enabled: shared VPC owned by the network team" in text

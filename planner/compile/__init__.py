@@ -113,8 +113,9 @@ def compile_plan(doc: SpecDocument, catalog: Catalog | None = None, *, shard_siz
 
 
 def _policy_lines(doc: SpecDocument) -> dict[str, int]:
+    """Lines policies point at: their settings, and `tags` (where a missing tag is fixed)."""
     lines = {}
     for path, line in doc.lines.items():
-        if path and path[0] == "policies" and len(path) <= 3:
+        if path == ("tags",) or (path and path[0] == "policies" and len(path) <= 3):
             lines[".".join(str(p) for p in path)] = line
     return lines

@@ -28,7 +28,7 @@ def tag_keys(resource: Mapping[str, Any]) -> set[str]:
 
 @REGISTRY.resource(
     "required-tags", level=MANDATORY, severity="medium", tags=("governance", "cost"),
-    types=TAGGABLE,
+    types=TAGGABLE, fix_at="tags",
     description="Taggable resources carry every tag key listed in the `tags` setting.",
     remediation="Add the missing keys under `tags:` in the spec (every resource inherits them), or change "
                 "the `tags` setting in policies.config.",
