@@ -172,7 +172,8 @@ def to_dot(plan: Plan) -> str:
         for si, sub in enumerate(s for s in subnets if s.get("availability_zone") == zone):
             ips = (f"{_n(sub.get('ips_needed'))} of {_n(sub.get('ips_total'))} IPs" if sub.get("ips_total")
                    else "existing subnet")
-            dot.open(f"z{zi}s{si}", label=f"subnet {sub.get('name')}\n{sub.get('cidr') or ''} · {ips}",
+            where = " · ".join(x for x in (sub.get("cidr"), ips) if x)
+            dot.open(f"z{zi}s{si}", label=f"subnet {sub.get('name')}\n{where}",
                      style="rounded,filled", fillcolor="#ffffff", color="#8899aa", labeljust="l")
             for pool in pools_by_subnet.get(sub.get("name"), []):
                 key = f"pool.{pool['name']}"
