@@ -38,13 +38,15 @@ def test_github_actions_example_runs_check_and_uploads_sarif():
         text = fh.read()
     workflow = yaml.safe_load(text)
     assert text.startswith("# EXAMPLE"), "marked as an example"
-    assert workflow["permissions"]["security-events"] == "write"
+    assert workflow["permissions"] == {"contents": "read"}, "least privilege by default"
+    assert workflow["jobs"]["check"]["permissions"]["security-events"] == "write"
     steps = workflow["jobs"]["check"]["steps"]
     run = next(s for s in steps if s.get("id") == "check")["run"]
     assert 'ultraplan check "$SPEC"' in run and "--sarif ultraplan.sarif" in run and "--junit" in run
     upload = next(s for s in steps if s.get("uses", "").startswith("github/codeql-action/upload-sarif"))
     assert upload["with"]["sarif_file"] == "ultraplan.sarif" and upload["if"].startswith("always()")
-    assert steps[-1]["run"].startswith("exit ${{ steps.check.outputs.code"), "the job fails with check's exit code"
+    assert steps[-1]["env"]["CODE"].startswith("${{ steps.check.outputs.code") and steps[-1]["run"] == 'exit "$CODE"', \
+        "the job fails with check's exit code"
 
 
 def _hooks():

@@ -165,8 +165,11 @@ def test_every_examples_report_opens_in_chromium_and_shows_topology_and_cost(cap
         assert f"subnet {subnet['name']}" in topo
     for pool in plan.pools:
         assert f"pool {pool['name']}" in topo
-    if plan.summary["nvlink_domains"]:
-        assert "NVLink domain 1" in topo
+    from planner.report.topology import link_name
+
+    for pool in plan.pools:
+        if pool["nvlink_domains"]:  # NVLink for NVIDIA GPUs, NeuronLink for Trainium
+            assert f"{link_name(pool)} domain 1" in topo
     if any(p["efa"] for p in plan.pools):
         assert "EFA fabric" in topo
     if plan.storage:

@@ -106,6 +106,8 @@ def report(spec: str | None, html_out: str, plan_file: str | None, diff_against:
         if run.exit_override is None:
             _preflight_step(run, plan, snapshot, bool(account_file), False, False)
     write_reports(run.report, plan, html_out=html_out, markdown_out=markdown_out, diff_against=diff_against)
-    click.echo(f"wrote {html_out}" + (f" and {markdown_out}" if markdown_out else "") + f": {run.report.summary_line()}",
-               err=True)
+    for path in (html_out, markdown_out):
+        if path:
+            click.echo(f"wrote {path}", err=True)
+    click.echo(run.report.summary_line(), err=True)
     sys.exit(run.exit_override if run.exit_override is not None else EXIT_OK)

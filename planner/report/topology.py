@@ -78,30 +78,39 @@ def _pool_label(pool: dict[str, Any]) -> str:
         unit = unit[:-1]
     lines = [f"pool {pool['name']}", f"{kind} × {_n(pool['count'])} {unit}"]
     if pool.get("gpus"):
-        lines.append(f"{_n(pool['gpus'])} GPUs · {_n(pool['instances'])} instances")
+        unit = "Trainium chips" if link_name(pool) == "NeuronLink" else "GPUs"
+        lines.append(f"{_n(pool['gpus'])} {unit} · {_n(pool['instances'])} instances")
     lines.append(cap + (" (planned)" if (pool.get("capacity") or {}).get("planned") else ""))
     return "\n".join(lines)
 
 
+def link_name(pool: dict[str, Any]) -> str:
+    """What joins a domain's accelerators: Trainium chips are on NeuronLink, NVIDIA GPUs on NVLink
+    (the catalog's accelerator name tells them apart)."""
+    return "NeuronLink" if "trainium" in str(pool.get("accelerator") or "").lower() else "NVLink"
+
+
 def _domains(dot: _Dot, pool: dict[str, Any], key: str, colour: str) -> list[str]:
-    """NVLink domain nodes of one pool: the first few one by one, the rest as one node."""
+    """NVLink (NeuronLink) domain nodes of one pool: the first few one by one, the rest as one node."""
     total = int(pool.get("nvlink_domains") or 0)
+    link = link_name(pool)
     if total <= 0:
         return []
     per = (pool.get("instances_per_ultraserver") or 1)
     gpus = (pool.get("gpus") or 0) // total if total else 0
     shape = f"{per} × {pool['instance_type']}" if pool.get("ultraserver_type") else pool["instance_type"]
+    unit = "chips" if link == "NeuronLink" else "GPUs"
     names = []
     drawn = total if total <= DOMAINS_DRAWN + 1 else DOMAINS_DRAWN  # "1 more" would be no shorter
     for i in range(drawn):
         name = f"{key}.d{i}"
-        dot.node(name, label=f"NVLink domain {i + 1}\n{_n(gpus)} GPUs · {shape}", shape="box",
+        dot.node(name, label=f"{link} domain {i + 1}\n{_n(gpus)} {unit} · {shape}", shape="box",
                  style="rounded,filled", fillcolor=colour + "33", color=colour)
         names.append(name)
     rest = total - drawn
     if rest > 0:
         name = f"{key}.rest"
-        dot.node(name, label=f"… {_n(rest)} more NVLink domains\n({_n(rest * gpus)} GPUs)", shape="box",
+        dot.node(name, label=f"… {_n(rest)} more {link} domains\n({_n(rest * gpus)} {unit})", shape="box",
                  style="rounded,dashed", color=colour)
         names.append(name)
     return names
