@@ -72,6 +72,7 @@ def test_globs_render_as_written(capsys, write_spec):
     pytest.param("<script>alert(1)</script>", id="html"),
     pytest.param("_x_ and *y* and ~~z~~ and [l](http://e) and ![i](x)", id="emphasis-links"),
     pytest.param("# heading? `tick` \\ back &amp; amp", id="heading-code-backslash-entity"),
+    pytest.param("peak $1,026,010 is 41 % of $2,500,000", id="dollars-not-math"),
 ])
 def test_finding_text_renders_exactly_as_written(message):
     report = Report("check", entries=[Entry(Finding("some-rule", Level.ERROR, message, source=Source("s.yaml", 3)))])
@@ -120,7 +121,10 @@ def test_cost_before_and_after_from_a_diff():
                                "cost": {"before": {"monthly_usd": 1000.0, "total_usd": 12000.0},
                                         "after": {"monthly_usd": 1500.0, "total_usd": 18000.0}}}
     md = render_markdown(report)
-    assert "+ 3 to create · ~ 1 to update · +- 0 to replace · - 2 to delete" in md
-    assert "Cost: $12,000 → $18,000 over the term." in md
-    row = next(r for r in cells(rendered(md)) if r and r[0] == "term total")
+    html = rendered(md)
+    plain = re.sub(r"<[^>]+>", "", html)
+    assert "+ 3 to create · ~ 1 to update · +- 0 to replace · - 2 to delete" in plain
+    assert "<li>" not in html, "the counts line is not a list"
+    assert "Cost: $12,000 → $18,000 over the term." in plain
+    row = next(r for r in cells(html) if r and r[0] == "term total")
     assert row == ["term total", "$12,000", "$18,000", "+$6,000 (+50.0%)"]

@@ -119,7 +119,7 @@ def test_the_workflows_scripts_plan_the_base_check_and_write_the_report_and_comm
         assert (repo / produced).stat().st_size > 0, produced
     comment = (repo / "ultraplan-comment.md").read_text()
     assert "### Changes against `base-plan.json`" in comment and "to create" in comment
-    assert re.search(r"Cost: \$[\d,]+ → \$[\d,]+ over the term\.", comment)
+    assert re.search(r"Cost: \\\$[\d,]+ → \\\$[\d,]+ over the term\.", comment)
     assert (tmp_path / "summary.md").read_text() == comment
     sticky = steps["Post or update the pull-request comment"]
     assert sticky["with"]["path"] == "ultraplan-comment.md" and "header" in sticky["with"]

@@ -96,7 +96,7 @@ def _details(report: Report, g: RuleGroup) -> str:
 
 # -- what changes against the base Plan ----------------------------------------------------------
 def _usd(value: float) -> str:
-    return f"${value:,.0f}"
+    return f"\\${value:,.0f}"  # escaped: two dollars on a line are math on GitHub
 
 
 def _delta(before: float, after: float) -> str:
@@ -111,8 +111,9 @@ def _changes(changes: dict[str, Any] | None) -> list[str]:
     base = changes.get("base")
     n = changes.get("counts") or {}
     out = [f"### Changes against {code(base, in_table=False) if base else 'the base Plan'}", "",
-           f"+ {n.get('create', 0)} to create · ~ {n.get('update', 0)} to update · "
-           f"+- {n.get('replace', 0)} to replace · - {n.get('delete', 0)} to delete", ""]
+           # The symbols in code spans: a line starting with "+ " would be a list item.
+           f"`+` {n.get('create', 0)} to create · `~` {n.get('update', 0)} to update · "
+           f"`+-` {n.get('replace', 0)} to replace · `-` {n.get('delete', 0)} to delete", ""]
     gone = changes.get("replace_or_delete") or []
     if gone:
         out += ["Replaced or deleted: " + ", ".join(code(r, in_table=False) for r in gone[:20])

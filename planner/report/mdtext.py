@@ -14,8 +14,8 @@ GITHUB_COMMENT_MAX = 65_536
 COMMENT_LIMIT = GITHUB_COMMENT_MAX - 1_536
 
 # CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones that start emphasis,
-# links, images, HTML, code, headings, strikethrough or table cells.
-_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#!])")
+# links, images, HTML, code, headings, strikethrough, table cells or (on GitHub) $math$.
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#!$])")
 
 
 def text(value: object, limit: int | None = None) -> str:
