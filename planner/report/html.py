@@ -117,8 +117,11 @@ def _groups(report: Report, spec_text: list[str]) -> list[dict[str, Any]]:
     out = []
     for g in group_by_rule(report):
         lines = g.lines
+        hints = {e.finding.hint for e in g.entries}
+        fix = g.rule.remediation or (next(iter(hints)) if len(hints) == 1 else None)
         items = [{"file": e.finding.source.file or report.spec_file or "", "line": e.finding.source.line,
-                  "where": where(e), "message": e.finding.message, "hint": e.finding.hint}
+                  "where": where(e), "message": e.finding.message,
+                  "hint": e.finding.hint if e.finding.hint != fix else None}  # the shared fix is shown once
                  for e in g.entries[:ITEMS_PER_RULE]]
         excerpt = [(n, spec_text[n - 1]) for n in lines[:8] if 0 < n <= len(spec_text)]
         messages = g.messages
@@ -127,7 +130,7 @@ def _groups(report: Report, spec_text: list[str]) -> list[dict[str, Any]]:
                     "lines": ", ".join(map(str, lines[:20])) + (f" (+{len(lines) - 20})" if len(lines) > 20 else ""),
                     "first": messages[0], "more": len(messages) - 1, "findings": items,
                     "cut": max(0, len(g.entries) - ITEMS_PER_RULE), "excerpt": excerpt,
-                    "remediation": g.rule.remediation})
+                    "remediation": fix})
     return out
 
 
