@@ -190,6 +190,15 @@ def test_every_examples_report_opens_in_chromium_and_shows_topology_and_cost(cap
     if budget.get("total_usd"):
         assert "term budget" in chart and "running total" in chart
 
+    # A person switches the stacks to phases: the bars become the cost model's phases, same totals.
+    browser.evaluate("document.querySelector('input[name=stackby][value=phase]').click()")
+    series = browser.evaluate(CHART_SERIES)
+    bars = [s for s in series if s["type"] == "bar"]
+    assert sorted(s["name"] for s in bars) == sorted(p.name for p in cost.by_phase if any(
+        line.phase == p.name for line in cost.lines))
+    assert [sum(s["data"][i] for s in bars) for i in range(len(months))] == pytest.approx(
+        [m.usd for m in cost.timeline], rel=1e-6, abs=0.05)
+
     shot = browser.screenshot()
     stats = browser.image_stats(shot)
     assert stats["width"] >= 1000 and stats["height"] >= 1500

@@ -27,9 +27,9 @@ def render_markdown(report: Report, limit: int = COMMENT_LIMIT) -> str:
     title = f"ultraplan {report.command}"
     if report.name:
         title += f": {report.name}"
-    lines = [f"## {icon} {text(title)}", "", f"**{text(report.summary_line())}**"]
+    lines = [f"## {icon} {title}", "", f"**{report.summary_line()}**"]
     if report.spec_file:
-        lines[-1] += f" · spec {code(report.spec_file, in_table=False)}"
+        lines[-1] += f" · spec `{report.spec_file}`"
     lines.append("")
     if report.steps:
         lines += ["| step | status | summary |", "|---|---|---|"]
