@@ -35,9 +35,9 @@ def run(capsys, *args):
     return exc.value.code, out.out, out.err
 
 
-def write_report(capsys, tmp_path, spec, *extra, name="report.html"):
+def write_report(capsys, tmp_path, *args, name="report.html"):
     path = tmp_path / name
-    code, _, err = run(capsys, "report", spec, "--out", str(path), *extra)
+    code, _, err = run(capsys, "report", *args, "--out", str(path))
     return code, path, err
 
 
@@ -221,3 +221,15 @@ def test_topology_draws_every_zone_and_existing_subnets(write_spec, network, poo
     dot = to_dot(planner.plan_file(spec))
     for text in expect:
         assert text in dot
+
+
+def test_report_of_a_plan_json_without_prices_says_why_there_is_no_chart(capsys, tmp_path):
+    data = planner.plan_file(GB200).to_json()
+    data["region"] = "ap-southeast-7"  # a region the bundled price files do not cover
+    plan_path = tmp_path / "plan.json"
+    plan_path.write_text(json.dumps(data))
+    code, path, _ = write_report(capsys, tmp_path, "--plan", str(plan_path))
+    html = path.read_text(encoding="utf-8")
+    assert code == 0
+    assert "could not estimate cost: no prices for region ap-southeast-7" in html
+    assert 'id="cost-chart"' not in html and 'id="topology-picture"' in html

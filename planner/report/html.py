@@ -83,7 +83,7 @@ def _runs(pool: dict[str, Any]) -> str:
 
 def _pools(plan: Plan) -> list[dict[str, str]]:
     colours = family_colours(plan)
-    return [{"name": p["name"], "type": p.get("ultraserver_type") or p.get("instance_type"), "count": _n(p.get("count")),
+    return [{"name": p.get("name"), "type": p.get("ultraserver_type") or p.get("instance_type"), "count": _n(p.get("count")),
              "instances": _n(p.get("instances")), "gpus": _n(p.get("gpus")),
              "capacity": (p.get("capacity") or {}).get("type", "on-demand"), "zone": p.get("availability_zone"),
              "subnet": p.get("subnet") or p.get("existing_subnet_id") or "?",

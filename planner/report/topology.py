@@ -74,12 +74,12 @@ def _pool_label(pool: dict[str, Any]) -> str:
     kind = pool.get("ultraserver_type") or pool.get("instance_type")
     unit = "UltraServers" if pool.get("ultraserver_type") else "instances"
     cap = (pool.get("capacity") or {}).get("type", "on-demand")
-    if pool["count"] == 1:
+    if pool.get("count") == 1:
         unit = unit[:-1]
-    lines = [f"pool {pool['name']}", f"{kind} × {_n(pool['count'])} {unit}"]
+    lines = [f"pool {pool.get('name')}", f"{kind} × {_n(pool.get('count'))} {unit}"]
     if pool.get("gpus"):
         unit = "Trainium chips" if link_name(pool) == "NeuronLink" else "GPUs"
-        lines.append(f"{_n(pool['gpus'])} {unit} · {_n(pool['instances'])} instances")
+        lines.append(f"{_n(pool.get('gpus'))} {unit} · {_n(pool.get('instances'))} instances")
     lines.append(cap + (" (planned)" if (pool.get("capacity") or {}).get("planned") else ""))
     return "\n".join(lines)
 
@@ -98,7 +98,8 @@ def _domains(dot: _Dot, pool: dict[str, Any], key: str, colour: str) -> list[str
         return []
     per = (pool.get("instances_per_ultraserver") or 1)
     gpus = (pool.get("gpus") or 0) // total if total else 0
-    shape = f"{per} × {pool['instance_type']}" if pool.get("ultraserver_type") else pool["instance_type"]
+    itype = pool.get("instance_type") or "?"
+    shape = f"{per} × {itype}" if pool.get("ultraserver_type") else itype
     unit = "chips" if link == "NeuronLink" else "GPUs"
     names = []
     drawn = total if total <= DOMAINS_DRAWN + 1 else DOMAINS_DRAWN  # "1 more" would be no shorter
@@ -185,14 +186,14 @@ def to_dot(plan: Plan) -> str:
             dot.open(f"z{zi}s{si}", label=f"subnet {sub.get('name')}\n{where}",
                      style="rounded,filled", fillcolor="#ffffff", color="#8899aa", labeljust="l")
             for pool in pools_by_subnet.get(sub.get("name"), []):
-                key = f"pool.{pool['name']}"
+                key = f"pool.{pool.get('name')}"
                 colour = colours.get(pool.get("family") or "", "#888888")
                 dot.open(key, label=_pool_label(pool), style="rounded,filled", fillcolor=colour + "14",
                          color=colour, labeljust="l")
                 domains = _domains(dot, pool, key, colour)
                 efa = _efa(dot, pool, key, domains, colour)
                 if not domains:
-                    dot.node(f"{key}.inst", label=f"{_n(pool['instances'])} × {pool['instance_type']}",
+                    dot.node(f"{key}.inst", label=f"{_n(pool.get('instances'))} × {pool.get('instance_type') or '?'}",
                              shape="box", style="rounded", color=colour)
                     domains = [f"{key}.inst"]
                 anchors.append(efa or domains[0])
