@@ -101,19 +101,18 @@ def _domains(dot: _Dot, pool: dict[str, Any], key: str, colour: str) -> list[str
     itype = pool.get("instance_type") or "?"
     shape = f"{per} × {itype}" if pool.get("ultraserver_type") else itype
     unit = "chips" if link == "NeuronLink" else "GPUs"
-    names = []
     drawn = total if total <= DOMAINS_DRAWN + 1 else DOMAINS_DRAWN  # "1 more" would be no shorter
-    for i in range(drawn):
-        name = f"{key}.d{i}"
-        dot.node(name, label=f"{link} domain {i + 1}\n{_n(gpus)} {unit} · {shape}", shape="box",
-                 style="rounded,filled", fillcolor=colour + "33", color=colour)
-        names.append(name)
+    nodes = [(f"{key}.d{i}", dict(label=f"{link} domain {i + 1}\n{_n(gpus)} {unit} · {shape}", shape="box",
+                                  style="rounded,filled", fillcolor=colour + "33", color=colour)) for i in range(drawn)]
     rest = total - drawn
     if rest > 0:
-        name = f"{key}.rest"
-        dot.node(name, label=f"… {_n(rest)} more {link} domains\n({_n(rest * gpus)} {unit})", shape="box",
-                 style="rounded,dashed", color=colour)
-        names.append(name)
+        nodes.append((f"{key}.rest", dict(label=f"… {_n(rest)} more {link} domains\n({_n(rest * gpus)} {unit})",
+                                          shape="box", style="rounded,dashed", color=colour)))
+    # Written last to first: in a left-to-right layout dot stacks a rank's nodes bottom-up in the order
+    # they are written, so domain 1 ends on top and "N more" at the bottom.
+    for name, attrs in reversed(nodes):
+        dot.node(name, **attrs)
+    names = [name for name, _ in nodes]
     return names
 
 
@@ -172,20 +171,21 @@ def to_dot(plan: Plan) -> str:
     lustre_zone = _lustre_zone(plan) if (plan.storage or {}).get("lustre") else None
     endpoints = [r for r in plan.resources() if r.type == ENDPOINT]
     anchors: list[str] = []  # one node per pool, for edges to the file system
-    for zi, zone in enumerate(zones):
+    # Clusters are written last to first as well, so zones, subnets and pools read top-down in spec order.
+    for zi, zone in reversed(list(enumerate(zones))):
         dot.open(f"zone{zi}", label=f"zone {zone}", style="rounded,filled", fillcolor="#f5f7fa",
                  color="#8899aa", labeljust="l")
         for pub in [p for p in net.get("public_subnets") or [] if p.get("availability_zone") == zone]:
             dot.open(f"pub{zi}", label=f"public subnet {pub.get('cidr')}", style="rounded", color="#aaaaaa")
             dot.node(f"nat{zi}", label="NAT gateway", shape="box", style="rounded")
             dot.close()
-        for si, sub in enumerate(s for s in subnets if s.get("availability_zone") == zone):
+        for si, sub in reversed(list(enumerate(s for s in subnets if s.get("availability_zone") == zone))):
             ips = (f"{_n(sub.get('ips_needed'))} of {_n(sub.get('ips_total'))} IPs" if sub.get("ips_total")
                    else "existing subnet")
             where = " · ".join(x for x in (sub.get("cidr"), ips) if x)
             dot.open(f"z{zi}s{si}", label=f"subnet {sub.get('name')}\n{where}",
                      style="rounded,filled", fillcolor="#ffffff", color="#8899aa", labeljust="l")
-            for pool in pools_by_subnet.get(sub.get("name"), []):
+            for pool in reversed(pools_by_subnet.get(sub.get("name"), [])):
                 key = f"pool.{pool.get('name')}"
                 colour = colours.get(pool.get("family") or "", "#888888")
                 dot.open(key, label=_pool_label(pool), style="rounded,filled", fillcolor=colour + "14",
