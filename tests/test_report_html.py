@@ -233,3 +233,8 @@ def test_report_of_a_plan_json_without_prices_says_why_there_is_no_chart(capsys,
     assert code == 0
     assert "could not estimate cost: no prices for region ap-southeast-7" in html
     assert 'id="cost-chart"' not in html and 'id="topology-picture"' in html
+
+
+def test_check_html_takes_one_spec(capsys, tmp_path):
+    code, _, err = run(capsys, "check", GB200, "examples/p5-on-demand-fsx.yaml", "--html", str(tmp_path / "x.html"))
+    assert code == 2 and "--html writes the report of one spec" in err and not (tmp_path / "x.html").exists()

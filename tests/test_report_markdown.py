@@ -128,3 +128,13 @@ def test_cost_before_and_after_from_a_diff():
     assert "Cost: $12,000 → $18,000 over the term." in plain
     row = next(r for r in cells(html) if r and r[0] == "term total")
     assert row == ["term total", "$12,000", "$18,000", "+$6,000 (+50.0%)"]
+
+
+def test_several_specs_in_one_run_name_each_line_with_its_file(capsys, write_spec):
+    a = write_spec(UNTAGGED, "a.yaml")
+    b = write_spec(UNTAGGED, "b.yaml")
+    with pytest.raises(SystemExit):
+        main(["check", a, b, "--format", "markdown"])
+    md = capsys.readouterr().out
+    row = next(r for r in cells(rendered(md)) if len(r) == 5 and r[1] == "required-tags")
+    assert row[3] == f"{a}:4, {b}:4"

@@ -55,7 +55,12 @@ def _spec_lines(report: Report, group: RuleGroup) -> str:
     if not numbers:
         return ""
     files = group.files or ([report.spec_file] if report.spec_file else [])
-    name = files[0] if len(files) == 1 else None
+    if len(files) > 1:  # several specs in one run: each line with its file
+        pairs = sorted({(e.finding.source.file or "", e.finding.source.line) for e in group.entries
+                        if e.finding.source.line})
+        more = f" (+{len(pairs) - LINES_PER_RULE})" if len(pairs) > LINES_PER_RULE else ""
+        return ", ".join(code(f"{f}:{n}") for f, n in pairs[:LINES_PER_RULE]) + more
+    name = files[0] if files else None
     shown = ", ".join(str(n) for n in numbers[:LINES_PER_RULE])
     more = f" (+{len(numbers) - LINES_PER_RULE})" if len(numbers) > LINES_PER_RULE else ""
     if name and len(numbers) == 1:
