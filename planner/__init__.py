@@ -19,6 +19,7 @@ __all__ = [
 ]
 
 
-def plan_file(path: str, *, shard_size: int = DEFAULT_SHARD_SIZE, catalog: Catalog | None = None) -> Plan:
-    """Load, validate and compile a spec file."""
-    return compile_plan(load_spec(path, catalog), catalog, shard_size=shard_size)
+def plan_file(path: str, *, shard_size: int = DEFAULT_SHARD_SIZE, catalog: Catalog | None = None,
+              previous: Plan | None = None) -> Plan:
+    """Load, validate and compile a spec file (`previous`: the deployed Plan, for sticky addresses)."""
+    return compile_plan(load_spec(path, catalog), catalog, shard_size=shard_size, previous=previous)

@@ -53,6 +53,9 @@ class Resource:
     depends_on: list[str] = field(default_factory=list)
     source: Source = field(default_factory=Source)
     pool: str | None = None
+    # Pulumi resource options the program applies (camelCase, as the engine names them):
+    # {"protect": true, "retainOnDelete": true} on stateful and foundational resources.
+    options: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -64,6 +67,8 @@ class Resource:
         }
         if self.pool is not None:
             data["pool"] = self.pool
+        if self.options:
+            data["options"] = self.options
         return data
 
     @classmethod
@@ -75,6 +80,7 @@ class Resource:
             depends_on=list(data.get("depends_on", [])),
             source=Source.from_json(data.get("source")),
             pool=data.get("pool"),
+            options=dict(data.get("options") or {}),
         )
 
 

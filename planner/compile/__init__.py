@@ -1,7 +1,9 @@
 """The compiler: a validated spec + the catalog -> a Plan (see docs/plan-format.md).
 
 Resource count grows with pools and UltraServers, never with GPUs, so a 500,000-GPU spec compiles in
-well under a second. Compute resources are split into `compute-N` stacks of at most `shard_size`.
+well under a second. Each pool's compute resources go into its own stacks, `compute-<pool>-<k>`, of at
+most `shard_size` resources (docs/pulumi.md, "Stacks and their order"): a resource's stack depends only
+on its own pool and position in it, so resizing one pool never moves another pool's resources.
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import Any
 from ..catalog import Catalog, default_image, load_catalog
 from ..plan import Plan, Resource, Stack, ref
 from ..validate import SpecDocument
-from . import compute, network, storage
+from . import addressing, compute, network, protection, storage
 from .builder import Builder
 from .pools import ResolvedPool, record, resolve
 
@@ -19,7 +21,20 @@ DEFAULT_SHARD_SIZE = 500
 
 
 def shard(resources: list[Resource], size: int) -> list[Stack]:
-    return [Stack(f"compute-{i // size + 1}", resources[i:i + size]) for i in range(0, len(resources), size)]
+    """`compute-<pool>-<k>` stacks: per pool (in spec order), consecutive slices of that pool's
+    resources (placement group and launch template first, then its groups in UltraServer order), so
+    growing or shrinking a pool adds or removes resources only at the end of its own last stack."""
+    by_pool: dict[str, list[Resource]] = {}
+    for r in resources:
+        by_pool.setdefault(r.pool or "shared", []).append(r)
+    stacks = []
+    for pool, members in by_pool.items():
+        stacks += [Stack(shard_name(pool, i // size + 1), members[i:i + size]) for i in range(0, len(members), size)]
+    return stacks
+
+
+def shard_name(pool: str, k: int) -> str:
+    return f"compute-{pool}-{k}"
 
 
 def _summary(pools: list[dict], stacks: list[Stack], net: dict) -> dict[str, Any]:
@@ -68,7 +83,10 @@ def _notes(doc: SpecDocument, pools: list[ResolvedPool]) -> list[dict]:
     return notes
 
 
-def compile_plan(doc: SpecDocument, catalog: Catalog | None = None, *, shard_size: int = DEFAULT_SHARD_SIZE) -> Plan:
+def compile_plan(doc: SpecDocument, catalog: Catalog | None = None, *, shard_size: int = DEFAULT_SHARD_SIZE,
+                 previous: Plan | None = None) -> Plan:
+    """Compile a validated spec. With `previous` (the Plan deployed now), existing subnets keep
+    their CIDRs while their pools fit (compile/addressing.py)."""
     if shard_size < 1:
         raise ValueError("shard_size must be at least 1")
     catalog = catalog or load_catalog()
@@ -77,7 +95,8 @@ def compile_plan(doc: SpecDocument, catalog: Catalog | None = None, *, shard_siz
     b = Builder(doc.file, spec.name, spec.tags)
 
     lustre = spec.storage.lustre if spec.storage else None
-    subnets = network.plan_subnets(doc, pools, lustre.reserve_ips if lustre else 0)
+    subnets = addressing.plan_subnets(doc, pools, lustre.reserve_ips if lustre else 0,
+                                      previous.network if previous is not None else None)
     reuse = spec.network.subnet_id is not None
     if reuse:
         for p in pools:
@@ -98,6 +117,7 @@ def compile_plan(doc: SpecDocument, catalog: Catalog | None = None, *, shard_siz
     if storage_resources:
         stacks.append(Stack("storage", storage_resources))
     stacks.extend(shard(compute_resources, shard_size))
+    protection.apply(r for s in stacks for r in s.resources)
     pool_records = [record(p, doc, made[p.name]) for p in pools]
     budget = None
     if spec.budget:
@@ -108,7 +128,7 @@ def compile_plan(doc: SpecDocument, catalog: Catalog | None = None, *, shard_siz
         network=net_record, storage=storage_record, tags=dict(spec.tags), budget=budget, policies=policies,
         summary=_summary(pool_records, stacks, net_record),
         catalog={"as_of": catalog.as_of},
-        notes=_notes(doc, pools) + storage_notes,
+        notes=_notes(doc, pools) + storage_notes + getattr(subnets, "notes", []),
     )
 
 

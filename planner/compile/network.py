@@ -1,130 +1,18 @@
-"""Network: the VPC (or an existing one), private subnets sized from the pools' exact IP budgets,
-egress, the S3 gateway endpoint, the EFA security group and the node IAM role.
-
-Subnet sizing: each pool needs instances x IPs-per-instance addresses (one per instance with
-efa-only interfaces); AWS keeps 5 addresses of every subnet. Pools in one zone share a subnet while
-it fits in a /16 (the largest subnet AWS allows); a pool never spans subnets, because EFA traffic does
-not leave a subnet's zone and a pool is one placement (aws-gpu-facts.md, EFA rules).
+"""Network: the VPC (or an existing one), private subnets (sized and addressed by
+`compile.addressing`), egress, the S3 gateway endpoint, the EFA security group and the node IAM role.
 """
 from __future__ import annotations
 
-import ipaddress
 import json
-import re
-from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import SpecError, SpecIssue
 from ..plan import Resource, ref
 from ..validate import SpecDocument
+from .addressing import SubnetPlan, allocate, slug
 from .builder import Builder
 from .pools import ResolvedPool, zone_is_id
 
-AWS_RESERVED_IPS = 5  # first four and last address of every subnet (VPC User Guide, subnet sizing)
-MIN_PREFIX, MAX_PREFIX = 28, 16  # subnet sizes AWS allows
-MAX_SUBNET_IPS = 2 ** (32 - MAX_PREFIX) - AWS_RESERVED_IPS
 SSM_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
-
-
-@dataclass
-class SubnetPlan:
-    name: str
-    zone: str
-    pools: list[ResolvedPool] = field(default_factory=list)
-    extra_ips: int = 0
-    cidr: str | None = None
-
-    @property
-    def ips_needed(self) -> int:
-        return sum(p.ips for p in self.pools) + self.extra_ips
-
-    @property
-    def prefix(self) -> int:
-        need = self.ips_needed + AWS_RESERVED_IPS
-        prefix = MIN_PREFIX
-        while prefix > MAX_PREFIX and 2 ** (32 - prefix) < need:
-            prefix -= 1
-        return prefix
-
-    @property
-    def ips_total(self) -> int:
-        return 2 ** (32 - self.prefix) - AWS_RESERVED_IPS
-
-
-def slug(zone: str) -> str:
-    return re.sub(r"[^a-z0-9-]", "-", zone.lower())
-
-
-def plan_subnets(doc: SpecDocument, pools: list[ResolvedPool], storage_ips: int) -> list[SubnetPlan]:
-    """Group pools into subnets per zone (first fit, largest first) and raise if a pool is too big."""
-    issues = []
-    by_zone: dict[str, list[SubnetPlan]] = {}
-    order = sorted(pools, key=lambda p: -p.ips)
-    for p in order:
-        if p.ips > MAX_SUBNET_IPS:
-            issues.append(SpecIssue(
-                f"compute[{p.index}].count", f"pool '{p.name}' needs {p.ips:,} IPs; one subnet holds at most {MAX_SUBNET_IPS:,} (/16)",
-                doc.line("compute", p.index, "count"), doc.file,
-                f"split it into pools of at most {MAX_SUBNET_IPS // max(1, p.ips // p.instances * (p.ultra.instances if p.ultra else 1)):,} "
-                f"{'UltraServers' if p.ultra else 'instances'} each (an EFA pool stays in one subnet)"))
-            continue
-        subnets = by_zone.setdefault(p.zone, [])
-        for s in subnets:
-            if s.ips_needed + p.ips <= MAX_SUBNET_IPS:
-                s.pools.append(p)
-                break
-        else:
-            n = len(subnets)
-            subnets.append(SubnetPlan(f"subnet-{slug(p.zone)}" + (f"-{n + 1}" if n else ""), p.zone, [p]))
-    if issues:
-        raise SpecError(issues)
-    cluster_zone = doc.spec.availability_zone
-    home = by_zone.get(cluster_zone) or next(iter(by_zone.values()))
-    if storage_ips:
-        for s in home:
-            if s.ips_needed + storage_ips <= MAX_SUBNET_IPS:
-                s.extra_ips += storage_ips
-                break
-        else:
-            home.append(SubnetPlan(f"subnet-{slug(home[0].zone)}-{len(home) + 1}", home[0].zone, [], storage_ips))
-    subnets = [s for group in by_zone.values() for s in group]
-    for s in subnets:
-        for p in s.pools:
-            p.subnet = s.name
-    return subnets
-
-
-def allocate(doc: SpecDocument, subnets: list[SubnetPlan], public_zones: list[str]) -> list[tuple[str, str]]:
-    """Give every private subnet (and one /28 public subnet per NAT zone) an aligned CIDR inside the
-    VPC's blocks. Returns the public (zone, cidr) pairs. Raises a SpecError naming the shortfall."""
-    net = doc.spec.network
-    blocks = [ipaddress.IPv4Network(c) for c in [net.vpc_cidr, *net.secondary_cidrs]]
-    cursors = [int(b.network_address) for b in blocks]
-    requests = [(s.prefix, s) for s in subnets] + [(MIN_PREFIX, z) for z in public_zones]
-    requests.sort(key=lambda r: r[0])  # largest first keeps every allocation aligned
-    public: list[tuple[str, str]] = []
-    for prefix, owner in requests:
-        size = 2 ** (32 - prefix)
-        for i, block in enumerate(blocks):
-            start = -(-cursors[i] // size) * size
-            if prefix >= block.prefixlen and start + size <= int(block.broadcast_address) + 1:
-                cidr = str(ipaddress.IPv4Network((start, prefix)))
-                cursors[i] = start + size
-                break
-        else:
-            need = sum(2 ** (32 - p) for p, _ in requests)
-            have = sum(b.num_addresses for b in blocks)
-            line = doc.line("network", "vpc_cidr")
-            raise SpecError([SpecIssue(
-                "network.vpc_cidr",
-                f"the subnets need {need:,} addresses (largest /{requests[0][0]}); the VPC's CIDR blocks hold {have:,}",
-                line, doc.file,
-                "use a larger vpc_cidr (up to /16) or add secondary_cidrs, e.g. secondary_cidrs: [10.1.0.0/16]")])
-        if isinstance(owner, SubnetPlan):
-            owner.cidr = cidr
-        else:
-            public.append((owner, cidr))
-    return public
 
 
 def _zone_input(zone: str) -> dict[str, str]:
