@@ -1,18 +1,40 @@
-"""Compare two Plans the way `pulumi preview` reports changes: + create, ~ update, +- replace, - delete."""
+"""Compare two Plans the way `pulumi preview --diff` reports changes, and say what each one costs.
+
+Operations: + create, ~ update, +- replace (an input that forces it, or a replaced resource it
+refers to), - delete, > move (same resource, another stack: `pulumi state move` carries it over).
+
+Replacement cascades: when a resource is replaced its id changes, so every resource whose
+replace-on-change input (catalog/replace_on_change.yaml) refers to it is replaced too, transitively;
+one whose other inputs refer to it is updated. Each change carries the chain that causes it
+("lustre: replaced because subnetIds refers to subnet-us-east-1a, replaced because cidrBlock
+changed") and a class (planner/impact.py): destroys data, terminates running capacity (instances,
+GPUs, paid capacity-block hours), disrupts networking, or harmless.
+"""
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import os
-from dataclasses import dataclass, field
+from collections import deque
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import yaml
 
 from .catalog import HERE as CATALOG_DIR
-from .plan import Plan, Resource
+from .plan import Plan, Resource, iter_refs
 
-CREATE, UPDATE, REPLACE, DELETE = "create", "update", "replace", "delete"
-SYMBOL = {CREATE: "+", UPDATE: "~", REPLACE: "+-", DELETE: "-"}
+CREATE, UPDATE, REPLACE, DELETE, MOVE = "create", "update", "replace", "delete", "move"
+OPS = (CREATE, UPDATE, REPLACE, DELETE, MOVE)
+SYMBOL = {CREATE: "+", UPDATE: "~", REPLACE: "+-", DELETE: "-", MOVE: ">"}
+VERB = {CREATE: "created", UPDATE: "updated", REPLACE: "replaced", DELETE: "deleted", MOVE: "moved"}
+
+DESTROYS_DATA = "destroys-data"
+TERMINATES_CAPACITY = "terminates-capacity"
+DISRUPTS_NETWORKING = "disrupts-networking"
+HARMLESS = "harmless"
+CLASSES = (DESTROYS_DATA, TERMINATES_CAPACITY, DISRUPTS_NETWORKING, HARMLESS)  # worst first
+GATED = (DESTROYS_DATA, TERMINATES_CAPACITY)  # what `check --diff` fails on unless allowed
 
 
 @dataclass(frozen=True)
@@ -24,6 +46,18 @@ class InputChange:
 
 
 @dataclass(frozen=True)
+class Link:
+    """One step of a cascade: `resource`'s `input` refers to `refers_to`, which changes."""
+
+    resource: str
+    input: str
+    refers_to: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"resource": self.resource, "input": self.input, "refers_to": self.refers_to}
+
+
+@dataclass(frozen=True)
 class Change:
     op: str
     name: str
@@ -31,17 +65,41 @@ class Change:
     stack: str
     inputs: tuple[InputChange, ...] = field(default_factory=tuple)
     source: dict[str, Any] | None = None
+    chain: tuple[Link, ...] = ()  # first link: this resource's input; last: the resource that changed itself
+    because: str = ""  # the chain in words
+    klass: str = HARMLESS
+    impact: dict[str, Any] = field(default_factory=dict)  # instances, gpus, block_instance_hours, note
+    moved_from: str | None = None  # the stack it was in, when it changes stack
+    pool: str | None = None
+    cause_source: dict[str, Any] | None = None  # the spec line behind the root of the chain
 
     def to_json(self) -> dict[str, Any]:
         return {"op": self.op, "name": self.name, "type": self.type, "stack": self.stack, "source": self.source,
-                "inputs": [{"path": c.path, "old": c.old, "new": c.new, "forces_replace": c.forces_replace} for c in self.inputs]}
+                "inputs": [{"path": c.path, "old": c.old, "new": c.new, "forces_replace": c.forces_replace} for c in self.inputs],
+                "class": self.klass, "because": self.because, "chain": [link.to_json() for link in self.chain],
+                "impact": self.impact, "moved_from": self.moved_from, "pool": self.pool, "cause_source": self.cause_source}
 
 
 @functools.lru_cache(maxsize=1)
-def replace_keys() -> dict[str, frozenset[str]]:
+def _replace_data() -> dict[str, dict[str, Any]]:
     with open(os.path.join(CATALOG_DIR, "replace_on_change.yaml"), encoding="utf-8") as fh:
         data = yaml.safe_load(fh)
-    return {t: frozenset(keys or ()) for t, keys in data["types"].items()}
+    return {t: (entry if isinstance(entry, dict) else {"replace": entry}) for t, entry in data["types"].items()}
+
+
+def replace_keys() -> dict[str, frozenset[str]]:
+    """type token -> inputs whose change always forces a replacement."""
+    return {t: frozenset(e.get("replace") or ()) for t, e in _replace_data().items()}
+
+
+def _forces(type_: str, key: str, old: Any, new: Any) -> bool:
+    entry = _replace_data().get(type_) or {}
+    if key in (entry.get("replace") or ()):
+        return True
+    when = (entry.get("when") or {}).get(key)
+    if when == "decrease":
+        return isinstance(old, (int, float)) and isinstance(new, (int, float)) and new < old
+    return False
 
 
 def _walk(old: Any, new: Any, path: str) -> list[tuple[str, Any, Any]]:
@@ -58,38 +116,137 @@ def _walk(old: Any, new: Any, path: str) -> list[tuple[str, Any, Any]]:
     return [] if old == new else [(path, old, new)]
 
 
+def _top(path: str) -> str:
+    return path.split(".")[0].split("[")[0]
+
+
 def _changed(old: Resource, new: Resource) -> tuple[InputChange, ...]:
-    forcing = replace_keys().get(new.type, frozenset())
-    return tuple(InputChange(p, a, b, p.split(".")[0].split("[")[0] in forcing) for p, a, b in _walk(old.inputs, new.inputs, ""))
+    inputs = tuple(InputChange(p, a, b, _forces(new.type, _top(p), a, b)) for p, a, b in _walk(old.inputs, new.inputs, ""))
+    options = tuple(InputChange(f"options.{p}", a, b, False) for p, a, b in _walk(old.options, new.options, ""))
+    return inputs + options
 
 
-def diff(old: Plan, new: Plan) -> list[Change]:
-    old_by, new_by = old.by_name(), new.by_name()
+def _own_reason(change: Change) -> str:
+    forcing = [c.path for c in change.inputs if c.forces_replace]
+    paths = forcing or [c.path for c in change.inputs]
+    names = list(dict.fromkeys(_top(p) if not p.startswith("options.") else p for p in paths))
+    if not names:
+        return ""
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return f"{shown} changed"
+
+
+def diff(old: Plan, new: Plan, *, now: dt.datetime | None = None) -> list[Change]:
+    """Every change from `old` to `new`: direct ones, then the cascade of replacements, each classed.
+    `now` (UTC) prices the capacity-block hours a termination loses; default: the current time."""
+    from . import impact
+
+    changes = _direct(old, new)
+    changes = _cascade(new, changes)
+    now = now or dt.datetime.now(dt.timezone.utc)
+    by_name = {c.name: c for c in changes}
+    return [impact.classify(c, old, new, now, by_name) for c in changes]
+
+
+def _direct(old: Plan, new: Plan) -> dict[str, Change]:
+    old_by = old.by_name()
     old_stack, new_stack = old.stack_of(), new.stack_of()
-    changes = []
+    changes: dict[str, Change] = {}
     for res in new.resources():
         before = old_by.get(res.name)
-        if before is None or before.type != res.type:
-            if before is not None:
-                changes.append(Change(REPLACE, res.name, res.type, new_stack[res.name], (InputChange("type", before.type, res.type, True),), res.source.to_json()))
-            else:
-                changes.append(Change(CREATE, res.name, res.type, new_stack[res.name], (), res.source.to_json()))
+        src = res.source.to_json()
+        stack = new_stack[res.name]
+        if before is None:
+            changes[res.name] = Change(CREATE, res.name, res.type, stack, (), src, pool=res.pool)
+            continue
+        if before.type != res.type:
+            changes[res.name] = Change(REPLACE, res.name, res.type, stack, (InputChange("type", before.type, res.type, True),),
+                                       src, pool=res.pool)
             continue
         delta = _changed(before, res)
-        if old_stack[res.name] != new_stack[res.name]:
-            # Pulumi cannot move a resource between stacks: it is deleted in one and created in the other.
-            delta = (InputChange("stack", old_stack[res.name], new_stack[res.name], True),) + delta
-        if delta:
-            op = REPLACE if any(c.forces_replace for c in delta) else UPDATE
-            changes.append(Change(op, res.name, res.type, new_stack[res.name], delta, res.source.to_json()))
+        moved = old_stack[res.name] if old_stack[res.name] != stack else None
+        if delta or moved:
+            op = REPLACE if any(c.forces_replace for c in delta) else (UPDATE if delta else MOVE)
+            changes[res.name] = Change(op, res.name, res.type, stack, delta, src, moved_from=moved, pool=res.pool)
+    new_names = set(new_stack)
     for res in old.resources():
-        if res.name not in new_by:
-            changes.append(Change(DELETE, res.name, res.type, old_stack[res.name], (), res.source.to_json()))
+        if res.name not in new_names:
+            changes[res.name] = Change(DELETE, res.name, res.type, old_stack[res.name], (), res.source.to_json(), pool=res.pool)
+    for name, c in changes.items():
+        if c.op in (UPDATE, REPLACE, MOVE):
+            reason = _own_reason(c) if c.inputs else f"its stack changed ({c.moved_from} → {c.stack})"
+            changes[name] = replace(c, because=reason, cause_source=c.source)
+        else:
+            changes[name] = replace(c, cause_source=c.source)
     return changes
 
 
+def _dependents(plan: Plan) -> dict[str, list[tuple[Resource, str, str]]]:
+    """referenced name -> [(resource, top-level input, attr)] over every reference in `plan`."""
+    out: dict[str, list[tuple[Resource, str, str]]] = {}
+    for r in plan.resources():
+        for key, value in r.inputs.items():
+            for ref in iter_refs(value):
+                out.setdefault(ref["$ref"], []).append((r, key, ref.get("attr", "id")))
+    return out
+
+
+# Outputs that stay the same across an in-place update; any other (e.g. latestVersion) changes with it.
+_STABLE_ATTRS = {"id", "arn", "name", "urn"}
+
+
+def _cascade(new: Plan, changes: dict[str, Change]) -> list[Change]:
+    """Breadth first from every replaced (or updated, for outputs that change) resource, so each
+    resource gets the shortest chain to a change of its own."""
+    dependents = _dependents(new)
+    stack_of = new.stack_of()
+    queue = deque(name for name, c in changes.items() if c.op in (REPLACE, UPDATE))
+    while queue:
+        name = queue.popleft()
+        cause = changes[name]
+        for dep, key, attr in dependents.get(name, []):
+            current = changes.get(dep.name)
+            if current is not None and current.op in (CREATE, REPLACE):
+                continue
+            if cause.op == UPDATE and attr in _STABLE_ATTRS:
+                continue  # an in-place update keeps the id: nothing downstream changes
+            forces = cause.op == REPLACE and _forces(dep.type, key, None, None)
+            link = Link(dep.name, key, name)
+            because = f"{key} refers to {name}, {VERB[cause.op]} because {cause.because}"
+            chain = (link,) + cause.chain
+            if forces:
+                base = current or Change(REPLACE, dep.name, dep.type, stack_of[dep.name], (), dep.source.to_json(), pool=dep.pool)
+                changes[dep.name] = replace(base, op=REPLACE, chain=chain, because=because, cause_source=cause.cause_source)
+                queue.append(dep.name)
+            elif current is None or (current.op in (UPDATE, MOVE) and not current.chain):
+                base = current or Change(UPDATE, dep.name, dep.type, stack_of[dep.name], (), dep.source.to_json(), pool=dep.pool)
+                own = f"; also {base.because}" if current is not None and current.because else ""
+                changes[dep.name] = replace(base, op=UPDATE, chain=chain, because=because + own,
+                                            cause_source=cause.cause_source)
+                queue.append(dep.name)  # its changing outputs (e.g. latestVersion) update others
+    order = {n: i for i, n in enumerate(stack_of)}
+    rest = len(order)
+    return sorted(changes.values(), key=lambda c: (order.get(c.name, rest), c.name))
+
+
 def counts(changes: list[Change]) -> dict[str, int]:
-    out = {CREATE: 0, UPDATE: 0, REPLACE: 0, DELETE: 0}
+    out = {op: 0 for op in OPS}
     for c in changes:
         out[c.op] += 1
+    return out
+
+
+def totals(changes: list[Change]) -> dict[str, Any]:
+    """What the changes cost, worst class first: how many changes, instances, GPUs and paid
+    capacity-block instance-hours each class puts at stake."""
+    out: dict[str, Any] = {}
+    for klass in CLASSES:
+        members = [c for c in changes if c.klass == klass]
+        out[klass] = {
+            "changes": len(members),
+            "resources": [c.name for c in members] if klass != HARMLESS else [],
+            "instances": sum(c.impact.get("instances", 0) for c in members),
+            "gpus": sum(c.impact.get("gpus", 0) for c in members),
+            "block_instance_hours": round(sum(c.impact.get("block_instance_hours", 0) for c in members), 1),
+        }
     return out

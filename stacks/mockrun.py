@@ -88,12 +88,27 @@ class PlanMocks(pulumi.runtime.Mocks):
 
 @dataclass
 class Registration:
-    """One resource as the engine saw it: type token, logical name, inputs (camelCase)."""
+    """One resource as the engine saw it: type token, logical name, inputs (camelCase), and the
+    resource options the engine received (protect, retainOnDelete, number of aliases)."""
 
     type: str
     name: str
     inputs: dict[str, Any]
     custom: Optional[bool]
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+class _RecordingMonitor(pulumi_mocks.MockMonitor):
+    """The mock monitor, also keeping the resource options of every RegisterResource request."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.options: dict[str, dict[str, Any]] = {}
+
+    def RegisterResource(self, request):  # noqa: N802 (the gRPC method name)
+        self.options[request.name] = {"protect": bool(request.protect), "retainOnDelete": bool(request.retainOnDelete),
+                                      "aliases": len(request.aliases) + len(request.aliasURNs)}
+        return super().RegisterResource(request)
 
 
 @dataclass
@@ -150,7 +165,7 @@ def run_under_mocks(
         stack_outputs = default_stack_outputs(plan, naming)
     mocks = PlanMocks(plan, stack_outputs)
     _reset(naming.project, naming.stack(shard), config or {})
-    monitor = pulumi_mocks.MockMonitor(mocks)
+    monitor = _RecordingMonitor(mocks)
     pulumi_mocks.set_mocks(mocks, project=naming.project, stack=naming.stack(shard),
                            preview=False, organization=naming.org, monitor=monitor)
     resolved: dict[str, Any] = {}
@@ -173,7 +188,8 @@ def run_under_mocks(
             _abandon_run()
     if error is not None:
         raise error
-    registrations = [Registration(a.typ, a.name, a.inputs, a.custom) for a in mocks.registered]
+    registrations = [Registration(a.typ, a.name, a.inputs, a.custom, monitor.options.get(a.name, {}))
+                     for a in mocks.registered]
     return MockRun(shard=shard, seconds=seconds, registrations=registrations, urns=sorted(monitor.resources),
                    exports=resolved.get("exports", {}), stack_outputs=resolved.get("stack", {}))
 

@@ -9,7 +9,10 @@ pulumi_aws class its type token names, with the same logical name and the same i
   ``StackReference(<producer>).get_output("name.a")`` when it lives in another one; the producer
   exports every such output (``stacks.wiring``);
 - ``depends_on`` becomes ``ResourceOptions.depends_on`` (a dependency on a resource in another stack
-  becomes one on that stack's StackReference: the deploy order already guarantees the rest).
+  becomes one on that stack's StackReference: the deploy order already guarantees the rest);
+- ``options`` (``protect``, ``retainOnDelete``) become the same ResourceOptions;
+- a pool's resources carry an alias to the stack root, so that one carried into this stack by
+  ``pulumi state move`` (which may leave it without its pool component) is adopted, not replaced.
 
 All resources use one explicit AWS provider pinned to ``plan.region``, so a stack can never deploy a
 Plan into a region other than the one it was planned (and priced, and preflighted) for.
@@ -62,6 +65,7 @@ class Built:
     groups: dict[str, ResourceGroup] = field(default_factory=dict)
     stack_references: dict[str, pulumi.StackReference] = field(default_factory=dict)
     provider: Optional[pulumi.ProviderResource] = None
+    options: dict[str, pulumi.ResourceOptions] = field(default_factory=dict)  # what each resource was given
 
 
 def build(
@@ -98,8 +102,12 @@ class _ShardBuilder:
 
     def register(self, resource: Resource, parent: pulumi.Resource) -> None:
         kwargs = to_kwargs(self.classes[resource.name], resource.inputs, self.reference, resource.name)
+        options = resource.options or {}
         opts = pulumi.ResourceOptions(parent=parent, provider=self.built.provider,
-                                      depends_on=[self.dependency(d) for d in resource.depends_on] or None)
+                                      depends_on=[self.dependency(d) for d in resource.depends_on] or None,
+                                      protect=options.get("protect"), retain_on_delete=options.get("retainOnDelete"),
+                                      aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)] if resource.pool else None)
+        self.built.options[resource.name] = opts
         self.built.resources[resource.name] = self.classes[resource.name].cls(resource.name, opts=opts, **kwargs)
 
     def reference(self, ref: dict[str, str], path: str) -> Any:

@@ -28,7 +28,9 @@ from stacks.wiring import deploy_waves, export_key, wiring  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = sorted(glob.glob(os.path.join(ROOT, "examples", "*.yaml")))
 # Examples too big to run every shard: run these stacks (and whatever they read from).
-PARTIAL = {"frontier.yaml": ("network", "compute-1")}
+# Its 500-resource UltraServer shards take ~25 s each under the mocks on 2 cores: run the head pool's
+# stack (and network); a pool's later shard reading its first is covered by the tiny-shards test.
+PARTIAL = {"frontier.yaml": ("network", "compute-head-1")}
 
 
 # --------------------------------------------------------------------------------------------
@@ -361,3 +363,18 @@ def test_tiny_shards_read_launch_templates_from_other_compute_shards():
     assert {r.name for r in runs[consumer].of_type("pulumi:pulumi:StackReference")} >= {
         StackNaming(prefix=plan.name).qualified(p) for p in producers}
     assert any(k.endswith(".latestVersion") for p in producers for k in runs[p].stack_outputs)
+
+
+def test_file_system_and_vpc_are_protected_under_the_mocks():
+    """The Plan's resource options reach the engine: protect on the VPC and the file system,
+    retainOnDelete on the file system, nothing on a subnet; a pool's resources carry the alias that
+    lets a resource carried over by `pulumi state move` be adopted without its pool component."""
+    planner = pytest.importorskip("planner")
+    plan = planner.plan_file(_example("p5-on-demand-fsx.yaml"))
+    outputs: dict[str, dict[str, Any]] = {}
+    runs = {shard: _check_shard(plan, shard, outputs) for shard in ("network", "storage", "compute-gpu-1")}
+    seen = {r.name: r.options for run in runs.values() for r in run.resources}
+    assert seen["vpc"] == {"protect": True, "retainOnDelete": False, "aliases": 0}
+    assert seen["lustre"] == {"protect": True, "retainOnDelete": True, "aliases": 0}
+    assert seen["subnet-us-east-1a"]["protect"] is False
+    assert seen["asg-gpu"]["aliases"] == 1 and seen["asg-gpu"]["protect"] is False

@@ -1,0 +1,114 @@
+"""What one change of a Plan diff costs: its class and, for running capacity, how much.
+
+- **destroys data**: a file system or a standalone volume replaced or deleted (a replacement is a new,
+  empty one; `retainOnDelete` keeps the old one in AWS, detached from the cluster);
+- **terminates running capacity**: an auto-scaling group (or instance) replaced or deleted, scaled
+  in, or moved off a subnet or placement group that is replaced (instances cannot stay in a subnet
+  that is deleted): with the instances and GPUs affected and, for Capacity Blocks, the paid
+  instance-hours left in the block (a block is paid up front and ends at 11:30 UTC on its end date:
+  EC2 User Guide, "Capacity Blocks for ML");
+- **disrupts networking**: a VPC, subnet, route, gateway, endpoint or security group (rule) replaced or
+  deleted;
+- **harmless**: everything else (creates, in-place updates, moves carried over by `pulumi state move`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Any
+
+from .diff import (CREATE, DELETE, DESTROYS_DATA, DISRUPTS_NETWORKING, HARMLESS, MOVE, REPLACE,
+                   TERMINATES_CAPACITY, UPDATE, Change)
+from .plan import Plan
+
+DATA_TYPES = {"aws:fsx/lustreFileSystem:LustreFileSystem", "aws:ebs/volume:Volume"}
+ASG = "aws:autoscaling/group:Group"
+INSTANCE = "aws:ec2/instance:Instance"
+CAPACITY_TYPES = {ASG, INSTANCE}
+NETWORK_TYPES = {
+    "aws:ec2/vpc:Vpc", "aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation", "aws:ec2/subnet:Subnet",
+    "aws:ec2/internetGateway:InternetGateway", "aws:ec2/eip:Eip", "aws:ec2/natGateway:NatGateway",
+    "aws:ec2/routeTable:RouteTable", "aws:ec2/route:Route", "aws:ec2/routeTableAssociation:RouteTableAssociation",
+    "aws:ec2/vpcEndpoint:VpcEndpoint", "aws:ec2/securityGroup:SecurityGroup",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+}
+# Inputs of a group that place its instances: when what they refer to is replaced, the instances
+# must leave it (a subnet or placement group with instances in it cannot be deleted).
+PLACING_INPUTS = {ASG: {"vpcZoneIdentifiers", "placementGroup"}, INSTANCE: {"subnetId", "placementGroup"}}
+BLOCK_END_UTC = dt.time(11, 30)  # Capacity Blocks start and end at 11:30 UTC (EC2 User Guide)
+
+
+def classify(change: Change, old: Plan, new: Plan, now: dt.datetime, by_name: dict[str, Change]) -> Change:
+    if change.op in (CREATE, MOVE):
+        return replace(change, klass=HARMLESS)
+    if change.type in DATA_TYPES and change.op in (REPLACE, DELETE):
+        return replace(change, klass=DESTROYS_DATA, impact=_data_note(change, old))
+    if change.type in CAPACITY_TYPES:
+        lost = _instances_lost(change, old, new, by_name)
+        if lost:
+            return replace(change, klass=TERMINATES_CAPACITY, impact=_capacity(change, old, new, lost, now))
+    if change.type in NETWORK_TYPES and change.op in (REPLACE, DELETE):
+        return replace(change, klass=DISRUPTS_NETWORKING)
+    return replace(change, klass=HARMLESS)
+
+
+def _data_note(change: Change, old: Plan) -> dict[str, Any]:
+    before = old.by_name().get(change.name)
+    options = before.options if before is not None else {}
+    notes = ["a replacement is a new, empty file system" if change.op == REPLACE else "the file system and its data go"]
+    if options.get("retainOnDelete"):
+        notes.append("retainOnDelete keeps the old one in AWS, detached from the cluster")
+    if options.get("protect"):
+        notes.append("protect is on: `pulumi up` refuses until it is lifted")
+    return {"note": "; ".join(notes)}
+
+
+def _size(resource: Any) -> int:
+    if resource is None:
+        return 0
+    if resource.type == INSTANCE:
+        return 1
+    value = resource.inputs.get("desiredCapacity", resource.inputs.get("maxSize", 0))
+    return value if isinstance(value, int) else 0
+
+
+def _instances_lost(change: Change, old: Plan, new: Plan, by_name: dict[str, Change]) -> int:
+    before = _size(old.by_name().get(change.name))
+    if change.op in (REPLACE, DELETE):
+        return before
+    if change.op != UPDATE:
+        return 0
+    first = change.chain[0] if change.chain else None
+    if first and first.input in PLACING_INPUTS.get(change.type, ()) and by_name.get(first.refers_to, change).op == REPLACE:
+        return before
+    return max(0, before - _size(new.by_name().get(change.name)))
+
+
+def _pool(plan: Plan, name: str | None) -> dict[str, Any] | None:
+    return next((p for p in plan.pools if p.get("name") == name), None) if name else None
+
+
+def _capacity(change: Change, old: Plan, new: Plan, lost: int, now: dt.datetime) -> dict[str, Any]:
+    pool = _pool(old, change.pool) or _pool(new, change.pool) or {}
+    out: dict[str, Any] = {"instances": lost, "gpus": lost * int(pool.get("gpus_per_instance") or 0)}
+    cap = pool.get("capacity") or {}
+    if cap.get("type") == "capacity-block":
+        hours = _block_hours_left(cap, now)
+        if hours is None:
+            out["note"] = "capacity block without start/end dates in the Plan: paid hours at stake unknown"
+        else:
+            out["block_instance_hours"] = round(lost * hours, 1)
+            out["note"] = (f"{hours:,.1f} paid hours left in the block for each instance "
+                           f"(block ends {cap['end']} 11:30 UTC)")
+    return out
+
+
+def _block_hours_left(cap: dict[str, Any], now: dt.datetime) -> float | None:
+    try:
+        start = dt.datetime.combine(dt.date.fromisoformat(cap["start"]), BLOCK_END_UTC, dt.timezone.utc)
+        end = dt.datetime.combine(dt.date.fromisoformat(cap["end"]), BLOCK_END_UTC, dt.timezone.utc)
+    except (KeyError, TypeError, ValueError):
+        return None
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=dt.timezone.utc)
+    return max(0.0, (end - max(now, start)).total_seconds() / 3600)
