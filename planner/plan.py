@@ -112,6 +112,8 @@ class Plan:
     summary: dict[str, Any] = field(default_factory=dict)
     catalog: dict[str, Any] = field(default_factory=dict)
     notes: list[dict[str, Any]] = field(default_factory=list)
+    # spec `changes`: {"allow_replace": {name: reason}, "lines": {name: spec line}} (the diff gate)
+    changes: dict[str, Any] = field(default_factory=dict)
     version: int = PLAN_FORMAT_VERSION
 
     # -- queries -----------------------------------------------------------------------------
@@ -153,6 +155,7 @@ class Plan:
             "policies": self.policies,
             "catalog": self.catalog,
             "notes": self.notes,
+            "changes": self.changes,
             "stacks": [s.to_json() for s in self.stacks],
         }
 
@@ -172,6 +175,7 @@ class Plan:
             policies=data.get("policies", {}),
             catalog=data.get("catalog", {}),
             notes=data.get("notes", []),
+            changes=data.get("changes") or {},
             stacks=[Stack.from_json(s) for s in data.get("stacks", [])],
         )
 

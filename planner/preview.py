@@ -89,24 +89,53 @@ def notes_view(plan: Plan) -> Group | None:
     return Group(*lines)
 
 
-def diff_tree(changes: list[Change], *, title: str) -> Tree:
+_CLASS_STYLE = {"destroys-data": "bold red", "terminates-capacity": "bold red", "disrupts-networking": "yellow",
+                "harmless": "green", "move": "cyan"}
+
+
+def diff_totals(changes: list[Change], moves: list[Any]) -> Group:
+    """What the changes cost, worst first: shown before the tree, so nobody scrolls past it."""
+    from .diffreport import totals_lines
+
+    lines = [Text.assemble(("  ", ""), (text, _CLASS_STYLE.get(klass, ""))) for klass, text in totals_lines(changes, moves)]
+    return Group(*(lines or [Text("  No changes.", style="bold")]))
+
+
+def diff_tree(changes: list[Change], *, title: str, moves: list[Any] | None = None) -> Group:
+    """Totals, then a tree like `pulumi preview --diff` (each change with its class and its cause),
+    then the `pulumi state move` commands for resources that change stack."""
     root = Tree(Text(title, style="bold"))
-    styles = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red"}
+    styles = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red", "move": "cyan"}
     by_stack: dict[str, list[Change]] = {}
     for c in changes:
         by_stack.setdefault(c.stack, []).append(c)
     for stack, items in by_stack.items():
         node = root.add(Text(f"▸ {stack}", style="bold"))
         for c in items:
+            tag = f"  [{c.op}]" if c.op in ("replace", "delete", "move") else ""
+            klass = "" if c.klass == "harmless" else f"  {c.klass}"
             line = node.add(Text.assemble((f"{SYMBOL[c.op]} ", styles[c.op]), (c.type, "dim"), "  ", c.name,
-                                          (f"  [{c.op}]" if c.op in ("replace", "delete") else "", styles[c.op])))
+                                          (tag, styles[c.op]), (klass, _CLASS_STYLE[c.klass])))
+            if c.moved_from:
+                line.add(Text(f"stack: {c.moved_from} → {c.stack}", style="cyan"))
+            if c.chain:
+                line.add(Text(f"because {c.because}", style="magenta" if c.op == "replace" else ""))
+            if c.impact.get("instances"):
+                line.add(Text(f"{c.impact['instances']:,} instances, {c.impact['gpus']:,} GPUs"
+                              + (f"; {c.impact['note']}" if c.impact.get("note") else ""), style="red"))
+            elif c.impact.get("note"):
+                line.add(Text(c.impact["note"], style="red"))
             for ic in c.inputs:
                 line.add(Text.assemble(f"{ic.path}: ", (_short(ic.old), "red"), " → ", (_short(ic.new), "green"),
                                        ("  (forces replacement)" if ic.forces_replace else "", "magenta")))
     n = counts(changes)
     root.add(Text(f"Changes: + {n['create']} to create, ~ {n['update']} to update, +- {n['replace']} to replace, "
-                  f"- {n['delete']} to delete" if changes else "No changes.", style="bold"))
-    return root
+                  f"- {n['delete']} to delete, > {n['move']} to move" if changes else "No changes.", style="bold"))
+    parts: list[Any] = [Text(title, style="bold"), diff_totals(changes, moves or []), Text(""), root]
+    if moves:
+        parts += [Text(""), Text("Carry these resources over before `pulumi up` (pulumi state move):", style="bold cyan")]
+        parts += [Text(m.command) for m in moves]
+    return Group(*parts)
 
 
 def _short(value: Any, limit: int = 60) -> str:

@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, WithJsonSchema, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints, WithJsonSchema, field_validator
 
 DNS_NAME = r"^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$"
 DNS_NAME_HINT = "lowercase letters, digits and '-', starting and ending with a letter or digit, at most 40 characters"
@@ -118,6 +118,17 @@ class Policies(_Model):
     skip: dict[str, str] = Field(default_factory=dict, description="Policy id -> reason; skips are reported")
 
 
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class Changes(_Model):
+    """What `ultraplan check SPEC --diff OLD` lets through (docs/pulumi.md, "The gate")."""
+
+    allow_replace: dict[str, Reason] = Field(
+        default_factory=dict,
+        description="Resource or pool name -> reason: changes that destroy data or terminate running capacity that the gate allows")
+
+
 class ClusterSpec(_Model):
     """One GPU cluster."""
 
@@ -131,6 +142,8 @@ class ClusterSpec(_Model):
     storage: Storage | None = Field(None, description="Shared storage (FSx for Lustre)")
     budget: Budget | None = Field(None, description="Budget gates for `ultraplan cost` and `check`")
     policies: Policies = Field(default_factory=Policies, description="Policy settings and skips (each with a reason)")
+    changes: Changes = Field(default_factory=Changes,
+                             description="Day 2: what `check --diff` may replace or terminate, by name, with a reason")
 
     _tags = field_validator("tags", mode="before")(_stringify_tags)
 

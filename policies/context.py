@@ -131,8 +131,11 @@ class StackContext:
         return [r for r in self.resources if r.get("pool") == pool and (not tokens or r["type"] in tokens)]
 
 
-def resource_view(type_token: str, name: str, inputs_: Mapping[str, Any], pool: str | None = None) -> dict[str, Any]:
-    return {"type": type_token, "name": name, "inputs": inputs_, "pool": pool}
+def resource_view(type_token: str, name: str, inputs_: Mapping[str, Any], pool: str | None = None,
+                  options: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """What a rule sees of one resource. `options`: the Pulumi resource options known here (offline:
+    the Plan's `protect`/`retainOnDelete`; in the engine: `protect` only, from args.opts)."""
+    return {"type": type_token, "name": name, "inputs": inputs_, "pool": pool, "options": dict(options or {})}
 
 
 def names(resources: Iterable[Mapping[str, Any]]) -> list[str]:

@@ -60,8 +60,11 @@ def plain(value: Any, link: Any = None, path: tuple[str, ...] = ()) -> Any:
 
 
 def resource_from_args(args: Any) -> dict[str, Any]:
-    """ResourceValidationArgs -> {"type", "name", "inputs"}."""
-    return resource_view(args.resource_type, args.name, plain(args.props))
+    """ResourceValidationArgs -> {"type", "name", "inputs", "options"} (the engine passes `protect` in
+    args.opts; it does not pass retainOnDelete)."""
+    opts = getattr(args, "opts", None)
+    options = {"protect": bool(getattr(opts, "protect", False)), "retainOnDelete": None}  # None: not told
+    return resource_view(args.resource_type, args.name, plain(args.props), options=options)
 
 
 def _linker(property_dependencies: Mapping[str, Sequence[Any]]):

@@ -125,7 +125,7 @@ def run_policies(plan: Any, *, monthly_cost: MonthlyCost | None = None, registry
     """
     registry = registry or load_rules()
     settings = settings or resolve(plan.policies, registry, spec_file=plan.spec_file)
-    views = [dict(resource_view(r.type, r.name, r.inputs, r.pool), source=r.source) for r in plan.resources()]
+    views = [dict(resource_view(r.type, r.name, r.inputs, r.pool, r.options), source=r.source) for r in plan.resources()]
     ctx = StackContext(views, pools=list(plan.pools), complete=True,
                        monthly_cost=(lambda: monthly_cost(plan)) if monthly_cost else None)
     locate = _Locator(plan)

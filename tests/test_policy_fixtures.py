@@ -86,12 +86,14 @@ def good_plan_json() -> dict[str, Any]:
               "policyArn": "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"}, 2, tags=False),
         _res("aws:iam/instanceProfile:InstanceProfile", "node-profile", {"role": _ref("node-role", "name")}, 2),
     ]
+    network[0]["options"] = {"protect": True}
     storage = [
         _res("aws:ec2/securityGroup:SecurityGroup", "lustre-sg", {"vpcId": _ref("vpc")}, 30),
         _res("aws:fsx/lustreFileSystem:LustreFileSystem", "lustre", {
             "storageCapacity": 2400, "deploymentType": "PERSISTENT_2", "perUnitStorageThroughput": 250,
             "subnetIds": [_ref("subnet-use1-az1")], "securityGroupIds": [_ref("lustre-sg")]}, 30),
     ]
+    storage[1]["options"] = {"protect": True, "retainOnDelete": True}
     compute = [
         _res("aws:ec2/placementGroup:PlacementGroup", "pg-train", {"strategy": "cluster"}, 10, "train"),
         _launch_template("lt-train", "p5.48xlarge", 10, "train", 4),

@@ -282,3 +282,22 @@ def test_the_policy_host_runs_the_pack_directory_as_main(tmp_path):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["ultraplan", str(len(REGISTRY)), "mandatory"]
+
+
+@pytest.mark.parametrize("protect, expected", [
+    (True, []),
+    (False, ["lustre is not protected (resource option protect)"]),
+], ids=["protected", "unprotected"])
+def test_protection_rule_reads_protect_from_the_engine_options(protect, expected):
+    """In the engine, `protect` comes from ResourceValidationArgs.opts; retainOnDelete is not passed to
+    policies, so it is not held against the resource there (the offline run checks it)."""
+    from pulumi_policy import PolicyResourceOptions, ResourceValidationArgs
+
+    opts = PolicyResourceOptions(protect=protect, ignore_changes=[], delete_before_replace=None, aliases=[],
+                                 custom_timeouts=None, additional_secret_outputs=[])
+    args = ResourceValidationArgs("aws:fsx/lustreFileSystem:LustreFileSystem", {"deploymentType": "PERSISTENT_2"},
+                                  "urn:pulumi:dev::c::aws:fsx/lustreFileSystem:LustreFileSystem::lustre", "lustre",
+                                  opts, None, {})
+    reported = []
+    _engine_policies()["stateful-resources-protected"].validate(args, lambda message, urn=None: reported.append(message))
+    assert reported == expected

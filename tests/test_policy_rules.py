@@ -193,6 +193,18 @@ def lustre_kms_given(d):
     resource(d, "lustre")["inputs"]["kmsKeyId"] = "arn:aws:kms:us-east-1:123456789012:key/abc"
 
 
+def vpc_unprotected(d):
+    resource(d, "vpc").pop("options")
+
+
+def lustre_not_retained(d):
+    resource(d, "lustre")["options"] = {"protect": True}
+
+
+def lustre_unprotected(d):
+    resource(d, "lustre")["options"] = {"retainOnDelete": True}
+
+
 def _role_policy(action):
     return _res("aws:iam/rolePolicy:RolePolicy", "node-extra", {"role": _ref("node-role", "name"), "policy": json.dumps({
         "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}]})}, 2, tags=False)
@@ -299,6 +311,9 @@ FAILING = [
     pytest.param("fsx-encrypted-in-vpc", scratch_1, "SCRATCH_1 does not encrypt data in transit", id="lustre-scratch-1"),
     pytest.param("fsx-encrypted-in-vpc", lustre_without_sg, "no securityGroupIds", id="lustre-no-sg"),
     pytest.param("fsx-encrypted-in-vpc", lustre_kms_required, "no kmsKeyId", id="lustre-kms-required"),
+    pytest.param("stateful-resources-protected", vpc_unprotected, "vpc is not protected", id="vpc-unprotected"),
+    pytest.param("stateful-resources-protected", lustre_unprotected, "lustre is not protected", id="lustre-unprotected"),
+    pytest.param("stateful-resources-protected", lustre_not_retained, "lustre does not set retainOnDelete", id="lustre-not-retained"),
     pytest.param("iam-no-wildcard-actions", star_action, "wildcard action *", id="iam-star"),
     pytest.param("iam-no-wildcard-actions", service_star_action, "wildcard action s3:*", id="iam-service-star"),
     pytest.param("iam-no-wildcard-actions", admin_attachment, "AdministratorAccess", id="iam-admin-attachment"),
@@ -323,6 +338,7 @@ PASSING = [
     pytest.param("ultraserver-whole", lambda d: None, id="whole-ultraservers"),
     pytest.param("efa-placement-group", lambda d: None, id="efa-with-placement-group"),
     pytest.param("fsx-encrypted-in-vpc", lustre_kms_given, id="lustre-persistent-with-kms"),
+    pytest.param("stateful-resources-protected", lambda d: None, id="vpc-and-lustre-protected"),
     pytest.param("iam-no-wildcard-actions", scoped_wildcard, id="iam-scoped-wildcards-allowed"),
     pytest.param("required-tags", require_team, id="tags-present"),
 ]

@@ -81,7 +81,7 @@ class _Run:
         self.exit_override = EXIT_INVALID
 
 
-def _plan_step(run: _Run, spec: str | None, plan_file: str | None) -> Any | None:
+def _plan_step(run: _Run, spec: str | None, plan_file: str | None, previous: Any | None = None) -> Any | None:
     if plan_file or (spec and spec.endswith(".json")):
         from ..plan import load_plan
 
@@ -102,11 +102,34 @@ def _plan_step(run: _Run, spec: str | None, plan_file: str | None) -> Any | None
         run.step("plan", "not-run", "the spec is invalid")
         return None
     run.step("validate", "ok", f"cluster '{doc.spec.name}' in {doc.spec.region}, {len(doc.spec.compute)} pool(s)")
-    plan = planner.compile_plan(doc)
+    plan = planner.compile_plan(doc, previous=previous)
     summary = plan.summary or {}
     run.step("plan", "ok", f"{sum(1 for _ in plan.resources())} resources in {len(plan.stacks)} stacks, "
                            f"{summary.get('gpus', '?')} accelerators, {summary.get('instances', '?')} instances")
     return plan
+
+
+def _diff_step(run: _Run, plan: Any, before: Any, old: str) -> None:
+    """The day-2 gate (planner/gate.py): what the change from the deployed Plan destroys or terminates."""
+    from ..diff import diff
+    from ..diffreport import diff_json, totals_lines
+    from ..gate import RULES, diff_findings
+    from ..moves import state_moves
+    from ..report import RuleInfo
+
+    changes = diff(before, plan)
+    moves = state_moves(changes, plan.name)
+    for check_id, (title, help_text) in RULES.items():
+        run.report.rules.append(RuleInfo(check_id, title, help_text, Level.ERROR if check_id in (
+            "change.destroys-data", "change.terminates-capacity") else Level.WARNING, category="change"))
+    findings = diff_findings(changes, moves, plan)
+    for finding in findings:
+        run.add(finding, "change")
+    blocked = [f for f in findings if f.level == Level.ERROR]
+    status = "failed" if blocked else ("warning" if any(f.level == Level.WARNING for f in findings) else "ok")
+    summary = "; ".join(text for _, text in totals_lines(changes, moves)) or "no changes"
+    run.step("diff", status, f"against {old}: {summary}")
+    run.report.extra["diff"] = diff_json(plan.name, changes, moves, against=old)
 
 
 def _cost_step(run: _Run, plan: Any) -> Callable[[Any], float] | None:
@@ -220,16 +243,19 @@ def _preflight_step(run: _Run, plan: Any, snapshot: Any | None, asked: bool, liv
 @click.option("--launch-dry-run", is_flag=True, help="With preflight: also dry-run one launch per pool.")
 @click.option("--html", "html_out", type=click.Path(dir_okay=False),
               help="Also write the HTML report here (as `ultraplan report`: topology, cost chart, findings).")
+@click.option("--diff", "old", type=click.Path(dir_okay=False),
+              help="The Plan JSON deployed now: fail when the change destroys data or terminates running capacity "
+                   "that the spec's changes.allow_replace does not allow; its subnets keep their CIDRs.")
 @report_options
 def check(specs: tuple[str, ...], plan_file: str | None, account_file: str | None, live: bool, launch_dry_run: bool,
-          html_out: str | None, fmt: str, fail_on: str, sarif_out: str | None, junit_out: str | None,
-          markdown_out: str | None,
-          json_out: str | None) -> None:
+          html_out: str | None, old: str | None, fmt: str, fail_on: str, sarif_out: str | None,
+          junit_out: str | None, markdown_out: str | None, json_out: str | None) -> None:
     """Validate, plan, price, policy-check (and preflight) SPEC in one run: one report, one exit code.
 
     SPEC may be several files or a folder (every .yaml/.yml under it): one report for all of them,
     the worst exit code. Exit 0 when nothing reaches --fail-on; 1 a gate failed (mandatory policy
-    violation, preflight error, budget over); 2 invalid spec or settings; 3 AWS unreachable.
+    violation, preflight error, budget over, with --diff a change that destroys data or terminates
+    running capacity not allowed by changes.allow_replace); 2 invalid spec or settings; 3 AWS unreachable.
     """
     from ..report.merge import merge
     from .common import expand_specs, worst_exit
@@ -240,7 +266,15 @@ def check(specs: tuple[str, ...], plan_file: str | None, account_file: str | Non
     if html_out and len(files) > 1:
         raise UsageError("--html writes the report of one spec: give one SPEC, or run `ultraplan report` on each")
     snapshot = _snapshot(account_file)
-    runs = [_check_one(spec, plan_file, snapshot, account_file, live, launch_dry_run, Level.parse(fail_on), html_out)
+    before = None
+    if old:
+        from ..plan import load_plan
+
+        if len(files) > 1:
+            raise UsageError("--diff compares one cluster with its deployed Plan: give one SPEC (or --plan)")
+        before = load_plan(old)  # a bad file stops the run before any work (exit 2)
+    runs = [_check_one(spec, plan_file, snapshot, account_file, live, launch_dry_run, Level.parse(fail_on), html_out,
+                       before, old)
             for spec in files]
     report = merge([r for r, _ in runs], "check")
     emit_report(report, fmt, {"sarif": sarif_out, "junit": junit_out, "markdown": markdown_out, "json": json_out})
@@ -251,18 +285,21 @@ def check(specs: tuple[str, ...], plan_file: str | None, account_file: str | Non
 
 
 def _check_one(spec: str | None, plan_file: str | None, snapshot: Any | None, account_file: str | None, live: bool,
-               launch_dry_run: bool, fail_on: Level, html_out: str | None = None) -> tuple[Any, int]:
-    """One spec through every step: its report and its exit code."""
+               launch_dry_run: bool, fail_on: Level, html_out: str | None = None, before: Any | None = None,
+               old: str | None = None) -> tuple[Any, int]:
+    """One spec through every step (with `before`, the deployed Plan, the diff gate): its report and exit code."""
     run = _Run(spec, fail_on)
-    plan = _plan_step(run, spec, plan_file)
+    plan = _plan_step(run, spec, plan_file, before)
     if plan is not None:
         run.report.name = plan.name
         run.report.spec_file = run.report.spec_file or plan.spec_file
+        if before is not None:
+            _diff_step(run, plan, before, old)
         monthly = _cost_step(run, plan)
         _policy_step(run, plan, monthly)
         if run.exit_override is None:
             _preflight_step(run, plan, snapshot, bool(account_file), live, launch_dry_run)
-    for name in ("cost", "policy", "preflight"):
+    for name in ("diff",) * bool(old) + ("cost", "policy", "preflight"):
         if not any(s.name == name for s in run.report.steps):
             run.step(name, "not-run", "an earlier step failed")
     if html_out:

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from ..errors import EXIT_INVALID, SpecError, UsageError
+from ..errors import EXIT_FINDINGS, EXIT_INVALID, SpecError, UsageError
 from .common import format_option, spec_argument, specs_argument
 
 
@@ -66,43 +66,72 @@ def _validate_json(results: list) -> dict:
 
 @click.command()
 @spec_argument
-@format_option()
+@format_option(["text", "json", "markdown"])
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the Plan JSON here (atomically).")
-@click.option("--diff", "old", type=click.Path(dir_okay=False), help="Show changes against an earlier Plan JSON.")
+@click.option("--diff", "old", type=click.Path(dir_okay=False),
+              help="Show changes against an earlier Plan JSON (the one deployed); its subnets keep their CIDRs.")
+@click.option("--previous", type=click.Path(dir_okay=False),
+              help="The Plan deployed now, without showing a diff: its subnets keep their CIDRs while their pools fit.")
+@click.option("--expect-no-changes", is_flag=True,
+              help="With --diff: exit 1 if anything would change (a drift gate, like `pulumi preview --expect-no-changes`).")
 @click.option("--shard-size", type=click.IntRange(1, 100_000), default=500, show_default=True,
               help="Most resources in one compute stack.")
 @click.option("--expand", is_flag=True, help="List every resource instead of collapsing long runs.")
-def plan(spec: str, fmt: str, out: str | None, old: str | None, shard_size: int, expand: bool) -> None:
+def plan(spec: str, fmt: str, out: str | None, old: str | None, previous: str | None, expect_no_changes: bool,
+         shard_size: int, expand: bool) -> None:
     """Compile SPEC into a Plan: Pulumi stacks of resources, previewed like `pulumi preview`.
 
     Text output shows the stack tree and a summary; `--format json` prints the Plan (or, with
-    --diff, the changes) to stdout.
+    --diff, the changes: totals by class, each change with its cause, `pulumi state move` commands).
+    Exit 0, or 1 with --expect-no-changes when something changes.
     """
     import planner
-    from ..diff import counts, diff
     from ..plan import load_plan, write_atomic
 
-    result = planner.plan_file(spec, shard_size=shard_size)
-    changes = None
+    if expect_no_changes and not old:
+        raise UsageError("--expect-no-changes compares against a Plan: give --diff OLD.json")
+    if old and previous and old != previous:
+        raise UsageError("--diff and --previous name two different Plans; --diff alone also keeps the addresses")
+    before = load_plan(old or previous) if (old or previous) else None
+    result = planner.plan_file(spec, shard_size=shard_size, previous=before)
+    changes, moves = None, []
     if old:
-        changes = diff(load_plan(old), result)
+        from ..diff import diff
+        from ..moves import state_moves
+
+        changes = diff(before, result)
+        moves = state_moves(changes, result.name)
     if out:
         try:
             write_atomic(out, result.dumps())
         except OSError as exc:
             raise UsageError(f"--out {out}: cannot write ({exc.strerror})") from None
-    if fmt == "json":
-        if changes is not None:
-            click.echo(json.dumps({"name": result.name, "counts": counts(changes),
-                                   "changes": [c.to_json() for c in changes]}, indent=1))
+    _render(result, fmt, changes, moves, old, expand, out)
+    if expect_no_changes and changes:
+        click.echo(f"error: {len(changes)} change(s) against {old}; --expect-no-changes wants none", err=True)
+        sys.exit(EXIT_FINDINGS)
+
+
+def _render(result, fmt: str, changes, moves, old: str | None, expand: bool, out: str | None) -> None:
+    if fmt in ("json", "markdown") and changes is not None:
+        from ..diffreport import diff_json, diff_markdown
+
+        address_notes = [n for n in result.notes if "CIDR" in n.get("message", "")]
+        if fmt == "json":
+            click.echo(json.dumps(diff_json(result.name, changes, moves, against=old, notes=address_notes), indent=1, default=str))
         else:
-            click.echo(result.dumps())
+            click.echo(diff_markdown(result.name, changes, moves, against=old))
         return
+    if fmt == "json":
+        click.echo(result.dumps())
+        return
+    if fmt == "markdown":
+        raise UsageError("--format markdown shows a diff: give --diff OLD.json")
     from ..preview import diff_tree, notes_view, plan_tree, pools_table, summary_table
 
     console = _console()
     if changes is not None:
-        console.print(diff_tree(changes, title=f"Changes to {result.name} against {old}"))
+        console.print(diff_tree(changes, title=f"Changes to {result.name} against {old}", moves=moves))
     else:
         console.print(plan_tree(result, expand=expand))
     console.print()

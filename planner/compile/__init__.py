@@ -129,6 +129,8 @@ def compile_plan(doc: SpecDocument, catalog: Catalog | None = None, *, shard_siz
         summary=_summary(pool_records, stacks, net_record),
         catalog={"as_of": catalog.as_of},
         notes=_notes(doc, pools) + storage_notes + getattr(subnets, "notes", []),
+        changes={"allow_replace": dict(spec.changes.allow_replace),
+                 "lines": {name: doc.line("changes", "allow_replace", name) for name in spec.changes.allow_replace}},
     )
 
 
