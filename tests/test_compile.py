@@ -100,12 +100,21 @@ def test_ultraserver_pool_gets_one_group_per_ultraserver():
     assert plan.summary["ultraservers"] == 3
 
 
-def test_subnet_is_sized_from_the_exact_ip_budget():
-    # 2 p5 (1 IP each with efa-only) + 5 AWS-reserved fits a /28 (16 addresses).
+def test_a_new_subnet_is_sized_with_headroom():
+    # 2 p5 (1 IP each with efa-only): at least a /24, so ordinary growth does not re-size it.
     plan = plan_of(BASE_SPEC)
-    assert plan.network["subnets"][0]["cidr"] == "10.0.0.0/28"
-    # 12 instances + 5 reserved = 17 > 16: the next size up.
-    assert plan_of(BASE_SPEC.replace("count: 2", "count: 12")).network["subnets"][0]["cidr"] == "10.0.0.0/27"
+    assert plan.network["subnets"][0]["cidr"] == "10.0.0.0/24"
+    # 200 instances: twice that (400) + 5 reserved needs a /23 (507 usable).
+    subnet = plan_of(BASE_SPEC.replace("count: 2", "count: 200")).network["subnets"][0]
+    assert (subnet["cidr"], subnet["ips_needed"], subnet["ips_total"]) == ("10.0.0.0/23", 200, 507)
+
+
+def test_a_vpc_too_small_for_headroom_gets_exact_subnets_and_a_note():
+    # A /24 VPC: 100 instances with headroom would take the whole /24 and leave no room for the
+    # NAT's public /28, so the subnet is sized exactly (a /25) and the plan says so.
+    plan = plan_of(BASE_SPEC.replace("10.0.0.0/16", "10.0.0.0/24").replace("count: 2", "count: 100"))
+    assert plan.network["subnets"][0]["cidr"] == "10.0.0.0/25"
+    assert any("sized exactly" in n["message"] and n["source"]["line"] == 6 for n in plan.notes)
 
 
 def test_efa_interfaces_without_efa_only_take_one_ip_each():
@@ -197,18 +206,19 @@ def test_accelerator_without_a_known_default_image_needs_an_ami():
     assert issue.path == "compute[0].ami" and "no default image" in issue.message
 
 
-def test_launch_templates_come_before_groups_so_later_shards_only_need_the_first():
+def test_each_pool_has_its_own_stacks_with_its_template_first():
     text = BASE_SPEC.replace("us-east-1a", "us-east-1-dfw-2a").replace("instance_type: p5.48xlarge", "ultraserver: u-p6e-gb200x72\n    ami: ami-0123456789abcdef0").replace(
         "count: 2", "count: 30\n    capacity: {type: capacity-reservation, reservation_id: cr-0123456789abcdef0}") + \
         "  - name: b\n    ultraserver: u-p6e-gb200x72\n    ami: ami-0123456789abcdef0\n    count: 30\n    availability_zone: us-east-1-dfw-2a\n" \
         "    capacity: {type: capacity-reservation, reservation_id: cr-0123456789abcdef1}\n"
     plan = plan_of(text, shard_size=20)
-    first = plan.stack("compute-1").resources
-    assert {r.name for r in first if r.type.endswith("LaunchTemplate")} == {"lt-gpu", "lt-b"}
+    compute = [s for s in plan.stacks if s.name.startswith("compute-")]
+    assert [(s.name, len(s.resources)) for s in compute] == [
+        ("compute-gpu-1", 20), ("compute-gpu-2", 11), ("compute-b-1", 20), ("compute-b-2", 11)]
+    assert plan.stack("compute-gpu-1").resources[0].name == "lt-gpu"
+    assert all(r.pool == s.name.split("-")[1] for s in compute for r in s.resources)
     stack_of = plan.stack_of()
-    for stack in plan.stacks[1:]:
-        if stack.name == "compute-1":
-            continue
+    for stack in compute:
         for r in stack.resources:
             for ref in iter_refs(r.inputs):
-                assert stack_of[ref["$ref"]] in ("network", "compute-1"), (r.name, ref)
+                assert stack_of[ref["$ref"]] in ("network", f"compute-{r.pool}-1"), (r.name, ref)
