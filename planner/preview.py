@@ -104,7 +104,7 @@ def diff_totals(changes: list[Change], moves: list[Any]) -> Group:
 def diff_tree(changes: list[Change], *, title: str, moves: list[Any] | None = None) -> Group:
     """Totals, then a tree like `pulumi preview --diff` (each change with its class and its cause),
     then the `pulumi state move` commands for resources that change stack."""
-    root = Tree(Text(title, style="bold"))
+    root = Tree(Text("By stack", style="bold"))
     styles = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red", "move": "cyan"}
     by_stack: dict[str, list[Change]] = {}
     for c in changes:
