@@ -1,7 +1,7 @@
 """Write one Pulumi stack config file per Plan stack, and say in which order to deploy them.
 
     python -m stacks.configure examples/gb200-capacity-block.yaml [--shard-size N] [--prefix P]
-                                                                  [--org ORG] [--out DIR]
+                                                                  [--org ORG] [--previous DEPLOYED.json] [--out DIR]
 
 writes ``Pulumi.<prefix>-<shard>.yaml`` (prefix: the spec's cluster name) next to Pulumi.yaml, each
 with ``ultraplan:spec``, ``ultraplan:shard`` (and ``shardSize``/``stackPrefix``/``org`` when given)
@@ -43,6 +43,7 @@ def stack_configs(
     prefix: str | None = None,
     shard_size: int | None = None,
     org: str | None = None,
+    previous: str | None = None,
 ) -> list[StackConfig]:
     """The config file of every Plan stack, in deploy order. ``spec`` is written as given: a path
     relative to the project root (where Pulumi.yaml is), as ``ultraplan:spec`` expects."""
@@ -63,6 +64,8 @@ def stack_configs(
             ]
             if shard_size:
                 lines.append(f"  ultraplan:shardSize: {_quote(str(shard_size))}")
+            if previous:
+                lines.append(f"  ultraplan:previous: {_quote(previous)}")
             if prefix != plan.name:
                 lines.append(f"  ultraplan:stackPrefix: {_quote(prefix)}")
             if org:
@@ -94,19 +97,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shard-size", type=int, default=None, help="max resources per compute shard")
     parser.add_argument("--prefix", default=None, help="stack name prefix (default: the cluster name)")
     parser.add_argument("--org", default=None, help="organization for StackReference names")
+    parser.add_argument("--previous", default=None,
+                        help="the Plan JSON deployed now, relative to the project root (its subnets keep their CIDRs)")
     parser.add_argument("--out", default=".", help="folder to write into (default: here)")
     args = parser.parse_args(argv)
 
     from planner import UltraplanError, plan_file
 
     try:
-        kwargs = {"shard_size": args.shard_size} if args.shard_size else {}
+        kwargs: dict = {"shard_size": args.shard_size} if args.shard_size else {}
+        if args.previous:
+            from planner.plan import load_plan
+
+            kwargs["previous"] = load_plan(args.previous)
         plan = plan_file(args.spec, **kwargs)
     except UltraplanError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     configs = stack_configs(plan, args.spec, out_dir=args.out, prefix=args.prefix,
-                            shard_size=args.shard_size, org=args.org)
+                            shard_size=args.shard_size, org=args.org, previous=args.previous)
     os.makedirs(args.out, exist_ok=True)
     for c in configs:
         write_atomic(c.path, c.text)

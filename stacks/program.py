@@ -229,8 +229,14 @@ def main() -> Built:
     spec = config.require("spec")
     shard = config.require("shard")
     shard_size = (config.get("shardSize") or "").strip()  # a string: see Pulumi.yaml
+    previous = (config.get("previous") or "").strip()
     spec_path = spec if os.path.isabs(spec) else os.path.join(root, spec)
-    kwargs = {"shard_size": int(shard_size)} if shard_size else {}
+    kwargs: dict = {"shard_size": int(shard_size)} if shard_size else {}
+    if previous:
+        # The deployed Plan: its subnets keep their CIDRs, exactly as `ultraplan plan --diff` showed.
+        from planner.plan import load_plan
+
+        kwargs["previous"] = load_plan(previous if os.path.isabs(previous) else os.path.join(root, previous))
     plan = plan_file(spec_path, **kwargs)
     naming = StackNaming(
         prefix=config.get("stackPrefix") or plan.name,

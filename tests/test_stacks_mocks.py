@@ -378,3 +378,23 @@ def test_file_system_and_vpc_are_protected_under_the_mocks():
     assert seen["lustre"] == {"protect": True, "retainOnDelete": True, "aliases": 0}
     assert seen["subnet-us-east-1a"]["protect"] is False
     assert seen["asg-gpu"]["aliases"] == 1 and seen["asg-gpu"]["protect"] is False
+
+
+def test_main_with_the_deployed_plan_keeps_subnet_addresses(tmp_path):
+    """`ultraplan:previous` makes `pulumi up` compile exactly what `plan --diff` showed: the deployed
+    subnet keeps its CIDR after a pool shrinks (without it, headroom sizing would pick a smaller one)."""
+    planner = pytest.importorskip("planner")
+    from stacks.program import main
+
+    text = open(_example("p5-on-demand-fsx.yaml"), encoding="utf-8").read()
+    deployed = planner.plan_file(_example("p5-on-demand-fsx.yaml"))
+    (tmp_path / "deployed.json").write_text(deployed.dumps())
+    spec = tmp_path / "cluster.yaml"
+    spec.write_text(text.replace("count: 64", "count: 20"))
+    sticky = planner.plan_file(str(spec), previous=deployed)
+    config = {"ultraplan:spec": str(spec), "ultraplan:shard": "network",
+              "ultraplan:previous": str(tmp_path / "deployed.json")}
+    run = run_under_mocks(sticky, "network", config=config, entry=main)
+    cidr = {r.name: r.inputs.get("cidrBlock") for r in run.resources}["subnet-us-east-1a"]
+    assert cidr == deployed.by_name()["subnet-us-east-1a"].inputs["cidrBlock"] == "10.20.0.0/23"
+    assert planner.plan_file(str(spec)).by_name()["subnet-us-east-1a"].inputs["cidrBlock"] != cidr

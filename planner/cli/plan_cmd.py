@@ -116,7 +116,7 @@ def _render(result, fmt: str, changes, moves, old: str | None, expand: bool, out
     if fmt in ("json", "markdown") and changes is not None:
         from ..diffreport import diff_json, diff_markdown
 
-        address_notes = [n for n in result.notes if "CIDR" in n.get("message", "")]
+        address_notes = [n for n in result.notes if n.get("topic") == "addresses"]
         if fmt == "json":
             click.echo(json.dumps(diff_json(result.name, changes, moves, against=old, notes=address_notes), indent=1, default=str))
         else:

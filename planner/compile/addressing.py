@@ -214,7 +214,7 @@ def _outgrown(doc: SpecDocument, s: SubnetPlan, notes: list[dict[str, Any]]) -> 
     s.replaces, s.cidr, s.kept = s.cidr, None, False
     biggest = max(s.pools, key=lambda p: p.ips, default=None)
     line = doc.line("compute", biggest.index, "count") if biggest else doc.line("storage", "lustre")
-    notes.append({"level": "warning", "pool": biggest.name if biggest else None,
+    notes.append({"level": "warning", "topic": "addresses", "pool": biggest.name if biggest else None,
                   "source": {"file": doc.file, "line": line},
                   "message": f"{s.name} ({s.replaces}, {capacity:,} usable IPs) no longer holds what is placed in it "
                              f"({s.ips_needed:,} IPs: {', '.join(f'{p.name} {p.ips:,}' for p in s.pools)}"
@@ -271,7 +271,7 @@ def allocate(doc: SpecDocument, subnets: list[SubnetPlan], public_zones: list[st
     public = _allocate(doc, subnets, public_zones, previous_public)
     notes = getattr(subnets, "notes", None)
     if notes is not None:
-        notes.append({"level": "info", "source": {"file": doc.file, "line": doc.line("network", "vpc_cidr")},
+        notes.append({"level": "info", "topic": "addresses", "source": {"file": doc.file, "line": doc.line("network", "vpc_cidr")},
                       "message": "the VPC's CIDR blocks cannot hold the subnets with headroom (twice what their pools "
                                  "need): they are sized exactly, so growing a pool will re-size (replace) its subnet; "
                                  "a larger vpc_cidr or secondary_cidrs would avoid that"})
