@@ -230,11 +230,13 @@ def test_configure_writes_one_stack_config_per_plan_stack(tmp_path, capsys):
         pytest.skip("example not there yet")
     assert main([spec, "--out", str(tmp_path)]) == 0
     files = sorted(p.name for p in tmp_path.iterdir())
-    assert files == ["Pulumi.gb200-pretrain-compute-1.yaml", "Pulumi.gb200-pretrain-network.yaml",
-                     "Pulumi.gb200-pretrain-storage.yaml"]
+    assert files == ["Pulumi.gb200-pretrain-compute-head-1.yaml", "Pulumi.gb200-pretrain-compute-trainers-1.yaml",
+                     "Pulumi.gb200-pretrain-network.yaml", "Pulumi.gb200-pretrain-storage.yaml"]
     config = yaml.safe_load((tmp_path / "Pulumi.gb200-pretrain-network.yaml").read_text())["config"]
     assert config == {"ultraplan:spec": spec, "ultraplan:shard": "network", "aws:region": "us-east-1"}
-    assert capsys.readouterr().out.splitlines()[-1] == "pulumi up --yes --stack gb200-pretrain-compute-1"
+    assert capsys.readouterr().out.splitlines()[-3:] == [
+        "pulumi up --yes --stack gb200-pretrain-compute-trainers-1 &",
+        "pulumi up --yes --stack gb200-pretrain-compute-head-1 &", "wait"]
 
 
 def test_configure_reports_a_bad_spec_with_exit_2(tmp_path, capsys):
