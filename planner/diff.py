@@ -71,13 +71,15 @@ class Change:
     impact: dict[str, Any] = field(default_factory=dict)  # instances, gpus, block_instance_hours, note
     moved_from: str | None = None  # the stack it was in, when it changes stack
     pool: str | None = None
+    renamed_from: str | None = None  # its name in the old Plan, when its pool was renamed
     cause_source: dict[str, Any] | None = None  # the spec line behind the root of the chain
 
     def to_json(self) -> dict[str, Any]:
         return {"op": self.op, "name": self.name, "type": self.type, "stack": self.stack, "source": self.source,
                 "inputs": [{"path": c.path, "old": c.old, "new": c.new, "forces_replace": c.forces_replace} for c in self.inputs],
                 "class": self.klass, "because": self.because, "chain": [link.to_json() for link in self.chain],
-                "impact": self.impact, "moved_from": self.moved_from, "pool": self.pool, "cause_source": self.cause_source}
+                "impact": self.impact, "moved_from": self.moved_from, "renamed_from": self.renamed_from, "pool": self.pool,
+                "cause_source": self.cause_source}
 
 
 @functools.lru_cache(maxsize=1)
@@ -148,12 +150,65 @@ def diff(old: Plan, new: Plan, *, now: dt.datetime | None = None) -> list[Change
     return [impact.classify(c, old, new, now, by_name) for c in changes]
 
 
+def _renamed_name(name: str, old_pool: str, new_pool: str) -> str | None:
+    """`asg-gpu-u0001` of pool gpu -> `asg-eval-u0001` of pool eval (names are `<kind>-<pool>[...]`)."""
+    kind, _, rest = name.partition("-")
+    return f"{kind}-{new_pool}{rest[len(old_pool):]}" if rest.startswith(old_pool) else None
+
+
+def pool_renames(old: Plan, new: Plan) -> dict[str, str]:
+    """new resource name -> old name, for pools that were only renamed: a pool gone from the old Plan
+    whose resources, renamed, are exactly (names and types) those of a pool new in the new Plan."""
+    old_pools = {p.get("name") for p in old.pools}
+    new_pools = {p.get("name") for p in new.pools}
+    gone, came = sorted(old_pools - new_pools), sorted(new_pools - old_pools)
+    if not gone or not came:
+        return {}
+    members: dict[tuple[str, str], dict[str, str]] = {}
+    for side, plan, pools in (("old", old, gone), ("new", new, came)):
+        for r in plan.resources():
+            if r.pool in pools:
+                members.setdefault((side, r.pool), {})[r.name] = r.type
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for p in gone:
+        before = members.get(("old", p), {})
+        for q in came:
+            after = members.get(("new", q), {})
+            if q in taken or not before:
+                continue
+            mapped = {_renamed_name(n, p, q): (n, t) for n, t in before.items()}
+            if set(mapped) == set(after) and all(after[m] == t for m, (_, t) in mapped.items()):
+                out.update({m: n for m, (n, _) in mapped.items()})
+                taken.add(q)
+                break
+    return out
+
+
+def _with_refs_renamed(value: Any, names: dict[str, str]) -> Any:
+    if isinstance(value, dict):
+        if "$ref" in value:
+            return {**value, "$ref": names.get(value["$ref"], value["$ref"])}
+        return {k: _with_refs_renamed(v, names) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_with_refs_renamed(v, names) for v in value]
+    return value
+
+
 def _direct(old: Plan, new: Plan) -> dict[str, Change]:
     old_by = old.by_name()
     old_stack, new_stack = old.stack_of(), new.stack_of()
+    renames = pool_renames(old, new)
+    old_to_new = {o: n for n, o in renames.items()}
     changes: dict[str, Change] = {}
     for res in new.resources():
         before = old_by.get(res.name)
+        renamed_from = None
+        if before is None and res.name in renames:
+            renamed_from = renames[res.name]
+            old_res = old_by[renamed_from]
+            before = Resource(old_res.type, res.name, _with_refs_renamed(old_res.inputs, old_to_new), old_res.depends_on,
+                              old_res.source, old_res.pool, old_res.options)
         src = res.source.to_json()
         stack = new_stack[res.name]
         if before is None:
@@ -164,17 +219,21 @@ def _direct(old: Plan, new: Plan) -> dict[str, Change]:
                                        src, pool=res.pool)
             continue
         delta = _changed(before, res)
-        moved = old_stack[res.name] if old_stack[res.name] != stack else None
+        was_in = old_stack[renamed_from or res.name]
+        moved = was_in if was_in != stack else None
         if delta or moved:
             op = REPLACE if any(c.forces_replace for c in delta) else (UPDATE if delta else MOVE)
-            changes[res.name] = Change(op, res.name, res.type, stack, delta, src, moved_from=moved, pool=res.pool)
+            changes[res.name] = Change(op, res.name, res.type, stack, delta, src, moved_from=moved, pool=res.pool,
+                                       renamed_from=renamed_from)
     new_names = set(new_stack)
     for res in old.resources():
-        if res.name not in new_names:
+        if res.name not in new_names and res.name not in old_to_new:
             changes[res.name] = Change(DELETE, res.name, res.type, old_stack[res.name], (), res.source.to_json(), pool=res.pool)
     for name, c in changes.items():
         if c.op in (UPDATE, REPLACE, MOVE):
             reason = _own_reason(c) if c.inputs else f"its stack changed ({c.moved_from} → {c.stack})"
+            if c.renamed_from:
+                reason = f"its pool was renamed ({c.renamed_from} → {c.name})" + (f"; {reason}" if c.inputs else "")
             changes[name] = replace(c, because=reason, cause_source=c.source)
         else:
             changes[name] = replace(c, cause_source=c.source)

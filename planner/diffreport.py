@@ -38,7 +38,8 @@ def totals_lines(changes: list[Change], moves: list[StateMove]) -> list[tuple[st
     moved = sum(len(m.names) for m in moves)
     if moved:
         out.append(("move", f"moves: {moved} resource{'s' if moved != 1 else ''} change stack; run the "
-                            "`pulumi state move` commands below before `pulumi up`, or they are deleted and re-created"))
+                            "`pulumi state move` commands (`plan --diff` prints them) before `pulumi up`, "
+                            "or they are deleted and re-created"))
     return out
 
 
@@ -72,5 +73,5 @@ def diff_markdown(name: str, changes: list[Change], moves: list[StateMove], *, a
         stack = f"{c.moved_from} → {c.stack}" if c.moved_from else c.stack
         lines.append(f"| `{SYMBOL[c.op]}` {c.op} | `{c.name}` | {stack} | {CLASS_TITLE[c.klass]}{extra} | {_cell(c.because)} |")
     if moves:
-        lines += ["", "Carry these resources over before `pulumi up`:", "", "```sh"] + [m.command for m in moves] + ["```"]
+        lines += ["", "Carry these resources over before `pulumi up`:", "", "```sh"] + [cmd for m in moves for cmd in m.commands] + ["```"]
     return "\n".join(lines + [""])

@@ -78,7 +78,7 @@ def diff_findings(changes: list[Change], moves: list[StateMove], plan: Any) -> l
         n = sum(len(m.names) for m in moves)
         out.append(Finding("change.moves", Level.WARNING,
                            f"{n} resource(s) change stack ({', '.join(f'{m.source} → {m.dest}' for m in moves)})",
-                           hint="before `pulumi up`: " + " ; ".join(m.command for m in moves),
+                           hint="before `pulumi up`: " + " ; ".join(cmd for m in moves for cmd in m.commands),
                            source=Source(plan.spec_file, None)))
     for key in sorted(set(allow) - used):
         out.append(Finding("change.allow-unused", Level.WARNING,

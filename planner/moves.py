@@ -26,22 +26,31 @@ GROUP_TYPE = "ultraplan:index:Group"
 class StateMove:
     source: str  # Pulumi stack names
     dest: str
-    urns: tuple[str, ...]
+    urns: tuple[str, ...]  # in the source stack, under the new names
     names: tuple[str, ...]
+    renames: tuple[tuple[str, str], ...] = ()  # (URN under the old name, new name): a renamed pool
 
     @property
     def command(self) -> str:
         return (f"pulumi state move --source {shlex.quote(self.source)} --dest {shlex.quote(self.dest)} --yes "
                 + " ".join(shlex.quote(u) for u in self.urns))
 
+    @property
+    def commands(self) -> list[str]:
+        """`pulumi state rename` for a renamed pool's resources (Pulumi CLI docs, "pulumi state
+        rename"), then the move."""
+        renames = [f"pulumi state rename --stack {shlex.quote(self.source)} --yes {shlex.quote(u)} {shlex.quote(n)}"
+                   for u, n in self.renames]
+        return renames + [self.command]
+
     def to_json(self) -> dict[str, Any]:
         return {"source": self.source, "dest": self.dest, "resources": list(self.names), "urns": list(self.urns),
-                "command": self.command}
+                "command": self.command, "commands": self.commands}
 
 
-def urn(stack: str, change: Change, project: str = PROJECT) -> str:
+def urn(stack: str, change: Change, project: str = PROJECT, name: str | None = None) -> str:
     parent = POOL_TYPE if change.pool else GROUP_TYPE
-    return f"urn:pulumi:{stack}::{project}::{parent}${change.type}::{change.name}"
+    return f"urn:pulumi:{stack}::{project}::{parent}${change.type}::{name or change.name}"
 
 
 def state_moves(changes: Iterable[Change], prefix: str, project: str = PROJECT) -> list[StateMove]:
@@ -54,5 +63,7 @@ def state_moves(changes: Iterable[Change], prefix: str, project: str = PROJECT) 
     out = []
     for (src, dst), members in groups.items():
         source, dest = f"{prefix}-{src}", f"{prefix}-{dst}"
-        out.append(StateMove(source, dest, tuple(urn(source, c, project) for c in members), tuple(c.name for c in members)))
+        renames = tuple((urn(source, c, project, c.renamed_from), c.name) for c in members if c.renamed_from)
+        out.append(StateMove(source, dest, tuple(urn(source, c, project) for c in members), tuple(c.name for c in members),
+                             renames))
     return out

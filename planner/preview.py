@@ -103,7 +103,7 @@ def diff_totals(changes: list[Change], moves: list[Any]) -> Group:
 
 def diff_tree(changes: list[Change], *, title: str, moves: list[Any] | None = None) -> Group:
     """Totals, then a tree like `pulumi preview --diff` (each change with its class and its cause),
-    then the `pulumi state move` commands for resources that change stack."""
+    then the heading for the `pulumi state move` commands (`move_commands`)."""
     root = Tree(Text("By stack", style="bold"))
     styles = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red", "move": "cyan"}
     by_stack: dict[str, list[Change]] = {}
@@ -116,6 +116,8 @@ def diff_tree(changes: list[Change], *, title: str, moves: list[Any] | None = No
             klass = "" if c.klass == "harmless" else f"  {c.klass}"
             line = node.add(Text.assemble((f"{SYMBOL[c.op]} ", styles[c.op]), (c.type, "dim"), "  ", c.name,
                                           (tag, styles[c.op]), (klass, _CLASS_STYLE[c.klass])))
+            if c.renamed_from:
+                line.add(Text(f"name: {c.renamed_from} → {c.name} (pool renamed)", style="cyan"))
             if c.moved_from:
                 line.add(Text(f"stack: {c.moved_from} → {c.stack}", style="cyan"))
             if c.chain:
@@ -134,8 +136,12 @@ def diff_tree(changes: list[Change], *, title: str, moves: list[Any] | None = No
     parts: list[Any] = [Text(title, style="bold"), diff_totals(changes, moves or []), Text(""), root]
     if moves:
         parts += [Text(""), Text("Carry these resources over before `pulumi up` (pulumi state move):", style="bold cyan")]
-        parts += [Text(m.command) for m in moves]
     return Group(*parts)
+
+
+def move_commands(moves: list[Any]) -> list[str]:
+    """The shell lines for the moves; the CLI prints them unwrapped, so they can be copied as they are."""
+    return [cmd for m in moves for cmd in m.commands]
 
 
 def _short(value: Any, limit: int = 60) -> str:

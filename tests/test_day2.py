@@ -264,3 +264,20 @@ def test_allow_replace_needs_a_reason(reason):
     with pytest.raises(SpecError) as info:
         parse_spec(THREE_POOLS + f"changes:\n  allow_replace:\n    lustre: {reason}\n", "spec.yaml")
     assert info.value.issues[0].path == "changes.allow_replace.lustre"
+
+
+def test_a_renamed_pool_is_renamed_and_moved_not_relaunched():
+    renamed = THREE_POOLS.replace("name: h200", "name: h200-prod")
+    old, new, changes = change(THREE_POOLS, renamed)
+    assert not [c for c in changes if c.op in (CREATE, DELETE, REPLACE)]
+    asg = next(c for c in changes if c.name == "asg-h200-prod")
+    assert (asg.renamed_from, asg.moved_from, asg.stack) == ("asg-h200", "compute-h200-1", "compute-h200-prod-1")
+    assert asg.klass == HARMLESS and "its pool was renamed (asg-h200 → asg-h200-prod)" in asg.because
+    # references to the renamed template are not shown as changes; its tags are
+    assert "launchTemplate.id" not in {i.path for i in asg.inputs}
+    (move,) = state_moves(changes, "three")
+    assert move.commands[0] == ("pulumi state rename --stack three-compute-h200-1 --yes "
+                                "'urn:pulumi:three-compute-h200-1::ultraplan::ultraplan:index:Pool$"
+                                "aws:ec2/launchTemplate:LaunchTemplate::lt-h200' lt-h200-prod")
+    assert move.commands[-1].startswith("pulumi state move --source three-compute-h200-1 --dest three-compute-h200-prod-1")
+    assert len(move.commands) == 3  # template and group renamed, then both moved

@@ -127,11 +127,13 @@ def _render(result, fmt: str, changes, moves, old: str | None, expand: bool, out
         return
     if fmt == "markdown":
         raise UsageError("--format markdown shows a diff: give --diff OLD.json")
-    from ..preview import diff_tree, notes_view, plan_tree, pools_table, summary_table
+    from ..preview import diff_tree, move_commands, notes_view, plan_tree, pools_table, summary_table
 
     console = _console()
     if changes is not None:
         console.print(diff_tree(changes, title=f"Changes to {result.name} against {old}", moves=moves))
+        for command in move_commands(moves):
+            console.print(command, soft_wrap=True, markup=False)
     else:
         console.print(plan_tree(result, expand=expand))
     console.print()
