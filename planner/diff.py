@@ -229,8 +229,16 @@ def _direct(old: Plan, new: Plan) -> dict[str, Change]:
     for res in old.resources():
         if res.name not in new_names and res.name not in old_to_new:
             changes[res.name] = Change(DELETE, res.name, res.type, old_stack[res.name], (), res.source.to_json(), pool=res.pool)
+    new_pools = {p.get("name"): p for p in new.pools}
     for name, c in changes.items():
-        if c.op in (UPDATE, REPLACE, MOVE):
+        if c.op == DELETE:
+            # point at what asks for it to go: the pool that now has fewer resources, else the spec
+            pool = new_pools.get(c.pool) if c.pool else None
+            because = (f"pool {c.pool} no longer has it" if pool else
+                       f"pool {c.pool} is no longer in the spec" if c.pool else "it is no longer in the spec")
+            where = (pool or {}).get("source") or {"file": new.spec_file, "line": None}
+            changes[name] = replace(c, because=because, cause_source=where)
+        elif c.op in (UPDATE, REPLACE, MOVE):
             reason = _own_reason(c) if c.inputs else f"its stack changed ({c.moved_from} → {c.stack})"
             if c.renamed_from:
                 reason = f"its pool was renamed ({c.renamed_from} → {c.name})" + (f"; {reason}" if c.inputs else "")

@@ -281,3 +281,12 @@ def test_a_renamed_pool_is_renamed_and_moved_not_relaunched():
                                 "aws:ec2/launchTemplate:LaunchTemplate::lt-h200' lt-h200-prod")
     assert move.commands[-1].startswith("pulumi state move --source three-compute-h200-1 --dest three-compute-h200-prod-1")
     assert len(move.commands) == 3  # template and group renamed, then both moved
+
+
+def test_deletes_say_why_and_point_at_the_pool_that_shrank():
+    _, new, changes = change(THREE_POOLS, THREE_POOLS.replace("count: 4\n    ami: ami-0123", "count: 3\n    ami: ami-0123"))
+    (c,) = changes
+    assert c.because == "pool trainers no longer has it"
+    (f,) = diff_findings(changes, [], new)
+    assert f.check_id == "change.terminates-capacity" and f.source.line == 8  # compute[0]
+    assert "trainers: \"<reason>\"" in f.hint
