@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .diff import DESTROYS_DATA, DISRUPTS_NETWORKING, GATED, TERMINATES_CAPACITY, VERB, Change
+from .diff import DISRUPTS_NETWORKING, GATED, TERMINATES_CAPACITY, VERB, Change
 from .diffreport import CLASS_TITLE
 from .findings import Finding, Level, Source
 from .moves import StateMove
@@ -68,8 +68,9 @@ def diff_findings(changes: list[Change], moves: list[StateMove], plan: Any) -> l
                 out.append(Finding("change.allowed", Level.INFO, f"{what}{_impact_text(c)}; allowed: {allow[key]}",
                                    pool=c.pool, resource=c.name, source=Source(plan.spec_file, lines.get(key))))
                 continue
+            name = c.pool if c.klass == TERMINATES_CAPACITY and c.pool else c.name  # a pool covers its groups
             out.append(Finding(f"change.{c.klass}", Level.ERROR, f"{what}: {CLASS_TITLE[c.klass]}{_impact_text(c)}",
-                               hint=f"avoid the change, or allow it: changes: {{allow_replace: {{{c.pool if c.klass == TERMINATES_CAPACITY and c.pool else c.name}: \"<reason>\"}}}}",
+                               hint=f'avoid the change, or allow it: changes: {{allow_replace: {{{name}: "<reason>"}}}}',
                                pool=c.pool, resource=c.name, source=_source(c, plan.spec_file)))
         elif c.klass == DISRUPTS_NETWORKING:
             out.append(Finding("change.disrupts-networking", Level.WARNING, f"{what}: {CLASS_TITLE[c.klass]}",
@@ -83,8 +84,7 @@ def diff_findings(changes: list[Change], moves: list[StateMove], plan: Any) -> l
     for key in sorted(set(allow) - used):
         out.append(Finding("change.allow-unused", Level.WARNING,
                            f"changes.allow_replace.{key} matches no change that destroys data or terminates capacity",
-                           hint="remove it once the change it allowed is deployed", source=Source(plan.spec_file, lines.get(key))))
+                           hint="remove it once the change it allowed is deployed",
+                           source=Source(plan.spec_file, lines.get(key))))
     return out
 
-
-__all__ = ["RULES", "diff_findings", "DESTROYS_DATA", "TERMINATES_CAPACITY"]
