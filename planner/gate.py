@@ -5,7 +5,7 @@
   (`changes: {allow_replace: {lustre: "moving to PERSISTENT_2"}}`; a pool's name covers its
   resources); an allowed one is reported as `change.allowed` (info), with the reason;
 - `change.disrupts-networking` (warning): a network resource replaced or deleted;
-- `change.moves` (warning): resources change stack; the hint carries the `pulumi state move` commands;
+- `change.moves` (warning): resources change stack (`plan --diff` prints the `pulumi state move` commands);
 - `change.allow-unused` (warning): an allow_replace entry that matches no such change (a stale
   permission would let a later, unintended change through).
 
@@ -79,7 +79,8 @@ def diff_findings(changes: list[Change], moves: list[StateMove], plan: Any) -> l
         n = sum(len(m.names) for m in moves)
         out.append(Finding("change.moves", Level.WARNING,
                            f"{n} resource(s) change stack ({', '.join(f'{m.source} → {m.dest}' for m in moves)})",
-                           hint="before `pulumi up`: " + " ; ".join(cmd for m in moves for cmd in m.commands),
+                           hint="before `pulumi up`, run the `pulumi state move` commands that `ultraplan plan SPEC "
+                                "--diff OLD` prints (also in this report's JSON: diff.state_moves)",
                            source=Source(plan.spec_file, None)))
     for key in sorted(set(allow) - used):
         out.append(Finding("change.allow-unused", Level.WARNING,
