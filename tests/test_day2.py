@@ -290,3 +290,19 @@ def test_deletes_say_why_and_point_at_the_pool_that_shrank():
     (f,) = diff_findings(changes, [], new)
     assert f.check_id == "change.terminates-capacity" and f.source.line == 8  # compute[0]
     assert "trainers: \"<reason>\"" in f.hint
+
+
+# -- 5. protected state -------------------------------------------------------------------------------
+def test_the_plan_protects_the_file_system_and_the_vpc_and_the_pack_requires_it():
+    from policies.runner import PASSED, run_policies
+
+    plan = compile_text(example("p5-on-demand-fsx.yaml"))
+    options = {r.name: r.options for r in plan.resources() if r.options}
+    assert options == {"vpc": {"protect": True}, "lustre": {"protect": True, "retainOnDelete": True}}
+    assert json.loads(plan.dumps())["stacks"][0]["resources"][0]["options"] == {"protect": True}
+    assert run_policies(plan).outcome("stateful-resources-protected").status == PASSED
+    plan.by_name()["lustre"].options = {}
+    result = run_policies(plan).outcome("stateful-resources-protected")
+    assert [f.message for f in result.violations] == [
+        "lustre is not protected (resource option protect)",
+        "lustre does not set retainOnDelete: deleting it from the stack would delete its data"]
