@@ -1,7 +1,7 @@
 """Entry point the Pulumi CLI runs (Pulumi.yaml: ``main: stacks/``).
 
 Stack config: ``ultraplan:spec`` (spec path, relative to the project root), ``ultraplan:shard``
-(which Plan stack: ``network``, ``storage``, ``compute-1``...), optional ``ultraplan:shardSize``,
+(which Plan stack: ``network``, ``storage``, ``compute-<pool>-<k>``), optional ``ultraplan:shardSize``,
 ``ultraplan:stackPrefix`` and ``ultraplan:org`` (naming of the stacks read via StackReference).
 """
 import os

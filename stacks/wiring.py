@@ -71,7 +71,7 @@ def is_compute(stack: str) -> bool:
 def deploy_waves(plan: Plan, wires: Wiring | None = None) -> list[list[str]]:
     """Plan stacks grouped into waves, deployed one wave after another; the stacks of one wave can
     deploy in parallel (the compute shards). A stack comes after every stack it reads from and,
-    by convention, after the shared stacks listed before it (network -> storage -> compute-N), so
+    by convention, after the shared stacks listed before it (network -> storage -> compute-<pool>-<k>), so
     FSx exists before the first instance boots even though no input references it."""
     wires = wires or wiring(plan)
     names = [s.name for s in plan.stacks]
