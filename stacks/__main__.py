@@ -2,7 +2,8 @@
 
 Stack config: ``ultraplan:spec`` (spec path, relative to the project root), ``ultraplan:shard``
 (which Plan stack: ``network``, ``storage``, ``compute-<pool>-<k>``), optional ``ultraplan:shardSize``,
-``ultraplan:stackPrefix`` and ``ultraplan:org`` (naming of the stacks read via StackReference).
+``ultraplan:previous`` (the deployed Plan JSON: subnets keep their CIDRs), ``ultraplan:stackPrefix``
+and ``ultraplan:org`` (naming of the stacks read via StackReference).
 """
 import os
 import sys
