@@ -10,6 +10,8 @@ import json
 import os
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import ROOT
 from planner import compile_plan
@@ -306,3 +308,56 @@ def test_the_plan_protects_the_file_system_and_the_vpc_and_the_pack_requires_it(
     assert [f.message for f in result.violations] == [
         "lustre is not protected (resource option protect)",
         "lustre does not set retainOnDelete: deleting it from the stack would delete its data"]
+
+
+def test_growing_beyond_a_subnet_keeps_the_public_subnet_and_nat():
+    text = example("p5-on-demand-fsx.yaml")
+    old, new, changes = change(text, text.replace("count: 64", "count: 500"))
+    assert new.network["public_subnets"] == old.network["public_subnets"]
+    assert not {"nat-us-east-1a", "subnet-public-us-east-1a", "nat-eip-us-east-1a"} & {c.name for c in changes}
+
+
+POOLS_IN_TWO_ZONES = """\
+name: z
+region: us-east-1
+availability_zone: us-east-1a
+network:
+  vpc_cidr: 10.0.0.0/20
+compute:
+  - name: a
+    instance_type: p5.48xlarge
+    count: {a}
+  - name: b
+    instance_type: p4d.24xlarge
+    count: {b}
+  - name: c
+    instance_type: m7i.4xlarge
+    count: {c}
+    availability_zone: us-east-1b
+storage:
+  lustre: {{capacity_tib: 1.2, deployment: PERSISTENT_2, throughput_per_tib: 125}}
+"""
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(before=st.tuples(*[st.integers(1, 120)] * 3), after=st.tuples(*[st.integers(1, 120)] * 3))
+def test_addresses_never_overlap_and_shrinking_never_moves_a_subnet(before, after):
+    """Any resize of any pool, planned against the previous Plan: subnets never overlap, and when no
+    pool grows no subnet changes its CIDR."""
+    import ipaddress
+
+    from planner.errors import SpecError
+
+    spec = lambda counts: POOLS_IN_TWO_ZONES.format(a=counts[0], b=counts[1], c=counts[2])  # noqa: E731
+    try:
+        old = compile_text(spec(before))
+        new = compile_text(spec(after), previous=old)
+    except SpecError as exc:  # a /20 VPC can be too small for the biggest counts: said, never a crash
+        assert exc.issues[0].path == "network.vpc_cidr"
+        return
+    nets = [ipaddress.IPv4Network(s["cidr"]) for s in new.network["subnets"] + new.network["public_subnets"]]
+    assert not any(x.overlaps(y) for i, x in enumerate(nets) for y in nets[i + 1:])
+    for s in new.network["subnets"]:
+        assert s["ips_needed"] <= s["ips_total"]
+    if all(a <= b for a, b in zip(after, before)):
+        assert {s["name"]: s["cidr"] for s in new.network["subnets"]} == {s["name"]: s["cidr"] for s in old.network["subnets"]}
