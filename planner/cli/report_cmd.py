@@ -97,7 +97,8 @@ def report(spec: str | None, html_out: str, plan_file: str | None, diff_against:
     run = _Run(spec, Level.parse(fail_on))
     run.report.command = "report"
     snapshot = _snapshot(account_file)
-    plan = _plan_step(run, spec, plan_file)
+    # Compiled against the base Plan, subnets keep its CIDRs: the same diff `plan --diff` shows.
+    plan = _plan_step(run, spec, plan_file, _old_plan(diff_against) if diff_against else None)
     if plan is not None:
         run.report.name = plan.name
         run.report.spec_file = run.report.spec_file or plan.spec_file
