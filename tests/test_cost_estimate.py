@@ -294,3 +294,23 @@ def test_estimate_does_not_mutate_the_plan():
     before = copy.deepcopy(plan.to_json())
     estimate(plan, PRICES, now=NOW)
     assert plan.to_json() == before
+
+
+def test_cost_output_flags_block_prices_older_than_their_quarter():
+    """The GB200 block rate was quoted in Q3 2026: on 2026-12-01 it is stale and the line, the JSON and
+    the text say so; on 2026-09-30 (same quarter) nothing is flagged."""
+    from datetime import date
+
+    import planner
+    from planner.cost import estimate
+    from planner.cost.render import render_text
+
+    plan = planner.plan_file("examples/gb200-capacity-block.yaml")
+    report = estimate(plan, today=date(2026, 12, 1))
+    assert [s["item"] for s in report.stale_prices] == ["u-p6e-gb200x72"]
+    blocks = [line for line in report.lines if line.market == "capacity-block"]
+    assert blocks and all("quarter" in line.stale for line in blocks)
+    assert report.to_json()["prices"]["stale"][0]["as_of"] == "2026-09-19"
+    text = render_text(report)
+    assert "Stale prices (1)" in text and "STALE" in text
+    assert estimate(plan, today=date(2026, 9, 30)).stale_prices == []

@@ -171,5 +171,6 @@ def test_text_table_lists_lines_with_sources(capsys):
     code, out, _ = cost(capsys, "examples/p5-on-demand-fsx.yaml", "--now", "2027-01-01")
     assert code == 0
     assert "Cost of " in out and "instance-hour" in out and "$55.04" in out
-    assert "[1] " in out and "aws-gpu-facts.md" in out
+    # Every line says list or negotiated, and sources name an AWS page or API, never a repository path.
+    assert "] list: AWS Price List API (service AmazonEC2" in out and "aws-gpu-facts" not in out and "../" not in out
     assert "Usage-based, not in the estimate" in out and "nat-gateway-data" in out

@@ -125,3 +125,38 @@ def test_bad_extra_price_files_are_value_errors(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(ValueError, match=message):
         load_prices(extra_files=[str(path)])
+
+
+def test_refreshed_block_rates_follow_the_october_2026_update():
+    """p5en US block rate after the October 2026 update; trn2 blocks as published for US East (Ohio)."""
+    book = load_prices()
+    p5en = price(book, "p5en.48xlarge", "us-east-1", "capacity-block")
+    assert p5en.usd == 63.158 and p5en.as_of == "2026-10-01"
+    assert price(book, "trn2.48xlarge", "us-east-2", "capacity-block").usd == 35.7608
+    assert price(book, "trn2u.48xlarge", "us-east-2", "capacity-block").usd == 35.7608
+
+
+def test_no_price_source_a_user_sees_is_a_repository_path():
+    book = load_prices()
+    for region, items in book.regions.items():
+        for item, markets in items.items():
+            for market, entry in markets.items():
+                text = f"{entry.source} {entry.reason or ''} {entry.note or ''}"
+                assert "../" not in text and "aws-gpu-facts" not in text, (region, item, market, text)
+
+
+@pytest.mark.parametrize("market, as_of, today, stale", [
+    pytest.param("capacity-block", "2026-09-19", "2026-12-01", True, id="block-rate-of-last-quarter"),
+    pytest.param("capacity-block", "2026-10-01", "2026-12-31", False, id="block-rate-of-this-quarter"),
+    pytest.param("capacity-block", "2026-10-01", "2027-01-01", True, id="next-quarter-makes-it-stale"),
+    pytest.param("on-demand", "2024-02-01", "2026-12-01", False, id="on-demand-is-not-reset-quarterly"),
+])
+def test_stale_reason_flags_block_rates_older_than_their_quarter(market, as_of, today, stale):
+    from datetime import date
+
+    from planner.catalog.prices import stale_reason
+
+    reason = stale_reason(market, as_of, date.fromisoformat(today))
+    assert (reason is not None) is stale
+    if stale:
+        assert "quarter" in reason and as_of in reason

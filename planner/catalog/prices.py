@@ -14,6 +14,7 @@ import functools
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Iterable
 
 import yaml
@@ -35,6 +36,10 @@ UNIT_HOURS: dict[str, float] = {
 
 MARKETS = ("on-demand", "capacity-block", "spot", "reserved-1yr", "reserved-3yr",
            "savings-plan-1yr", "savings-plan-3yr")
+
+#: Markets whose rates AWS re-sets every calendar quarter (the Capacity Blocks for ML pricing page
+#: announces the next update): a rate quoted in an earlier quarter than today is stale.
+REPRICED_QUARTERLY = frozenset({"capacity-block"})
 
 _DATED = re.compile(r"^(?P<region>[a-z0-9-]+?)(?:\.(?P<date>\d{4}-\d{2}-\d{2}))?\.ya?ml$")
 
@@ -218,3 +223,24 @@ def fsx_lustre_item(deployment: str, throughput_per_tib: int | None) -> str:
     if deployment.upper().startswith("PERSISTENT") and throughput_per_tib:
         return f"fsx-lustre:{deployment.upper()}:{int(throughput_per_tib)}"
     return f"fsx-lustre:{deployment.upper()}"
+
+
+def quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def stale_reason(market: str, as_of: str | None, today: date) -> str | None:
+    """Why a price is out of date on `today`, or None: a quarterly re-set rate (capacity blocks)
+    whose `as_of` falls before the current quarter's first day."""
+    if market not in REPRICED_QUARTERLY or not as_of:
+        return None
+    try:
+        quoted = date.fromisoformat(str(as_of)[:10])
+    except ValueError:
+        return f"{market} rate has no readable as_of date ({as_of!r}); AWS re-sets these rates quarterly"
+    current = quarter_start(today)
+    if quoted >= current:
+        return None
+    return (f"{market} rate as of {quoted} is older than the current quarter (from {current}); AWS re-sets "
+            f"capacity-block rates quarterly: refresh it from the Capacity Blocks for ML pricing page or "
+            f"describe_capacity_block_offerings")

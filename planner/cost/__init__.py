@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from ..catalog.prices import PriceBook, has_region, load_prices
+from ..catalog.prices import PriceBook, has_region, load_prices, stale_reason
 from ..errors import UsageError
 from ..plan import Plan
 from .budget import check_budget_values, evaluate
@@ -53,7 +53,10 @@ def estimate(plan: Plan, prices: PriceBook | None = None, *, now: date | None = 
         pools[pool["name"]] = PoolInfo(pool, window, generation_of(pool), phase)
 
     priced = price_plan(plan, prices, pools)
+    clock = today or date.today()
     for line in priced.lines:
+        if line.price_basis == "list":
+            line.stale = stale_reason(line.market, line.as_of, clock)
         line.term_usd = line_term_usd(line, term)
         start, end = line.window.start or term.start, line.window.end or term.end
         line.active_now = start <= at < end

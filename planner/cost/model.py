@@ -63,6 +63,8 @@ class Line:
     note: str | None = None
     term_usd: float = 0.0
     active_now: bool = True
+    price_basis: str = "list"  # list (the catalog's public price) | negotiated (a rate card's)
+    stale: str | None = None  # why the list price is out of date (capacity-block rates re-set quarterly)
 
     @property
     def hourly_usd(self) -> float:
@@ -90,7 +92,9 @@ class Line:
             "generation": self.generation,
             "phase": self.phase,
             "list_price": self.list_price,
+            "price_basis": self.price_basis,
             "source": self.source,
+            "stale": self.stale,
             "as_of": self.as_of,
             "note": self.note,
             "spec_source": self.spec_source.to_json(),
@@ -243,6 +247,16 @@ class CostReport:
         return sum(m.usd for m in self.timeline)
 
     @property
+    def stale_prices(self) -> list[dict[str, Any]]:
+        """Each distinct out-of-date list price the lines use, once, with why."""
+        seen: dict[tuple[str, str], dict[str, Any]] = {}
+        for line in self.lines:
+            if line.stale and (line.item, line.market) not in seen:
+                seen[(line.item, line.market)] = {"item": line.item, "market": line.market, "as_of": line.as_of,
+                                                  "reason": line.stale}
+        return list(seen.values())
+
+    @property
     def peak_month(self) -> MonthCost | None:
         return max(self.timeline, key=lambda m: m.usd, default=None)
 
@@ -267,5 +281,5 @@ class CostReport:
             "coverage": self.coverage,
             "usage_based": [u.to_json() for u in self.usage],
             "free": self.free,
-            "prices": {"as_of": self.prices_as_of, "files": list(self.price_files)},
+            "prices": {"as_of": self.prices_as_of, "files": list(self.price_files), "stale": self.stale_prices},
         }

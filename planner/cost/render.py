@@ -79,11 +79,14 @@ class Row:
 def group_lines(lines: Iterable[Line]) -> list[Row]:
     rows: dict[tuple, Row] = {}
     for line in lines:
-        key = (line.pool, line.resource_type, line.item, line.market, line.unit, line.unit_price_usd, line.window)
+        key = (line.pool, line.resource_type, line.item, line.market, line.unit, line.unit_price_usd, line.window,
+               line.price_basis, line.source)
         row = rows.get(key)
         if row is None:
+            # Every row says whether its price is AWS's list price or a negotiated (rate card) one.
+            stale = " [STALE: older than the current quarter]" if line.stale else ""
             row = rows[key] = Row([], line.pool, line.item, line.market, line.unit, line.unit_price_usd,
-                                  line.phase, line.source)
+                                  line.phase, f"{line.price_basis}: {line.source}{stale}")
         row.names.append(line.resource)
         row.quantity += line.quantity
         row.hourly_usd += line.hourly_usd
@@ -201,6 +204,10 @@ def _summary(report: CostReport) -> list[str]:
     else:
         out.append("Timeline by month:")
         out.extend(f"  {m.month}  {usd(m.usd):>22}" for m in report.timeline)
+    stale = report.stale_prices
+    if stale:
+        out.append(f"Stale prices ({len(stale)}): quoted before the current quarter, the real rate may differ")
+        out.extend(f"  {s['item']} {s['market']} (as of {s['as_of']}): {s['reason']}" for s in stale)
     if report.unpriced:
         out.append(f"Unpriced ({len(report.unpriced)}): not in any total above")
         for u in _group_unpriced(report):
