@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints, WithJsonSchema, field_validator
 
+from .ratecard import RateCard, SavingsPlanUse
+
 DNS_NAME = r"^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$"
 DNS_NAME_HINT = "lowercase letters, digits and '-', starting and ending with a letter or digit, at most 40 characters"
 
@@ -111,6 +113,8 @@ class Budget(_Model):
     total_usd: float | None = Field(None, gt=0, description="The commitment over the whole term")
     term_months: int = Field(12, ge=1, le=240, description="Length of the term the total is measured over")
     start: dt.date | None = Field(None, description="Start of the term; default: the earliest pool start")
+    rates: str | RateCard | None = Field(None, description="A rate card of negotiated prices: a file path (relative to the spec) or inline")
+    savings_plans: list[SavingsPlanUse] = Field(default_factory=list, description="Savings Plan commitments and the on-demand pools they pay for")
 
 
 class Policies(_Model):

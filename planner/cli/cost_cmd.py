@@ -38,9 +38,12 @@ def _date(value: str | None) -> dt.date | None:
               help="An earlier Plan JSON (ultraplan plan --out); show the monthly and term delta per resource.")
 @click.option("--prices", "price_files", multiple=True, type=click.Path(dir_okay=False, exists=True),
               help="Extra price file(s) (e.g. written by `catalog refresh --prices`), applied over the bundled ones.")
+@click.option("--rates", "rates_file", type=click.Path(dir_okay=False, exists=True),
+              help="A rate card of negotiated prices (overrides the spec's budget.rates); see docs/solve.md.")
 @click.option("--now", "now", metavar="YYYY-MM-DD",
               help="Day 'hourly now' is measured at (default: the term start; undated plans start today).")
-def cost(spec: str, fmt: str, old_plan: str | None, price_files: tuple[str, ...], now: str | None) -> None:
+def cost(spec: str, fmt: str, old_plan: str | None, price_files: tuple[str, ...], rates_file: str | None,
+         now: str | None) -> None:
     """Price every resource of SPEC's Plan: hourly now, monthly run rate, a month-by-month timeline
     over the term and the term total, by generation and phase, with budget gates.
 
@@ -57,12 +60,17 @@ def cost(spec: str, fmt: str, old_plan: str | None, price_files: tuple[str, ...]
     except (OSError, ValueError) as exc:
         raise UsageError(f"--prices: {exc}") from None
     today = dt.date.today()  # the clock is read here, at the edge, and passed in
-    report = estimate(_plan_of(spec), prices, now=_date(now), today=today)
+    card = None
+    if rates_file:
+        from ..ratecard import load_rate_card
+
+        card = load_rate_card(rates_file)
+    report = estimate(_plan_of(spec), prices, now=_date(now), today=today, rates=card)
 
     if old_plan:
         from ..cost.diff import diff_reports
 
-        old = estimate(load_plan(old_plan), prices, now=report.now, today=today)
+        old = estimate(load_plan(old_plan), prices, now=report.now, today=today, rates=card)
         diff = diff_reports(old, report)
         text = (render.render_diff_text(diff, width=terminal_width()) if fmt == "text" else
                 {"json": render.render_diff_json, "markdown": render.render_diff_markdown}[fmt](diff))

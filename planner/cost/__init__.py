@@ -10,14 +10,18 @@ it never imports the compiler or another consumer, and never prints. Unknown pri
 """
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from datetime import date
 
 from ..catalog.prices import PriceBook, has_region, load_prices, stale_reason
 from ..errors import UsageError
+from ..findings import Source
+from ..ratecard import RateCard, load_rate_card
 from ..plan import Plan
 from .budget import check_budget_values, evaluate
 from .lines import PoolInfo, generation_of, price_plan
+from .rates import Applier, check_savings_plans, parse_savings_plans
 from .model import SHARED, WHOLE_TERM, BudgetResult, CostReport, Line, MonthCost, Unpriced, Window
 from .timeline import (check_within_term, line_term_usd, make_term, overlap_hours, pool_window, resolve, shares,
                        timeline)
@@ -26,11 +30,13 @@ __all__ = ["estimate", "CostReport", "Line", "Unpriced", "BudgetResult", "MonthC
 
 
 def estimate(plan: Plan, prices: PriceBook | None = None, *, now: date | None = None,
-             today: date | None = None) -> CostReport:
+             today: date | None = None, rates: RateCard | None = None) -> CostReport:
     """Price every resource of `plan` for its term.
 
     `now` is the day "hourly now" is measured at (default: the term's start); with no dated pool
     and no budget.start, the term starts at `now`, else at `today` (default: the system date).
+    `rates` (a rate card) overrides list prices; default: the Plan's `budget.rates`, if any (a path
+    is read relative to the spec). `budget.savings_plans` re-price the pools they cover.
     Raises SpecError for dates out of order or outside the term, UsageError when the catalog has
     no prices for the region.
     """
@@ -53,6 +59,12 @@ def estimate(plan: Plan, prices: PriceBook | None = None, *, now: date | None = 
         pools[pool["name"]] = PoolInfo(pool, window, generation_of(pool), phase)
 
     priced = price_plan(plan, prices, pools)
+    card = rates if rates is not None else plan_rate_card(plan)
+    plans = parse_savings_plans(plan.budget)
+    if plans:
+        check_savings_plans(plans, {p["name"]: p for p in plan.pools}, Source.from_json((plan.budget or {}).get("source")))
+    if card is not None or plans:
+        priced.lines, priced.unpriced = Applier(card, plans, pools, term).lines(priced.lines, priced.unpriced)
     clock = today or date.today()
     for line in priced.lines:
         if line.price_basis == "list":
@@ -72,7 +84,17 @@ def estimate(plan: Plan, prices: PriceBook | None = None, *, now: date | None = 
         timeline=months, budget=budget, by_generation=_shares_by("generation", priced, total),
         by_phase=_shares_by("phase", priced, total), by_pool=_shares_by("pool", priced, total),
         prices_as_of=prices.as_of(plan.region), price_files=prices.files,
+        rate_card=({"name": card.name, "source": card.source, "entries": len(card.rates)} if card else None),
         coverage=_coverage(plan.pools, windows, term, priced))
+
+
+def plan_rate_card(plan: Plan) -> RateCard | None:
+    """The rate card the Plan's budget names (a path relative to the spec file, or inline), or None."""
+    ref = (plan.budget or {}).get("rates")
+    if not ref:
+        return None
+    base = os.path.dirname(os.path.abspath(plan.spec_file)) if plan.spec_file else None
+    return load_rate_card(ref, base)
 
 
 def _coverage(pools: list[dict], windows: list[Window], term, priced) -> dict:

@@ -230,6 +230,7 @@ class CostReport:
     prices_as_of: str = ""
     price_files: tuple[str, ...] = ()
     coverage: dict[str, Any] = field(default_factory=dict)  # share of accelerator-hours priced
+    rate_card: dict[str, Any] | None = None  # name, source of the negotiated prices used, if any
 
     @property
     def hourly_usd(self) -> float:
@@ -281,5 +282,6 @@ class CostReport:
             "coverage": self.coverage,
             "usage_based": [u.to_json() for u in self.usage],
             "free": self.free,
-            "prices": {"as_of": self.prices_as_of, "files": list(self.price_files), "stale": self.stale_prices},
+            "prices": {"as_of": self.prices_as_of, "files": list(self.price_files), "stale": self.stale_prices,
+                       "rate_card": self.rate_card},
         }

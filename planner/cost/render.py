@@ -86,7 +86,8 @@ def group_lines(lines: Iterable[Line]) -> list[Row]:
             # Every row says whether its price is AWS's list price or a negotiated (rate card) one.
             stale = " [STALE: older than the current quarter]" if line.stale else ""
             row = rows[key] = Row([], line.pool, line.item, line.market, line.unit, line.unit_price_usd,
-                                  line.phase, f"{line.price_basis}: {line.source}{stale}")
+                                  line.window.label() if line.window.start or line.window.end else line.phase,
+                                  f"{line.price_basis}: {line.source}{stale}")
         row.names.append(line.resource)
         row.quantity += line.quantity
         row.hourly_usd += line.hourly_usd
@@ -135,6 +136,9 @@ def render_text(report: CostReport, width: int = 160) -> str:
     rows = group_lines(report.lines)
     src_index, src_notes = _sources(rows)
     console.print(f"Cost of {report.plan_name} ({report.region}, {report.currency}, prices as of {report.prices_as_of})")
+    if report.rate_card:
+        console.print(f"Rate card: {report.rate_card['name']} ({report.rate_card['source']}): negotiated lines say so",
+                      soft_wrap=True)
     columns = [("Resource", "left"), ("Pool", "left"), ("Qty", "right"), ("Unit", "left"), ("Unit price", "right"),
                ("Hourly", "right"), ("Monthly", "right"), (f"Term ({report.term.months} mo)", "right"),
                ("Runs", "left"), ("Src", "right")]
