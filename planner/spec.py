@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints, WithJsonSchema, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints, WithJsonSchema, field_validator, model_serializer
 
 from .ratecard import RateCard, SavingsPlanUse
 
@@ -115,6 +115,16 @@ class Budget(_Model):
     start: dt.date | None = Field(None, description="Start of the term; default: the earliest pool start")
     rates: str | RateCard | None = Field(None, description="A rate card of negotiated prices: a file path (relative to the spec) or inline")
     savings_plans: list[SavingsPlanUse] = Field(default_factory=list, description="Savings Plan commitments and the on-demand pools they pay for")
+
+    @model_serializer(mode="wrap")
+    def _omit_unused(self, handler: Any) -> dict[str, Any]:
+        # Plans of specs without a rate card or savings plans stay byte-identical to before they existed.
+        data = handler(self)
+        if data.get("rates") is None:
+            data.pop("rates", None)
+        if not data.get("savings_plans"):
+            data.pop("savings_plans", None)
+        return data
 
 
 class Policies(_Model):
