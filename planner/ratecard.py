@@ -99,7 +99,7 @@ class SavingsPlanUse(_Model):
 def model_issues(exc: ValidationError, model: type[BaseModel], lines: dict[Path, int], file: str | None,
                  prefix: Path = ()) -> list[SpecIssue]:
     """Pydantic errors as SpecIssues: field path, YAML line, what is wrong and what would be right."""
-    from .spec import field_names, submodel
+    from .spec import submodel
 
     issues = []
     for err in exc.errors():
@@ -108,7 +108,7 @@ def model_issues(exc: ValidationError, model: type[BaseModel], lines: dict[Path,
         kind, hint = err["type"], None
         if kind == "extra_forbidden":
             owner = submodel(model, loc[:-1]) if len(loc) > 1 else model
-            valid = field_names(owner) if owner else []
+            valid = [f.alias or n for n, f in owner.model_fields.items()] if owner else []
             close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.5)
             message = f"unknown key '{loc[-1]}'"
             hint = f"did you mean '{close[0]}'?" if close else (f"valid keys: {', '.join(valid)}" if valid else None)

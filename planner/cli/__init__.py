@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "policy": "planner.cli.policy_cmd:policy",
     "check": "planner.cli.check_cmd:check",
     "report": "planner.cli.report_cmd:report",
+    "solve": "planner.cli.solve_cmd:solve",
 }
 
 

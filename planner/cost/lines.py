@@ -57,6 +57,30 @@ class PoolInfo:
     phase: str
 
 
+def group_quote(prices: PriceBook, region: str, cap_type: str, member: str, ultra: str | None,
+                per_ultra: int | None) -> tuple[Quote, float, str | None, str | None]:
+    """The price of a group's capacity: the first priced (market, item) in order of preference (the
+    UltraServer, then its member type) -> (quote, catalog units per instance, note, basis). An
+    unpriced quote carries every reason. `ultraplan solve` prices its options with this same rule."""
+    candidates = []  # (item, units per instance)
+    if ultra and per_ultra:
+        candidates.append((ultra, 1.0 / float(per_ultra)))
+    candidates.append((member, 1.0))
+    reasons = []
+    markets = MARKETS_OF_CAPACITY.get(cap_type, ((cap_type, None),))
+    for market, market_note in markets:
+        for item, per_instance in candidates:
+            q = price(prices, item, region, market)
+            if q.priced:
+                note = None
+                if item != candidates[0][0]:
+                    note = f"{ultra} has no {market} UltraServer price; priced per member instance"
+                return q, per_instance, note, market_note
+            reasons.append(f"{item} {market}: {q.reason}")
+    item, per_instance = candidates[0]
+    return Quote(item, markets[0][0], region, None, None, None, None, reason="; ".join(reasons)), per_instance, None, None
+
+
 def generation_of(pool: dict[str, Any]) -> str:
     """`p6e-gb200 (NVIDIA B200)`, `trn2 (AWS Trainium2)`, `m7i (CPU)`: instance family and accelerator."""
     family = str(pool.get("instance_type") or pool.get("family") or "?").split(".")[0]
@@ -128,26 +152,9 @@ class _Walker:
         self.instances_by_pool[pool["name"]] = self.instances_by_pool.get(pool["name"], 0.0) + instances
         cap_type = (pool.get("capacity") or {}).get("type", "on-demand")
         member = pool.get("instance_type") or self.launch_type(res)
-        ultra = pool.get("ultraserver_type")
-        per_ultra = pool.get("instances_per_ultraserver")
-        candidates = []  # (item, quantity) in order of preference: the UltraServer, then its member type
-        if ultra and per_ultra:
-            candidates.append((ultra, instances / float(per_ultra)))
-        candidates.append((member, instances))
-        reasons = []
-        for market, market_note in MARKETS_OF_CAPACITY.get(cap_type, ((cap_type, None),)):
-            for item, quantity in candidates:
-                q = self.quote(item, market)
-                if q.priced:
-                    note = None
-                    if item != candidates[0][0]:
-                        note = f"{ultra} has no {market} UltraServer price; priced per member instance"
-                    self.add(res, q, quantity, note, basis=market_note)
-                    return
-                reasons.append(f"{item} {market}: {q.reason}")
-        item, quantity = candidates[0]
-        first = MARKETS_OF_CAPACITY.get(cap_type, ((cap_type, None),))[0][0]
-        self.add(res, Quote(item, first, self.region, None, None, None, None, reason="; ".join(reasons)), quantity)
+        q, per_instance, note, basis = group_quote(self.prices, self.region, cap_type, member,
+                                                   pool.get("ultraserver_type"), pool.get("instances_per_ultraserver"))
+        self.add(res, q, instances * per_instance, note, basis=basis)
 
     def launch_template(self, res: Resource) -> None:
         self.free(res)
@@ -234,4 +241,4 @@ def price_plan(plan: Plan, prices: PriceBook, pools: dict[str, PoolInfo]) -> Pri
     return walker.out
 
 
-__all__ = ["price_plan", "Priced", "PoolInfo", "generation_of"]
+__all__ = ["price_plan", "Priced", "PoolInfo", "generation_of", "group_quote", "LINE_UNITS"]

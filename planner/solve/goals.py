@@ -1,0 +1,216 @@
+"""The goals file `ultraplan solve` reads: term, budget, GPU targets, what may be bought, limits.
+
+Errors are reported like spec errors: every problem with its field path, YAML line and a fix, all at
+once, in one SpecError (exit 2). Shape is checked by pydantic; meaning (types exist, purchase options
+the type is sold as, zones in the region, dates in the term) against the catalog.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import os
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ..catalog import Catalog, load_catalog
+from ..errors import SpecError, SpecIssue
+from ..ratecard import Purchase, RateCard, load_rate_card, model_issues
+from ..spec import DNS_NAME, DNS_NAME_HINT
+from ..yamlload import Path, dotted, line_of, load
+
+SAVINGS_PLANS = ("savings-plan-1y", "savings-plan-3y", "instance-savings-plan-1y", "instance-savings-plan-3y")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Term(_Model):
+    start: dt.date = Field(description="First day of the term (periods are calendar months from it)")
+    months: int = Field(ge=1, le=120, description="Length of the term in months")
+
+
+class GoalBudget(_Model):
+    total_usd: float | None = Field(None, gt=0, description="The most the whole term may cost")
+    monthly_usd: float | None = Field(None, gt=0, description="The most any month of the term may cost")
+
+
+class Target(_Model):
+    """At least `gpus` accelerators online from `date` (until a later target says otherwise)."""
+
+    date: dt.date
+    gpus: int = Field(ge=0, description="Accelerators online from this date")
+    generation: str | None = Field(None, description="Count only options whose family contains this, e.g. gb300")
+    nvlink_domain: int | None = Field(None, ge=1, description="Count only options with NVLink domains at least this large")
+
+
+class Option(_Model):
+    """Something that may be bought: one instance type or UltraServer, its purchase options and zones."""
+
+    instance_type: str | None = None
+    ultraserver: str | None = None
+    purchase: list[Purchase] = Field(min_length=1, description="on-demand, capacity-reservation, capacity-block, savings-plan-1y/3y, instance-savings-plan-1y/3y")
+    zones: list[str] = Field(min_length=1)
+    from_: dt.date | None = Field(None, alias="from", description="First day it may be online")
+    until: dt.date | None = Field(None, description="First day it may no longer be online")
+    ami: str | None = Field(None, pattern=r"^ami-[0-9a-f]{8,17}$", description="AMI for its pools (where the catalog vouches for no default)")
+    root_volume_gib: int = Field(200, ge=8, le=16384)
+
+    @model_validator(mode="after")
+    def _one_type(self) -> "Option":
+        if bool(self.instance_type) == bool(self.ultraserver):
+            raise ValueError("give exactly one of instance_type and ultraserver")
+        return self
+
+    @property
+    def item(self) -> str:
+        return str(self.ultraserver or self.instance_type)
+
+
+class Limits(_Model):
+    account: str | None = Field(None, description="An account snapshot (ultraplan account snapshot) whose vCPU quotas bound the plan")
+    quotas: dict[str, float] = Field(default_factory=dict, description="Quota code -> vCPUs, overriding the snapshot")
+    max_per_zone: dict[str, int] = Field(default_factory=dict, description="Zone -> most accelerators online there at once")
+
+
+class Goals(_Model):
+    name: str = Field(pattern=DNS_NAME)
+    region: str = Field(pattern=r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$")
+    term: Term
+    budget: GoalBudget = Field(default_factory=GoalBudget)
+    targets: list[Target] = Field(min_length=1)
+    options: list[Option] = Field(min_length=1)
+    limits: Limits = Field(default_factory=Limits)
+    rates: str | RateCard | None = None
+    objective: Literal["min-cost", "max-gpu-hours"] = "min-cost"
+    vpc_cidr: str = Field("10.0.0.0/16", description="CIDR of the produced spec's VPC")
+
+
+@dataclass(frozen=True)
+class GoalsDocument:
+    goals: Goals
+    file: str | None
+    lines: dict[Path, int]
+    rate_card: RateCard | None
+    quotas: dict[str, float]  # quota code -> vCPUs (snapshot, then overrides)
+    quota_names: dict[str, str]
+
+    def line(self, *path: Any) -> int | None:
+        return line_of(self.lines, tuple(path))
+
+
+def load_goals(path: str, catalog: Catalog | None = None) -> GoalsDocument:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as exc:
+        raise SpecError([SpecIssue("", f"cannot read the goals file: {exc.strerror or exc}", None, path)]) from None
+    return parse_goals(text, path, catalog)
+
+
+def parse_goals(text: str, file: str | None = None, catalog: Catalog | None = None) -> GoalsDocument:
+    data, lines = load(text, file)
+    if not isinstance(data, dict):
+        raise SpecError([SpecIssue("", "a goals file is a mapping (name, region, term, targets, options, ...)",
+                                   1, file, "see docs/solve.md")])
+    try:
+        goals = Goals.model_validate(data)
+    except ValidationError as exc:
+        issues = model_issues(exc, Goals, lines, file)
+        for issue in issues:  # `from` is the YAML key; pydantic reports its alias-less name
+            object.__setattr__(issue, "path", issue.path.replace("from_", "from"))
+        raise SpecError(issues) from None
+    catalog = catalog or load_catalog()
+    base = os.path.dirname(os.path.abspath(file)) if file else None
+    issues = list(_meaning(goals, catalog, lines, file))
+    card = None
+    if goals.rates is not None:
+        try:
+            card = goals.rates if isinstance(goals.rates, RateCard) else load_rate_card(goals.rates, base)
+        except SpecError as exc:
+            issues.extend(exc.issues)
+    quotas, names = dict(), dict()
+    if goals.limits.account:
+        try:
+            quotas, names = _snapshot_quotas(goals.limits.account, base)
+        except (OSError, ValueError) as exc:
+            issues.append(SpecIssue("limits.account", f"cannot read the account snapshot: {exc}",
+                                    line_of(lines, ("limits", "account")), file,
+                                    "write one with `ultraplan account snapshot --region R --out F`"))
+    quotas.update(goals.limits.quotas)
+    if issues:
+        raise SpecError(sorted(issues, key=lambda i: (i.line or 0, i.path)))
+    return GoalsDocument(goals, file, lines, card, quotas, names)
+
+
+def _snapshot_quotas(ref: str, base: str | None) -> tuple[dict[str, float], dict[str, str]]:
+    import json
+
+    path = ref if os.path.isabs(ref) or not base else os.path.join(base, ref)
+    with open(path, encoding="utf-8") as fh:
+        data = json.load(fh)
+    items = ((data.get("service_quotas") or {}).get("items") or {}) if isinstance(data, dict) else {}
+    if not isinstance(items, dict):
+        raise ValueError("service_quotas.items is not a mapping")
+    quotas = {str(v["code"]): float(v["value"]) for v in items.values() if isinstance(v, dict) and v.get("value") is not None}
+    names = {str(v["code"]): str(v.get("name", "")) for v in items.values() if isinstance(v, dict)}
+    return quotas, names
+
+
+def _meaning(goals: Goals, catalog: Catalog, lines: dict[Path, int], file: str | None):
+    def issue(path: tuple[Any, ...], message: str, hint: str | None = None) -> SpecIssue:
+        return SpecIssue(dotted(path), message, line_of(lines, path), file, hint)
+
+    term_end = _add_months(goals.term.start, goals.term.months)
+    if goals.objective == "max-gpu-hours" and goals.budget.total_usd is None and goals.budget.monthly_usd is None:
+        yield issue(("objective",), "max-gpu-hours needs a budget to stay within",
+                    "add budget.total_usd or budget.monthly_usd, or use objective: min-cost")
+    for i, t in enumerate(goals.targets):
+        if not goals.term.start <= t.date < term_end:
+            yield issue(("targets", i, "date"), f"{t.date} is outside the term ({goals.term.start} → {term_end})",
+                        "move the date into the term or lengthen term.months")
+    for i, o in enumerate(goals.options):
+        p = ("options", i)
+        if o.ultraserver:
+            ultra = catalog.ultraservers.get(o.ultraserver)
+            if ultra is None:
+                close = difflib.get_close_matches(o.ultraserver, list(catalog.ultraservers), n=1)
+                yield issue(p + ("ultraserver",), f"unknown UltraServer type {o.ultraserver!r}",
+                            f"did you mean '{close[0]}'?" if close else f"known: {', '.join(sorted(catalog.ultraservers))}")
+                continue
+            for j, buy in enumerate(o.purchase):
+                if buy not in ultra.capacity_types:
+                    yield issue(p + ("purchase", j), f"{ultra.name} is not sold as {buy}",
+                                f"use one of: {', '.join(ultra.capacity_types)}")
+            for j, zone in enumerate(o.zones):
+                if ultra.zones and zone not in ultra.zones:
+                    yield issue(p + ("zones", j), f"{ultra.name} is sold only in {', '.join(ultra.zones)}",
+                                f"use zones: [{ultra.zones[0]}]")
+        elif o.instance_type not in catalog.instance_types:
+            close = difflib.get_close_matches(str(o.instance_type), list(catalog.instance_types), n=1)
+            yield issue(p + ("instance_type",), f"unknown instance type {o.instance_type!r}",
+                        f"did you mean '{close[0]}'?" if close else None)
+        for j, zone in enumerate(o.zones):
+            if not zone.startswith(goals.region) or len(zone) <= len(goals.region):
+                yield issue(p + ("zones", j), f"zone {zone!r} is not in region {goals.region}",
+                            f"a zone name starting with '{goals.region}', e.g. {goals.region}a")
+        if len(set(o.purchase)) != len(o.purchase):
+            yield issue(p + ("purchase",), "a purchase option is listed twice")
+        if o.from_ and o.until and o.until <= o.from_:
+            yield issue(p + ("until",), f"until {o.until} is not after from {o.from_}")
+        for j, buy in enumerate(o.purchase):
+            years = 3 if buy.endswith("3y") else 1
+            if buy in SAVINGS_PLANS and 12 * years > goals.term.months:
+                yield issue(p + ("purchase", j), f"a {years}-year plan does not fit in a {goals.term.months}-month term",
+                            f"lengthen term.months to at least {12 * years} or drop {buy}")
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    from ..cost.timeline import add_months
+
+    return add_months(day, months)
+
+
+__all__ = ["Goals", "GoalsDocument", "Option", "Target", "load_goals", "parse_goals", "SAVINGS_PLANS", "DNS_NAME_HINT"]

@@ -1,0 +1,206 @@
+"""`solve(goals)`: offers -> program -> HiGHS -> phased spec -> priced back by `planner.cost`.
+
+The program prices compute (instances or UltraServers and their root volumes). The network the spec
+compiles to (NAT gateways, addresses, endpoints) does not depend on how much is bought, only on the
+zones: its cost is measured by pricing a probe spec with every offered zone before the solve (the
+budget rows keep it aside) and by pricing the produced spec after. `total_usd` = the program's
+objective + that fixed cost; `ultraplan cost` of the produced spec gives the same figure.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..catalog import Catalog, load_catalog
+from ..catalog.prices import PriceBook, load_prices
+from ..errors import EXIT_FINDINGS, SpecError, SpecIssue, UltraplanError
+from .goals import GoalsDocument
+from .model import Built, Result, build, solve_arrays
+from .offers import Dropped, Offer, Periods, build_offers
+from .spec_out import build_spec, dump, rates_reference
+
+
+class Infeasible(UltraplanError):
+    """The goals cannot all be met; `problems` name the constraint and the smallest change that fixes it."""
+
+    exit_code = EXIT_FINDINGS
+
+    def __init__(self, problems: list[dict[str, Any]], seconds: float) -> None:
+        self.problems, self.seconds = problems, seconds
+        super().__init__("the goals are infeasible:\n" + "\n".join(f"  {p['constraint']}: {p['message']} "
+                                                                   f"Fix: {p['fix']}" for p in problems))
+
+
+@dataclass
+class Solution:
+    doc: GoalsDocument
+    periods: Periods
+    offers: list[Offer]
+    dropped: list[Dropped]
+    status: str
+    gap: float | None
+    seconds: float
+    objective_usd: float  # compute: what the program priced
+    fixed_usd: float  # network and other shared lines, priced from the produced spec
+    units: dict[int, list[int]]
+    sp_units: dict[tuple[int, int], int]
+    spec: dict[str, Any]
+    spec_text: str
+    fixed_per_period: list[float]
+    explanation: dict[str, Any] = field(default_factory=dict)
+    cost_check: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def total_usd(self) -> float:
+        return self.objective_usd + self.fixed_usd
+
+
+def solve(doc: GoalsDocument, *, out_path: str | None = None, time_limit: float = 60.0,
+          catalog: Catalog | None = None, prices: PriceBook | None = None, today: dt.date | None = None,
+          explain: bool = True) -> Solution:
+    from .explain import binding_and_relaxations, diagnose, summarize
+
+    catalog = catalog or load_catalog()
+    prices = prices or load_prices()
+    today = today or dt.date.today()
+    periods = Periods(doc.goals.term.start, doc.goals.term.months)
+    offers, dropped = build_offers(doc, catalog, prices, periods)
+    if not offers:
+        raise Infeasible([{"constraint": "options", "message": "no option has a price: "
+                           + "; ".join(f"{d.label}: {d.reason}" for d in dropped) + ".",
+                           "fix": "add a priced option, or a rate card entry (usd_per_hour) for these types"}], 0.0)
+    rates_ref = rates_reference(doc, out_path)
+    fixed_pp = fixed_cost(doc, offers, periods, rates_ref, out_path, catalog, prices, today)
+
+    built = build(doc, offers, periods, fixed_pp)
+    result = solve_arrays(built.prog, time_limit)
+    seconds = result.seconds
+    if result.status in ("infeasible", "time-limit-no-solution", "unbounded", "error"):
+        if result.status == "time-limit-no-solution":
+            raise UltraplanError(f"no feasible plan found within the time limit ({time_limit:g} s): raise --time-limit")
+        raise Infeasible(diagnose(doc, offers, periods, fixed_pp, time_limit), seconds)
+    if doc.goals.objective == "max-gpu-hours":  # second stage: the same GPU-hours for the least money
+        best = result.objective
+        second = build(doc, offers, periods, fixed_pp, objective="min-cost", min_gpu_hours=best * (1 - 1e-9))
+        r2 = solve_arrays(second.prog, max(1.0, time_limit - seconds))
+        seconds += r2.seconds
+        if r2.values:
+            built, result = second, Result(result.status if r2.status == "optimal" else r2.status, r2.values,
+                                           r2.objective, result.gap, seconds, r2.row_values)
+
+    units, sp_units = extract(built, offers, periods, result)
+    objective_usd = priced_objective(offers, periods, units, sp_units)
+    spec = build_spec(doc, offers, periods, units, sp_units, rates_ref, out_path)
+    header = (f"# Produced by `ultraplan solve {doc.file or 'GOALS'}` ({result.status}, gap "
+              f"{_pct(result.gap)}): {len(spec['compute'])} phased pools; do not edit by hand, re-solve.\n")
+    text = dump(spec, header)
+    sol = Solution(doc, periods, offers, dropped, result.status, result.gap, seconds, objective_usd, 0.0,
+                   units, sp_units, spec, text, fixed_pp)
+    sol.fixed_usd, sol.cost_check = price_back(sol, text, out_path, catalog, prices, today)
+    sol.explanation = summarize(sol)
+    if explain:
+        sol.explanation.update(binding_and_relaxations(sol, built, result, time_limit))
+    return sol
+
+
+def _pct(gap: float | None) -> str:
+    return "unknown" if gap is None else f"{gap * 100:.4g} %"
+
+
+def extract(built: Built, offers: list[Offer], periods: Periods, result: Result):
+    vals = [round(v) for v in result.values]
+    units: dict[int, list[int]] = {}
+    for (oid, t), col in built.x.items():
+        units.setdefault(oid, [0] * periods.months)[t] = int(vals[col])
+    sp_units = {key: int(vals[col]) for key, col in built.y.items() if vals[col] > 0}
+    return units, sp_units
+
+
+def priced_objective(offers: list[Offer], periods: Periods, units, sp_units) -> float:
+    """The solution's compute cost recomputed from whole units (never HiGHS's floating objective)."""
+    total = 0.0
+    for oid, row in units.items():
+        for t, n in enumerate(row):
+            if n:
+                total += n * (offers[oid].period_cost[t] or 0.0)
+    for (oid, s), n in sp_units.items():
+        total += n * offers[oid].sp_cost(s)
+    return total
+
+
+def online_units(offers: list[Offer], periods: Periods, units, sp_units) -> dict[int, list[int]]:
+    out = {o.id: [0] * periods.months for o in offers}
+    for oid, row in units.items():
+        for t, n in enumerate(row):
+            out[oid][t] += n
+    for (oid, s), n in sp_units.items():
+        for t in range(s, s + offers[oid].sp_periods):
+            out[oid][t] += n
+    return out
+
+
+def _compile_and_price(doc: GoalsDocument, spec: dict[str, Any], text: str, out_path: str | None, catalog, prices,
+                       today):
+    import os
+    import re
+
+    from .. import compile_plan, parse_spec
+    from ..cost import estimate
+
+    # Parse as if the spec sat where it will be written, so a relative rate-card path resolves.
+    folder = os.path.dirname(os.path.abspath(out_path)) if out_path else os.getcwd()
+    fake = os.path.join(folder, os.path.basename(out_path) if out_path else "solved.yaml")
+    try:
+        cluster = parse_spec(text, fake, catalog)
+    except SpecError as exc:
+        issues = []
+        for i in exc.issues:  # point at the goals option the pool came from
+            m = re.match(r"compute\[(\d+)\]\.?(.*)", i.path)
+            path, line = i.path, None
+            if m and int(m.group(1)) < len(spec["compute"]):
+                pool = spec["compute"][int(m.group(1))]
+                item = pool.get("ultraserver") or pool.get("instance_type")
+                k = next((k for k, o in enumerate(doc.goals.options) if o.item == item), None)
+                if k is not None:
+                    path = f"options[{k}]" + (f".{m.group(2)}" if m.group(2) else "")
+                    line = doc.line("options", k)
+            issues.append(SpecIssue(path, f"the produced spec would be invalid: {i.message}", line, doc.file, i.hint))
+        raise SpecError(issues) from None
+    return estimate(compile_plan(cluster, catalog), prices, today=today)
+
+
+def fixed_cost(doc, offers, periods, rates_ref, out_path, catalog, prices, today) -> list[float]:
+    """Shared (non-pool) cost per period of a spec that uses every offered zone: an upper bound the
+    budget rows set aside for the network."""
+    seen, units, sp_units = set(), {}, {}
+    for o in offers:
+        if o.zone in seen:
+            continue
+        seen.add(o.zone)
+        row = [0] * periods.months
+        t = next((t for t, c in enumerate(o.period_cost) if c is not None), None)
+        if t is None:
+            continue
+        if o.is_savings_plan:
+            starts = o.sp_starts(periods)
+            if starts:
+                sp_units[(o.id, starts[0])] = 1
+            continue
+        row[t] = 1
+        units[o.id] = row
+    spec = build_spec(doc, offers, periods, units, sp_units, rates_ref, out_path)
+    report = _compile_and_price(doc, spec, dump(spec, ""), out_path, catalog, prices, today)
+    hourly = sum(line.hourly_usd for line in report.lines if line.pool is None)
+    return [hourly * periods.hours(t) for t in range(periods.months)]
+
+
+def price_back(sol: Solution, text: str, out_path, catalog, prices, today) -> tuple[float, dict[str, Any]]:
+    """Price the produced spec with `planner.cost`: the fixed part, and whether compute agrees."""
+    report = _compile_and_price(sol.doc, sol.spec, text, out_path, catalog, prices, today)
+    fixed = sum(line.term_usd for line in report.lines if line.pool is None)
+    compute = sum(line.term_usd for line in report.lines if line.pool is not None)
+    return fixed, {"cost_total_usd": report.total_usd, "solver_total_usd": sol.objective_usd + fixed,
+                   "compute_usd": compute, "difference_usd": report.total_usd - (sol.objective_usd + fixed),
+                   "unpriced": len(report.unpriced), "budget_status": report.budget.status,
+                   "stale_prices": report.stale_prices}
