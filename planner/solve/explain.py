@@ -74,9 +74,9 @@ def _binding(sol, built, result: Result) -> dict[tuple, dict[str, Any]]:
     for row, value in zip(built.prog.rows, result.row_values):
         kind = row.tag[0]
         tol = {"target": unit_gpus, "budget": unit_usd}.get(kind, unit_vcpus if "quota" in str(row.tag[1]) else unit_gpus)
-        if kind == "target" and value - row.lo < tol:
+        if kind == "target" and value - row.lo <= tol:
             key = ("target", row.tag[1])
-        elif kind in ("budget", "limit") and row.hi != INF and row.hi - value < tol:
+        elif kind in ("budget", "limit") and row.hi != INF and row.hi - value <= tol:
             key = (kind, row.tag[1])
         else:
             continue

@@ -16,6 +16,7 @@ from datetime import date
 from ..catalog import Catalog
 from ..catalog.prices import PriceBook, price
 from ..catalog.quotas import bucket_for, load_quotas
+from ..compile.interfaces import ips_per_instance, layout
 from ..cost.lines import LINE_UNITS, group_quote
 from ..cost.rates import boundaries, in_force, unit_price
 from ..cost.timeline import add_months
@@ -76,7 +77,7 @@ class Offer:
     sp_years: int | None = None
     ami: str | None = None
     root_volume_gib: int = 200
-    unit_note: str = ""
+    ips_per_unit: int = 1
 
     @property
     def label(self) -> str:
@@ -178,7 +179,8 @@ def build_offers(doc: GoalsDocument, catalog: Catalog, prices: PriceBook, period
                     quota_code=bucket.code if bucket else None, quota_title=bucket.title if bucket else "",
                     first=first, last=last, period_cost=list(costs),
                     basis=" + ".join(sorted(bases)) or "list", sources=tuple(sorted(s for s in sources if s)),
-                    sp_years=sp_years, ami=opt.ami, root_volume_gib=opt.root_volume_gib))
+                    sp_years=sp_years, ami=opt.ami, root_volume_gib=opt.root_volume_gib,
+                    ips_per_unit=per_unit * ips_per_instance(layout(member, member.efa_supported))))
     return offers, dropped
 
 

@@ -98,6 +98,7 @@ def solve(doc: GoalsDocument, *, out_path: str | None = None, time_limit: float 
     sol = Solution(doc, periods, offers, dropped, result.status, result.gap, seconds, objective_usd, 0.0,
                    units, sp_units, spec, text, fixed_pp)
     sol.fixed_usd, sol.cost_check = price_back(sol, text, out_path, catalog, prices, today)
+    sol.spec_text = dump(spec, header)  # pricing it back may have added address space (secondary CIDRs)
     sol.explanation = summarize(sol)
     if explain:
         sol.explanation.update(binding_and_relaxations(sol, built, result, time_limit))
@@ -153,7 +154,12 @@ def _compile_and_price(doc: GoalsDocument, spec: dict[str, Any], text: str, out_
     fake = os.path.join(folder, os.path.basename(out_path) if out_path else "solved.yaml")
     try:
         cluster = parse_spec(text, fake, catalog)
+        plan = compile_plan(cluster, catalog)
     except SpecError as exc:
+        grown = _more_address_space(spec, exc)
+        if grown is not None:  # a large plan needs secondary CIDR blocks: add them and try again
+            return _compile_and_price(doc, grown, dump(grown, text.split("\n", 1)[0] + "\n" if text.startswith("#") else ""),
+                                      out_path, catalog, prices, today)
         issues = []
         for i in exc.issues:  # point at the goals option the pool came from
             m = re.match(r"compute\[(\d+)\]\.?(.*)", i.path)
@@ -167,7 +173,33 @@ def _compile_and_price(doc: GoalsDocument, spec: dict[str, Any], text: str, out_
                     line = doc.line("options", k)
             issues.append(SpecIssue(path, f"the produced spec would be invalid: {i.message}", line, doc.file, i.hint))
         raise SpecError(issues) from None
-    return estimate(compile_plan(cluster, catalog), prices, today=today)
+    return estimate(plan, prices, today=today)
+
+
+def _more_address_space(spec: dict[str, Any], exc: SpecError) -> dict[str, Any] | None:
+    """The spec with enough secondary /16 blocks for the subnets the error says are needed (VPCs hold
+    5 CIDR blocks by default: at most 4 secondaries), or None if the error is about something else."""
+    import ipaddress
+    import math
+    import re
+
+    need = None
+    for issue in exc.issues:
+        m = re.search(r"the subnets need ([\d,]+) addresses", issue.message)
+        if issue.path == "network.vpc_cidr" and m:
+            need = int(m.group(1).replace(",", ""))
+    if need is None:
+        return None
+    network = dict(spec["network"])
+    have = len(network.get("secondary_cidrs") or [])
+    want = min(4, max(have + 1, math.ceil(need / 65536)))
+    if want <= have:
+        return None
+    base = ipaddress.ip_network(network["vpc_cidr"], strict=False)
+    first = int(base.network_address) >> 16
+    network["secondary_cidrs"] = [str(ipaddress.ip_network(((first + k) << 16, 16))) for k in range(1, want + 1)]
+    spec["network"] = network
+    return spec
 
 
 def fixed_cost(doc, offers, periods, rates_ref, out_path, catalog, prices, today) -> list[float]:

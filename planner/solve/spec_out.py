@@ -99,10 +99,18 @@ def build_spec(doc, offers: list[Offer], periods: Periods, units: dict[int, list
             p["root_volume_gib"] = o.root_volume_gib
         return p
 
+    from ..compile.network import MAX_SUBNET_IPS
+
+    def split(o: Offer, count: int) -> list[int]:
+        # An EFA pool stays in one subnet, and a subnet is at most a /16: large layers become
+        # several pools (with room left for the subnet's own reserved addresses).
+        most = max(1, (MAX_SUBNET_IPS - 64) // max(1, o.ips_per_unit))
+        return _chunks(count, most)
+
     for o in offers:
         if o.is_savings_plan:
             continue
-        for count, a, b in layers(units.get(o.id, [])):
+        for count, a, b in [(n, a, b) for c, a, b in layers(units.get(o.id, [])) for n in split(o, c)]:
             start, end = periods.bounds[a], periods.bounds[b]
             if o.purchase == "capacity-block":
                 # An instance block holds at most 64 instances; an UltraServer block is one UltraServer
@@ -123,15 +131,18 @@ def build_spec(doc, offers: list[Offer], periods: Periods, units: dict[int, list
                 p["capacity"] = {"type": o.purchase}
             p["start"], p["end"] = start, end
             pools.append(p)
-    for (oid, s), count in sorted(sp_units.items()):
-        if count <= 0:
+    for (oid, s), total in sorted(sp_units.items()):
+        if total <= 0:
             continue
         o = offers[oid]
-        p = pool(o, count)
-        p["start"], p["end"] = periods.bounds[s], periods.bounds[s + o.sp_periods]
-        pools.append(p)
+        names = []
+        for count in split(o, total):
+            p = pool(o, count)
+            p["start"], p["end"] = periods.bounds[s], periods.bounds[s + o.sp_periods]
+            pools.append(p)
+            names.append(p["name"])
         plans.append({"type": "compute" if o.purchase.startswith("savings-plan") else "ec2-instance",
-                      "years": o.sp_years, "start": periods.bounds[s], "pools": [p["name"]]})
+                      "years": o.sp_years, "start": periods.bounds[s], "pools": names})
 
     budget: dict[str, Any] = {"term_months": goals.term.months, "start": goals.term.start}
     if goals.budget.total_usd is not None:
@@ -172,7 +183,8 @@ def dump(spec: dict[str, Any], header: str) -> str:
     import yaml
 
     class _Dumper(yaml.SafeDumper):
-        pass
+        def ignore_aliases(self, data: Any) -> bool:  # no &anchors: every pool reads on its own
+            return True
 
     def _list(dumper, data):  # short lists (pools of a plan) stay on one line
         flow = all(not isinstance(v, (dict, list)) for v in data) and len(data) <= 8
