@@ -91,7 +91,8 @@ def solve(doc: GoalsDocument, *, out_path: str | None = None, time_limit: float 
 
     units, sp_units = extract(built, offers, periods, result)
     objective_usd = priced_objective(offers, periods, units, sp_units)
-    spec = build_spec(doc, offers, periods, units, sp_units, rates_ref, out_path)
+    spec = build_spec(doc, offers, periods, units, sp_units, rates_ref, out_path,
+                      solved_total=objective_usd + sum(fixed_pp))
     header = (f"# Produced by `ultraplan solve {doc.file or 'GOALS'}` ({result.status}, gap "
               f"{_pct(result.gap)}): {len(spec['compute'])} phased pools; do not edit by hand, re-solve.\n")
     text = dump(spec, header)

@@ -11,6 +11,7 @@ entry.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 from typing import Any
 
@@ -77,7 +78,10 @@ def zone_suffix(zone: str, region: str) -> str:
 
 
 def build_spec(doc, offers: list[Offer], periods: Periods, units: dict[int, list[int]],
-               sp_units: dict[tuple[int, int], int], rates_ref: Any, out_path: str | None) -> dict[str, Any]:
+               sp_units: dict[tuple[int, int], int], rates_ref: Any, out_path: str | None,
+               solved_total: float | None = None) -> dict[str, Any]:
+    """The spec of a solution. Without a budget in the goals, the spec's budget.total_usd is the
+    solved total rounded up to the dollar, so `check` flags any later change that costs more."""
     goals = doc.goals
     pools: list[dict[str, Any]] = []
     plans: list[dict[str, Any]] = []
@@ -147,6 +151,8 @@ def build_spec(doc, offers: list[Offer], periods: Periods, units: dict[int, list
     budget: dict[str, Any] = {"term_months": goals.term.months, "start": goals.term.start}
     if goals.budget.total_usd is not None:
         budget["total_usd"] = goals.budget.total_usd
+    elif goals.budget.monthly_usd is None:
+        budget["total_usd"] = float(math.ceil(solved_total or 1.0))
     if goals.budget.monthly_usd is not None:
         budget["monthly_usd"] = goals.budget.monthly_usd
     if rates_ref is not None:
