@@ -54,7 +54,8 @@ def _text(sol, out: str) -> str:
     lines.append("Cost by option:")
     lines += [f"  {k:<58} ${v:>20,.0f}" for k, v in ex["cost_by_option"].items()]
     lines.append("Binding constraints (and what relaxing each by 10 % would buy):")
-    lines += [f"  {b['constraint']}, from {b['from']}: {b['relaxing_10pct_buys']}" for b in ex.get("binding", [])] or ["  none"]
+    lines += [f"  {b['constraint']}" + (f", from {b['from']}" if b.get("from") else "") + f": {b['relaxing_10pct_buys']}"
+              for b in ex.get("binding", [])] or ["  none"]
     if ex["not_considered"]:
         lines.append("Not considered:")
         lines += [f"  {d['option']}: {d['reason']}" for d in ex["not_considered"]]

@@ -113,7 +113,8 @@ def binding_and_relaxations(sol, built, result: Result, time_limit: float) -> di
     groups = _binding(sol, built, result)
     out = []
     maximize = sol.doc.goals.objective == "max-gpu-hours"
-    base = result.objective
+    # max-gpu-hours was solved twice (hours, then cost at those hours): compare hours with hours
+    base = sol.explanation.get("gpu_hours", 0.0) if maximize else sol.objective_usd
     for i, (key, g) in enumerate(sorted(groups.items(), key=lambda kv: (kv[0][0], str(kv[0][1])))):
         item = _describe(sol, key, g["periods"])
         remaining = time_limit - (time.perf_counter() - began) - sol.seconds
@@ -173,9 +174,8 @@ def diagnose(doc, offers, periods, fixed_pp, time_limit: float) -> list[dict[str
     r = solve_arrays(e.prog, time_limit)
     if r.values:
         need: dict[str, tuple[float, int]] = {}
-        for row, col_tag in _slacks(e, r, "limit"):
+        for row, slack in _slacks(e, r, "limit"):
             what, t = row.tag[1], row.tag[-1]
-            slack = r.values[col_tag]
             if slack > 1e-6 and (what not in need or slack > need[what][0]):
                 need[what] = (slack, t)
         problems = []
@@ -204,8 +204,7 @@ def diagnose(doc, offers, periods, fixed_pp, time_limit: float) -> list[dict[str
     r = solve_arrays(e.prog, time_limit)
     problems = []
     short: dict[int, tuple[float, int]] = {}
-    for row, col in _slacks(e, r, "target") if r.values else []:
-        slack = r.values[col]
+    for row, slack in _slacks(e, r, "target") if r.values else []:
         idx = row.tag[1]
         if slack > 1e-6 and (idx not in short or slack > short[idx][0]):
             short[idx] = (slack, row.tag[-1])
@@ -221,20 +220,27 @@ def diagnose(doc, offers, periods, fixed_pp, time_limit: float) -> list[dict[str
 
 
 def _slacks(built, result: Result, kind: str):
+    """(row, violation) for the elastic rows of `kind` that need their slack (their own activity is
+    past the bound), the violation in the row's own units (dollars, vCPUs, GPUs)."""
     for row in built.prog.rows:
         if row.tag[0] != kind:
             continue
         for col in row.coefs:
-            if built.prog.names[col][0] == "slack":
-                yield row, col
+            name = built.prog.names[col]
+            if name[0] != "slack":
+                continue
+            slack = result.values[col] * name[2]
+            own = sum(c * result.values[k] for k, c in row.coefs.items() if k != col)
+            past = own - row.hi if row.hi != INF else row.lo - own
+            if slack > 1e-6 and past > -1e-6 * max(1.0, name[2]):
+                yield row, slack
 
 
 def _worst_slack(built, result: Result, kind: str):
     if not result.values:
         return None
     best = None
-    for row, col in _slacks(built, result, kind):
-        v = result.values[col]
-        if v > 1e-6 and (best is None or v > best[1]):
+    for row, v in _slacks(built, result, kind):
+        if best is None or v > best[1] + 1e-9:
             best = (row.tag, v)
     return best

@@ -39,6 +39,7 @@ class Program:
     names: list[tuple] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
     maximize: bool = False
+    slack_cols: dict[Tag, int] = field(default_factory=dict)
 
     def var(self, cost: float, ub: float, name: tuple, integer: bool = True) -> int:
         self.cost.append(cost)
@@ -288,8 +289,15 @@ def build(doc, offers: list[Offer], periods: Periods, fixed_per_period: list[flo
 
 def _add(prog: Program, coefs: dict[int, float], lo: float, hi: float, tag: Tag, elastic: bool, scale: float) -> None:
     if elastic:
-        # Violation is measured relative to the row's size, so a quota and a budget weigh alike.
-        col = prog.var(1.0 / max(1.0, abs(scale)), INF, ("slack", tag), integer=False)
+        # One slack per constraint (a quota, a zone, a budget, a target) shared by its periods: the
+        # least increase that fixes every period at once. Measured in units of the constraint's own
+        # size (1.0 = 100 % of the limit), so a quota and a budget weigh alike and HiGHS sees
+        # well-scaled numbers.
+        size = max(1.0, abs(scale))
+        key = tag[:2]
+        col = prog.slack_cols.get(key)
+        if col is None:
+            col = prog.slack_cols[key] = prog.var(1.0, INF, ("slack", key, size), integer=False)
         coefs = dict(coefs)
-        coefs[col] = 1.0 if lo != -INF else -1.0
+        coefs[col] = size if lo != -INF else -size
     prog.row(coefs, lo, hi, tag)
