@@ -60,25 +60,25 @@ class PoolInfo:
 def group_quote(prices: PriceBook, region: str, cap_type: str, member: str, ultra: str | None,
                 per_ultra: int | None) -> tuple[Quote, float, str | None, str | None]:
     """The price of a group's capacity: the first priced (market, item) in order of preference (the
-    UltraServer, then its member type) -> (quote, catalog units per instance, note, basis). An
+    UltraServer, then its member type) -> (quote, instances per catalog unit, note, basis). An
     unpriced quote carries every reason. `ultraplan solve` prices its options with this same rule."""
-    candidates = []  # (item, units per instance)
+    candidates = []  # (item, instances per unit)
     if ultra and per_ultra:
-        candidates.append((ultra, 1.0 / float(per_ultra)))
+        candidates.append((ultra, float(per_ultra)))
     candidates.append((member, 1.0))
     reasons = []
     markets = MARKETS_OF_CAPACITY.get(cap_type, ((cap_type, None),))
     for market, market_note in markets:
-        for item, per_instance in candidates:
+        for item, per_item in candidates:
             q = price(prices, item, region, market)
             if q.priced:
                 note = None
                 if item != candidates[0][0]:
                     note = f"{ultra} has no {market} UltraServer price; priced per member instance"
-                return q, per_instance, note, market_note
+                return q, per_item, note, market_note
             reasons.append(f"{item} {market}: {q.reason}")
-    item, per_instance = candidates[0]
-    return Quote(item, markets[0][0], region, None, None, None, None, reason="; ".join(reasons)), per_instance, None, None
+    item, per_item = candidates[0]
+    return Quote(item, markets[0][0], region, None, None, None, None, reason="; ".join(reasons)), per_item, None, None
 
 
 def generation_of(pool: dict[str, Any]) -> str:
@@ -152,9 +152,9 @@ class _Walker:
         self.instances_by_pool[pool["name"]] = self.instances_by_pool.get(pool["name"], 0.0) + instances
         cap_type = (pool.get("capacity") or {}).get("type", "on-demand")
         member = pool.get("instance_type") or self.launch_type(res)
-        q, per_instance, note, basis = group_quote(self.prices, self.region, cap_type, member,
-                                                   pool.get("ultraserver_type"), pool.get("instances_per_ultraserver"))
-        self.add(res, q, instances * per_instance, note, basis=basis)
+        q, instances_per_item, note, basis = group_quote(self.prices, self.region, cap_type, member,
+                                                         pool.get("ultraserver_type"), pool.get("instances_per_ultraserver"))
+        self.add(res, q, instances / instances_per_item, note, basis=basis)
 
     def launch_template(self, res: Resource) -> None:
         self.free(res)

@@ -138,10 +138,10 @@ def build_offers(doc: GoalsDocument, catalog: Catalog, prices: PriceBook, period
             cap_type = "on-demand" if sp_years else purchase
             quota_market = "capacity-block" if purchase == "capacity-block" else "on-demand"
             bucket = bucket_for(quotas, member.name, quota_market)
-            q, per_instance, _, _ = group_quote(prices, goals.region, cap_type, member.name,
+            q, instances_per_item, _, _ = group_quote(prices, goals.region, cap_type, member.name,
                                                 ultra.name if ultra else None, ultra.instances if ultra else None)
             line_unit = LINE_UNITS.get(q.unit or "", q.unit or "instance-hour")
-            line_units_per_unit = per_unit * per_instance
+            line_units_per_unit = per_unit / instances_per_item
             record = pool_record(member.name, ultra.name if ultra else None, member.family,
                                  ultra.instances if ultra else None, cap_type)
             card_purchase = purchase if sp_years else cap_type
