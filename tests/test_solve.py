@@ -243,3 +243,38 @@ def test_block_lengths_are_lengths_aws_sells(days):
 def test_periods_are_the_cost_timelines_months():
     p = Periods(__import__("datetime").date(2027, 1, 1), 3)
     assert [p.hours(t) for t in range(3)] == [31 * 24.0, 28 * 24.0, 31 * 24.0]
+
+
+def test_quotas_come_from_an_account_snapshot(tmp_path):
+    """The demo snapshot's on-demand P quota (13,000 vCPUs) holds 67 p5en instances; p5en blocks have 0."""
+    snapshot = os.path.join(ROOT, "examples", "accounts", "demo-us-east-1.json")
+    goals = f"""\
+        name: ramp
+        region: us-east-1
+        term: {{start: 2027-01-01, months: 12}}
+        targets:
+          - {{date: 2027-01-01, gpus: 800}}
+        options:
+          - {{instance_type: p5en.48xlarge, purchase: [on-demand, capacity-block], zones: [us-east-1b]}}
+        limits:
+          account: {snapshot}
+    """
+    with pytest.raises(Infeasible) as err:
+        solve(load_goals(write(tmp_path, "goals.yaml", goals)), explain=False)
+    (problem,) = err.value.problems
+    assert "Running On-Demand P instances allows 13,000 vCPUs" in problem["message"]
+    assert "--quota-code L-417A185B --desired-value 19200" in problem["fix"]
+    ok = solve(load_goals(write(tmp_path, "ok.yaml", goals.replace("gpus: 800", "gpus: 536"))), explain=False)
+    assert max(sum(row) for row in zip(*ok.units.values())) == 67
+
+
+def test_max_per_zone_spreads_the_plan_over_zones(tmp_path):
+    text = SMALL.replace("zones: [us-east-1b]}\n      - {instance_type: p6-b200",
+                         "zones: [us-east-1b, us-east-1c]}\n      - {instance_type: p6-b200")
+    text = text.replace("quotas: {L-4F9BB70B: 192}   # p5en capacity blocks: one instance's vCPUs",
+                        "max_per_zone: {us-east-1b: 8}")
+    sol = solve(load_goals(write(tmp_path, "goals.yaml", text)), explain=False)
+    zones = {o.zone for o in sol.offers for n in sol.units.get(o.id, []) if n}
+    assert zones == {"us-east-1b", "us-east-1c"}
+    for t in range(sol.periods.months):
+        assert sum(sol.units[o.id][t] * o.gpus_per_unit for o in sol.offers if o.zone == "us-east-1b") <= 8
