@@ -136,16 +136,18 @@ def parse_rate_card(data: Any, file: str | None = None, lines: dict[Path, int] |
         raise SpecError(model_issues(exc, RateCard, lines or {}, file, prefix)) from None
 
 
-def load_rate_card(ref: str | dict[str, Any], base_dir: str | None = None) -> RateCard:
-    """A rate card from a file path (relative to `base_dir`) or an inline mapping; SpecError if bad."""
+def load_rate_card(ref: str | dict[str, Any], base_dir: str | None = None, *, field: str = "rates",
+                   file: str | None = None, line: int | None = None) -> RateCard:
+    """A rate card from a file path (relative to `base_dir`) or an inline mapping; SpecError if bad.
+    `field`, `file` and `line` say where the reference was written, for an unreadable path."""
     if isinstance(ref, dict):
-        return parse_rate_card(ref, None, {}, ("budget", "rates"))
+        return parse_rate_card(ref, file, {}, tuple(field.split(".")))
     path = ref if os.path.isabs(ref) or not base_dir else os.path.join(base_dir, ref)
     try:
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
     except OSError as exc:
-        raise SpecError([SpecIssue("rates", f"cannot read the rate card {path}: {exc.strerror or exc}", None, path,
-                                   "give a path relative to the spec or goals file")]) from None
+        raise SpecError([SpecIssue(field, f"cannot read the rate card {path}: {exc.strerror or exc}", line,
+                                   file or path, "give a path relative to the spec or goals file")]) from None
     data, lines = load(text, path)
     return parse_rate_card(data, path, lines)

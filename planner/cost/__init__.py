@@ -94,7 +94,8 @@ def plan_rate_card(plan: Plan) -> RateCard | None:
     if not ref:
         return None
     base = os.path.dirname(os.path.abspath(plan.spec_file)) if plan.spec_file else None
-    return load_rate_card(ref, base)
+    src = Source.from_json((plan.budget or {}).get("source"))
+    return load_rate_card(ref, base, field="budget.rates", file=src.file or plan.spec_file, line=src.line)
 
 
 def _coverage(pools: list[dict], windows: list[Window], term, priced) -> dict:

@@ -128,7 +128,8 @@ def parse_goals(text: str, file: str | None = None, catalog: Catalog | None = No
     card = None
     if goals.rates is not None:
         try:
-            card = goals.rates if isinstance(goals.rates, RateCard) else load_rate_card(goals.rates, base)
+            card = goals.rates if isinstance(goals.rates, RateCard) else load_rate_card(
+                goals.rates, base, field="rates", file=file, line=line_of(lines, ("rates",)))
         except SpecError as exc:
             issues.extend(exc.issues)
     quotas, names = dict(), dict()
