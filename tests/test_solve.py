@@ -94,6 +94,8 @@ def test_produced_spec_validates_and_costs_what_the_solver_says(tmp_path):
     assert report.total_usd == pytest.approx(sol.total_usd, abs=0.01)  # to the cent
     assert not report.unpriced and report.budget.status in ("ok", "warning")
     assert report.total_usd <= doc.goals.budget.total_usd
+    assert sum(sol.explanation["cost_by_year"].values()) == pytest.approx(sol.total_usd, abs=0.01)
+    assert sum(sol.explanation["cost_by_option"].values()) == pytest.approx(sol.total_usd, abs=0.01)
     # every target date is met by what the spec runs
     for target in doc.goals.targets:
         online = sum(p["gpus"] for p, w in _pool_windows(report) if w[0] <= target.date < w[1])

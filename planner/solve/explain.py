@@ -41,8 +41,12 @@ def summarize(sol) -> dict[str, Any]:
             usd = n * (o.period_cost[t] or 0.0)
             by_year[str(periods.bounds[t].year)] += usd
             by_option[o.label] += usd
-    for t, usd in enumerate(sol.fixed_per_period):
-        by_year[str(periods.bounds[t].year)] += 0.0
+    # The network runs the whole term: its cost (priced from the produced spec) is spread by hours.
+    term_hours = sum(periods.hours(t) for t in range(periods.months))
+    for t in range(periods.months):
+        by_year[str(periods.bounds[t].year)] += sol.fixed_usd * periods.hours(t) / term_hours
+    if sol.fixed_usd:
+        by_option["network (NAT gateways, addresses, endpoints)"] += sol.fixed_usd
     ramp = []
     for t in range(periods.months):
         gpus = sum(online[o.id][t] * o.gpus_per_unit for o in offers)
@@ -53,7 +57,7 @@ def summarize(sol) -> dict[str, Any]:
         "cost_by_option": dict(sorted(by_option.items(), key=lambda kv: -kv[1])),
         "fixed_usd": sol.fixed_usd,
         "gpu_hours": gpu_hours,
-        "usd_per_gpu_hour": (sol.objective_usd / gpu_hours) if gpu_hours else None,
+        "usd_per_gpu_hour": (sol.total_usd / gpu_hours) if gpu_hours else None,
         "ramp": ramp,
         "not_considered": [{"option": d.label, "reason": d.reason} for d in sol.dropped],
         "prices": sorted({f"{o.label}: {o.basis} ({'; '.join(o.sources)})" for o in offers}),
@@ -80,10 +84,9 @@ def _binding(sol, built, result: Result) -> dict[tuple, dict[str, Any]]:
             key = (kind, row.tag[1])
         else:
             continue
-        period = row.tag[-1] if isinstance(row.tag[-1], int) and kind != "target" or kind == "target" else None
         g = groups.setdefault(key, {"periods": []})
-        if isinstance(period, int):
-            g["periods"].append(period)
+        if isinstance(row.tag[-1], int):  # the period of a per-period row (not the total budget)
+            g["periods"].append(row.tag[-1])
     return groups
 
 
