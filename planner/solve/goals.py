@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import ipaddress
 import os
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -165,6 +166,12 @@ def _meaning(goals: Goals, catalog: Catalog, lines: dict[Path, int], file: str |
         return SpecIssue(dotted(path), message, line_of(lines, path), file, hint)
 
     term_end = _add_months(goals.term.start, goals.term.months)
+    try:
+        net = ipaddress.ip_network(goals.vpc_cidr, strict=True)
+        if net.version != 4 or not 16 <= net.prefixlen <= 28:
+            raise ValueError("a VPC's CIDR is IPv4, /16 to /28")
+    except ValueError as exc:
+        yield issue(("vpc_cidr",), f"{goals.vpc_cidr!r} is not a VPC CIDR ({exc})", "e.g. vpc_cidr: 10.0.0.0/16")
     if goals.objective == "max-gpu-hours" and goals.budget.total_usd is None and goals.budget.monthly_usd is None:
         yield issue(("objective",), "max-gpu-hours needs a budget to stay within",
                     "add budget.total_usd or budget.monthly_usd, or use objective: min-cost")

@@ -132,7 +132,7 @@ def build_offers(doc: GoalsDocument, catalog: Catalog, prices: PriceBook, period
             if opt.from_ else 0
         last = periods.months
         if opt.until:
-            last = min(last, max(t for t in range(periods.months + 1) if periods.bounds[t] <= opt.until))
+            last = min(last, max((t for t in range(periods.months + 1) if periods.bounds[t] <= opt.until), default=0))
         for purchase in opt.purchase:
             sp_years = (3 if purchase.endswith("3y") else 1) if purchase in SAVINGS_PLANS else None
             cap_type = "on-demand" if sp_years else purchase

@@ -67,9 +67,10 @@ def solve(doc: GoalsDocument, *, out_path: str | None = None, time_limit: float 
     periods = Periods(doc.goals.term.start, doc.goals.term.months)
     offers, dropped = build_offers(doc, catalog, prices, periods)
     if not offers:
-        raise Infeasible([{"constraint": "options", "message": "no option has a price: "
+        raise Infeasible([{"constraint": "options", "message": "no option can be bought and priced in the term: "
                            + "; ".join(f"{d.label}: {d.reason}" for d in dropped) + ".",
-                           "fix": "add a priced option, or a rate card entry (usd_per_hour) for these types"}], 0.0)
+                           "fix": "add an option available in the term with a price (or a rate card entry, "
+                                  "usd_per_hour, for a type with no public price)"}], 0.0)
     rates_ref = rates_reference(doc, out_path)
     fixed_pp = fixed_cost(doc, offers, periods, rates_ref, out_path, catalog, prices, today)
 
@@ -172,6 +173,8 @@ def _compile_and_price(doc: GoalsDocument, spec: dict[str, Any], text: str, out_
                 if k is not None:
                     path = f"options[{k}]" + (f".{m.group(2)}" if m.group(2) else "")
                     line = doc.line("options", k)
+            if i.path == "network.vpc_cidr":
+                path, line = "vpc_cidr", doc.line("vpc_cidr")
             issues.append(SpecIssue(path, f"the produced spec would be invalid: {i.message}", line, doc.file, i.hint))
         raise SpecError(issues) from None
     return estimate(plan, prices, today=today)
