@@ -11,13 +11,18 @@ from .common import format_option
 
 
 def _purchases(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    import datetime as dt
+
     out = []
     for p in spec["compute"]:
         cap = p.get("capacity") or {}
-        out.append({"pool": p["name"], "item": p.get("ultraserver") or p.get("instance_type"),
-                    "purchase": cap.get("type", "on-demand"), "zone": p.get("availability_zone"), "count": p["count"],
-                    "start": str(cap.get("start") or p.get("start")), "end": str(p["end"]) if p.get("end") else None,
-                    "days": cap.get("days")})
+        row = {"pool": p["name"], "item": p.get("ultraserver") or p.get("instance_type"),
+               "purchase": cap.get("type", "on-demand"), "zone": p.get("availability_zone"), "count": p["count"],
+               "start": str(cap.get("start") or p.get("start")), "end": str(p["end"]) if p.get("end") else None,
+               "days": cap.get("days")}
+        if cap.get("type") == "capacity-block":  # a block can be bought at most 8 weeks before it starts
+            row["buy_from"] = str(cap["start"] - dt.timedelta(weeks=8))
+        out.append(row)
     for sp in (spec["budget"].get("savings_plans") or []):
         for name in sp["pools"]:
             for row in out:
