@@ -280,3 +280,20 @@ def test_max_per_zone_spreads_the_plan_over_zones(tmp_path):
     assert zones == {"us-east-1b", "us-east-1c"}
     for t in range(sol.periods.months):
         assert sum(sol.units[o.id][t] * o.gpus_per_unit for o in sol.offers if o.zone == "us-east-1b") <= 8
+
+
+def test_check_budget_gate_passes_on_the_produced_spec(tmp_path, capsys):
+    """`check` prices the produced spec with the same rate card and its budget gate passes (other
+    gates, e.g. policies on planned capacity blocks, are not this test's business)."""
+    from planner.cli import main
+
+    out = tmp_path / "solved.yaml"
+    doc = load_goals(os.path.join(ROOT, "examples", "goals", "small.yaml"))
+    sol = solve(doc, out_path=str(out), explain=False)
+    out.write_text(sol.spec_text)
+    with pytest.raises(SystemExit):
+        main(["check", str(out), "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert report["cost"]["budget"]["status"] in ("ok", "warning")
+    assert report["cost"]["total_usd"] == pytest.approx(sol.total_usd, abs=0.01)
+    assert not [v for v in report["violations"] if v["policy"].startswith(("cost.budget", "max-monthly-cost"))]
