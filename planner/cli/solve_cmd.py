@@ -55,9 +55,10 @@ def _text(sol, out: str) -> str:
         lines.append(f"$/GPU-hour achieved: ${ex['usd_per_gpu_hour']:.4f} over {ex['gpu_hours']:,.0f} GPU-hours")
     lines.append("Ramp (GPUs online): " + ", ".join(f"{r['from']}: {r['gpus']:,}" for r in ex["ramp"]))
     lines.append("Cost by year:")
-    lines += [f"  {y}  ${v:>20,.0f}" for y, v in ex["cost_by_year"].items()]
+    lines += [f"  {y}  ${v:>18,.0f}" for y, v in ex["cost_by_year"].items()]
     lines.append("Cost by option:")
-    lines += [f"  {k:<58} ${v:>20,.0f}" for k, v in ex["cost_by_option"].items()]
+    lines += [f"  {k:<52} ${v:>18,.0f}" if len(k) <= 52 else f"  {k}\n  {'':<52} ${v:>18,.0f}"
+              for k, v in ex["cost_by_option"].items()]
     lines.append("Binding constraints (and what relaxing each by 10 % would buy):")
     lines += [f"  {b['constraint']}" + (f", from {b['from']}" if b.get("from") else "") + f": {b['relaxing_10pct_buys']}"
               for b in ex.get("binding", [])] or ["  none"]
@@ -106,9 +107,28 @@ def solve(goals: str, out: str, fmt: str, time_limit: float, no_explain: bool) -
         if fmt == "json":
             click.echo(json.dumps({"status": "infeasible", "problems": exc.problems}, indent=1))
         else:
-            click.echo(f"infeasible: the goals in {goals} cannot all be met", err=False)
+            lines = [f"infeasible: the goals in {goals} cannot all be met"]
             for p in exc.problems:
-                click.echo(f"  {p['constraint']}: {p['message']}\n    fix: {p['fix']}")
+                lines += [f"  {p['constraint']}: {p['message']}", f"    fix: {p['fix']}"]
+            click.echo(_wrap(lines))
+            for p in exc.problems:  # a command to paste: alone on its line, never wrapped
+                if p.get("command"):
+                    click.echo(p["command"])
         raise SystemExit(EXIT_FINDINGS)
     write_text(out, sol.spec_text)
-    click.echo(_json(sol, out) if fmt == "json" else _text(sol, out))
+    click.echo(_json(sol, out) if fmt == "json" else _wrap(_text(sol, out).split("\n")))
+
+
+def _wrap(lines: list[str]) -> str:
+    """Fit the terminal (80 columns in a pipe or CI log): long lines wrap under their own indent."""
+    import textwrap
+
+    from .common import terminal_width
+
+    width = terminal_width()
+    out = []
+    for line in lines:
+        indent = " " * (len(line) - len(line.lstrip()) + 2)
+        out.append(textwrap.fill(line, width=width, subsequent_indent=indent, break_on_hyphens=False,
+                                 break_long_words=False) if len(line) > width else line)
+    return "\n".join(out)

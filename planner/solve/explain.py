@@ -191,9 +191,9 @@ def diagnose(doc, offers, periods, fixed_pp, time_limit: float) -> list[dict[str
                 problems.append({"constraint": f"limits: quota {code}",
                                  "message": f"{title or code} allows {have:,.0f} vCPUs; the targets need "
                                             f"{have + slack:,.0f} in {month}.",
-                                 "fix": f"request {code} = {have + slack:,.0f} vCPUs (+{slack:,.0f}): "
-                                        f"aws service-quotas request-service-quota-increase --service-code ec2 "
-                                        f"--quota-code {code} --desired-value {have + slack:.0f}; or lower the targets"})
+                                 "fix": f"request {code} = {have + slack:,.0f} vCPUs (+{slack:,.0f}), or lower the targets",
+                                 "command": f"aws service-quotas request-service-quota-increase --service-code ec2 "
+                                            f"--quota-code {code} --desired-value {have + slack:.0f}"})
             else:
                 have = goals.limits.max_per_zone.get(code, 0)
                 problems.append({"constraint": f"limits.max_per_zone.{code}",
