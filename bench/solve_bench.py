@@ -56,7 +56,7 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--explain", action="store_true", help="also time the relaxation re-solves")
     args = parser.parse_args()
-    rates = os.path.join(ROOT, "examples", "goals", "frontier-rates.yaml")
+    rates = os.path.join(ROOT, "goals", "frontier-rates.yaml")
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "goals.yaml")
         with open(path, "w", encoding="utf-8") as fh:

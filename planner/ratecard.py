@@ -44,7 +44,7 @@ class Rate(_Model):
     usd_per_hour: float | None = Field(None, ge=0, description="Negotiated price per instance-hour (instance_type) or UltraServer-hour (ultraserver)")
     start: dt.date | None = Field(None, description="First day the price applies (default: always)")
     end: dt.date | None = Field(None, description="First day it no longer applies (exclusive; default: open)")
-    note: str | None = None
+    note: str | None = Field(None, description="A remark shown with the entry (e.g. the contract clause)")
 
     @model_validator(mode="after")
     def _one_of_each(self) -> "Rate":
@@ -78,16 +78,16 @@ class RateCard(_Model):
 
     name: str = Field(description="A name the cost report shows beside each negotiated line")
     source: str = Field(min_length=3, description="Where the prices come from (contract, addendum, date)")
-    currency: Literal["USD"] = "USD"
-    rates: list[Rate] = Field(min_length=1)
+    currency: Literal["USD"] = Field("USD", description="Currency of usd_per_hour (USD only, like the catalog)")
+    rates: list[Rate] = Field(min_length=1, description="The negotiated prices; the most specific entry in force on a day wins")
 
 
 class SavingsPlanUse(_Model):
     """A Savings Plan commitment covering pools: paid for `years` from `start`, used or not."""
 
     type: Literal["compute", "ec2-instance"] = Field(description="Compute Savings Plan or EC2 Instance Savings Plan")
-    years: Literal[1, 3]
-    start: dt.date
+    years: Literal[1, 3] = Field(description="Term of the commitment: 1 or 3 years, paid every hour, used or not")
+    start: dt.date = Field(description="First day of the commitment")
     pools: list[str] = Field(min_length=1, description="The on-demand pools this commitment pays for")
 
     @property

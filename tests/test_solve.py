@@ -86,7 +86,7 @@ def test_small_goals_solver_cost_equals_exhaustive_optimum(tmp_path):
 
 
 def test_produced_spec_validates_and_costs_what_the_solver_says(tmp_path):
-    doc = load_goals(os.path.join(ROOT, "examples", "goals", "small.yaml"))
+    doc = load_goals(os.path.join(ROOT, "goals", "small.yaml"))
     out = tmp_path / "solved.yaml"
     sol = solve(doc, out_path=str(out), explain=False)
     out.write_text(sol.spec_text)
@@ -117,7 +117,7 @@ def _gpus(line) -> int:
 
 
 def test_solve_is_deterministic(tmp_path):
-    doc = load_goals(os.path.join(ROOT, "examples", "goals", "small.yaml"))
+    doc = load_goals(os.path.join(ROOT, "goals", "small.yaml"))
     a = solve(doc, out_path=str(tmp_path / "a.yaml"), explain=False).spec_text
     b = solve(doc, out_path=str(tmp_path / "a.yaml"), explain=False).spec_text
     assert a == b
@@ -217,7 +217,7 @@ def test_max_gpu_hours_stays_within_budget(tmp_path):
 
 
 def test_frontier_goals_solve_within_budget_and_cost_agrees(tmp_path):
-    doc = load_goals(os.path.join(ROOT, "examples", "goals", "frontier.yaml"))
+    doc = load_goals(os.path.join(ROOT, "goals", "frontier.yaml"))
     sol = solve(doc, out_path=str(tmp_path / "frontier.yaml"), explain=False)
     assert sol.status == "optimal"
     assert sol.total_usd <= 38e9
@@ -288,7 +288,7 @@ def test_check_budget_gate_passes_on_the_produced_spec(tmp_path, capsys):
     from planner.cli import main
 
     out = tmp_path / "solved.yaml"
-    doc = load_goals(os.path.join(ROOT, "examples", "goals", "small.yaml"))
+    doc = load_goals(os.path.join(ROOT, "goals", "small.yaml"))
     sol = solve(doc, out_path=str(out), explain=False)
     out.write_text(sol.spec_text)
     with pytest.raises(SystemExit):

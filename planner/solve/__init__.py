@@ -1,6 +1,6 @@
 """`ultraplan solve`: from capacity goals and a budget to a phased spec, as a mixed-integer program.
 
-    doc = planner.solve.load_goals("examples/goals/small.yaml")
+    doc = planner.solve.load_goals("goals/small.yaml")
     sol = planner.solve.solve(doc, out_path="solved.yaml", time_limit=60)
     sol.total_usd, sol.spec_text, sol.explanation
 
