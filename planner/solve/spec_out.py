@@ -103,7 +103,7 @@ def build_spec(doc, offers: list[Offer], periods: Periods, units: dict[int, list
             p["root_volume_gib"] = o.root_volume_gib
         return p
 
-    from ..compile.network import MAX_SUBNET_IPS
+    from ..compile.addressing import MAX_SUBNET_IPS
 
     def split(o: Offer, count: int) -> list[int]:
         # An EFA pool stays in one subnet, and a subnet is at most a /16: large layers become
