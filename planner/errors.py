@@ -14,7 +14,9 @@ Span = tuple[int, int, int, int]  # start line, start column, end line, end colu
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # a gate failed: mandatory policy violation, preflight error, budget exceeded
 EXIT_INVALID = 2  # the spec or the command line is invalid
-EXIT_SERVICE = 3  # an outside service (AWS) could not be reached
+EXIT_UNVERIFIED = 3  # a check that was asked for could not verify (AWS unreachable, denied, throttled, deadline)
+EXIT_SERVICE = EXIT_UNVERIFIED  # the older name
+EXIT_INTERNAL = 4  # a bug in ultraplan: the message says so and asks for a report
 
 
 @dataclass(frozen=True)
@@ -252,6 +254,15 @@ class SpecError(UltraplanError):
 
 class UsageError(UltraplanError):
     """A command-line argument or input file (other than the spec) is invalid."""
+
+
+class InputFileError(UsageError):
+    """A Plan, account snapshot or price file of the wrong shape or encoding: names the file and the field."""
+
+    def __init__(self, file: str, field: str, message: str, hint: str | None = None) -> None:
+        self.file, self.field, self.problem, self.hint = file, field, message, hint
+        text = f"{file}: {field + ': ' if field else ''}{message}"
+        super().__init__(text + (f" ({hint})" if hint else ""))
 
 
 class ServiceError(UltraplanError):

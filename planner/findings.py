@@ -47,6 +47,33 @@ class Source:
         return cls(file=data.get("file"), line=data.get("line"))
 
 
+class Status(str, enum.Enum):
+    """How a check ended. Only PASSED is a pass: an UNVERIFIED check (it could not run: access
+    denied, throttled past retries, an unreadable answer, the deadline) is never shown or counted
+    as passed, in any format."""
+
+    PASSED = "passed"
+    FAILED = "failed"  # it found something (at its level)
+    SKIPPED = "skipped"  # the user skipped it, with a reason
+    UNVERIFIED = "unverified"  # it could not run; the AWS operation and error say why
+
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return self.value
+
+
+@dataclass(frozen=True)
+class Unverified:
+    """Why a check could not verify what it checks: the AWS operation it needed (None when no call
+    was involved, e.g. a quota code the catalog lacks) and the error (kind and AWS's words)."""
+
+    operation: str | None
+    error: str  # denied | throttled | timeout | unreachable | unreadable | deadline | not-captured | internal | ...
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"operation": self.operation, "error": self.error, "reason": self.reason}
+
+
 @dataclass(frozen=True)
 class Finding:
     check_id: str
@@ -56,22 +83,66 @@ class Finding:
     pool: str | None = None
     resource: str | None = None
     source: Source = field(default_factory=Source)
+    # Set when this finding says "could not check": the check is then UNVERIFIED, not failed or passed.
+    unverified: Unverified | None = None
+
+    @property
+    def status(self) -> Status:
+        return Status.UNVERIFIED if self.unverified is not None else Status.FAILED
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "id": self.check_id,
             "level": self.level.name.lower(),
+            "status": self.status.value,
             "message": self.message,
             "hint": self.hint,
             "pool": self.pool,
             "resource": self.resource,
             "source": self.source.to_json(),
         }
+        if self.unverified is not None:
+            out["unverified"] = self.unverified.to_json()
+        return out
 
 
 def worst(findings: Iterable[Finding]) -> Level | None:
-    levels = [f.level for f in findings]
+    """The worst level among findings that verified something (an unverified one is no verdict)."""
+    levels = [f.level for f in findings if f.unverified is None]
     return max(levels) if levels else None
+
+
+def check_status(findings: Iterable[Finding], *, skipped: bool = False) -> Status:
+    """One check's status from its findings: failed when it found something at warning or above,
+    else unverified when part of it could not run, else passed (info notes do not fail a check)."""
+    if skipped:
+        return Status.SKIPPED
+    findings = list(findings)
+    if any(f.unverified is None and f.level >= Level.WARNING for f in findings):
+        return Status.FAILED
+    if any(f.unverified is not None for f in findings):
+        return Status.UNVERIFIED
+    return Status.PASSED
+
+
+def parse_accepts(items: Iterable[str], known: Iterable[str] | None = None, option: str = "--accept-unverified") -> dict[str, str]:
+    """`ID=REASON` pairs (a reason is required, an id must be known when `known` is given)."""
+    from .errors import UsageError
+
+    known_ids = list(known) if known is not None else None
+    out: dict[str, str] = {}
+    for item in items:
+        check_id, sep, reason = item.partition("=")
+        check_id = check_id.strip()
+        if known_ids is not None and check_id not in known_ids:
+            import difflib
+
+            close = difflib.get_close_matches(check_id, known_ids, n=1)
+            raise UsageError(f"{option} {check_id}: no such check" + (f" (did you mean {close[0]}?)" if close else ""))
+        if not sep or not reason.strip():
+            raise UsageError(f"{option} {check_id}: give a reason ({option} {check_id}=why)")
+        out[check_id] = reason.strip()
+    return out
 
 
 @dataclass(frozen=True)

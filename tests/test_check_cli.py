@@ -159,11 +159,12 @@ def test_preflight_runs_from_an_account_snapshot(capsys, tmp_path):
                                 "captured_at": "2026-11-23T00:00:00Z"}))
     code, report, _ = check_json(capsys, P5, "--account", str(snap))
     step = next(s for s in report["steps"] if s["name"] == "preflight")
-    assert step["status"] in ("ok", "warning", "failed") and "snapshot" in step["summary"]
-    preflight = [v for v in report["violations"] if v["category"] == "preflight"]
-    assert preflight, "an empty snapshot answers nothing: preflight says it could not check, never passes"
-    assert all(v["severity"] != "info" or v["message"] for v in preflight)
-    assert code == (1 if step["status"] == "failed" else 0)
+    assert step["status"] == "unverified" and "snapshot" in step["summary"]
+    unverified = [u for u in report["unverified"] if u["category"] == "preflight"]
+    assert unverified, "an empty snapshot answers nothing: preflight says it could not check, never passes"
+    assert all(u["error"] == "not-captured" and u["operation"] for u in unverified)
+    assert not {u["policy"] for u in unverified} & set(report["passed"])
+    assert code == 3
 
 
 def test_bad_snapshot_is_a_usage_error(capsys, tmp_path):
@@ -201,11 +202,33 @@ def test_unreachable_aws_exits_3_after_the_report(capsys, monkeypatch):
     from planner.preflight import PreflightResult
 
     monkeypatch.setattr(preflight, "live_account", lambda region, **kw: _empty_snapshot())
+    from planner.findings import Finding, Level, Unverified
+
+    denied = Finding("preflight.zone.exists", Level.WARNING, "could not check the zones of us-east-1: denied",
+                     unverified=Unverified("describe_availability_zones", "denied", "AccessDenied"))
     monkeypatch.setattr(preflight, "run", lambda plan, account, **kw: PreflightResult(
-        findings=[], calls=3, region="us-east-1", account="live", unreachable=True))
+        findings=[denied], calls=3, region="us-east-1", account="live", unreachable=True,
+        checks=["preflight.zone.exists", "preflight.quota.vpc"]))
     code, report, _ = check_json(capsys, P5, "--preflight")
     assert code == 3
-    assert next(s for s in report["steps"] if s["name"] == "preflight")["status"] == "failed"
+    assert next(s for s in report["steps"] if s["name"] == "preflight")["status"] == "unverified"
+    assert report["status"]["preflight.zone.exists"] == "unverified"
+    assert "preflight.zone.exists" not in report["passed"] and "preflight.quota.vpc" in report["passed"]
+    [u] = report["unverified"]
+    assert u["operation"] == "describe_availability_zones" and u["error"] == "denied"
+
+
+def test_calls_that_succeeded_are_no_reason_for_exit_3(capsys, monkeypatch):
+    # The old rule exited 3 when "AWS was unreachable" even after calls had answered; now only an
+    # unverified check exits 3.
+    import planner.preflight as preflight
+    from planner.preflight import PreflightResult
+
+    monkeypatch.setattr(preflight, "live_account", lambda region, **kw: _empty_snapshot())
+    monkeypatch.setattr(preflight, "run", lambda plan, account, **kw: PreflightResult(
+        findings=[], calls=3, region="us-east-1", account="live", checks=["preflight.zone.exists"]))
+    code, report, _ = check_json(capsys, P5, "--preflight")
+    assert code == 0 and report["status"]["preflight.zone.exists"] == "passed"
 
 
 def test_a_missing_module_is_reported_as_not_run(capsys, monkeypatch):

@@ -18,7 +18,7 @@ from preflight_fixtures import (  # noqa: E402
     FAKE_ENV, NOW, REGION, inject_error, make_session, plan, pool, reservation, standard_seed,
 )
 
-from planner.findings import Level  # noqa: E402
+from planner.findings import Level, Status  # noqa: E402
 from planner.preflight import REGISTRY, run  # noqa: E402
 from planner.preflight.live import LiveAccount  # noqa: E402
 
@@ -113,7 +113,9 @@ def test_broken_check_becomes_a_warning(aws):
     [f] = by_id(result, "preflight.subnet.existing")
     assert f.level == Level.WARNING
     assert f.message == ("could not check Reused subnets exist in the right zone and VPC: internal error "
-                         "RuntimeError: boom")
+                         "RuntimeError: boom (a bug in ultraplan: please report it)")
+    assert result.statuses()["preflight.subnet.existing"] == Status.UNVERIFIED
+    assert "preflight.subnet.existing" in result.internal_errors and result.exit_code() == 4
 
 
 def _closed_port() -> int:

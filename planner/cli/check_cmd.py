@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import click
 
-from ..errors import EXIT_INVALID, EXIT_SERVICE, SpecError, UltraplanError, UsageError
+from ..errors import EXIT_INVALID, SpecError, UltraplanError, UsageError
 from ..findings import Finding, Level, Source
 from .policy_cmd import emit_report, report_options
 
@@ -194,6 +194,11 @@ def _policy_step(run: _Run, plan: Any, monthly: Callable[[Any], float] | None) -
                                f"{len(result.passed)} passed, {len(result.skipped)} skipped")
 
 
+def _accept_ids() -> list[str] | None:
+    preflight = _module("planner.preflight")
+    return preflight.REGISTRY.ids() if preflight is not None else None
+
+
 def _snapshot(account_file: str | None) -> Any | None:
     """Read the account snapshot first, so a bad file stops the run before any work (exit 2)."""
     if not account_file:
@@ -202,7 +207,8 @@ def _snapshot(account_file: str | None) -> Any | None:
     return preflight.load_snapshot(account_file) if preflight is not None else None
 
 
-def _preflight_step(run: _Run, plan: Any, snapshot: Any | None, asked: bool, live: bool, dry_run: bool) -> None:
+def _preflight_step(run: _Run, plan: Any, snapshot: Any | None, asked: bool, live: bool, dry_run: bool,
+                    timeout: float | None = None, accept: dict[str, str] | None = None) -> None:
     if not asked and not live:
         run.step("preflight", "skipped", "no --account snapshot or --preflight (live AWS) given")
         return
@@ -212,25 +218,31 @@ def _preflight_step(run: _Run, plan: Any, snapshot: Any | None, asked: bool, liv
         return
     from ..report import RuleInfo
 
-    account = snapshot if snapshot is not None else preflight.live_account(plan.region)
+    kwargs = {"timeout": timeout} if timeout is not None else {}
+    account = snapshot if snapshot is not None else preflight.live_account(plan.region, **kwargs)
     progress = (lambda msg: click.echo(msg, err=True)) if live else None
-    result = preflight.run(plan, account, launch_dry_run=dry_run, progress=progress)
+    result = preflight.run(plan, account, launch_dry_run=dry_run, progress=progress, accept=accept)
     for info in preflight.REGISTRY:
         run.report.rules.append(RuleInfo(info.check_id, info.title, info.doc, info.level, category="preflight"))
     for finding in result.findings:
         run.add(finding, "preflight")
     for check_id, reason in result.skipped.items():
         run.report.skipped.append((check_id, reason))
-    ran_clean = set(result.checks) - {f.check_id for f in result.findings}
-    run.report.passed.extend(sorted(ran_clean))
-    if result.unreachable:
-        run.step("preflight", "failed", f"AWS could not be reached ({result.account})")
-        run.exit_override = EXIT_SERVICE
-        return
+    run.report.accepted.update(result.accepted)
+    run.report.internal_errors.extend(result.internal_errors)
+    statuses = result.statuses()
+    run.report.passed.extend(sorted(cid for cid, st in statuses.items() if st.value == "passed"))
+    unverified = result.unverified()
     worst = result.worst
-    status = "failed" if result.failed else ("warning" if worst == Level.WARNING else "ok")
-    run.step("preflight", status, f"{len(result.findings)} finding(s) from {len(result.checks)} checks, "
-                                  f"{result.calls} calls ({result.account})")
+    status = "failed" if result.failed else ("warning" if worst == Level.WARNING else
+                                             ("unverified" if result.unaccepted() else "ok"))
+    summary = (f"{len(result.findings)} finding(s) from {len(result.checks)} checks, "
+               f"{result.calls} calls ({result.account})")
+    if unverified:
+        summary += f"; {len(unverified)} check(s) unverified"
+    if result.unreachable:
+        summary += "; AWS could not be reached"
+    run.step("preflight", status, summary)
 
 
 @click.command()
@@ -246,20 +258,32 @@ def _preflight_step(run: _Run, plan: Any, snapshot: Any | None, asked: bool, liv
 @click.option("--diff", "old", type=click.Path(dir_okay=False),
               help="The Plan JSON deployed now: fail when the change destroys data or terminates running capacity "
                    "that the spec's changes.allow_replace does not allow; its subnets keep their CIDRs.")
+@click.option("--timeout", type=click.FloatRange(min=0.1, max=3600), default=None,
+              help="With --preflight: overall deadline in seconds (default 120); what is left then is unverified.")
+@click.option("--accept-unverified", "accepts", multiple=True, metavar="ID=REASON",
+              help="Accept that check ID could not verify (it is still reported as unverified, never as "
+                   "passed, but does not exit 3). Repeatable.")
 @report_options
 def check(specs: tuple[str, ...], plan_file: str | None, account_file: str | None, live: bool, launch_dry_run: bool,
-          html_out: str | None, old: str | None, fmt: str, fail_on: str, sarif_out: str | None,
-          junit_out: str | None, markdown_out: str | None, json_out: str | None) -> None:
+          html_out: str | None, old: str | None, timeout: float | None, accepts: tuple[str, ...], fmt: str,
+          fail_on: str, sarif_out: str | None, junit_out: str | None, markdown_out: str | None,
+          json_out: str | None) -> None:
     """Validate, plan, price, policy-check (and preflight) SPEC in one run: one report, one exit code.
 
     SPEC may be several files or a folder (every .yaml/.yml under it): one report for all of them,
     the worst exit code. Exit 0 when nothing reaches --fail-on; 1 a gate failed (mandatory policy
     violation, preflight error, budget over, with --diff a change that destroys data or terminates
-    running capacity not allowed by changes.allow_replace); 2 invalid spec or settings; 3 AWS unreachable.
+    running capacity not allowed by changes.allow_replace); 2 invalid spec, settings or options; 3 a
+    preflight check could not verify (denied, throttled, unreachable, deadline) and was not accepted;
+    4 an internal error (a bug).
     """
+    from ..findings import parse_accepts
     from ..report.merge import merge
-    from .common import expand_specs, worst_exit
+    from .common import check_distinct_outputs, expand_specs, worst_exit
 
+    accept = parse_accepts(accepts, _accept_ids())
+    check_distinct_outputs({"--sarif": sarif_out, "--junit": junit_out, "--markdown": markdown_out,
+                            "--json": json_out, "--html": html_out})  # before any work or any write
     files: list[str | None] = list(expand_specs(specs)) if specs else [None]
     if plan_file and specs:
         raise UsageError("give SPEC files or --plan PLAN.json, not both")
@@ -274,7 +298,7 @@ def check(specs: tuple[str, ...], plan_file: str | None, account_file: str | Non
             raise UsageError("--diff compares one cluster with its deployed Plan: give one SPEC (or --plan)")
         before = load_plan(old)  # a bad file stops the run before any work (exit 2)
     runs = [_check_one(spec, plan_file, snapshot, account_file, live, launch_dry_run, Level.parse(fail_on), html_out,
-                       before, old)
+                       before, old, timeout, accept)
             for spec in files]
     report = merge([r for r, _ in runs], "check")
     emit_report(report, fmt, {"sarif": sarif_out, "junit": junit_out, "markdown": markdown_out, "json": json_out})
@@ -286,7 +310,8 @@ def check(specs: tuple[str, ...], plan_file: str | None, account_file: str | Non
 
 def _check_one(spec: str | None, plan_file: str | None, snapshot: Any | None, account_file: str | None, live: bool,
                launch_dry_run: bool, fail_on: Level, html_out: str | None = None, before: Any | None = None,
-               old: str | None = None) -> tuple[Any, int]:
+               old: str | None = None, timeout: float | None = None,
+               accept: dict[str, str] | None = None) -> tuple[Any, int]:
     """One spec through every step (with `before`, the deployed Plan, the diff gate): its report and exit code."""
     run = _Run(spec, fail_on)
     plan = _plan_step(run, spec, plan_file, before)
@@ -298,7 +323,7 @@ def _check_one(spec: str | None, plan_file: str | None, snapshot: Any | None, ac
         monthly = _cost_step(run, plan)
         _policy_step(run, plan, monthly)
         if run.exit_override is None:
-            _preflight_step(run, plan, snapshot, bool(account_file), live, launch_dry_run)
+            _preflight_step(run, plan, snapshot, bool(account_file), live, launch_dry_run, timeout, accept)
     for name in ("diff",) * bool(old) + ("cost", "policy", "preflight"):
         if not any(s.name == name for s in run.report.steps):
             run.step(name, "not-run", "an earlier step failed")

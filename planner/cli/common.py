@@ -57,9 +57,14 @@ def expand_specs(paths: tuple[str, ...] | list[str]) -> list[str]:
     return [p for p in out if not (os.path.abspath(p) in seen or seen.add(os.path.abspath(p)))]
 
 
+# Worst first, as one report ranks them (planner.report.model): invalid input stops a run; a real
+# finding is a verdict whatever else could not be checked; then a bug; then could-not-verify.
+_EXIT_RANK = {2: 5, 1: 4, 4: 3, 3: 2, 0: 0}
+
+
 def worst_exit(codes: list[int]) -> int:
-    """One exit code for several specs: the worst (a higher code is a worse outcome)."""
-    return max(codes, default=0)
+    """One exit code for several specs: the worst, ranked 2, 1, 4, 3, 0."""
+    return max(codes, key=lambda c: _EXIT_RANK.get(c, 1), default=0)
 
 
 def set_color(mode: str) -> None:

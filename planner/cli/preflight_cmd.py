@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from ..errors import EXIT_FINDINGS, EXIT_SERVICE, UsageError
+from ..errors import EXIT_INTERNAL, EXIT_UNVERIFIED, UsageError
 from .common import format_option, spec_argument
 
 LEVEL_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -31,25 +31,30 @@ def _progress(fmt: str):
 
 
 def render_text(result, plan, fail_on: str = "error") -> None:
-    """One block a finding, worst first: level, check id, pool and spec line, message, hint."""
+    """One block a finding, worst first: level (or UNVERIFIED with the AWS operation), check id,
+    pool and spec line, message, hint; then every check's status and the verdict."""
     from rich.markup import escape
     from rich.padding import Padding
     from rich.text import Text
 
+    from ..findings import Level
     from ..report.text import is_command
     from .common import console as make_console, paste
 
     console = make_console()
     console.print(f"[bold]preflight[/bold] {escape(plan.name)} ({result.region}) against {escape(result.account)}: "
                   f"{len(result.checks)} checks, {result.calls} AWS calls")
-    for f in sorted(result.findings, key=lambda f: -f.level):
-        level = f.level.name.lower()
+    for f in sorted(result.findings, key=lambda f: (f.unverified is not None, -f.level)):
+        level = "unverified" if f.unverified is not None else f.level.name.lower()
+        style = "bold magenta" if f.unverified is not None else LEVEL_STYLE[level]
         where = f.source.file or ""
         if f.source.line:
             where += f":{f.source.line}"
         pool = f" pool {escape(f.pool)}" if f.pool else ""
-        console.print(f"[{LEVEL_STYLE[level]}]{level:7}[/] [bold]{f.check_id}[/bold]{pool} [dim]{escape(where)}[/dim]")
+        console.print(f"[{style}]{level:7}[/] [bold]{f.check_id}[/bold]{pool} [dim]{escape(where)}[/dim]")
         console.print(Padding(Text(f.message), (0, 0, 0, 8), expand=False))  # wrapped lines keep the indent
+        if f.unverified is not None and f.unverified.operation:
+            console.print(f"        [dim]operation {escape(f.unverified.operation)}: {escape(f.unverified.error)}[/dim]")
         if f.hint and is_command(f.hint):
             console.print("        [dim]→ run:[/dim]")
             paste(console, f.hint)  # alone and unwrapped, so pasting it runs one command
@@ -57,16 +62,26 @@ def render_text(result, plan, fail_on: str = "error") -> None:
             console.print(Padding(Text(f"→ {f.hint}", style="dim"), (0, 0, 0, 8), expand=False))
     for check_id, reason in result.skipped.items():
         console.print(f"[dim]skipped {check_id}: {escape(reason)}[/dim]")
+    for check_id in result.unverified():
+        if check_id in result.accepted:
+            console.print(f"[dim]accepted unverified {check_id}: {escape(result.accepted[check_id])}[/dim]")
     counts = result.to_json()["summary"]
-    from ..findings import Level
+    code = result.exit_code(Level.parse(fail_on))
+    verdict = {0: "[bold green]PASS[/]", 1: "[bold red]FAIL[/]", 3: "[bold magenta]UNVERIFIED[/]",
+               4: "[bold red]ERROR[/]"}[code]
+    passed = sum(1 for st in result.statuses().values() if st.value == "passed")
+    console.print(f"{verdict}: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} info; "
+                  f"{passed} checks passed, {counts['unverified']} unverified")
 
-    failed = result.worst is not None and result.worst >= Level.parse(fail_on)
-    verdict = "[bold red]FAIL[/]" if failed else "[bold green]PASS[/]"
-    console.print(f"{verdict}: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} info")
+
+def _explain(launch_dry_run: bool) -> None:
+    from ..preflight.live import permissions_policy
+
+    click.echo(json.dumps(permissions_policy(launch_dry_run), indent=2))
 
 
 @click.command()
-@spec_argument
+@click.argument("spec", required=False, type=click.Path(dir_okay=False))
 @click.option("--account", "snapshot", type=click.Path(dir_okay=False),
               help="Run against an account snapshot (from `ultraplan account snapshot`) instead of AWS; "
                    "needs no credentials.")
@@ -76,31 +91,37 @@ def render_text(result, plan, fail_on: str = "error") -> None:
 @click.option("--region", help="Region to check (default: the spec's region).")
 @click.option("--skip", "skips", multiple=True, metavar="ID=REASON",
               help="Skip a check by id, with a reason (echoed in the report). Repeatable.")
+@click.option("--accept-unverified", "accepts", multiple=True, metavar="ID=REASON",
+              help="Accept that check ID could not verify (still reported as unverified, never as passed; "
+                   "no exit 3 for it). Repeatable.")
+@click.option("--timeout", type=click.FloatRange(min=0.1, max=3600), default=120.0, show_default=True,
+              help="Overall deadline in seconds for the AWS calls; checks left when it passes are unverified.")
 @click.option("--fail-on", type=click.Choice(["info", "warning", "error"]), default="error", show_default=True,
               help="Exit 1 when a finding at this level or worse exists.")
-def preflight(spec: str, snapshot: str | None, fmt: str, launch_dry_run: bool, region: str | None,
-              skips: tuple[str, ...], fail_on: str) -> None:
+@click.option("--explain-permissions", is_flag=True,
+              help="Print the IAM policy document preflight needs (with --launch-dry-run: also RunInstances) and exit.")
+def preflight(spec: str | None, snapshot: str | None, fmt: str, launch_dry_run: bool, region: str | None,
+              skips: tuple[str, ...], accepts: tuple[str, ...], timeout: float, fail_on: str,
+              explain_permissions: bool) -> None:
     """Check SPEC against an AWS account, read-only: zones, offerings, EFA limits, vCPU and VPC
     quotas, reservations and capacity blocks, subnets.
 
-    Exit 0 when no check found an error; 1 when one did; 2 for a bad spec or option; 3 when AWS
-    could not be reached at all. Progress goes to stderr. Uses the default AWS credential chain
-    (AWS_PROFILE, AWS_ENDPOINT_URL, ...).
+    Every check ends passed, failed, skipped or unverified (it could not run: access denied,
+    throttled past retries, an unreadable answer, the deadline; the AWS operation is named).
+    Exit 0 all checks passed; 1 a finding at --fail-on or worse; 2 a bad spec or option; 3 a check
+    could not verify and was not accepted (--accept-unverified); 4 an internal error. Progress goes
+    to stderr. Uses the default AWS credential chain (AWS_PROFILE, AWS_ENDPOINT_URL, ...).
     """
-    from ..findings import Level
+    from ..findings import Level, parse_accepts
     from ..preflight import REGISTRY, live_account, load_snapshot, run
 
-    skip = {}
-    for item in skips:
-        check_id, _, reason = item.partition("=")
-        if REGISTRY.get(check_id) is None:
-            import difflib
-
-            close = difflib.get_close_matches(check_id, REGISTRY.ids(), n=1)
-            raise UsageError(f"--skip {check_id}: no such check" + (f" (did you mean {close[0]}?)" if close else ""))
-        if not reason.strip():
-            raise UsageError(f"--skip {check_id}: give a reason (--skip {check_id}=why)")
-        skip[check_id] = reason.strip()
+    if explain_permissions:
+        _explain(launch_dry_run)
+        return
+    if not spec:
+        raise UsageError("give a SPEC file (or --explain-permissions)")
+    skip = parse_accepts(skips, REGISTRY.ids(), "--skip")
+    accept = parse_accepts(accepts, REGISTRY.ids())
 
     plan = load_plan_or_spec(spec)
     if region:
@@ -120,17 +141,24 @@ def preflight(spec: str, snapshot: str | None, fmt: str, launch_dry_run: bool, r
             raise UsageError(f"{snapshot} is a snapshot of {account.region}; the spec is in {plan.region} "
                              f"(take one with `ultraplan account snapshot --region {plan.region}`)")
     else:
-        account = live_account(plan.region)
+        account = live_account(plan.region, timeout=timeout)
     # Progress only when AWS is asked (a snapshot run takes milliseconds).
     result = run(plan, account, launch_dry_run=launch_dry_run, progress=None if snapshot else _progress(fmt),
-                 skip=skip)
+                 skip=skip, accept=accept)
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), indent=1))
     else:
         render_text(result, plan, fail_on)
-    if result.unreachable:
-        reasons = sorted({f.reason for f in account.failures})
-        click.echo(f"error: AWS could not be reached: {'; '.join(reasons)}", err=True)
-        sys.exit(EXIT_SERVICE)
-    if result.worst is not None and result.worst >= Level.parse(fail_on):
-        sys.exit(EXIT_FINDINGS)
+    code = result.exit_code(Level.parse(fail_on))
+    if code == EXIT_UNVERIFIED:
+        kinds = sorted({f.unverified.error for f in result.findings if f.unverified is not None})
+        if result.unreachable:
+            reasons = sorted({f.reason for f in account.failures})
+            click.echo(f"error: AWS could not be reached: {'; '.join(reasons)}", err=True)
+        click.echo(f"error: {len(result.unaccepted())} check(s) could not verify ({', '.join(kinds)}); "
+                   "see the unverified findings above", err=True)
+    elif code == EXIT_INTERNAL:
+        click.echo(f"error: internal error in {', '.join(result.internal_errors)}: this is a bug in ultraplan; "
+                   "please report it with the command line and `ultraplan --version`", err=True)
+    if code:
+        sys.exit(code)

@@ -9,7 +9,7 @@ import difflib
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from ..findings import Finding, Level, Source
+from ..findings import Finding, Level, Source, Unverified
 from ..plan import Plan
 from .account import Account, AccountError, offering_query
 
@@ -24,6 +24,9 @@ class Context:
         self.now = now or datetime.now(timezone.utc)
         self.launch_dry_run = launch_dry_run
         self._memo: dict[Any, tuple[bool, Any]] = {}
+        # Every unanswered question of the check now running: the runner makes sure a check that
+        # met one reports itself unverified, even if it swallowed the error (fail closed).
+        self.failed_questions: list[AccountError] = []
 
     # -- memoised account questions -----------------------------------------------------------
     def ask(self, key: Any, fn: Callable[[], Any]) -> Any:
@@ -35,6 +38,7 @@ class Context:
                 self._memo[key] = (False, err)
         ok, value = self._memo[key]
         if not ok:
+            self.failed_questions.append(value)
             raise value
         return value
 
@@ -52,7 +56,7 @@ class Context:
         return self.ask("images", lambda: self.account.images(ids)) if ids else {}
 
     def quota(self, service: str, code: str) -> dict[str, Any]:
-        return self.ask(("quota", service, code), lambda: self.account.service_quota(service, code))
+        return self.ask(("quota", service, code), lambda: known_quota(self.account.service_quota(service, code)))
 
     def quota_list(self, service: str) -> list[dict[str, Any]]:
         return self.ask(("quota-list", service), lambda: self.account.list_service_quotas(service))
@@ -141,12 +145,38 @@ class Context:
                        resource=resource, source=source)
 
     def could_not(self, check_id: str, what: str, err: AccountError, *,
-                  pool: dict[str, Any] | None = None) -> Finding:
-        """Fail closed: an unanswered question is a warning that says so, never a pass."""
+                  pool: dict[str, Any] | None = None, source: Source | None = None) -> Finding:
+        """Fail closed: an unanswered question makes the check UNVERIFIED (with the AWS operation
+        and error), never a pass."""
         hint = {
-            "denied": "grant the read-only permissions listed in docs/preflight.md",
+            "denied": "grant the read-only permissions listed in docs/preflight.md "
+                      "(`ultraplan preflight --explain-permissions`)",
             "not-captured": "re-take the snapshot with `ultraplan account snapshot --spec SPEC`",
             "throttled": "re-run later, or from a snapshot",
+            "deadline": "raise --timeout, or run from a snapshot",
         }.get(err.kind)
-        return self.finding(check_id, Level.WARNING, f"could not check {what}: {err.reason}", hint=hint, pool=pool)
+        finding = self.finding(check_id, Level.WARNING, f"could not check {what}: {err.reason}", hint=hint,
+                               pool=pool, source=source)
+        return _mark(finding, Unverified(err.operation, err.kind, err.reason))
+
+    def unverified(self, check_id: str, message: str, *, error: str, operation: str | None = None,
+                   hint: str | None = None, pool: dict[str, Any] | None = None) -> Finding:
+        """A check that could not verify for a reason other than an AWS answer (e.g. no quota code)."""
+        finding = self.finding(check_id, Level.WARNING, message, hint=hint, pool=pool)
+        return _mark(finding, Unverified(operation, error, message))
+
+
+def _mark(finding: Finding, why: Unverified) -> Finding:
+    from dataclasses import replace
+
+    return replace(finding, unverified=why)
+
+
+def known_quota(quota: dict[str, Any]) -> dict[str, Any]:
+    """A quota whose value is a number; null (or anything else) is unknown, never 0."""
+    value = quota.get("value") if isinstance(quota, dict) else None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or value < 0:
+        code = quota.get("code") if isinstance(quota, dict) else None
+        raise AccountError("get_service_quota", f"the value of quota {code or '?'} is unknown ({value!r})", "unreadable")
+    return quota
 

@@ -1,19 +1,34 @@
 """The live Account: boto3, read-only, the only preflight module that imports boto3.
 
-Every request goes through `_request`, which counts it, lets botocore retry with its adaptive mode
-(bounded by `max_attempts`) and turns whatever still fails (AccessDenied, throttling, timeouts, no
-credentials, an operation the endpoint does not implement) into an `AccountError` with a reason a
-person can read. Calls are batched (up to 100 types a request) and paginated with the largest page
-sizes the APIs allow, so their number grows with types, zones and pools, never with instances.
+Every request goes through `_request` (or `_pages`), which counts it, checks it is one of the
+operations this module declares (`OPERATIONS`: the IAM policy `preflight --explain-permissions`
+prints is derived from them, so it cannot drift from the code), runs it within the run's deadline
+and turns whatever still fails into an `AccountError` with a kind and a reason a person can read:
+denied (AccessDenied, any HTTP 403), throttled (still throttled after botocore's retries),
+timeout / reset / unreachable, unreadable (an answer that does not parse or lacks what we read),
+deadline (the overall deadline passed), unsupported (an operation the endpoint lacks).
+
+Deadlines: the run has an overall deadline (`timeout`, default 120 s); every call gets botocore's
+connect and read timeouts (5 s and 30 s, never beyond the deadline) and botocore's adaptive
+retries with backoff (at most `max_attempts`), which stop once the deadline has passed. A call
+still waiting at the deadline is abandoned and reported, and every later question is answered at
+once with a `deadline` error: what is left is unverified, never passed.
+
+Calls are batched (up to 100 types a request) and paginated with the largest page sizes the APIs
+allow, so their number grows with types, zones and pools, never with instances.
 """
 from __future__ import annotations
 
+import functools
+import threading
+import time
 from datetime import date, datetime, timezone
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import boto3
 import botocore.exceptions as bx
 from botocore.config import Config
+from botocore.parsers import ResponseParserError
 
 from .account import AccountError
 
@@ -23,6 +38,67 @@ THROTTLED = {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooMa
              "RequestThrottled", "SlowDown"}
 BATCH = 100  # DescribeInstanceTypes takes at most 100 names; filters take more, 100 keeps URLs short
 AL2023_IMAGE = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"
+DEFAULT_TIMEOUT_S = 120.0  # the overall preflight deadline (docs/preflight.md); --timeout changes it
+CONNECT_TIMEOUT_S = 5.0
+READ_TIMEOUT_S = 30.0
+MAX_ATTEMPTS = 5
+
+# Account method -> the (boto3 service, operation) pairs it may call. The only AWS calls preflight
+# and `account snapshot` make; `_request` refuses any other (a bug), and the IAM policy document of
+# `preflight --explain-permissions` is derived from this table.
+OPERATIONS: dict[str, tuple[tuple[str, str], ...]] = {}
+DRY_RUN_METHODS = ("default_image", "launch_dry_run")  # only with --launch-dry-run
+IAM_PREFIX = {"service-quotas": "servicequotas"}  # boto3 service name -> IAM action prefix, where they differ
+
+
+def reads(*operations: tuple[str, str]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare the operations an Account method calls; an answer it cannot read is `unreadable`."""
+
+    def decorate(method: Callable[..., Any]) -> Callable[..., Any]:
+        OPERATIONS[method.__name__] = tuple(operations)
+
+        @functools.wraps(method)
+        def wrapper(self: "LiveAccount", *args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(self, *args, **kwargs)
+            except AccountError:
+                raise
+            except (KeyError, TypeError, AttributeError, ValueError, IndexError) as exc:
+                err = AccountError(operations[0][1], f"unreadable answer ({type(exc).__name__}: {exc})", "unreadable")
+                self.failures.append(err)
+                raise err from None
+
+        return wrapper
+
+    return decorate
+
+
+def iam_action(service: str, operation: str) -> str:
+    """`ec2`, `describe_vpc_attribute` -> `ec2:DescribeVpcAttribute` (API name from botocore's model)."""
+    import botocore.session
+    from botocore import xform_name
+
+    model = botocore.session.get_session().get_service_model(service)
+    api = {xform_name(name): name for name in model.operation_names}[operation]
+    return f"{IAM_PREFIX.get(service, service)}:{api}"
+
+
+def permissions_policy(launch_dry_run: bool = False) -> dict[str, Any]:
+    """The IAM policy document preflight needs, derived from `OPERATIONS`."""
+    def actions(methods: Sequence[str]) -> list[str]:
+        return sorted({iam_action(svc, op) for m in methods for svc, op in OPERATIONS[m]})
+
+    read_only = [m for m in OPERATIONS if m not in DRY_RUN_METHODS]
+    statements: list[dict[str, Any]] = [{"Sid": "UltraplanPreflightReadOnly", "Effect": "Allow",
+                                         "Action": actions(read_only), "Resource": "*"}]
+    if launch_dry_run:
+        statements.append({"Sid": "UltraplanLaunchDryRun", "Effect": "Allow", "Action": actions(DRY_RUN_METHODS),
+                           "Resource": "*"})
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+class DeadlinePassed(Exception):
+    """Raised from botocore's before-send hook so that no retry starts after the deadline."""
 
 
 def _iso(value: Any) -> str | None:
@@ -48,22 +124,29 @@ def error_from(operation: str, exc: BaseException) -> AccountError:
         return exc
     if isinstance(exc, bx.ClientError):
         err = exc.response.get("Error", {})
+        meta = exc.response.get("ResponseMetadata", {})
         code, msg = err.get("Code", "Unknown"), err.get("Message", "")
-        retries = exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)
+        retries = meta.get("RetryAttempts", 0)
         reason = f"{code}: {msg}".strip().rstrip(":")
         if code in THROTTLED:
             return AccountError(operation, f"{reason} (still throttled after {retries} retries)", "throttled")
-        if code in DENIED:
+        if code in DENIED or meta.get("HTTPStatusCode") == 403:
             return AccountError(operation, f"{reason} (the credentials may not call {operation})", "denied")
         if "NotFound" in code or code == "NoSuchResourceException":
             return AccountError(operation, reason, "not-found")
         return AccountError(operation, reason, "error")
+    if isinstance(exc, DeadlinePassed):
+        return AccountError(operation, str(exc), "deadline")
     if isinstance(exc, (bx.NoCredentialsError, bx.PartialCredentialsError)):
         return AccountError(operation, "no AWS credentials found", "unreachable")
     if isinstance(exc, (bx.EndpointConnectionError, bx.ConnectTimeoutError, bx.ProxyConnectionError)):
         return AccountError(operation, f"could not reach AWS ({exc})", "unreachable")
-    if isinstance(exc, (bx.ReadTimeoutError, bx.ConnectionClosedError)):
+    if isinstance(exc, bx.ReadTimeoutError):
         return AccountError(operation, f"timed out ({exc})", "timeout")
+    if isinstance(exc, bx.ConnectionClosedError):
+        return AccountError(operation, f"connection closed or reset before an answer ({exc})", "reset")
+    if isinstance(exc, ResponseParserError):
+        return AccountError(operation, f"unreadable answer ({str(exc).splitlines()[0][:200]})", "unreadable")
     if isinstance(exc, NotImplementedError):  # moto: an action it does not implement
         return AccountError(operation, f"not supported by this endpoint ({exc})", "unsupported")
     return AccountError(operation, f"{type(exc).__name__}: {exc}", "error")
@@ -75,77 +158,132 @@ class LiveAccount:
     live = True
 
     def __init__(self, region: str, *, session: Any = None, endpoint_url: str | None = None,
-                 max_attempts: int = 5, connect_timeout: float = 5, read_timeout: float = 30) -> None:
+                 max_attempts: int = MAX_ATTEMPTS, connect_timeout: float = CONNECT_TIMEOUT_S,
+                 read_timeout: float = READ_TIMEOUT_S, timeout: float = DEFAULT_TIMEOUT_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.region = region
         self.calls = 0
         self.calls_by_operation: dict[str, int] = {}
         self.failures: list[AccountError] = []
+        self.timeout = float(timeout)
+        self._clock = clock
+        self._deadline = clock() + self.timeout
         self._session = session or boto3.session.Session(region_name=region)
         self._endpoint_url = endpoint_url
         self._config = Config(
             region_name=region,
             retries={"mode": "adaptive", "total_max_attempts": max_attempts},
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
+            connect_timeout=min(connect_timeout, self.timeout),
+            read_timeout=min(read_timeout, self.timeout),
             user_agent_extra="ultraplan-preflight",
         )
         self._clients: dict[str, Any] = {}
         self._unreachable: AccountError | None = None  # once AWS is out of reach, stop asking
+        self._expired: AccountError | None = None  # once the deadline passed, stop asking
 
     # -- plumbing ----------------------------------------------------------------------------
+    def remaining(self) -> float:
+        return self._deadline - self._clock()
+
     def _client(self, service: str) -> Any:
         if service not in self._clients:
             kwargs: dict[str, Any] = {"config": self._config, "region_name": self.region}
             if self._endpoint_url:
                 kwargs["endpoint_url"] = self._endpoint_url
-            self._clients[service] = self._session.client(service, **kwargs)
+            client = self._session.client(service, **kwargs)
+            client.meta.events.register("before-send", self._before_send)
+            self._clients[service] = client
         return self._clients[service]
+
+    def _before_send(self, **_kwargs: Any) -> None:
+        # botocore calls this before every attempt, retries included: none starts after the deadline.
+        if self.remaining() <= 0:
+            raise DeadlinePassed(f"the {self.timeout:g} s preflight deadline passed before an answer")
 
     def _fail(self, operation: str, exc: BaseException) -> AccountError:
         err = error_from(operation, exc)
         self.failures.append(err)
         if err.kind == "unreachable":
             self._unreachable = err
+        if err.kind == "deadline":
+            self._expired = err
         return err
 
     def _check_reachable(self, operation: str) -> None:
-        """After one 'could not reach AWS' (retried already), fail the rest at once, without a call."""
-        if self._unreachable is not None:
-            err = AccountError(operation, self._unreachable.reason, "unreachable")
+        """After 'could not reach AWS' (retried already) or the deadline, fail the rest at once, without a call."""
+        stop = self._unreachable or self._expired
+        if stop is None and self.remaining() <= 0:
+            stop = self._expired = AccountError(operation, f"the {self.timeout:g} s preflight deadline passed "
+                                                "before this call", "deadline")
+        if stop is not None:
+            err = AccountError(operation, stop.reason, stop.kind)
             self.failures.append(err)
             raise err
+
+    def _declared(self, service: str, operation: str) -> None:
+        if not any((service, operation) in ops for ops in OPERATIONS.values()):
+            raise RuntimeError(f"preflight called {service}.{operation}, which live.OPERATIONS does not declare "
+                               "(the IAM policy would miss it)")
+
+    def _within_deadline(self, operation: str, fn: Callable[[], Any]) -> Any:
+        """Run one AWS call; give up on it at the deadline (the call is left to finish on its own)."""
+        box: dict[str, Any] = {}
+
+        def target() -> None:
+            try:
+                box["value"] = fn()
+            except BaseException as exc:  # noqa: BLE001 - handed back to the caller's thread
+                box["error"] = exc
+
+        worker = threading.Thread(target=target, name=f"ultraplan-{operation}", daemon=True)
+        worker.start()
+        worker.join(max(0.0, self.remaining()))
+        if worker.is_alive():
+            raise DeadlinePassed(f"no answer within the {self.timeout:g} s preflight deadline")
+        if "error" in box:
+            raise box["error"]
+        return box.get("value")
 
     def _count(self, operation: str, n: int = 1) -> None:
         self.calls += n
         self.calls_by_operation[operation] = self.calls_by_operation.get(operation, 0) + n
 
     def _request(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
+        self._declared(service, operation)
         self._check_reachable(operation)
         self._count(operation)
         try:
-            return getattr(self._client(service), operation)(**params)
+            return self._within_deadline(operation, lambda: getattr(self._client(service), operation)(**params))
         except Exception as exc:  # noqa: BLE001 - every failure becomes an AccountError
             raise self._fail(operation, exc) from None
 
     def _pages(self, service: str, operation: str, page_size: int | None = None,
                **params: Any) -> Iterator[dict[str, Any]]:
+        self._declared(service, operation)
         self._check_reachable(operation)
         client = self._client(service)
         config = {"PageSize": page_size} if page_size else {}
         pages = client.get_paginator(operation).paginate(**params, PaginationConfig=config)
         iterator = iter(pages)
+        done = object()
         while True:
+            self._check_reachable(operation)
             self._count(operation)
             try:
-                page = next(iterator)
-            except StopIteration:
-                self._count(operation, -1)  # the paginator stopped without making a request
-                return
+                page = self._within_deadline(operation, lambda: next(iterator, done))
             except Exception as exc:  # noqa: BLE001
                 raise self._fail(operation, exc) from None
+            if page is done:
+                self._count(operation, -1)  # the paginator stopped without making a request
+                return
+            if not isinstance(page, dict):
+                err = AccountError(operation, f"unreadable answer (a page of {type(page).__name__})", "unreadable")
+                self.failures.append(err)
+                raise err
             yield page
 
     # -- zones and types ----------------------------------------------------------------------
+    @reads(("ec2", "describe_availability_zones"))
     def availability_zones(self) -> list[dict[str, Any]]:
         data = self._request("ec2", "describe_availability_zones", AllAvailabilityZones=True)
         return [
@@ -154,6 +292,7 @@ class LiveAccount:
             for z in data.get("AvailabilityZones", [])
         ]
 
+    @reads(("ec2", "describe_instance_type_offerings"))
     def instance_type_offerings(self, types: Sequence[str]) -> dict[str, list[str]]:
         out: dict[str, set[str]] = {t: set() for t in types}
         for chunk in _chunks(sorted(set(types)), BATCH):
@@ -164,6 +303,7 @@ class LiveAccount:
                     out.setdefault(o["InstanceType"], set()).add(o["Location"])
         return {t: sorted(z) for t, z in out.items()}
 
+    @reads(("ec2", "describe_instance_types"))
     def instance_types(self, types: Sequence[str]) -> dict[str, dict[str, Any] | None]:
         out: dict[str, dict[str, Any] | None] = {t: None for t in types}
         for chunk in _chunks(sorted(set(types)), BATCH):
@@ -186,6 +326,7 @@ class LiveAccount:
                 out[it["InstanceType"]] = normalize_instance_type(it)
         return out
 
+    @reads(("ec2", "describe_images"))
     def images(self, image_ids: Sequence[str]) -> dict[str, dict[str, Any] | None]:
         out: dict[str, dict[str, Any] | None] = {i: None for i in image_ids}
         for chunk in _chunks(sorted(set(image_ids)), BATCH):
@@ -208,10 +349,12 @@ class LiveAccount:
         return out
 
     # -- quotas --------------------------------------------------------------------------------
+    @reads(("service-quotas", "get_service_quota"))
     def service_quota(self, service: str, code: str) -> dict[str, Any]:
         q = self._request("service-quotas", "get_service_quota", ServiceCode=service, QuotaCode=code)["Quota"]
         return {"code": q["QuotaCode"], "name": q.get("QuotaName"), "value": q.get("Value")}
 
+    @reads(("service-quotas", "list_service_quotas"))
     def list_service_quotas(self, service: str) -> list[dict[str, Any]]:
         out = []
         for page in self._pages("service-quotas", "list_service_quotas", 100, ServiceCode=service):
@@ -220,6 +363,7 @@ class LiveAccount:
         return out
 
     # -- capacity ------------------------------------------------------------------------------
+    @reads(("ec2", "describe_capacity_reservations"))
     def capacity_reservations(self) -> dict[str, dict[str, Any]]:
         out = {}
         for page in self._pages("ec2", "describe_capacity_reservations", 1000):
@@ -227,6 +371,7 @@ class LiveAccount:
                 out[r["CapacityReservationId"]] = normalize_reservation(r)
         return out
 
+    @reads(("ec2", "describe_capacity_blocks"))
     def capacity_blocks(self) -> dict[str, dict[str, Any]]:
         out = {}
         for page in self._pages("ec2", "describe_capacity_blocks", 1000):
@@ -239,6 +384,7 @@ class LiveAccount:
                 }
         return out
 
+    @reads(("ec2", "describe_capacity_block_status"))
     def capacity_block_status(self, block_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         out = {}
         for chunk in _chunks(sorted(set(block_ids)), BATCH):
@@ -250,6 +396,7 @@ class LiveAccount:
                     }
         return out
 
+    @reads(("resource-groups", "list_group_resources"))
     def reservation_group(self, arn: str) -> list[str]:
         ids = []
         for page in self._pages("resource-groups", "list_group_resources", 50, Group=arn):
@@ -260,6 +407,7 @@ class LiveAccount:
                     ids.append(res_arn.rsplit("/", 1)[-1])
         return ids
 
+    @reads(("ec2", "describe_capacity_block_offerings"))
     def capacity_block_offerings(self, query: dict[str, Any]) -> list[dict[str, Any]]:
         params: dict[str, Any] = {"CapacityDurationHours": query["duration_hours"] or 24}
         if query.get("ultraserver_type"):
@@ -284,6 +432,7 @@ class LiveAccount:
         return out
 
     # -- network -------------------------------------------------------------------------------
+    @reads(("ec2", "describe_vpcs"), ("ec2", "describe_vpc_attribute"))
     def vpcs(self, vpc_ids: Sequence[str]) -> dict[str, dict[str, Any] | None]:
         out: dict[str, dict[str, Any] | None] = {}
         for vpc_id in sorted(set(vpc_ids)):
@@ -308,6 +457,7 @@ class LiveAccount:
                            "dns_support": attrs["enableDnsSupport"], "dns_hostnames": attrs["enableDnsHostnames"]}
         return out
 
+    @reads(("ec2", "describe_subnets"))
     def subnets(self) -> dict[str, dict[str, Any]]:
         out = {}
         for page in self._pages("ec2", "describe_subnets", 1000):
@@ -319,6 +469,7 @@ class LiveAccount:
                 }
         return out
 
+    @reads(("ec2", "describe_vpcs"), ("ec2", "describe_network_interfaces"), ("ec2", "describe_security_groups"))
     def count(self, what: str) -> int:
         operation, key = {
             "vpcs": ("describe_vpcs", "Vpcs"),
@@ -328,19 +479,22 @@ class LiveAccount:
         return sum(len(page.get(key, [])) for page in self._pages("ec2", operation, 1000))
 
     # -- launch dry run ------------------------------------------------------------------------
+    @reads(("ssm", "get_parameter"))
     def default_image(self, architecture: str) -> str:
         arch = "arm64" if architecture.startswith("arm") else "x86_64"
         data = self._request("ssm", "get_parameter", Name=AL2023_IMAGE.format(arch=arch))
         return data["Parameter"]["Value"]
 
+    @reads(("ec2", "run_instances"))
     def launch_dry_run(self, request: dict[str, Any]) -> str:
+        self._declared("ec2", "run_instances")
         self._check_reachable("run_instances")
         self._count("run_instances")
         try:
-            self._client("ec2").run_instances(DryRun=True, **request)
+            self._within_deadline("run_instances", lambda: self._client("ec2").run_instances(DryRun=True, **request))
         except bx.ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "Unknown")
-            if code in THROTTLED:
+            if code in THROTTLED or code in DENIED:  # refused: the launch is unverified, not judged
                 raise self._fail("run_instances", exc) from None
             return code
         except Exception as exc:  # noqa: BLE001

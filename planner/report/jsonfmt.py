@@ -1,5 +1,6 @@
 """JSON report: `violations` [{policy, level, resource, message, source {file, line}, ...}], `passed`,
-`skipped`, `steps`, and the gate (`ok`, `exit_code`)."""
+`unverified` [{policy, operation, error, message, accepted}] (never in `passed`), `skipped`,
+`status` {id: passed|failed|skipped|unverified}, `steps`, and the gate (`ok`, `verdict`, `exit_code`)."""
 from __future__ import annotations
 
 import json
@@ -23,6 +24,22 @@ def entry_json(entry: Entry) -> dict[str, Any]:
     }
 
 
+def unverified_json(report: Report, entry: Entry) -> dict[str, Any]:
+    f, why = entry.finding, entry.finding.unverified
+    return {
+        "policy": f.check_id,
+        "category": entry.category,
+        "operation": why.operation if why else None,
+        "error": why.error if why else None,
+        "message": f.message,
+        "hint": f.hint,
+        "pool": f.pool,
+        "resource": f.resource,
+        "source": f.source.to_json(),
+        "accepted": report.accepted.get(f.check_id),
+    }
+
+
 def to_json(report: Report) -> dict[str, Any]:
     out: dict[str, Any] = {
         "tool": "ultraplan",
@@ -30,11 +47,14 @@ def to_json(report: Report) -> dict[str, Any]:
         "spec": report.spec_file,
         "name": report.name,
         "ok": report.ok,
+        "verdict": report.verdict,
         "exit_code": report.exit_code,
         "fail_on": report.fail_on.name.lower(),
         "summary": report.summary_line(),
-        "violations": [entry_json(e) for e in report.entries],
-        "passed": list(report.passed),
+        "violations": [entry_json(e) for e in report.entries if not e.unverified],
+        "unverified": [unverified_json(report, e) for e in report.unverified_entries()],
+        "passed": report.passed_checks(),
+        "status": {cid: st.value for cid, st in report.statuses().items()},
         "skipped": [{"policy": i, "reason": r, "source": _source(report, i)} for i, r in report.skipped],
         "not_applicable": [{"policy": i, "reason": r} for i, r in report.not_applicable],
     }

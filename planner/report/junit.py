@@ -1,5 +1,6 @@
-"""JUnit XML: one test case per rule (failure when it found something at or above the gate, skipped
-with the reason when the spec skipped it), plus one per step of a `check` run. CI systems show it
+"""JUnit XML: one test case per rule (failure when it found something at or above the gate, error
+when it could not verify, skipped with the reason when the spec skipped it), plus one per step of a
+`check` run. CI systems show it
 as test results."""
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections import defaultdict
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from .model import FAILED, NOT_RUN, SKIPPED, Entry, Report
+from .model import FAILED, NOT_RUN, SKIPPED, UNVERIFIED, Entry, Report
 
 
 def _line(e: Any) -> str:
@@ -33,7 +34,7 @@ def to_junit(report: Report) -> ET.Element:
 
     root = ET.Element("testsuites", name=f"ultraplan {report.command}")
     suites: dict[str, ET.Element] = {}
-    totals: dict[str, dict[str, int]] = defaultdict(lambda: {"tests": 0, "failures": 0, "skipped": 0})
+    totals: dict[str, dict[str, int]] = defaultdict(lambda: {"tests": 0, "failures": 0, "errors": 0, "skipped": 0})
 
     def suite(category: str) -> ET.Element:
         if category not in suites:
@@ -47,6 +48,9 @@ def to_junit(report: Report) -> ET.Element:
             if step.status == FAILED:
                 ET.SubElement(case, "failure", message=step.summary or "failed", type="step")
                 totals["steps"]["failures"] += 1
+            elif step.status == UNVERIFIED:
+                ET.SubElement(case, "error", message=step.summary or "unverified", type="unverified")
+                totals["steps"]["errors"] += 1
             elif step.status in (SKIPPED, NOT_RUN):
                 ET.SubElement(case, "skipped", message=step.summary or step.status)
                 totals["steps"]["skipped"] += 1
@@ -58,8 +62,16 @@ def to_junit(report: Report) -> ET.Element:
         case = ET.SubElement(suite(cat), "testcase", classname=f"ultraplan.{cat}", name=rule.id)
         totals[cat]["tests"] += 1
         entries = by_rule.get(rule.id, [])
-        failing = [e for e in entries if e.finding.level >= report.fail_on]
-        if failing:
+        failing = [e for e in entries if not e.unverified and e.finding.level >= report.fail_on]
+        unverified = [e for e in entries if e.unverified]
+        if unverified and not failing:
+            # JUnit's <error>: the test could not run. Never a pass, whatever the CI shows for it.
+            accepted = report.accepted.get(rule.id)
+            body = "\n".join(_line(e) for e in entries)
+            ET.SubElement(case, "error", message=f"unverified: {unverified[0].finding.message}"
+                          + (f" (accepted: {accepted})" if accepted else ""), type="unverified").text = body
+            totals[cat]["errors"] += 1
+        elif failing:
             body = "\n".join(_line(e) for e in entries)
             ET.SubElement(case, "failure", message=f"{len(failing)} violation(s): {failing[0].finding.message}",
                           type=failing[0].level_label).text = body
@@ -75,9 +87,9 @@ def to_junit(report: Report) -> ET.Element:
     for cat, el in suites.items():
         for key, value in totals[cat].items():
             el.set(key, str(value))
-        el.set("errors", "0")
     root.set("tests", str(sum(t["tests"] for t in totals.values())))
     root.set("failures", str(sum(t["failures"] for t in totals.values())))
+    root.set("errors", str(sum(t["errors"] for t in totals.values())))
     return root
 
 

@@ -13,7 +13,7 @@ from .grouping import RuleGroup, group_by_rule, where
 from .mdtext import COMMENT_LIMIT, code, fit, text
 from .model import FAILED, OK, Report
 
-_STEP_ICON = {OK: "✅", FAILED: "❌", "warning": "⚠️", "skipped": "⏭️", "not-run": "➖"}
+_STEP_ICON = {OK: "✅", FAILED: "❌", "warning": "⚠️", "skipped": "⏭️", "not-run": "➖", "unverified": "❔"}
 ITEMS_PER_RULE = 50  # findings listed in one rule's folded details; the rest are counted
 LINES_PER_RULE = 12  # spec lines named in the table row
 
@@ -23,7 +23,7 @@ def _cell(value: object) -> str:
 
 
 def render_markdown(report: Report, limit: int = COMMENT_LIMIT) -> str:
-    icon = "✅" if report.ok else "❌"
+    icon = {0: "✅", 3: "❔"}.get(report.exit_code, "❌")  # 3: could not verify, never shown as a pass
     title = f"ultraplan {report.command}"
     if report.name:
         title += f": {report.name}"
@@ -43,9 +43,14 @@ def render_markdown(report: Report, limit: int = COMMENT_LIMIT) -> str:
         tail.append("**Skipped** (from the spec's `policies.skip`):")
         tail += [f"- {code(rid, in_table=False)}: {text(reason)}" for rid, reason in report.skipped]
         tail.append("")
-    if report.passed:
+    if report.unverified_checks():  # in the table as "unverified"; never among the passed
+        tail.append("**Unverified** (could not check; exit 3 unless accepted):")
+        tail += [f"- {code(cid, in_table=False)}" + (f": accepted: {text(report.accepted[cid])}" if cid in report.accepted else "")
+                 for cid in report.unverified_checks()]
+        tail.append("")
+    if report.passed_checks():
         tail += ["<details><summary>Passed rules</summary>", "",
-                 ", ".join(code(p, in_table=False) for p in report.passed), "", "</details>", ""]
+                 ", ".join(code(p, in_table=False) for p in report.passed_checks()), "", "</details>", ""]
     return fit(lines, [_details(report, g) for g in groups], tail, limit=limit, what="rules' finding lists")
 
 

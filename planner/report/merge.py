@@ -29,6 +29,8 @@ def merge(reports: list[Report], command: str) -> Report:
         out.steps += [Step(f"{s.name} ({label})", s.status, s.summary, s.data) for s in rep.steps]
         out.skipped += [(rid, f"{label}: {reason}") for rid, reason in rep.skipped]
         out.not_applicable += rep.not_applicable
+        out.accepted.update(rep.accepted)
+        out.internal_errors += [cid for cid in rep.internal_errors if cid not in out.internal_errors]
         out.extra.setdefault("specs", []).append({"spec": rep.spec_file, "name": rep.name, **rep.extra})
     failing_ids = {e.finding.check_id for e in out.entries}
     passed: list[str] = []

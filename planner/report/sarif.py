@@ -104,7 +104,12 @@ def _result(f: Finding, index: int, spec_file: str | None, root: str | None) -> 
         "locations": [location],
         "partialFingerprints": {"ultraplanFinding/v1": _fingerprint(f)},
     }
-    props = {k: v for k, v in (("pool", f.pool), ("resource", f.resource)) if v}
+    props: dict[str, Any] = {k: v for k, v in (("pool", f.pool), ("resource", f.resource)) if v}
+    if f.unverified is not None:
+        # SARIF 3.27.9: kind "open" = not enough information to decide; a non-"fail" kind takes level "none".
+        result["kind"], result["level"] = "open", "none"
+        result["message"]["text"] = f"UNVERIFIED: {result['message']['text']}"
+        props.update(status="unverified", operation=f.unverified.operation, error=f.unverified.error)
     if props:
         result["properties"] = props
     return result
@@ -136,6 +141,15 @@ def _suppressed(rule_id: str, reason: str, index: int, source: Any, spec_file: s
     }
 
 
+def _unverified_notification(report: Report, check_id: str) -> dict[str, Any]:
+    why = [e.finding.unverified for e in report.unverified_entries() if e.finding.check_id == check_id]
+    ops = ", ".join(sorted({f"{w.operation} ({w.error})" for w in why if w and w.operation})) or \
+        ", ".join(sorted({w.error for w in why if w}))
+    accepted = report.accepted.get(check_id)
+    text = f"could not verify {check_id}: {ops}" + (f" (accepted: {accepted})" if accepted else "")
+    return {"level": "note" if accepted else "error", "message": {"text": text}, "descriptor": {"id": check_id}}
+
+
 def to_sarif(report: Report, root: str | None = None) -> dict[str, Any]:
     rules = report.all_rules()
     known = {r.id for r in rules}
@@ -156,9 +170,13 @@ def to_sarif(report: Report, root: str | None = None) -> dict[str, Any]:
                             "informationUri": INFORMATION_URI, "rules": [_rule_json(r) for r in rules]}},
         "originalUriBaseIds": {"%SRCROOT%": {"uri": root_uri(root)}},
         "results": results,
-        "invocations": [{"executionSuccessful": True, "exitCode": report.exit_code}],
+        "invocations": [{"executionSuccessful": not report.unaccepted() and not report.internal_errors,
+                         "exitCode": report.exit_code, "toolExecutionNotifications": [
+                             _unverified_notification(report, cid) for cid in report.unverified_checks()]}],
         "automationDetails": {"id": f"ultraplan/{report.command}/{report.name or 'cluster'}/"},
-        "properties": {"passed": list(report.passed),
+        "properties": {"passed": report.passed_checks(),
+                       "unverified": report.unverified_checks(),
+                       "status": {cid: st.value for cid, st in report.statuses().items()},
                        "skipped": [{"id": i, "reason": r} for i, r in report.skipped]},
     }
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}

@@ -18,7 +18,8 @@ from ..findings import Finding, Level
 from .model import FAILED, OK, Report
 
 _LEVEL_STYLE = {Level.ERROR: "bold red", Level.WARNING: "yellow", Level.INFO: "cyan"}
-_STEP_STYLE = {OK: "green", FAILED: "bold red", "warning": "yellow", "skipped": "dim", "not-run": "dim"}
+_STEP_STYLE = {OK: "green", FAILED: "bold red", "warning": "yellow", "skipped": "dim", "not-run": "dim",
+               "unverified": "bold magenta"}
 COMMAND = re.compile(r"^(aws|ultraplan|pulumi) [a-z]")
 
 
@@ -48,17 +49,21 @@ def print_text(report: Report, console: Console) -> None:
         f = e.finding
         where = (f.source.file or report.spec_file or "<spec>") + (f":{f.source.line}" if f.source.line else "")
         line = Text(f"{where}: ")
-        line.append(e.level_label, style=_LEVEL_STYLE[f.level])
+        line.append(e.level_label, style="bold magenta" if e.unverified else _LEVEL_STYLE[f.level])
         line.append(f" {f.check_id}", style="bold")
         if f.resource or f.pool:
             line.append(f" [{f.resource or f.pool}]")
         line.append(f": {f.message}")
+        if e.unverified and f.unverified.operation:
+            line.append(f" [operation {f.unverified.operation}, {f.unverified.error}]")
+        if e.unverified and f.check_id in report.accepted:
+            line.append(f" (accepted: {report.accepted[f.check_id]})")
         console.print(line)
         _print_excerpt(f, console)
         _print_hint(f.hint, console)
     for rid, reason in report.skipped:
         console.print(Text(f"skipped {rid}: {reason}", style="dim"))
-    verdict_style = "bold green" if report.ok else "bold red"
+    verdict_style = {0: "bold green", 3: "bold magenta"}.get(report.exit_code, "bold red")
     console.print(Text(report.summary_line(), style=verdict_style))
 
 

@@ -53,7 +53,8 @@ def launch_dry_run(ctx: Context) -> Iterable[Finding]:
     latest Amazon Linux 2023 image (SSM public parameter) stands in."""
     cid = "preflight.launch.dry-run"
     if not getattr(ctx.account, "live", False):
-        yield ctx.finding(cid, Level.WARNING, "could not check launches: a dry run needs a live account, not a snapshot")
+        yield ctx.could_not(cid, "launches", AccountError("run_instances", "a dry run needs a live account, not a "
+                                                          "snapshot", "not-captured"))
         return
     for pool in ctx.pools:
         try:
@@ -71,7 +72,7 @@ def launch_dry_run(ctx: Context) -> Iterable[Finding]:
         if code in MAPPED:
             yield ctx.finding(cid, Level.ERROR, f"launch dry run: {code}: {MAPPED[code].format(**fmt)}", pool=pool)
         elif code == "UnauthorizedOperation":
-            yield ctx.finding(cid, Level.WARNING, "could not check launches: not permitted to call RunInstances",
-                              hint="grant ec2:RunInstances (DryRun needs the same permission)", pool=pool)
+            yield ctx.could_not(cid, "launches", AccountError("run_instances", "UnauthorizedOperation: not "
+                                                              "permitted to call RunInstances", "denied"), pool=pool)
         else:
             yield ctx.finding(cid, Level.WARNING, f"launch dry run refused: {code}", pool=pool)

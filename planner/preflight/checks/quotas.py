@@ -18,7 +18,7 @@ from typing import Any, Iterable
 from ...catalog.quotas import QuotaBucket, bucket_for
 from ...findings import Finding, Level
 from ..account import AccountError
-from ..context import Context
+from ..context import Context, known_quota
 from . import check
 
 
@@ -76,7 +76,7 @@ def resolve_quota(ctx: Context, bucket: QuotaBucket) -> tuple[dict[str, Any], st
         raise AccountError("list_service_quotas",
                            f"no {bucket.service} quota named like '{' '.join(bucket.name_words)}' "
                            f"(the code for {bucket.title} is UNCONFIRMED)", "not-found")
-    q = matches[0]
+    q = known_quota(matches[0])
     return q, f" (code {q['code']} found by quota name at run time; the mapping is UNCONFIRMED)"
 
 
@@ -89,9 +89,8 @@ def _quota_findings(ctx: Context, cid: str, market: str, label: str) -> Iterable
             continue
         bucket = ctx.quotas and bucket_for(ctx.quotas, pool["instance_type"], market)
         if not bucket:
-            yield ctx.finding(cid, Level.WARNING,
-                              f"could not check the {label} quota of {pool['instance_type']}: no quota bucket "
-                              f"known for it (planner/catalog/quotas.yaml)", pool=pool)
+            yield ctx.unverified(cid, f"could not check the {label} quota of {pool['instance_type']}: no quota "
+                                 "bucket known for it (planner/catalog/quotas.yaml)", error="no-quota-code", pool=pool)
             continue
         need = needs.setdefault(bucket.id, Need(bucket))
         need.vcpus += vcpus
@@ -108,9 +107,7 @@ def _compare(ctx: Context, cid: str, need: Need, label: str) -> Iterable[Finding
     try:
         quota, how = resolve_quota(ctx, b)
     except AccountError as err:
-        yield ctx.finding(cid, Level.WARNING, f"could not check {b.title} ({label}): {err.reason}",
-                          hint="treat the quota as unknown: request it before launch", pool=single,
-                          source=ctx.source_of(first))
+        yield ctx.could_not(cid, f"{b.title} ({label})", err, pool=single, source=ctx.source_of(first))
         return
     value = int(quota.get("value") or 0)
     notes = f" [{'; '.join(need.notes)}]" if need.notes else ""
