@@ -145,6 +145,8 @@ def error_from(operation: str, exc: BaseException) -> AccountError:
         return AccountError(operation, f"timed out ({exc})", "timeout")
     if isinstance(exc, bx.ConnectionClosedError):
         return AccountError(operation, f"connection closed or reset before an answer ({exc})", "reset")
+    if isinstance(exc, UnicodeDecodeError):  # botocore's JSON parser on bytes that are not text
+        return AccountError(operation, f"unreadable answer (not UTF-8: {exc.reason} at byte {exc.start})", "unreadable")
     if isinstance(exc, ResponseParserError):
         return AccountError(operation, f"unreadable answer ({str(exc).splitlines()[0][:200]})", "unreadable")
     if isinstance(exc, NotImplementedError):  # moto: an action it does not implement
