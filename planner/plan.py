@@ -21,6 +21,7 @@ from typing import Any, Iterator
 from .findings import Source
 
 PLAN_FORMAT_VERSION = 1
+PLAN_FORMAT = "ultraplan-plan"  # the marker that tells a Plan from a spec (planner.inputs), always the first key
 
 
 def ref(name: str, attr: str = "id") -> dict[str, str]:
@@ -142,6 +143,7 @@ class Plan:
     # -- JSON --------------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
         return {
+            "format": PLAN_FORMAT,
             "version": self.version,
             "name": self.name,
             "region": self.region,
@@ -184,29 +186,85 @@ class Plan:
         return json.dumps(self.to_json(), indent=indent, separators=None if indent else (",", ":"), default=str)
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: str, text: str) -> None:
-    """Write a file so that a reader never sees half of it: temp file in the same folder, then rename."""
-    folder = os.path.dirname(os.path.abspath(path))
+    """Write a file so that a reader never sees half of it: temp file in the same folder, then rename.
+
+    The file gets the mode a plain `open(path, "w")` would give (0644 under the usual umask 022), or
+    keeps the mode of the file it replaces. A symlink is followed: its target is replaced and the
+    link stays (docs: "Output files"). A directory, or a folder that does not exist, is an OSError.
+    """
+    target = os.path.realpath(path) if os.path.islink(path) else path
+    if os.path.isdir(target):
+        raise IsADirectoryError(21, "Is a directory", path)
+    folder = os.path.dirname(os.path.abspath(target))
+    try:
+        mode = os.stat(target).st_mode & 0o7777
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".ultraplan-", suffix=".tmp")
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
 
 
-def load_plan(path: str) -> Plan:
-    """Read a Plan JSON written by `ultraplan plan --out`; a bad file is a UsageError (exit 2)."""
-    from .errors import UsageError
+def _plan_shape():
+    from .fileshape import ANY, INT, MapOf, NUM, Obj, Opt, STR, BOOL, ListOf
 
+    source = Opt(Obj({}, {"file": Opt(STR), "line": Opt(INT)}))
+    resource = Obj({"type": STR, "name": STR, "inputs": MapOf(ANY)},
+                   {"depends_on": ListOf(STR), "source": source, "pool": Opt(STR)})
+    capacity = Obj({"type": STR}, {"reservation_id": Opt(STR), "resource_group_arn": Opt(STR), "start": Opt(STR),
+                                   "end": Opt(STR), "days": Opt(INT), "planned": BOOL})
+    pool = Obj({"name": STR, "instance_type": STR, "count": INT, "instances": INT, "vcpus_per_instance": INT},
+               {"kind": STR, "ultraserver_type": Opt(STR), "instances_per_ultraserver": Opt(INT), "vcpus": INT,
+                "gpus": Opt(NUM), "efa": BOOL, "interfaces_per_instance": Opt(INT), "ips_per_instance": Opt(INT),
+                "efa_interfaces_per_instance": Opt(INT), "availability_zone": Opt(STR),
+                "availability_zone_is_id": Opt(BOOL), "capacity": Opt(capacity), "schedule": Opt(MapOf(ANY)),
+                "ami": Opt(STR), "source": source, "subnet": Opt(STR), "existing_subnet_id": Opt(STR)})
+    subnet = Obj({}, {"name": Opt(STR), "availability_zone": Opt(STR), "cidr": Opt(STR)})
+    return Obj(
+        {"format": STR, "version": INT, "name": STR, "region": STR, "stacks": ListOf(Obj({"name": STR},
+                                                                                       {"resources": ListOf(resource)}))},
+        {"spec_file": Opt(STR), "tags": MapOf(STR), "summary": MapOf(ANY),
+         "network": Obj({}, {"subnets": Opt(ListOf(subnet)), "vpc_id": Opt(STR)}), "storage": Opt(MapOf(ANY)),
+         "pools": ListOf(pool), "budget": Opt(MapOf(ANY)), "policies": MapOf(ANY), "catalog": MapOf(ANY),
+         "notes": ListOf(MapOf(ANY))})
+
+
+def load_plan(path: str) -> Plan:
+    """Read a Plan JSON written by `ultraplan plan --out`; a bad file is an InputFileError (exit 2)
+    naming the file and the field. The file must carry the Plan format marker and a version this
+    ultraplan reads; it is at most planner.inputs.MAX_PLAN_BYTES."""
+    from .errors import InputFileError
+    from .inputs import MAX_PLAN_BYTES, not_a_spec, read_text
+    from .fileshape import conform
+
+    text = read_text(path, MAX_PLAN_BYTES, "plan file")
     try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-        return Plan.from_json(data)
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such plan file") from None
-    except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
-        raise UsageError(f"{path}: not an ultraplan plan JSON ({exc})") from None
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputFileError(path, f"line {exc.lineno}", f"not an ultraplan plan JSON ({exc.msg}, column {exc.colno})",
+                             "a Plan is the JSON `ultraplan plan --out` writes") from None
+    except RecursionError:
+        raise InputFileError(path, "<root>", "nested too deeply") from None
+    if not isinstance(data, dict) or data.get("format") != PLAN_FORMAT:
+        why = not_a_spec(data) if isinstance(data, dict) and data.get("format") else None
+        raise InputFileError(path, "format", why or f"not an ultraplan Plan (expected \"format\": \"{PLAN_FORMAT}\" "
+                             "first; a spec goes in the SPEC argument)")
+    if data.get("version") != PLAN_FORMAT_VERSION:
+        raise InputFileError(path, "version", f"Plan format version {data.get('version')!r} is not supported "
+                             f"(this ultraplan reads version {PLAN_FORMAT_VERSION})", "re-run `ultraplan plan --out`")
+    conform(data, _plan_shape(), path, "re-run `ultraplan plan --out`, or fix the field")
+    return Plan.from_json(data)

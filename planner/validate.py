@@ -226,9 +226,13 @@ def parse_spec(text: str, file: str | None = None, catalog: Catalog | None = Non
         syntax = syntax_issue(text, file)  # the loader's verdict, worded and placed for a person
         issues = [syntax if syntax and i.message.startswith("YAML syntax error") else i for i in exc.issues]
         raise SpecError(locate(issues, text, spans_of(text))) from None
-    if not isinstance(data, dict):
-        raise SpecError(locate([SpecIssue("", "the spec must be a YAML mapping with name, region, "
-                                          "availability_zone and compute", 1, file)], text, None))
+    from .inputs import not_a_spec
+
+    if not isinstance(data, dict) or not_a_spec(data):
+        raise SpecError(locate([SpecIssue("", not_a_spec(data) or "the spec must be a YAML mapping with name, region, "
+                                          "availability_zone and compute (or the same as JSON); expected a spec or an "
+                                          "ultraplan Plan (JSON starting with \"format\": \"ultraplan-plan\")", 1, file)],
+                               text, None))
     catalog = catalog or load_catalog()
     try:
         doc = SpecDocument(ClusterSpec.model_validate(data), file, lines)
@@ -254,11 +258,6 @@ def _meaning_of_the_rest(data: dict[str, Any], exc: ValidationError, lines: dict
 
 
 def load_spec(path: str, catalog: Catalog | None = None) -> SpecDocument:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except FileNotFoundError:
-        raise SpecError([SpecIssue("", "no such file", None, path)]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError([SpecIssue("", f"cannot read the spec: {exc}", None, path)]) from None
-    return parse_spec(text, path, catalog)
+    from .inputs import read_spec_text
+
+    return parse_spec(read_spec_text(path), path, catalog)  # bounded, UTF-8, not a Plan or snapshot

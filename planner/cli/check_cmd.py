@@ -82,7 +82,9 @@ class _Run:
 
 
 def _plan_step(run: _Run, spec: str | None, plan_file: str | None, previous: Any | None = None) -> Any | None:
-    if plan_file or (spec and spec.endswith(".json")):
+    from ..inputs import is_plan_file
+
+    if plan_file or (spec and is_plan_file(spec)):
         from ..plan import load_plan
 
         path = plan_file or spec

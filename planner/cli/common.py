@@ -100,3 +100,36 @@ def console(stderr: bool = False, **kwargs: Any):
 def paste(console_: Any, command: str) -> None:
     """A command to copy into a shell: alone on its line, never wrapped or cropped, whatever the width."""
     console_.print(command, soft_wrap=True, markup=False, highlight=False, style="bold" if _color != "never" else None)
+
+
+
+
+def load_plan_or_spec(path: str, **compile_kwargs):
+    """A Plan (told by its format marker, never by the file's extension) is read as is; anything
+    else is a spec, validated and compiled. So a spec saved as JSON gets the verdict it gets in YAML."""
+    from ..inputs import is_plan_file
+
+    if is_plan_file(path):
+        from ..plan import load_plan
+
+        return load_plan(path)
+    import planner
+
+    return planner.plan_file(path, **compile_kwargs)
+
+
+def check_distinct_outputs(paths: dict[str, str | None]) -> None:
+    """Two outputs to one file would leave whichever was written last: a usage error (exit 2).
+    Paths are compared after following symlinks."""
+    import os
+
+    from ..errors import UsageError
+
+    seen: dict[str, str] = {}
+    for option, path in paths.items():
+        if not path or path == "-":
+            continue
+        key = os.path.realpath(path)
+        if key in seen:
+            raise UsageError(f"{seen[key]} and {option} both write {path}: give each output its own file")
+        seen[key] = option

@@ -12,14 +12,10 @@ FORMATS = ["text", "json", "markdown"]
 
 
 def _plan_of(path: str):
-    """A spec (YAML) is compiled; a Plan JSON (`ultraplan plan --out`) is read as is."""
-    if path.endswith(".json"):
-        from ..plan import load_plan
+    """A spec is compiled; a Plan (by its format marker, not its extension) is read as is."""
+    from .common import load_plan_or_spec
 
-        return load_plan(path)
-    import planner
-
-    return planner.plan_file(path)
+    return load_plan_or_spec(path)
 
 
 def _date(value: str | None) -> dt.date | None:

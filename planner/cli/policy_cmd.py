@@ -41,7 +41,9 @@ def emit_report(report: Any, fmt: str, files: dict[str, str | None]) -> None:
     """Print the report in `fmt` on stdout and write the extra files (atomically)."""
     from ..plan import write_atomic
     from ..report import print_text, render
+    from .common import check_distinct_outputs
 
+    check_distinct_outputs({f"--{k}": v for k, v in files.items()})
     for file_fmt, path in files.items():
         if path:
             try:
@@ -58,16 +60,16 @@ def emit_report(report: Any, fmt: str, files: dict[str, str | None]) -> None:
 
 def load_plan_or_spec(spec: str | None, plan_file: str | None) -> Any:
     """The Plan to check: compiled from SPEC, or read from a Plan JSON (`ultraplan plan --out`, or a
-    SPEC ending in .json, as `ultraplan cost` takes it)."""
-    if plan_file or (spec and spec.endswith(".json")):
+    SPEC that is a Plan by its content, as `ultraplan cost` takes it)."""
+    if plan_file:
         from ..plan import load_plan
 
-        return load_plan(plan_file or spec)
+        return load_plan(plan_file)
     if not spec:
         raise UsageError("give a SPEC file, or --plan PLAN.json")
-    import planner
+    from .common import load_plan_or_spec as load
 
-    return planner.plan_file(spec)
+    return load(spec)
 
 
 def monthly_cost(plan: Any) -> float:

@@ -13,14 +13,10 @@ LEVEL_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
 def load_plan_or_spec(path: str):
-    """A spec (YAML) is compiled; a Plan JSON written by `ultraplan plan --out` is read as is."""
-    if path.endswith(".json"):
-        from ..plan import load_plan
+    """A spec is compiled; a Plan (by its format marker, not its extension) is read as is."""
+    from .common import load_plan_or_spec as load
 
-        return load_plan(path)
-    import planner
-
-    return planner.plan_file(path)
+    return load(path)
 
 
 def _progress(fmt: str):
