@@ -256,7 +256,7 @@ class UsageError(UltraplanError):
     """A command-line argument or input file (other than the spec) is invalid."""
 
 
-class InputFileError(UsageError):
+class InputFileError(UsageError, ValueError):
     """A Plan, account snapshot or price file of the wrong shape or encoding: names the file and the field."""
 
     def __init__(self, file: str, field: str, message: str, hint: str | None = None) -> None:

@@ -114,6 +114,11 @@ def shape_issue(err: dict[str, Any], line: int | None, file: str | None,
             return SpecIssue(path, "a cluster needs at least one compute pool", line, file,
                              "compute: [{name: gpus, instance_type: p5.48xlarge, count: 1}]")
         return SpecIssue(path, f"needs at least {ctx.get('min_length', 1)} item(s)", line, file)
+    if kind == "value_error":  # our own validators (tags, planner/tags.py) already speak our words
+        return SpecIssue(path, err["msg"].removeprefix("Value error, "), line, file)
+    if kind == "string_too_long":  # never echo a 60 KB value back
+        return SpecIssue(path, f"{len(str(value)):,} characters is too long for {field}", line, file,
+                         f"at most {ctx.get('max_length')} characters")
     if kind == "finite_number":
         return SpecIssue(path, f"{_kind(value)} is not a finite number", line, file, "a number such as 2500000")
     family = _type_family(kind)

@@ -14,6 +14,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, Stri
 
 from .ratecard import RateCard, SavingsPlanUse
 
+from .tags import check_tags
+
 DNS_NAME = r"^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$"
 DNS_NAME_HINT = "lowercase letters, digits and '-', starting and ending with a letter or digit, at most 40 characters"
 
@@ -64,8 +66,8 @@ class Pool(_Model):
     """A compute pool: an UltraServer pool (count in UltraServers) or an instance pool (count in instances)."""
 
     name: str = Field(pattern=DNS_NAME, description="Pool name, DNS-safe")
-    instance_type: str | None = Field(None, description="EC2 instance type, e.g. p5.48xlarge")
-    ultraserver: str | None = Field(None, description="UltraServer type, e.g. u-p6e-gb200x72")
+    instance_type: str | None = Field(None, max_length=64, description="EC2 instance type, e.g. p5.48xlarge")
+    ultraserver: str | None = Field(None, max_length=64, description="UltraServer type, e.g. u-p6e-gb200x72")
     count: int = Field(ge=1, description="UltraServers for an UltraServer pool, instances otherwise")
     capacity: Capacity = Field(default_factory=Capacity, description="How the pool is bought; default on-demand")
     ami: str | None = Field(None, pattern=r"^ami-[0-9a-f]{8,17}$",
@@ -73,7 +75,7 @@ class Pool(_Model):
     root_volume_gib: int = Field(200, ge=8, le=16384, description="Encrypted gp3 root volume size")
     root_device_name: str = Field("/dev/xvda", pattern=r"^/dev/[a-z0-9]+$", description="Root device of the AMI (/dev/xvda for AL2023, /dev/sda1 for Ubuntu)")
     efa: YamlBool | None = Field(None, description="EFA interfaces on the instances; default on for EFA-capable types")
-    availability_zone: str | None = Field(None, description="Overrides the cluster's zone for this pool")
+    availability_zone: str | None = Field(None, max_length=64, description="Overrides the cluster's zone for this pool")
     placement_group: YamlBool | None = Field(None, description="Cluster placement group; default on for EFA pools on on-demand/spot")
     start: dt.date | None = Field(None, description="When the pool starts running (phases); default: the budget term start")
     end: dt.date | None = Field(None, description="When the pool stops running")
@@ -81,6 +83,7 @@ class Pool(_Model):
     tags: dict[str, str] = Field(default_factory=dict, description="Tags on the pool's resources, over the cluster's tags")
 
     _tags = field_validator("tags", mode="before")(_stringify_tags)
+    _tag_rules = field_validator("tags", mode="after")(check_tags)
 
 
 class Network(_Model):
@@ -98,7 +101,8 @@ class Lustre(_Model):
     capacity_tib: float = Field(gt=0, description="Storage capacity in TiB")
     deployment: LustreDeployment = Field("PERSISTENT_2", description="FSx for Lustre deployment type")
     throughput_per_tib: int | None = Field(None, description="MB/s per TiB (persistent types): PERSISTENT_2 125/250/500/1000")
-    kms_key_id: str | None = Field(None, description="KMS key for encryption at rest; default: the AWS managed key")
+    kms_key_id: str | None = Field(None, max_length=2048,  # a KMS key ARN is at most 2048 characters
+                                   description="KMS key for encryption at rest; default: the AWS managed key")
     reserve_ips: int = Field(64, ge=0, description="Subnet IPs kept for the file system's interfaces (AWS does not publish the count; a planning margin)")
 
 
@@ -148,7 +152,7 @@ class ClusterSpec(_Model):
 
     name: str = Field(pattern=DNS_NAME, description="Cluster name, DNS-safe")
     region: str = Field(pattern=r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$", description="AWS region, e.g. us-east-1")
-    availability_zone: str = Field(description="Zone name (us-east-1-dfw-2a) or zone ID (use1-az4)")
+    availability_zone: str = Field(max_length=64, description="Zone name (us-east-1-dfw-2a) or zone ID (use1-az4)")
     tags: dict[str, str] = Field(default_factory=dict, description="Tags on every resource (numbers are read as text)")
     network: Network = Field(default_factory=lambda: Network(vpc_cidr="10.0.0.0/16"),
                              description="The VPC; default a new one with vpc_cidr 10.0.0.0/16")
@@ -160,6 +164,7 @@ class ClusterSpec(_Model):
                              description="Day 2: what `check --diff` may replace or terminate, by name, with a reason")
 
     _tags = field_validator("tags", mode="before")(_stringify_tags)
+    _tag_rules = field_validator("tags", mode="after")(check_tags)
 
 
 def field_names(model: type[BaseModel]) -> list[str]:

@@ -20,6 +20,7 @@ from .catalog import Catalog, default_image, load_catalog
 from .errors import SpecError, SpecIssue, locate
 from .shape import about_placeholder, set_aside, shape_issues
 from .spans import spans_of, syntax_issue
+from .tags import MAX_USER_TAGS, combined_tag_count
 from .spec import ZONE_ID, ClusterSpec, Pool
 from .yamlload import Path, dotted, line_of, load
 
@@ -84,6 +85,10 @@ def _meaning_issues(doc: SpecDocument, catalog: Catalog) -> Iterator[SpecIssue]:
             yield issue(p + ("name",), f"duplicate pool name '{pool.name}' (also compute[{seen[pool.name]}])", "pool names must be unique")
         seen.setdefault(pool.name, i)
         yield from _pool_issues(doc, pool, p, catalog, issue)
+        if combined_tag_count(spec.tags, pool.tags) > MAX_USER_TAGS:  # both land on the pool's resources
+            yield issue(p + ("tags",), f"with the cluster's tags the pool's resources get "
+                        f"{combined_tag_count(spec.tags, pool.tags)} tags; at most {MAX_USER_TAGS} (EC2 User Guide, "
+                        "Tag restrictions: 50 per resource, 5 kept for ultraplan's own)")
 
     if spec.storage and spec.storage.lustre:
         yield from _lustre_issues(spec.storage.lustre, ("storage", "lustre"), issue)

@@ -118,7 +118,7 @@ def test_reference_figures_are_used_as_published():
 @pytest.mark.parametrize("text, message", [
     pytest.param("foo: [\n", "not valid YAML", id="broken-yaml"),
     pytest.param("- a\n", "not a price file", id="not-a-mapping"),
-    pytest.param("items: {}\n", "missing `region`", id="no-region"),
+    pytest.param("items: {}\n", "region: required field is missing", id="no-region"),
 ])
 def test_bad_extra_price_files_are_value_errors(tmp_path, text, message):
     path = tmp_path / "p.yaml"

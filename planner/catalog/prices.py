@@ -161,22 +161,38 @@ def _default_prices() -> PriceBook:
 
 
 def _read_yaml(path: str) -> dict[str, Any]:
-    with open(path, encoding="utf-8") as fh:
-        try:
-            data = yaml.safe_load(fh) or {}
-        except yaml.YAMLError as exc:
-            raise ValueError(f"{path}: not valid YAML ({exc})") from None
+    """One price file; a bad one is an InputFileError naming the file and the field (exit 2)."""
+    from ..errors import InputFileError
+    from ..inputs import MAX_PRICE_FILE_BYTES, read_text
+
+    text = read_text(path, MAX_PRICE_FILE_BYTES, "price file")
+    try:
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputFileError(path, f"line {mark.line + 1}" if mark else "", f"not valid YAML "
+                             f"({getattr(exc, 'problem', None) or exc})") from None
     if not isinstance(data, dict):
-        raise ValueError(f"{path}: not a price file (expected a mapping)")
+        raise InputFileError(path, "<root>", "not a price file (expected a mapping with region and items)")
     return data
+
+
+def _price_file_shape():
+    from ..shape import ANY, NUM, STR, MapOf, Obj, Opt
+
+    entry = Obj({"unit": STR, "source": ANY, "as_of": ANY}, {"usd": Opt(NUM), "reason": Opt(STR)})
+    return Obj({"region": STR}, {"items": Opt(MapOf(Opt(MapOf(entry))))})
 
 
 def _load(folder: str, extra_files: tuple[str, ...]) -> PriceBook:
     names = sorted((n for n in os.listdir(folder) if _DATED.match(n) and n != "free.yaml"), key=_sort_key)
     paths = [os.path.join(folder, n) for n in names] + list(extra_files)
     datas = []
+    from ..shape import conform
+
     for path in paths:
         data = _read_yaml(path)
+        conform(data, _price_file_shape(), path, "a price file as `catalog refresh --prices` writes it")
         data["_file"] = os.path.basename(path)
         datas.append(data)
     free_path = os.path.join(folder, "free.yaml")

@@ -11,7 +11,9 @@ import sys
 
 import click
 
-from ..errors import EXIT_INVALID, SpecError, UltraplanError
+from ..errors import EXIT_INTERNAL, EXIT_INVALID, SpecError, UltraplanError
+
+ISSUES_URL = "https://github.com/ultraplan/ultraplan/issues"
 
 # command name -> "module:attribute"; a module that is not there (yet) is simply not listed.
 COMMANDS: dict[str, str] = {
@@ -70,7 +72,8 @@ def cli(color: str) -> None:
     against an account and run the policy pack.
 
     Exit codes: 0 all good; 1 a gate failed (mandatory policy violation, preflight error, budget
-    exceeded); 2 the spec or the command line is invalid; 3 an outside service failed.
+    exceeded); 2 the spec, an input file or the command line is invalid; 3 a check could not verify
+    (AWS unreachable, access denied, throttled, deadline); 4 an internal error (a bug: please report it).
     """
     from .common import set_color
 
@@ -97,4 +100,32 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_INVALID)
+    except KeyboardInterrupt:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - anything else is a bug, and CI must be able to tell it from a verdict
+        internal_error(exc, argv)
     sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def internal_error(exc: BaseException, argv: list[str] | None) -> None:
+    """Exit 4 with a message that says this is a bug and what to put in the report."""
+    import os
+    import shlex
+    import traceback
+    from importlib import metadata
+
+    try:
+        version = metadata.version("ultraplan")
+    except metadata.PackageNotFoundError:  # pragma: no cover - not installed
+        version = "unknown"
+    args = sys.argv[1:] if argv is None else argv
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    where = f" at {os.path.basename(frame.filename)}:{frame.lineno}" if frame else ""
+    click.echo(f"internal error: {type(exc).__name__}: {exc}{where}", err=True)
+    click.echo(f"This is a bug in ultraplan {version}, not a verdict on your spec. Please report it at {ISSUES_URL} "
+               f"with the command line (ultraplan {shlex.join(args)}), the version and this message; "
+               "set ULTRAPLAN_DEBUG=1 to print the traceback.", err=True)
+    if os.environ.get("ULTRAPLAN_DEBUG"):
+        traceback.print_exception(exc, file=sys.stderr)
+    sys.exit(EXIT_INTERNAL)

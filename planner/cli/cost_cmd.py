@@ -53,8 +53,10 @@ def cost(spec: str, fmt: str, old_plan: str | None, price_files: tuple[str, ...]
 
     try:
         prices = load_prices(extra_files=price_files) if price_files else load_prices()
+    except UsageError:
+        raise  # names the file and the field itself: a bundled file is not blamed on --prices
     except (OSError, ValueError) as exc:
-        raise UsageError(f"--prices: {exc}") from None
+        raise UsageError(f"--prices: {exc}" if price_files else f"price files: {exc}") from None
     today = dt.date.today()  # the clock is read here, at the edge, and passed in
     card = None
     if rates_file:
