@@ -133,3 +133,15 @@ def check_distinct_outputs(paths: dict[str, str | None]) -> None:
         if key in seen:
             raise UsageError(f"{seen[key]} and {option} both write {path}: give each output its own file")
         seen[key] = option
+
+
+def write_output(path: str, text: str, option: str = "--out") -> None:
+    """Write an output file atomically (0644 under the usual umask, a symlink's target is replaced);
+    a path that cannot be written is a usage error naming the option (exit 2), never a traceback."""
+    from ..errors import UsageError
+    from ..plan import write_atomic
+
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        raise UsageError(f"{option} {path}: cannot write ({exc.strerror or exc})") from None

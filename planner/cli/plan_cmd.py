@@ -7,7 +7,7 @@ import sys
 import click
 
 from ..errors import EXIT_FINDINGS, EXIT_INVALID, SpecError, UsageError
-from .common import format_option, spec_argument, specs_argument
+from .common import format_option, spec_argument, specs_argument, write_output
 
 
 def _console():
@@ -86,7 +86,7 @@ def plan(spec: str, fmt: str, out: str | None, old: str | None, previous: str | 
     Exit 0, or 1 with --expect-no-changes when something changes.
     """
     import planner
-    from ..plan import load_plan, write_atomic
+    from ..plan import load_plan
 
     if expect_no_changes and not old:
         raise UsageError("--expect-no-changes compares against a Plan: give --diff OLD.json")
@@ -102,10 +102,7 @@ def plan(spec: str, fmt: str, out: str | None, old: str | None, previous: str | 
         changes = diff(before, result)
         moves = state_moves(changes, result.name)
     if out:
-        try:
-            write_atomic(out, result.dumps())
-        except OSError as exc:
-            raise UsageError(f"--out {out}: cannot write ({exc.strerror})") from None
+        write_output(out, result.dumps())
     _render(result, fmt, changes, moves, old, expand, out)
     if expect_no_changes and changes:
         click.echo(f"error: {len(changes)} change(s) against {old}; --expect-no-changes wants none", err=True)
@@ -154,11 +151,10 @@ def schema(out: str | None) -> None:
     instance types and UltraServers as completions, descriptions on every field.
 
     Use it with `# yaml-language-server: $schema=cluster.schema.json` at the top of a spec."""
-    from ..plan import write_atomic
     from ..schema import spec_schema
 
     text = json.dumps(spec_schema(), indent=2)
     if out:
-        write_atomic(out, text + "\n")
+        write_output(out, text + "\n")
     else:
         click.echo(text)

@@ -39,17 +39,13 @@ def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def emit_report(report: Any, fmt: str, files: dict[str, str | None]) -> None:
     """Print the report in `fmt` on stdout and write the extra files (atomically)."""
-    from ..plan import write_atomic
     from ..report import print_text, render
-    from .common import check_distinct_outputs
+    from .common import check_distinct_outputs, write_output
 
     check_distinct_outputs({f"--{k}": v for k, v in files.items()})
     for file_fmt, path in files.items():
         if path:
-            try:
-                write_atomic(path, render(report, file_fmt))
-            except OSError as exc:
-                raise UsageError(f"--{file_fmt} {path}: cannot write ({exc.strerror})") from None
+            write_output(path, render(report, file_fmt), f"--{file_fmt}")
     if fmt == "text":
         from .common import console
 
@@ -164,13 +160,13 @@ def pulumi_config(spec: str, out: str | None) -> None:
     from policies import load_rules
     from policies.config import pulumi_policy_config, resolve
 
-    from ..plan import write_atomic
-
     plan = planner.plan_file(spec)
     resolve(plan.policies, load_rules(), spec_file=plan.spec_file)  # the same errors as `policy SPEC`
     text = json.dumps(pulumi_policy_config(plan.policies), indent=2)
     if out:
-        write_atomic(out, text + "\n")
+        from .common import write_output
+
+        write_output(out, text + "\n")
     else:
         click.echo(text)
 

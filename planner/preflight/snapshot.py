@@ -128,15 +128,63 @@ def save_snapshot(doc: dict[str, Any], path: str) -> None:
     write_atomic(path, json.dumps(doc, indent=1, sort_keys=False) + "\n")
 
 
+def _snapshot_shape():
+    from ..shape import ANY, BOOL, INT, NUM, STR, ListOf, MapOf, Obj, Opt
+
+    err = Obj({}, {"operation": STR, "reason": STR, "kind": STR})
+
+    def single(value):
+        return Obj({}, {"value": value, "error": err})
+
+    def keyed(value):
+        return Obj({}, {"items": MapOf(value), "errors": MapOf(err)})
+
+    quota = Obj({}, {"code": STR, "name": Opt(STR), "value": Opt(NUM)})  # null: unknown, never 0
+    return Obj({"format": STR, "version": INT, "region": STR}, {
+        "captured_at": Opt(STR), "specs": ListOf(Opt(STR)), "demo": BOOL, "note": Opt(STR), "calls": Opt(INT),
+        "availability_zones": single(ListOf(Obj({"name": STR}, {
+            "id": Opt(STR), "type": Opt(STR), "state": Opt(STR), "opt_in": Opt(STR), "group": Opt(STR)}))),
+        "instance_type_offerings": keyed(ListOf(STR)),
+        "instance_types": keyed(Opt(Obj({}, {
+            "vcpus": Opt(INT), "efa_supported": BOOL, "max_efa_interfaces": Opt(INT), "network_cards": Opt(INT),
+            "max_network_interfaces": Opt(INT), "architectures": ListOf(STR)}))),
+        "images": keyed(Opt(Obj({"id": STR}, {"architecture": Opt(STR), "state": Opt(STR), "root_gib": Opt(NUM)}))),
+        "service_quotas": keyed(quota),
+        "service_quota_lists": keyed(ListOf(quota)),
+        "capacity_reservations": single(MapOf(Obj({"id": STR}, {
+            "instance_type": Opt(STR), "zone": Opt(STR), "zone_id": Opt(STR), "total": Opt(INT),
+            "available": Opt(INT), "state": Opt(STR), "start": Opt(STR), "end": Opt(STR)}))),
+        "capacity_blocks": single(MapOf(Obj({"id": STR}, {"reservation_ids": ListOf(STR), "state": Opt(STR)}))),
+        "capacity_block_status": keyed(Obj({"id": STR}, {
+            "interconnect": Opt(STR), "total": Opt(INT), "unavailable": Opt(INT)})),
+        "reservation_groups": keyed(ListOf(STR)),
+        "capacity_block_offerings": keyed(ListOf(Obj({}, {"zone": Opt(STR), "upfront_fee": ANY}))),
+        "vpcs": keyed(Opt(Obj({"id": STR}, {"cidrs": ListOf(STR), "dns_support": BOOL, "dns_hostnames": BOOL}))),
+        "subnets": single(MapOf(Obj({"id": STR}, {
+            "vpc_id": Opt(STR), "cidr": Opt(STR), "zone": Opt(STR), "zone_id": Opt(STR), "available_ips": Opt(INT)}))),
+        "counts": keyed(INT),
+    })
+
+
 def load_snapshot(path: str) -> "SnapshotAccount":
+    """Read a snapshot file: bounded size, UTF-8 JSON, the right format and version, every section
+    of the right shape; anything else is an InputFileError naming the file and the field (exit 2)."""
+    from ..errors import InputFileError
+    from ..inputs import MAX_SNAPSHOT_BYTES, read_text
+    from ..shape import conform
+
+    text = read_text(path, MAX_SNAPSHOT_BYTES, "account snapshot")
     try:
-        with open(path, encoding="utf-8") as fh:
-            doc = json.load(fh)
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such account snapshot") from None
+        doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise UsageError(f"{path}: not JSON ({exc})") from None
-    return SnapshotAccount(doc, label=path)
+        raise InputFileError(path, f"line {exc.lineno}", f"not JSON ({exc.msg})") from None
+    except RecursionError:
+        raise InputFileError(path, "<root>", "nested too deeply") from None
+    if not isinstance(doc, dict):
+        raise InputFileError(path, "<root>", "not an ultraplan account snapshot (expected a JSON object)")
+    account = SnapshotAccount(doc, label=path)  # format and version first: their message is the clearest
+    conform(doc, _snapshot_shape(), path, "re-take it with `ultraplan account snapshot`")
+    return account
 
 
 # -- replay ----------------------------------------------------------------------------------------
