@@ -172,3 +172,34 @@ def test_through_the_proxy_moto_answers(through, spec, capsys):
     assert result["status"]["preflight.offering.zone"] == "passed"
     # moto has no EC2 Service Quotas: the vCPU quota is unverified (not found), so exit 3, not 0.
     assert result["status"]["preflight.quota.vcpus"] == "unverified" and code == 3
+
+
+def test_explain_permissions_prints_the_policy_derived_from_the_code(capsys):
+    from planner.preflight.live import OPERATIONS
+
+    code, out, _ = ultraplan(capsys, "preflight", "--explain-permissions")
+    doc = json.loads(out)
+    assert code == 0 and doc["Version"] == "2012-10-17" and len(doc["Statement"]) == 1
+    actions = doc["Statement"][0]["Action"]
+    assert "ec2:DescribeAvailabilityZones" in actions and "servicequotas:GetServiceQuota" in actions
+    assert "ec2:RunInstances" not in actions, "read-only unless --launch-dry-run"
+    assert len(actions) == len({op for m, ops in OPERATIONS.items() if m not in ("launch_dry_run", "default_image")
+                                for op in ops})
+    code, out, _ = ultraplan(capsys, "preflight", "--explain-permissions", "--launch-dry-run")
+    assert json.loads(out)["Statement"][1]["Action"] == ["ec2:RunInstances", "ssm:GetParameter"]
+
+
+def test_docs_show_the_same_policy():
+    from planner.preflight.live import permissions_policy
+
+    text = open(os.path.join(os.path.dirname(__file__), "..", "docs", "preflight.md"), encoding="utf-8").read()
+    block = text.split("## IAM permissions", 1)[1].split("```json\n", 1)[1].split("```", 1)[0]
+    assert json.loads(block) == permissions_policy(launch_dry_run=True)
+
+
+def test_an_undeclared_aws_call_is_refused_as_a_bug(fake_aws_env):
+    from planner.preflight.live import LiveAccount
+
+    account = LiveAccount("us-east-1")
+    with pytest.raises(RuntimeError, match="does not declare"):
+        account._request("ec2", "terminate_instances", InstanceIds=["i-1"])

@@ -73,14 +73,18 @@ def reads(*operations: tuple[str, str]) -> Callable[[Callable[..., Any]], Callab
     return decorate
 
 
-def iam_action(service: str, operation: str) -> str:
-    """`ec2`, `describe_vpc_attribute` -> `ec2:DescribeVpcAttribute` (API name from botocore's model)."""
+@functools.lru_cache(maxsize=None)
+def _api_names(service: str) -> dict[str, str]:
     import botocore.session
     from botocore import xform_name
 
     model = botocore.session.get_session().get_service_model(service)
-    api = {xform_name(name): name for name in model.operation_names}[operation]
-    return f"{IAM_PREFIX.get(service, service)}:{api}"
+    return {xform_name(name): name for name in model.operation_names}
+
+
+def iam_action(service: str, operation: str) -> str:
+    """`ec2`, `describe_vpc_attribute` -> `ec2:DescribeVpcAttribute` (API name from botocore's model)."""
+    return f"{IAM_PREFIX.get(service, service)}:{_api_names(service)[operation]}"
 
 
 def permissions_policy(launch_dry_run: bool = False) -> dict[str, Any]:
