@@ -69,6 +69,9 @@ def schema_errors(schema: Mapping[str, Any], value: Any, path: str) -> list[str]
     return errors
 
 
+PREFLIGHT_PREFIX = "preflight."
+
+
 class _Issues:
     def __init__(self, section: Mapping[str, Any], spec_file: str | None) -> None:
         self.lines: Mapping[str, int] = section.get("lines") or {}
@@ -164,6 +167,8 @@ def _apply_policy(policy_id: str, value: Any, registry: PolicyRegistry, settings
 
 def _apply_skip(policy_id: str, reason: Any, registry: PolicyRegistry, settings: Settings, issues: _Issues) -> None:
     path = f"policies.skip.{policy_id}"
+    if policy_id.startswith(PREFLIGHT_PREFIX):
+        return  # a preflight check, not a policy: planner.preflight validates and applies it (spec_skips)
     if policy_id not in registry:
         issues.add(path, f"unknown policy '{policy_id}'", _suggest(policy_id, registry.ids()))
     elif not isinstance(reason, str) or not reason.strip():

@@ -203,3 +203,23 @@ def test_an_undeclared_aws_call_is_refused_as_a_bug(fake_aws_env):
     account = LiveAccount("us-east-1")
     with pytest.raises(RuntimeError, match="does not declare"):
         account._request("ec2", "terminate_instances", InstanceIds=["i-1"])
+
+
+def test_the_specs_skip_list_skips_preflight_checks(through, tmp_path, capsys):
+    through("deny")
+    skips = "".join(f"    {cid}: read-only role pending\n" for cid in ASKS)
+    path = tmp_path / "cluster.yaml"
+    path.write_text(SPEC + "policies:\n  skip:\n" + skips)
+    code, out, _ = ultraplan(capsys, "check", str(path), "--preflight", "--format", "json")
+    report = json.loads(out)
+    assert code == 0, report["summary"]
+    assert all(report["status"][cid] == "skipped" for cid in ASKS)
+    assert {cid for cid, _ in [(s["policy"], s["reason"]) for s in report["skipped"]]} >= set(ASKS)
+
+
+def test_an_unknown_preflight_id_in_the_skip_list_is_exit_2(tmp_path, capsys):
+    path = tmp_path / "cluster.yaml"
+    path.write_text(SPEC + "policies:\n  skip:\n    preflight.zone.exist: typo\n")
+    code, _, err = ultraplan(capsys, "preflight", str(path), "--account", "examples/accounts/demo-us-east-1.json")
+    assert code == 2 and "cluster.yaml:13: policies.skip.preflight.zone.exist: unknown preflight check" in err
+    assert "did you mean 'preflight.zone.exists'?" in err

@@ -132,7 +132,7 @@ def run(plan: Plan, account: Account, *, launch_dry_run: bool = False, progress:
     ctx = Context(plan, account, catalog=catalog if catalog is not None else _default_catalog(),
                   quotas=quotas if quotas is not None else _default_quotas(), now=now,
                   launch_dry_run=launch_dry_run)
-    skipped = dict(skip or {})
+    skipped = {**spec_skips(plan), **(skip or {})}
     if not launch_dry_run:
         skipped.setdefault(DRY_RUN_ID, "not asked for (--launch-dry-run)")
     findings: list[Finding] = []
@@ -163,6 +163,37 @@ def run(plan: Plan, account: Account, *, launch_dry_run: bool = False, progress:
                            calls_by_operation={k: v for k, v in getattr(account, "calls_by_operation", {}).items() if v},
                            accepted=dict(accept or {}), internal_errors=internal,
                            deadline_s=getattr(account, "timeout", None))
+
+
+def spec_skips(plan: Plan) -> dict[str, str]:
+    """Preflight checks the spec skips in `policies.skip` (id -> reason, echoed as skipped, so an
+    unanswerable check the user decided not to ask for never exits 3). An unknown id or an empty
+    reason is a SpecError at its line."""
+    import difflib
+
+    from ..errors import SpecError, SpecIssue
+
+    section = plan.policies or {}
+    lines = section.get("lines") or {}
+    out: dict[str, str] = {}
+    issues = []
+    for check_id, reason in (section.get("skip") or {}).items():
+        check_id = str(check_id)
+        if not check_id.startswith("preflight."):
+            continue
+        path = f"policies.skip.{check_id}"
+        line = lines.get(path) or lines.get("policies.skip") or lines.get("policies")
+        if REGISTRY.get(check_id) is None:
+            close = difflib.get_close_matches(check_id, REGISTRY.ids(), n=1)
+            issues.append(SpecIssue(path, f"unknown preflight check '{check_id}'", line, plan.spec_file,
+                                    f"did you mean '{close[0]}'?" if close else "see `ultraplan preflight --help`"))
+        elif not isinstance(reason, str) or not reason.strip():
+            issues.append(SpecIssue(path, "a skip needs a reason", line, plan.spec_file))
+        else:
+            out[check_id] = reason.strip()
+    if issues:
+        raise SpecError(issues)
+    return out
 
 
 def _swallowed(ctx: Context, info: Any, own: list[Finding]) -> list[Finding]:
