@@ -32,7 +32,7 @@ def file_size(path: str, what: str) -> int:
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        raise InputFileError(path, "", f"no such file (a {what} was expected)") from None
+        raise InputFileError(path, "", f"no such {what} (no such file)") from None
     except OSError as exc:
         raise InputFileError(path, "", f"cannot read the {what}: {exc.strerror}") from None
     if not os.path.isfile(path):
