@@ -178,7 +178,7 @@ def _read_yaml(path: str) -> dict[str, Any]:
 
 
 def _price_file_shape():
-    from ..shape import ANY, NUM, STR, MapOf, Obj, Opt
+    from ..fileshape import ANY, NUM, STR, MapOf, Obj, Opt
 
     entry = Obj({"unit": STR, "source": ANY, "as_of": ANY}, {"usd": Opt(NUM), "reason": Opt(STR)})
     return Obj({"region": STR}, {"items": Opt(MapOf(Opt(MapOf(entry))))})
@@ -188,7 +188,7 @@ def _load(folder: str, extra_files: tuple[str, ...]) -> PriceBook:
     names = sorted((n for n in os.listdir(folder) if _DATED.match(n) and n != "free.yaml"), key=_sort_key)
     paths = [os.path.join(folder, n) for n in names] + list(extra_files)
     datas = []
-    from ..shape import conform
+    from ..fileshape import conform
 
     for path in paths:
         data = _read_yaml(path)

@@ -129,7 +129,7 @@ def save_snapshot(doc: dict[str, Any], path: str) -> None:
 
 
 def _snapshot_shape():
-    from ..shape import ANY, BOOL, INT, NUM, STR, ListOf, MapOf, Obj, Opt
+    from ..fileshape import ANY, BOOL, INT, NUM, STR, ListOf, MapOf, Obj, Opt
 
     err = Obj({}, {"operation": STR, "reason": STR, "kind": STR})
 
@@ -171,7 +171,7 @@ def load_snapshot(path: str) -> "SnapshotAccount":
     of the right shape; anything else is an InputFileError naming the file and the field (exit 2)."""
     from ..errors import InputFileError
     from ..inputs import MAX_SNAPSHOT_BYTES, read_text
-    from ..shape import conform
+    from ..fileshape import conform
 
     text = read_text(path, MAX_SNAPSHOT_BYTES, "account snapshot")
     try:
