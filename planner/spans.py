@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from .errors import Span, SpecIssue, yaml_syntax_issue
+from .yamlload import compose
 
 Spans = dict[Any, Span]
 
@@ -23,7 +24,7 @@ def _span(node: yaml.Node) -> Span:
 def spans_of(text: str) -> Spans:
     """path -> span of the value; ("key", path) -> span of the key. Empty when the text does not compose."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = compose(text)  # libyaml where installed: same marks, the loader's limits
     except yaml.YAMLError:
         return {}
     spans: Spans = {}
@@ -49,7 +50,7 @@ def spans_of(text: str) -> Spans:
 def syntax_issue(text: str, file: str | None) -> SpecIssue | None:
     """The YAML syntax error of `text` in our words, with its column (None when it composes)."""
     try:
-        yaml.compose(text, Loader=yaml.SafeLoader)
+        compose(text, pure=True)  # with the loader's depth and alias limits
     except yaml.MarkedYAMLError as exc:
         return yaml_syntax_issue(exc, file)
     except yaml.YAMLError:

@@ -158,6 +158,18 @@ class _Builder:
         return result
 
 
+def compose(text: str, *, pure: bool = False) -> Any:
+    """The node tree of `text` within this module's limits (depth, aliases); raises yaml.YAMLError.
+    `pure` uses PyYAML's own scanner, whose error messages other modules word for people."""
+    loader = (_PyLoader if pure else LOADER)(text)
+    try:
+        return loader.get_single_node()
+    except RecursionError:
+        raise _Limit("nested too deeply", None) from None
+    finally:
+        loader.dispose()
+
+
 def _compose(text: str, file: str | None) -> tuple[Any, int]:
     loader = LOADER(text)
     try:

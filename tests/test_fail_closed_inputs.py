@@ -54,7 +54,7 @@ def test_a_json_spec_error_names_its_line(capsys, tmp_path):
     path.write_text('{\n  "name": "demo",\n  "region": "us-east-1",\n  "availability_zone": "us-east-1a",\n'
                     '  "compute": [{"name": "gpu", "instance_type": "p5.48xlarge", "count": 0}]\n}\n')
     code, _, err = run(capsys, "validate", str(path))
-    assert code == 2 and f"{path}:5: compute[0].count" in err
+    assert code == 2 and f"{path}:5:" in err and "compute[0].count" in err
 
 
 def test_a_plan_is_told_by_content_not_extension(capsys, tmp_path):
@@ -132,7 +132,7 @@ def test_a_60kb_tag_value_is_refused(capsys, write_spec, command):
 def test_tags_follow_aws_limits(capsys, write_spec, tags, message):
     spec = write_spec(BASE_SPEC.replace('tags: {team: t, cost-center: "1"}', f"tags: {tags}"))
     code, _, err = run(capsys, "validate", spec)
-    assert code == 2 and message in err and ":4: tags:" in err
+    assert code == 2 and message in " ".join(err.split()) and "spec.yaml:4:7:" in err
 
 
 def test_cluster_and_pool_tags_together_stay_within_the_limit(capsys, write_spec):
@@ -141,7 +141,8 @@ def test_cluster_and_pool_tags_together_stay_within_the_limit(capsys, write_spec
     spec = write_spec(BASE_SPEC.replace('tags: {team: t, cost-center: "1"}', f"tags: {{{cluster}}}")
                       + f"    tags: {{{pool}}}\n")
     code, _, err = run(capsys, "validate", spec)
-    assert code == 2 and "compute[0].tags: with the cluster's tags the pool's resources get 50 tags" in err
+    assert code == 2 and "spec.yaml:11:" in err and "compute[0].tags" in err
+    assert "with the cluster's tags the pool's resources get 50 tags" in " ".join(err.split())
 
 
 @pytest.fixture
