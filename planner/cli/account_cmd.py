@@ -21,8 +21,10 @@ def account() -> None:
               help="Also capture what this spec needs (its types, AMIs, VPC, reservation groups, capacity block "
                    "offerings). Repeatable.")
 @click.option("--note", default="", help="Free text stored in the snapshot.")
+@click.option("--timeout", type=click.FloatRange(min=0.1, max=3600), default=120.0, show_default=True,
+              help="Overall deadline in seconds; questions left when it passes are stored as failed (deadline).")
 @format_option()
-def snapshot(region: str | None, out: str, specs: tuple[str, ...], note: str, fmt: str) -> None:
+def snapshot(region: str | None, out: str, specs: tuple[str, ...], note: str, timeout: float, fmt: str) -> None:
     """Capture zones, offerings, instance facts, quotas, reservations, capacity blocks, VPCs,
     subnets and counts of one region (read-only calls only) for `ultraplan preflight --account`.
 
@@ -38,7 +40,7 @@ def snapshot(region: str | None, out: str, specs: tuple[str, ...], note: str, fm
     for spec, plan in zip(specs, plans):
         if plan.region != region:
             raise UsageError(f"--spec {spec} is in {plan.region}, not {region}")
-    acc = live_account(region)
+    acc = live_account(region, timeout=timeout)
     doc = capture(acc, plans, progress=lambda m: click.echo(f"snapshot {m}", err=True), note=note)
     failures = acc.failures
     if failures and acc.calls <= len(failures) and all(f.kind == "unreachable" for f in failures):
