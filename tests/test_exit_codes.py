@@ -105,6 +105,8 @@ CASES = [
     ("policy", ("list", "--format", "yaml"), 2, None),
     ("policy", ("pulumi-config", P5), 0, None),
     ("policy", ("pulumi-config", "{bad}"), 2, None),
+    ("report", (P5, "--out", "{dir}/report.html"), 0, None),
+    ("report", ("{bad}", "--out", "{dir}/report.html"), 2, None),
     ("check", (P5,), 0, None),
     ("check", ("{over}",), 1, None),
     ("check", ("{bad}",), 2, None),
@@ -125,6 +127,7 @@ INJECT = {
     ("policy", "list"): "policies.load_rules",
     ("policy", "pulumi-config", P5): "policies.config.pulumi_policy_config",
     ("check", P5): "policies.runner.run_policies",
+    ("report", P5, "--out", "{dir}/report.html"): "planner.cli.report_cmd.write_reports",
 }
 
 

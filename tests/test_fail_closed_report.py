@@ -85,3 +85,13 @@ def test_accepted_is_still_unverified_everywhere():
     assert data["status"]["preflight.zone.exists"] == "unverified" and data["unverified"][0]["accepted"] == "role pending"
     assert "preflight.zone.exists" not in data["passed"] and data["exit_code"] == 0
     assert "accepted: role pending" in render(r, "markdown") and "accepted: role pending" in render(r, "text")
+
+
+def test_html_shows_the_verdict_not_pass():
+    from planner.report.html import render_html
+
+    page = render_html(report(), None)
+    assert '<span class="verdict fail">UNVERIFIED</span>' in page
+    assert ">PASS<" not in page
+    passed = page.split("rules passed</summary>", 1)[1].split("</details>", 1)[0]
+    assert "preflight.zone.exists" not in passed and "preflight.quota.vpc" in passed

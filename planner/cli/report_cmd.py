@@ -21,11 +21,9 @@ from ..findings import Level
 
 def _old_plan(path: str) -> Any:
     """The base Plan: a Plan JSON (`ultraplan plan --out`) or a spec to compile."""
-    import planner
+    from .common import load_plan_or_spec
 
-    if path.endswith(".json"):
-        return planner.load_plan(path)
-    return planner.plan_file(path)
+    return load_plan_or_spec(path)  # a Plan by its format marker, not its file name
 
 
 def _estimate(plan: Any) -> tuple[Any, str | None]:
@@ -89,10 +87,13 @@ def report(spec: str | None, html_out: str, plan_file: str | None, diff_against:
     """Write an HTML report of SPEC: summary, topology picture, cost timeline, findings by rule and,
     with --diff, what changes against the base Plan.
 
-    Exit 0 when written; 2 invalid spec or options (the report still lists the problems); 3 AWS
-    unreachable for preflight. Gate in CI with `ultraplan check`.
+    Exit 0 when written (checks that could not verify are shown as unverified, never as passed);
+    2 invalid spec or options (the report still lists the problems). Gate in CI with `ultraplan check`.
     """
     from .check_cmd import _cost_step, _plan_step, _policy_step, _preflight_step, _Run, _snapshot
+    from .common import check_distinct_outputs
+
+    check_distinct_outputs({"--out": html_out, "--markdown": markdown_out})
 
     run = _Run(spec, Level.parse(fail_on))
     run.report.command = "report"

@@ -194,7 +194,8 @@ def render_html(report: Report, plan: Plan | None = None, *, cost: Any = None, c
         version = "(source)"
     context = {
         "command": report.command, "name": report.name or (plan.name if plan else None),
-        "region": plan.region if plan else None, "ok": report.ok, "summary_line": report.summary_line(),
+        "region": plan.region if plan else None, "ok": report.exit_code == 0, "verdict": report.verdict,
+        "summary_line": report.summary_line(),
         "spec_file": report.spec_file, "plan": plan, "version": version,
         "catalog_as_of": (plan.catalog or {}).get("as_of") if plan else None,
         "tiles": _tiles(plan) if plan else [], "pools": _pools(plan) if plan else [],
@@ -206,7 +207,7 @@ def render_html(report: Report, plan: Plan | None = None, *, cost: Any = None, c
         "cost_total": usd(cost.total_usd) if cost is not None else None,
         "cost_monthly": usd(cost.monthly_usd) if cost is not None else None,
         "cost_before": usd(cost_before.total_usd) if cost_before is not None else None,
-        "groups": _groups(report, spec_text), "skipped": report.skipped, "passed": report.passed,
+        "groups": _groups(report, spec_text), "skipped": report.skipped, "passed": report.passed_checks(),
         "diff": _diff(changes, base, cost, cost_before),
         "steps": report.steps,
         "data_json": _json_for_script({"dot": to_dot(plan) if plan else None, "cost": cost_data,
