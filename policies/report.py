@@ -23,6 +23,8 @@ def fill_report(report: Report, result: PolicyResult) -> Report:
     for outcome in result.outcomes:
         report.rules.append(rule_info(outcome.policy, outcome.level if outcome.level != "disabled" else None))
         report.entries.extend(Entry(f, "policy", outcome.level) for f in outcome.violations)
+        if any(f.unverified is not None and f.unverified.error == "internal" for f in outcome.violations):
+            report.internal_errors.append(outcome.policy.id)  # the rule crashed: a bug, exit 4
         if outcome.status == "passed":
             report.passed.append(outcome.policy.id)
         elif outcome.status == "skipped":

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from planner.findings import Finding, Level, Source
+from planner.findings import Finding, Level, Source, Unverified
 
 from .config import Settings, resolve
 from .context import StackContext, resource_view
@@ -158,9 +158,11 @@ def _run_policy(policy: Policy, level: str, config: dict[str, Any], views: list[
     except NotApplicable as exc:
         reason = exc.reason
     except Exception as exc:  # one broken rule never hides the others, and never passes silently
+        # Unverified with an internal error: the gate exits 4 (a bug), never 0 and never a verdict.
         found.append(Finding(policy.id, finding_level(level), f"could not check {policy.id}: {exc!r}",
                              hint="this is a bug in the rule; report it, or skip the policy with a reason",
-                             source=locate(None, None, policy.id)))
+                             source=locate(None, None, policy.id),
+                             unverified=Unverified(None, "internal", f"{type(exc).__name__}: {exc}")))
     if found:
         return PolicyOutcome(policy, level, VIOLATED, None, found)
     return PolicyOutcome(policy, level, NOT_APPLICABLE if reason else PASSED, reason)

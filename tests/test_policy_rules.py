@@ -427,3 +427,12 @@ def test_a_rule_that_raises_becomes_a_finding():
         registry._policies["vpc-dns-enabled"] = original
     assert result.status == VIOLATED
     assert "could not check vpc-dns-enabled: KeyError('surprise')" in result.violations[0].message
+    # Unverified with an internal error: the gate exits 4 (a bug), never 0 (issue 14).
+    assert result.violations[0].unverified.error == "internal"
+    from planner.findings import Level
+    from planner.report import Report
+    from policies.report import fill_report
+    from policies.runner import PolicyResult
+
+    report = fill_report(Report("policy", fail_on=Level.ERROR), PolicyResult([result]))
+    assert report.internal_errors == ["vpc-dns-enabled"] and report.exit_code == 4
