@@ -238,7 +238,7 @@ def _preflight_step(run: _Run, plan: Any, snapshot: Any | None, asked: bool, liv
     worst = result.worst
     status = "failed" if result.failed else ("warning" if worst == Level.WARNING else
                                              ("unverified" if result.unaccepted() else "ok"))
-    summary = (f"{len(result.findings)} finding(s) from {len(result.checks)} checks, "
+    summary = (f"{sum(1 for f in result.findings if f.unverified is None)} finding(s) from {len(result.checks)} checks, "
                f"{result.calls} calls ({result.account})")
     if unverified:
         summary += f"; {len(unverified)} check(s) unverified"
