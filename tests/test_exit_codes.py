@@ -42,6 +42,8 @@ def files(tmp_path, monkeypatch, fake_aws_env):
         path.write_text(text)
         paths[key] = str(path)
 
+    write("goals", "goals.yaml", GOALS)
+    write("infeasible", "infeasible.yaml", GOALS + "budget: {total_usd: 100000}\n")
     write("bad", "bad.yaml", BASE_SPEC.replace("count: 2", "count: 0"))
     write("over", "over.yaml", BASE_SPEC + "budget: {monthly_usd: 1000}\n")
     write("empty_snapshot", "empty-snapshot.json", json.dumps({"format": "ultraplan-account-snapshot", "version": 1,
@@ -51,6 +53,22 @@ def files(tmp_path, monkeypatch, fake_aws_env):
     lt["inputs"]["metadataOptions"]["httpTokens"] = "optional"
     write("imdsv1", "imdsv1.plan.json", json.dumps(plan))
     return paths
+
+
+GOALS = """\
+    name: tiny
+    region: us-east-1
+    term: {start: 2027-01-01, months: 3}
+    targets:
+      - {date: 2027-01-01, gpus: 16}
+      - {date: 2027-03-01, gpus: 24}
+    options:
+      - {instance_type: p5en.48xlarge, purchase: [on-demand, capacity-block], zones: [us-east-1b]}
+      - {instance_type: p6-b200.48xlarge, purchase: [on-demand], zones: [us-east-1b]}
+    limits:
+      quotas: {L-4F9BB70B: 192}
+    objective: min-cost
+""".replace("\n    ", "\n").removeprefix("    ")
 
 
 def _pricing(mode):
@@ -105,6 +123,9 @@ CASES = [
     ("policy", ("list", "--format", "yaml"), 2, None),
     ("policy", ("pulumi-config", P5), 0, None),
     ("policy", ("pulumi-config", "{bad}"), 2, None),
+    ("solve", ("{goals}", "--out", "{dir}/solved.yaml", "--no-explain"), 0, None),
+    ("solve", ("{infeasible}", "--out", "{dir}/solved.yaml", "--no-explain"), 1, None),
+    ("solve", ("{bad}", "--out", "{dir}/solved.yaml"), 2, None),
     ("report", (P5, "--out", "{dir}/report.html"), 0, None),
     ("report", ("{bad}", "--out", "{dir}/report.html"), 2, None),
     ("check", (P5,), 0, None),
@@ -128,6 +149,7 @@ INJECT = {
     ("policy", "pulumi-config", P5): "policies.config.pulumi_policy_config",
     ("check", P5): "policies.runner.run_policies",
     ("report", P5, "--out", "{dir}/report.html"): "planner.cli.report_cmd.write_reports",
+    ("solve", "{goals}", "--out", "{dir}/solved.yaml", "--no-explain"): "planner.solve.solve",
 }
 
 
