@@ -206,7 +206,7 @@ def _fill_required(data: dict[str, Any], touched: set[Path]) -> None:
                 touched.add(("compute", i, key))
     storage = data.get("storage")
     lustre = storage.get("lustre") if isinstance(storage, dict) else None
-    if isinstance(lustre, dict) and "capacity_tib" not in lustre:
+    if isinstance(lustre, dict) and "capacity_tib" not in lustre and "capacity_gib" not in lustre:
         lustre["capacity_tib"] = 1.0
         touched.add(("storage", "lustre", "capacity_tib"))
 

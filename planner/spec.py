@@ -94,11 +94,19 @@ class Network(_Model):
     vpc_id: str | None = Field(None, pattern=r"^vpc-[0-9a-f]{8,17}$", description="An existing VPC to reuse (with subnet_id)")
     subnet_id: str | None = Field(None, pattern=r"^subnet-[0-9a-f]{8,17}$",
                                   description="The existing private subnet the pools launch into (with vpc_id)")
-    egress: Literal["nat", "none"] = Field("nat", description="nat: NAT gateway for outbound traffic; none: isolated (S3 endpoint only)")
+    egress: Literal["nat", "none"] = Field(
+        "nat", description="nat: NAT gateway for outbound traffic; none: no internet route, VPC endpoints for SSM "
+                           "(ssm, ssmmessages, ec2messages) and the S3 gateway endpoint")
+    region_zone: str | None = Field(
+        None, description="An Availability Zone of the Region (name or ID) for services a Local Zone does not offer "
+                          "(NAT gateway, FSx for Lustre, VPC interface endpoints), placed there with a note on the traffic path")
 
 
 class Lustre(_Model):
-    capacity_tib: float = Field(gt=0, description="Storage capacity in TiB")
+    capacity_tib: float | None = Field(None, gt=0, description="Storage capacity in TiB (1 TiB = 1,024 GiB); must be a size FSx accepts")
+    capacity_gib: int | None = Field(
+        None, gt=0, description="Storage capacity in GiB, instead of capacity_tib: 1200, 2400, then multiples of 2400 "
+                                "(SCRATCH_1: multiples of 3600)")
     deployment: LustreDeployment = Field("PERSISTENT_2", description="FSx for Lustre deployment type")
     throughput_per_tib: int | None = Field(None, description="MB/s per TiB (persistent types): PERSISTENT_2 125/250/500/1000")
     kms_key_id: str | None = Field(None, max_length=2048,  # a KMS key ARN is at most 2048 characters

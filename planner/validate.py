@@ -16,7 +16,8 @@ import yaml
 from pydantic import ValidationError
 
 from .catalog import HERE as CATALOG_DIR
-from .catalog import Catalog, default_image, load_catalog
+from . import placement
+from .catalog import Catalog, default_image, fsx, is_local_zone, load_catalog
 from .errors import SpecError, SpecIssue, locate
 from .shape import about_placeholder, set_aside, shape_issues
 from .spans import spans_of, syntax_issue
@@ -77,6 +78,7 @@ def _meaning_issues(doc: SpecDocument, catalog: Catalog) -> Iterator[SpecIssue]:
                     f"a zone name starting with '{spec.region}' (e.g. {spec.region}a) or a zone ID starting with '{region_zone_prefix(spec.region)}-'")
 
     yield from _network_issues(doc, issue)
+    yield from _local_zone_issues(doc, catalog, issue)
 
     seen: dict[str, int] = {}
     for i, pool in enumerate(spec.compute):
@@ -134,6 +136,76 @@ def _network_issues(doc: SpecDocument, issue) -> Iterator[SpecIssue]:
             if block.overlaps(other):
                 yield issue(path, f"'{text}' overlaps {dotted(other_path)} ({other})", "VPC CIDR blocks must not overlap")
         blocks.append((path, block))
+
+
+def _needed_services(doc: SpecDocument) -> dict[str, list[str]]:
+    """Zonal services the compiler will create, by zone (none when the spec reuses a VPC)."""
+    spec, net = doc.spec, doc.spec.network
+    if net.vpc_id:
+        return {}
+    zones = {spec.availability_zone} | {p.availability_zone for p in spec.compute if p.availability_zone}
+    needed: dict[str, list[str]] = {}
+    for zone in sorted(zones):
+        if net.egress == "nat":
+            needed.setdefault(zone, []).append(placement.NAT_GATEWAY)
+    home = needed.setdefault(spec.availability_zone, [])
+    if spec.storage and spec.storage.lustre:
+        home.append(placement.FSX_LUSTRE)
+    if net.egress == "none":
+        home.append(placement.INTERFACE_ENDPOINTS)
+    return needed
+
+
+def _uses_efa(pool: Pool, catalog: Catalog) -> bool:
+    """The pool's EFA setting, defaulting to on for EFA-capable types (as the compiler decides)."""
+    if pool.efa is not None:
+        return pool.efa
+    ultra = catalog.ultraservers.get(pool.ultraserver or "")
+    itype = catalog.instance_types.get(ultra.member if ultra else (pool.instance_type or ""))
+    return bool(itype and itype.efa_supported)
+
+
+def _local_zone_issues(doc: SpecDocument, catalog: Catalog, issue) -> Iterator[SpecIssue]:
+    """Local Zones: the parent Region matches, EFA is offered, and every service a Local Zone does not
+    offer (or is not confirmed to offer) has a network.region_zone to go to."""
+    spec, net = doc.spec, doc.spec.network
+    if net.region_zone is not None and net.vpc_id:
+        yield issue(("network", "region_zone"), "region_zone only applies to a new VPC (vpc_cidr)",
+                    "remove region_zone: with an existing VPC and subnet the plan creates no NAT gateway or subnet")
+    elif net.region_zone is not None:
+        if is_local_zone(net.region_zone):
+            yield issue(("network", "region_zone"), f"'{net.region_zone}' is a Local Zone",
+                        f"give an Availability Zone of {spec.region} (e.g. {spec.region}a or a zone ID like "
+                        f"{region_zone_prefix(spec.region)}-az1)")
+        elif not zone_in_region(net.region_zone, spec.region):
+            yield issue(("network", "region_zone"), f"zone '{net.region_zone}' is not in region {spec.region}")
+    zone_paths = [(spec.availability_zone, ("availability_zone",))] + [
+        (p.availability_zone, ("compute", i, "availability_zone")) for i, p in enumerate(spec.compute) if p.availability_zone]
+    for zone, path in zone_paths:
+        lz = catalog.local_zone(zone) if is_local_zone(zone) else None
+        if lz and lz.parent_region != spec.region:
+            yield issue(path, f"Local Zone {zone} belongs to {lz.parent_region}, not {spec.region}", f"region: {lz.parent_region}")
+        if lz and lz.offers("capacity_blocks") == "no" and any(
+                p.capacity.type == "capacity-block" and (p.availability_zone or spec.availability_zone) == zone for p in spec.compute):
+            yield issue(path, f"Local Zone {zone} does not sell Capacity Blocks ({lz.offer_source('capacity_blocks')})",
+                        "buy the block in a zone that offers Capacity Blocks (describe-capacity-block-offerings)")
+        if lz and lz.offers("ec2_efa") == "no" and any(
+                _uses_efa(p, catalog) and (p.availability_zone or spec.availability_zone) == zone for p in spec.compute):
+            yield issue(path, f"Local Zone {zone} does not offer EFA ({lz.offer_source('ec2_efa')})",
+                        "put the EFA pools in a zone that offers EFA, or set efa: false")
+    missing = []
+    for zone, services in _needed_services(doc).items():
+        for service in services:
+            if placement.place(catalog, zone, service, net.region_zone) is None:
+                status, _ = placement.offered(catalog, zone, service)
+                missing.append(f"{placement.service_name(catalog, service)} ({status if status == 'no' else 'not confirmed'} in {zone})")
+    if missing:
+        path = ("network", "region_zone")
+        yield SpecIssue("network.region_zone", "the cluster's Local Zone lacks services the plan needs: " + ", ".join(missing),
+                        doc.line(*path) or doc.line("network") or doc.line("availability_zone"), doc.file,
+                        f"set network.region_zone to an Availability Zone of {spec.region} (e.g. {spec.region}a): "
+                        "ultraplan places those services there and notes the cross-zone traffic path"
+)
 
 
 def _pool_issues(doc: SpecDocument, pool: Pool, p: tuple[Any, ...], catalog: Catalog, issue) -> Iterator[SpecIssue]:
@@ -210,7 +282,20 @@ def _pool_issues(doc: SpecDocument, pool: Pool, p: tuple[Any, ...], catalog: Cat
 
 
 def _lustre_issues(lustre, p, issue) -> Iterator[SpecIssue]:
-    gib = lustre.capacity_tib * 1024
+    if (lustre.capacity_tib is None) == (lustre.capacity_gib is None):
+        yield issue(p, "give capacity_tib or capacity_gib, exactly one" if lustre.capacity_tib else "no capacity given",
+                    f"e.g. capacity_gib: 4800 ({fsx.describe(lustre.deployment)})")
+    else:
+        field = "capacity_gib" if lustre.capacity_gib is not None else "capacity_tib"
+        gib = lustre.capacity_gib if lustre.capacity_gib is not None else lustre.capacity_tib * 1024
+        if not fsx.valid_capacity(lustre.deployment, gib):
+            below, above = fsx.neighbours(lustre.deployment, gib)
+            options = [v for v in (below, above) if v is not None]
+            shown = f"{lustre.capacity_tib:g} TiB = {gib:,.6g} GiB" if field == "capacity_tib" else f"{gib:,} GiB"
+            yield issue(p + (field,), f"{shown} is not a {lustre.deployment} size ({fsx.describe(lustre.deployment)}; "
+                        "Amazon FSx API Reference, CreateFileSystem StorageCapacity)",
+                        "use " + " or ".join(f"capacity_gib: {v}" + (f" ({v / 1024:g} TiB)" if field == "capacity_tib" else "")
+                                             for v in options))
     if lustre.deployment in ("PERSISTENT_2", "PERSISTENT_1"):
         allowed = {"PERSISTENT_2": (125, 250, 500, 1000), "PERSISTENT_1": (50, 100, 200)}[lustre.deployment]
         if lustre.throughput_per_tib is None:

@@ -124,7 +124,7 @@ class PolicyRegistry:
 
 REGISTRY = PolicyRegistry()
 
-_RULE_MODULES = ("network", "compute", "storage", "state", "iam", "tags", "cost")
+_RULE_MODULES = ("network", "reachability", "compute", "storage", "state", "iam", "tags", "cost")
 
 
 def load_rules() -> PolicyRegistry:

@@ -129,8 +129,12 @@ class Seed:
     offerings: list[dict[str, Any]] = field(default_factory=list)
     groups: dict[str, list[str]] = field(default_factory=dict)
     errors: dict[str, tuple[str, str]] = field(default_factory=dict)  # operation -> (code, message)
+    zones: list[dict[str, Any]] | None = None  # DescribeAvailabilityZones (moto has no Local Zones)
+    requests: list[tuple[str, Any]] = field(default_factory=list)  # (operation, raw body) of seeded answers
 
     def answer(self, operation: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        if operation == "DescribeAvailabilityZones" and self.zones is not None:
+            return {"AvailabilityZones": copy.deepcopy(self.zones)}
         if operation in self.errors:
             code, message = self.errors[operation]
             return {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": 400}}
@@ -167,6 +171,7 @@ class Seed:
     def install(self, session: boto3.session.Session) -> None:
         def handler(model, params, **_kwargs):
             body = params.get("body")
+            self.requests.append((model.name, body))
             if isinstance(body, (bytes, str)) and body:
                 try:
                     body = json.loads(body)

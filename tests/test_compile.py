@@ -12,6 +12,11 @@ from planner.plan import iter_refs
 from planner.validate import parse_spec
 
 
+# The Dallas Local Zone: NAT gateways are not confirmed there, so network.region_zone takes them.
+DFW_SPEC = BASE_SPEC.replace("us-east-1a", "us-east-1-dfw-2a").replace(
+    "vpc_cidr: 10.0.0.0/16", "vpc_cidr: 10.0.0.0/16\n  region_zone: use1-az4")
+
+
 def plan_of(text: str, **kw):
     return compile_plan(parse_spec(text, "spec.yaml"), **kw)
 
@@ -89,7 +94,7 @@ def test_reserved_pools_target_the_reservation_and_get_no_placement_group(capaci
 
 
 def test_ultraserver_pool_gets_one_group_per_ultraserver():
-    text = BASE_SPEC.replace("us-east-1a", "us-east-1-dfw-2a").replace("instance_type: p5.48xlarge", "ultraserver: u-p6e-gb200x36\n    ami: ami-0123456789abcdef0").replace(
+    text = DFW_SPEC.replace("instance_type: p5.48xlarge", "ultraserver: u-p6e-gb200x36\n    ami: ami-0123456789abcdef0").replace(
         "count: 2", "count: 3\n    capacity: {type: capacity-block, reservation_id: cr-0123456789abcdef0, start: 2026-12-01, days: 14}")
     plan = plan_of(text)
     groups = [r for r in plan.resources() if r.type == "aws:autoscaling/group:Group"]
@@ -169,17 +174,17 @@ def test_every_resource_records_its_spec_line_and_refs_resolve():
 
 
 def test_compute_is_sharded_by_size():
-    plan = plan_of(BASE_SPEC.replace("us-east-1a", "us-east-1-dfw-2a").replace("instance_type: p5.48xlarge", "ultraserver: u-p6e-gb200x72\n    ami: ami-0123456789abcdef0").replace(
+    plan = plan_of(DFW_SPEC.replace("instance_type: p5.48xlarge", "ultraserver: u-p6e-gb200x72\n    ami: ami-0123456789abcdef0").replace(
         "count: 2", "count: 25\n    capacity: {type: capacity-reservation, reservation_id: cr-0123456789abcdef0}"), shard_size=10)
     compute = [s for s in plan.stacks if s.name.startswith("compute-")]
     assert [len(s.resources) for s in compute] == [10, 10, 6]
     assert [s.name for s in plan.stacks][:1] == ["network"]
 
 
-def test_lustre_capacity_rounds_up_to_a_valid_size_and_says_so():
-    plan = plan_of(BASE_SPEC + "storage:\n  lustre: {capacity_tib: 240, deployment: PERSISTENT_2, throughput_per_tib: 250}\n")
+def test_lustre_capacity_is_passed_exactly_in_gib():
+    plan = plan_of(BASE_SPEC + "storage:\n  lustre: {capacity_gib: 247200, deployment: PERSISTENT_2, throughput_per_tib: 250}\n")
     assert plan.by_name()["lustre"].inputs["storageCapacity"] == 247200
-    assert any("rounded up" in n["message"] for n in plan.notes)
+    assert plan.storage["lustre"]["capacity_gib"] == 247200
 
 
 def test_unconfirmed_catalog_facts_are_reported():
@@ -198,7 +203,7 @@ def test_pools_without_ami_use_the_catalog_default_image():
 
 
 def test_accelerator_without_a_known_default_image_needs_an_ami():
-    text = BASE_SPEC.replace("us-east-1a", "us-east-1-dfw-2a").replace("instance_type: p5.48xlarge", "ultraserver: u-p6e-gb200x72").replace(
+    text = DFW_SPEC.replace("instance_type: p5.48xlarge", "ultraserver: u-p6e-gb200x72").replace(
         "count: 2", "count: 1\n    capacity: {type: capacity-reservation, reservation_id: cr-0123456789abcdef0}")
     with pytest.raises(SpecError) as info:
         plan_of(text)
@@ -207,7 +212,7 @@ def test_accelerator_without_a_known_default_image_needs_an_ami():
 
 
 def test_each_pool_has_its_own_stacks_with_its_template_first():
-    text = BASE_SPEC.replace("us-east-1a", "us-east-1-dfw-2a").replace("instance_type: p5.48xlarge", "ultraserver: u-p6e-gb200x72\n    ami: ami-0123456789abcdef0").replace(
+    text = DFW_SPEC.replace("instance_type: p5.48xlarge", "ultraserver: u-p6e-gb200x72\n    ami: ami-0123456789abcdef0").replace(
         "count: 2", "count: 30\n    capacity: {type: capacity-reservation, reservation_id: cr-0123456789abcdef0}") + \
         "  - name: b\n    ultraserver: u-p6e-gb200x72\n    ami: ami-0123456789abcdef0\n    count: 30\n    availability_zone: us-east-1-dfw-2a\n" \
         "    capacity: {type: capacity-reservation, reservation_id: cr-0123456789abcdef1}\n"

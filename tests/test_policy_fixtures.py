@@ -61,6 +61,20 @@ def _asg(name: str, lt: str, size: int, line: int, pool: str, pg: str | None = N
     return _res("aws:autoscaling/group:Group", name, inputs, line, pool, tags=False)
 
 
+def _lustre_rules() -> list[dict[str, Any]]:
+    """TCP 988 and 1018-1023 both ways between the node group and the file system's group, and the
+    file system's group with itself (FSx for Lustre User Guide, limit-access-security-groups)."""
+    out = []
+    for group, peer in (("lustre-sg", "efa-sg"), ("lustre-sg", "lustre-sg"), ("efa-sg", "lustre-sg")):
+        for low, high in ((988, 988), (1018, 1023)):
+            for kind in ("Ingress", "Egress"):
+                out.append(_res(f"aws:vpc/securityGroup{kind}Rule:SecurityGroup{kind}Rule",
+                                f"{group}-{kind.lower()}-{low}-{peer}",
+                                {"securityGroupId": _ref(group), "referencedSecurityGroupId": _ref(peer),
+                                 "ipProtocol": "tcp", "fromPort": low, "toPort": high}, 30))
+    return out
+
+
 def good_plan_json() -> dict[str, Any]:
     """A Plan with an on-demand EFA pool (p5, placement group), an UltraServer capacity-block pool
     (2 × u-p6e-gb200x72) and a Lustre file system: every rule passes."""
@@ -89,6 +103,7 @@ def good_plan_json() -> dict[str, Any]:
     network[0]["options"] = {"protect": True}
     storage = [
         _res("aws:ec2/securityGroup:SecurityGroup", "lustre-sg", {"vpcId": _ref("vpc")}, 30),
+        *_lustre_rules(),
         _res("aws:fsx/lustreFileSystem:LustreFileSystem", "lustre", {
             "storageCapacity": 2400, "deploymentType": "PERSISTENT_2", "perUnitStorageThroughput": 250,
             "subnetIds": [_ref("subnet-use1-az1")], "securityGroupIds": [_ref("lustre-sg")]}, 30),
@@ -115,7 +130,7 @@ def good_plan_json() -> dict[str, Any]:
          "source": {"file": SPEC, "line": 10}},
         {"name": "gb", "kind": "ultraserver", "instance_type": "p6e-gb200.36xlarge",
          "ultraserver_type": "u-p6e-gb200x72", "count": 2, "instances": 36, "instances_per_ultraserver": 18,
-         "efa": True, "availability_zone": "us-east-1-dfw-2a", "subnet": "subnet-use1-az1",
+         "efa": True, "availability_zone": "us-east-1a", "subnet": "subnet-use1-az1",
          "capacity": {"type": "capacity-block", "reservation_id": None,
                       "resource_group_arn": "arn:aws:resource-groups:us-east-1:123456789012:group/gb-blocks"},
          "placement_group": None, "launch_template": "lt-gb", "groups": ["asg-gb-u0001", "asg-gb-u0002"],

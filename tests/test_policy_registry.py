@@ -135,7 +135,8 @@ def test_all_advisory_turns_violations_into_warnings():
 def test_skip_is_reported_with_its_reason_and_line_never_silent():
     def change(d):
         remove(d, "efa-sg-egress-self")
-        d["policies"]["skip"] = {"efa-sg-self-rules": "  group managed by the network team  "}
+        d["policies"]["skip"] = {"efa-sg-self-rules": "  group managed by the network team  ",
+                                 "nodes-reach-each-other": "same group"}
         d["policies"]["lines"]["policies.skip.efa-sg-self-rules"] = 44
         d["policies"]["config"] = {"efa-placement-group": "disabled"}
 
@@ -143,7 +144,8 @@ def test_skip_is_reported_with_its_reason_and_line_never_silent():
     assert result.violations == []
     skipped = result.outcome("efa-sg-self-rules")
     assert (skipped.status, skipped.reason, skipped.source.line) == (SKIPPED, "group managed by the network team", 44)
-    assert result.skipped == [("efa-sg-self-rules", "group managed by the network team")]
+    assert result.skipped == [("efa-sg-self-rules", "group managed by the network team"),
+                              ("nodes-reach-each-other", "same group")]
     assert result.outcome("efa-placement-group").status == DISABLED_STATUS
 
 

@@ -276,7 +276,129 @@ def ceiling_1000(d):
     configure(d, "max-monthly-cost", maxMonthlyUsd=1000)
 
 
+# -- reachability (planner.reachability through the nodes-reach-* rules) ------------------------
+def rule_inputs(d, name):
+    return resource(d, name)["inputs"]
+
+
+def second_node_group(d):
+    """lt-gb gets its own group with self rules but no rule between it and efa-sg."""
+    add(d, "network", _res("aws:ec2/securityGroup:SecurityGroup", "other-sg", {"vpcId": _ref("vpc")}, 6))
+    for kind in ("Ingress", "Egress"):
+        add(d, "network", _res(f"aws:vpc/securityGroup{kind}Rule:SecurityGroup{kind}Rule", f"other-sg-{kind.lower()}-self",
+                               {"securityGroupId": _ref("other-sg"), "referencedSecurityGroupId": _ref("other-sg"),
+                                "ipProtocol": "-1"}, 6))
+    for ni in lt_nis(d, "lt-gb"):
+        ni["securityGroups"] = [_ref("other-sg")]
+
+
+def drop_node_lustre_egress_988(d):
+    remove(d, "efa-sg-egress-988-lustre-sg")
+
+
+def drop_lustre_callback_egress(d):
+    remove(d, "lustre-sg-egress-1018-efa-sg")
+
+
+def drop_lustre_self_ingress(d):
+    remove(d, "lustre-sg-ingress-988-lustre-sg")
+
+
+def lustre_range_one_port_short(d):
+    rule_inputs(d, "lustre-sg-ingress-1018-efa-sg")["toPort"] = 1022
+
+
+def lustre_range_split_in_two(d):
+    rule_inputs(d, "lustre-sg-ingress-1018-efa-sg")["toPort"] = 1020
+    add(d, "storage", _res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "lustre-sg-ingress-1021-efa-sg",
+                           {"securityGroupId": _ref("lustre-sg"), "referencedSecurityGroupId": _ref("efa-sg"),
+                            "ipProtocol": "tcp", "fromPort": 1021, "toPort": 1023}, 30))
+
+
+def lustre_rules_by_cidr(d):
+    """The node side allows the file system by its subnet's CIDR instead of its group."""
+    for name in ("efa-sg-egress-988-lustre-sg", "efa-sg-egress-1018-lustre-sg"):
+        i = rule_inputs(d, name)
+        del i["referencedSecurityGroupId"]
+        i["cidrIpv4"] = "10.0.0.0/16"
+
+
+def lustre_rules_by_too_small_cidr(d):
+    i = rule_inputs(d, "efa-sg-egress-988-lustre-sg")
+    del i["referencedSecurityGroupId"]
+    i["cidrIpv4"] = "10.0.0.0/24"  # the file system's subnet is 10.0.0.0/20
+
+
+def drop_https_egress(d):
+    remove(d, "efa-sg-egress-https")
+
+
+def _ssm_endpoints(d, private_dns=True):
+    drop_https_egress(d)
+    _route_tables(d, "aws:ec2/natGateway:NatGateway", "nat", "natGatewayId")
+    remove(d, "rt-nodes-default")  # no internet route at all: endpoints only
+    add(d, "network", _res("aws:ec2/securityGroup:SecurityGroup", "endpoints-sg", {"vpcId": _ref("vpc")}, 7))
+    add(d, "network", _res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "endpoints-sg-ingress-https",
+                           {"securityGroupId": _ref("endpoints-sg"), "referencedSecurityGroupId": _ref("efa-sg"),
+                            "ipProtocol": "tcp", "fromPort": 443, "toPort": 443}, 7))
+    for service in ("ssm", "ssmmessages", "ec2messages"):
+        add(d, "network", _res("aws:ec2/vpcEndpoint:VpcEndpoint", f"{service}-endpoint", {
+            "vpcId": _ref("vpc"), "serviceName": f"com.amazonaws.us-east-1.{service}", "vpcEndpointType": "Interface",
+            "subnetIds": [_ref("subnet-use1-az1")], "securityGroupIds": [_ref("endpoints-sg")],
+            "privateDnsEnabled": private_dns}, 7))
+    add(d, "network", _res("aws:ec2/vpcEndpoint:VpcEndpoint", "s3-endpoint", {
+        "vpcId": _ref("vpc"), "serviceName": "com.amazonaws.us-east-1.s3", "vpcEndpointType": "Gateway",
+        "routeTableIds": [_ref("rt-nodes")]}, 7))
+    for name, peer in (("efa-sg-egress-endpoints", {"referencedSecurityGroupId": _ref("endpoints-sg")}),
+                       ("efa-sg-egress-s3", {"prefixListId": _ref("s3-endpoint", "prefixListId")})):
+        add(d, "network", _res("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", name,
+                               {"securityGroupId": _ref("efa-sg"), "ipProtocol": "tcp", "fromPort": 443, "toPort": 443,
+                                **peer}, 7))
+
+
+def ssm_through_endpoints(d):
+    _ssm_endpoints(d)
+
+
+def ssm_endpoints_without_private_dns(d):
+    _ssm_endpoints(d, private_dns=False)
+
+
+def s3_endpoint_without_egress(d):
+    _ssm_endpoints(d)
+    remove(d, "efa-sg-egress-s3")
+
+
+def gpu_pool_in_other_zone(d):
+    d["pools"][0]["availability_zone"] = "us-east-1b"
+
+
+def gpu_pool_zone_by_id(d):
+    d["pools"][0]["availability_zone"] = "use1-az1"
+
+
 FAILING = [
+    pytest.param("nodes-reach-each-other", drop_egress_self,
+                 "efa-sg cannot reach efa-sg on all traffic: no egress rule on efa-sg allows all traffic to efa-sg", id="nodes-no-self-egress"),
+    pytest.param("nodes-reach-each-other", ingress_tcp_only, "no ingress rule on efa-sg allows all traffic from efa-sg", id="nodes-ingress-tcp-only"),
+    pytest.param("nodes-reach-each-other", second_node_group, "efa-sg cannot reach other-sg on all traffic", id="nodes-two-groups-unlinked"),
+    pytest.param("nodes-reach-lustre", drop_node_lustre_egress_988,
+                 "efa-sg cannot reach lustre-sg on tcp/988: no egress rule on efa-sg allows tcp/988 to lustre-sg", id="lustre-no-client-egress"),
+    pytest.param("nodes-reach-lustre", drop_lustre_callback_egress,
+                 "lustre-sg cannot reach efa-sg on tcp/1018-1023: no egress rule on lustre-sg", id="lustre-no-server-egress"),
+    pytest.param("nodes-reach-lustre", drop_lustre_self_ingress,
+                 "lustre-sg cannot reach lustre-sg on tcp/988: no ingress rule on lustre-sg allows tcp/988 from lustre-sg", id="lustre-no-self-ingress"),
+    pytest.param("nodes-reach-lustre", lustre_range_one_port_short,
+                 "no ingress rule on lustre-sg allows tcp/1018-1023 from efa-sg", id="lustre-range-short"),
+    pytest.param("nodes-reach-lustre", lustre_rules_by_too_small_cidr, "efa-sg cannot reach lustre-sg on tcp/988", id="lustre-cidr-too-small"),
+    pytest.param("nodes-reach-aws-services", drop_https_egress,
+                 "efa-sg cannot reach SSM (ssm) on tcp/443: no egress rule on efa-sg allows tcp/443", id="ssm-no-https-egress"),
+    pytest.param("nodes-reach-aws-services", subnet_routes_to_igw, "no 0.0.0.0/0 route to a NAT gateway", id="ssm-no-nat-route"),
+    pytest.param("nodes-reach-aws-services", ssm_endpoints_without_private_dns,
+                 "no interface endpoint for ssm with private DNS", id="ssm-endpoint-no-private-dns"),
+    pytest.param("nodes-reach-aws-services", s3_endpoint_without_egress,
+                 "efa-sg cannot reach S3 on tcp/443: no egress rule on efa-sg allows tcp/443 to S3", id="s3-endpoint-no-egress"),
+    pytest.param("lustre-in-gpu-zone", gpu_pool_in_other_zone, "lustre is in us-east-1a, GPU pool train in us-east-1b", id="lustre-other-zone"),
     pytest.param("efa-sg-self-rules", drop_egress_self, "no all-traffic egress rule referencing itself", id="efa-sg-no-egress"),
     pytest.param("efa-sg-self-rules", drop_both_self_rules, "no all-traffic ingress or egress rule", id="efa-sg-no-rules"),
     pytest.param("efa-sg-self-rules", ingress_from_other_group, "ingress", id="efa-sg-ingress-from-other-group"),
@@ -323,6 +445,15 @@ FAILING = [
 ]
 
 PASSING = [
+    pytest.param("nodes-reach-each-other", inline_self_rules, id="nodes-inline-self-rules"),
+    pytest.param("nodes-reach-each-other", legacy_sg_rules, id="nodes-legacy-rule-resources"),
+    pytest.param("nodes-reach-lustre", lambda d: None, id="lustre-both-ways"),
+    pytest.param("nodes-reach-lustre", lustre_range_split_in_two, id="lustre-range-split"),
+    pytest.param("nodes-reach-lustre", lustre_rules_by_cidr, id="lustre-by-cidr"),
+    pytest.param("nodes-reach-aws-services", subnet_routes_to_nat, id="ssm-through-nat"),
+    pytest.param("nodes-reach-aws-services", ssm_through_endpoints, id="ssm-through-endpoints"),
+    pytest.param("lustre-in-gpu-zone", lambda d: None, id="lustre-same-zone"),
+    pytest.param("lustre-in-gpu-zone", gpu_pool_zone_by_id, id="lustre-zone-name-vs-id-not-compared"),
     pytest.param("efa-sg-self-rules", inline_self_rules, id="efa-sg-inline-self-rules"),
     pytest.param("efa-sg-self-rules", legacy_sg_rules, id="efa-sg-legacy-rule-resources"),
     pytest.param("no-public-ip", public_ip_on_cpu_instance, id="public-ip-cpu-bastion-allowed"),

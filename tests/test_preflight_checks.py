@@ -63,6 +63,7 @@ COVERAGE = {
     "preflight.capacity.offering": ("test_block_offered_with_price", "test_block_not_offered"),
     "preflight.subnet.existing": ("test_existing_subnet_ok", "test_existing_subnet_wrong_zone_or_missing"),
     "preflight.subnet.free-ips": ("test_existing_subnet_ok", "test_slash28_too_small_for_p5_pool"),
+    "preflight.subnet.public-ip": ("test_private_reused_subnet_ok_for_efa", "test_reused_subnet_with_public_ips_refuses_efa_pool"),
     "preflight.subnet.cidr": ("test_new_subnet_fits", "test_new_subnet_overlaps_and_outside"),
     "preflight.vpc.dns": ("test_vpc_dns_on", "test_vpc_dns_off_and_missing"),
     "preflight.quota.vpc": ("test_vpc_quotas_ok", "test_network_interface_quota_short"),
@@ -98,6 +99,23 @@ def test_zone_missing_suggests(aws):
     assert f.message == "pool gpu: zone us-east-1z does not exist in us-east-1"
     assert "us-east-1" in f.hint
     assert (f.source.file, f.source.line) == ("spec.yaml", 10)
+
+
+def test_local_zone_opt_in_is_read_with_all_zones_from_the_live_api(aws):
+    """moto answers everything but the zones; DescribeAvailabilityZones is seeded with moto's six
+    us-east-1 zones plus the Dallas Local Zone not opted in (moto has no Local Zones)."""
+    region_zones = make_session(REGION).client("ec2").describe_availability_zones()["AvailabilityZones"]
+    dallas = {"ZoneName": "us-east-1-dfw-2a", "ZoneId": "use1-dfw2-az1", "ZoneType": "local-zone", "State": "available",
+              "OptInStatus": "not-opted-in", "GroupName": "us-east-1-dfw-2", "NetworkBorderGroup": "us-east-1-dfw-2",
+              "RegionName": REGION}
+    seed = standard_seed()
+    seed.zones = region_zones + [dallas]
+    result = preflight(plan(pool(zone="us-east-1-dfw-2a", line=14)), seed)
+    [f] = errors(result, "preflight.zone.opt-in")
+    assert (f.pool, f.source.line) == ("gpu", 14)
+    assert "--group-name us-east-1-dfw-2 --opt-in-status opted-in" in f.hint
+    asked = [body for op, body in seed.requests if op == "DescribeAvailabilityZones"]
+    assert asked and all(b.get("AllAvailabilityZones") == "true" for b in asked), asked
 
 
 def _zones_snapshot(opt_in: str) -> SnapshotAccount:
@@ -369,6 +387,24 @@ def test_existing_subnet_ok(aws):
     result = preflight(p)
     assert check(result, "preflight.subnet.existing") == []
     assert check(result, "preflight.subnet.free-ips") == []
+
+
+def test_private_reused_subnet_ok_for_efa(aws):
+    vpc, [sid] = _vpc()  # moto: a new subnet does not map public IPs on launch
+    result = preflight(plan(pool(existing_subnet_id=sid), vpc_id=vpc, subnets=[]))
+    assert check(result, "preflight.subnet.public-ip") == []
+
+
+def test_reused_subnet_with_public_ips_refuses_efa_pool(aws):
+    vpc, [sid] = _vpc()
+    make_session(REGION).client("ec2").modify_subnet_attribute(SubnetId=sid, MapPublicIpOnLaunch={"Value": True})
+    efa = pool("gpu", existing_subnet_id=sid, line=12)
+    head = pool("head", "m7i.4xlarge", 1, efa=False, existing_subnet_id=sid, line=20)
+    [f] = errors(preflight(plan(efa, head, vpc_id=vpc, subnets=[])), "preflight.subnet.public-ip")
+    assert f.pool == "gpu" and f.source.line == 12, "the error names the pool's line"
+    assert f"subnet {sid} auto-assigns public IPv4 addresses (MapPublicIpOnLaunch)" in f.message
+    assert "33 network interfaces" in f.message
+    assert f"--subnet-id {sid} --no-map-public-ip-on-launch" in f.hint
 
 
 def test_existing_subnet_wrong_zone_or_missing(aws):

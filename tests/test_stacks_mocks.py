@@ -398,3 +398,21 @@ def test_main_with_the_deployed_plan_keeps_subnet_addresses(tmp_path):
     cidr = {r.name: r.inputs.get("cidrBlock") for r in run.resources}["subnet-us-east-1a"]
     assert cidr == deployed.by_name()["subnet-us-east-1a"].inputs["cidrBlock"] == "10.20.0.0/23"
     assert planner.plan_file(str(spec)).by_name()["subnet-us-east-1a"].inputs["cidrBlock"] != cidr
+
+
+def test_egress_none_plan_with_ssm_endpoints_registers_one_to_one(tmp_path):
+    """VPC interface endpoints, their group, the S3 prefix-list egress rule (an output of the gateway
+    endpoint) and the Lustre rules go through the SDK's own input names like every other resource."""
+    from conftest import BASE_SPEC
+
+    from planner import compile_plan
+    from planner.validate import parse_spec
+
+    text = BASE_SPEC.replace("vpc_cidr: 10.0.0.0/16", "vpc_cidr: 10.0.0.0/16\n  egress: none") + \
+        "storage:\n  lustre: {capacity_gib: 2400, deployment: SCRATCH_2}\n"
+    plan = compile_plan(parse_spec(text, "spec.yaml"))
+    assert {"ssm-endpoint", "endpoints-sg", "efa-sg-egress-s3"} <= set(plan.by_name())
+    outputs: dict[str, dict[str, Any]] = {}
+    for shard in [s.name for s in plan.stacks]:
+        run = _check_shard(plan, shard, outputs)
+        assert len(run.resources) == len(plan.stack(shard).resources)

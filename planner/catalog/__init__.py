@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import functools
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,12 +70,61 @@ class UltraServerType:
     unconfirmed: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class ServiceOffer:
+    offered: str  # yes | no | unconfirmed
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class LocalZone:
+    """A Local Zone: its parent Region, border group, opt-in group and the services it offers."""
+
+    name: str
+    zone_id: str | None
+    parent_region: str
+    network_border_group: str
+    group_name: str
+    services: dict[str, ServiceOffer]
+    source: str
+    as_of: str
+    city: str = ""
+    unconfirmed: tuple[str, ...] = ()
+
+    def offers(self, service: str) -> str:
+        """yes | no | unconfirmed (a service the data does not list is unconfirmed)."""
+        offer = self.services.get(service)
+        return offer.offered if offer else "unconfirmed"
+
+    def offer_source(self, service: str) -> str:
+        offer = self.services.get(service)
+        return offer.source if offer else "not in the catalog's Local Zone data"
+
+
+# Local Zone names add a location to the Region (us-east-1-dfw-2a); their IDs too (use1-dfw2-az1).
+_LOCAL_ZONE_NAME = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d+-[a-z]+-\d+[a-z]$")
+_LOCAL_ZONE_ID = re.compile(r"^[a-z]+\d+-[a-z]+\d+-az\d+$")
+
+
+def is_local_zone(zone: str) -> bool:
+    """Whether a zone name or ID names a Local Zone rather than an Availability Zone of the Region."""
+    return bool(_LOCAL_ZONE_NAME.match(zone) or _LOCAL_ZONE_ID.match(zone))
+
+
 @dataclass(frozen=True)
 class Catalog:
     instance_types: dict[str, InstanceType]
     ultraservers: dict[str, UltraServerType]
     as_of: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    local_zones: dict[str, LocalZone] = field(default_factory=dict)
+    service_names: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def local_zone(self, zone: str) -> LocalZone | None:
+        """The Local Zone a zone name or zone ID names, when the catalog knows it."""
+        if zone in self.local_zones:
+            return self.local_zones[zone]
+        return next((z for z in self.local_zones.values() if z.zone_id == zone), None)
 
     def instance(self, name: str) -> InstanceType:
         return self.instance_types[name]
@@ -99,7 +149,28 @@ def _efa_cards(spec: Any, cards: int, ena_only: tuple[int, ...], efa_max: int | 
     return tuple(chosen)
 
 
-def build_catalog(moto_data: dict[str, Any], manual: dict[str, Any]) -> Catalog:
+def build_local_zones(data: dict[str, Any]) -> dict[str, LocalZone]:
+    """Local Zone entries of local_zones.yaml (pure: tests pass tiny dicts)."""
+    out = {}
+    for name, z in (data.get("local_zones") or {}).items():
+        services = {}
+        for key, offer in (z.get("services") or {}).items():
+            offered = str(offer.get("offered", "unconfirmed")).lower()
+            if offered not in ("yes", "no", "unconfirmed"):
+                raise ValueError(f"catalog: local zone {name} service {key}: offered must be yes, no or unconfirmed")
+            if not offer.get("source"):
+                raise ValueError(f"catalog: local zone {name} service {key} has no source")
+            services[key] = ServiceOffer(offered, offer["source"])
+        out[name] = LocalZone(
+            name=name, zone_id=z.get("zone_id"), parent_region=z["parent_region"],
+            network_border_group=z["network_border_group"], group_name=z.get("group_name") or z["network_border_group"],
+            services=services, source=z["source"], as_of=str(z["as_of"]), city=z.get("city", ""),
+            unconfirmed=tuple(z.get("unconfirmed") or ()),
+        )
+    return out
+
+
+def build_catalog(moto_data: dict[str, Any], manual: dict[str, Any], local_zones: dict[str, Any] | None = None) -> Catalog:
     """Merge the two data files into a Catalog (pure: tests pass tiny hand-written dicts)."""
     raw: dict[str, dict[str, Any]] = {}
     for name, facts in (moto_data.get("instance_types") or {}).items():
@@ -153,7 +224,9 @@ def build_catalog(moto_data: dict[str, Any], manual: dict[str, Any]) -> Catalog:
         if u.member not in types:
             raise ValueError(f"catalog: UltraServer {u.name} names unknown member type {u.member}")
     as_of = max([t.as_of for t in types.values()] + [u.as_of for u in ultras.values()] or [""])
-    return Catalog(types, ultras, as_of=as_of)
+    zones = build_local_zones(local_zones or {})
+    return Catalog(types, ultras, as_of=as_of, local_zones=zones,
+                   service_names=dict((local_zones or {}).get("services") or {}))
 
 
 @functools.lru_cache(maxsize=1)
@@ -175,4 +248,4 @@ def _read(name: str) -> dict[str, Any]:
 @functools.lru_cache(maxsize=1)
 def load_catalog() -> Catalog:
     """The bundled catalog, loaded once per process."""
-    return build_catalog(_read("instances_moto.yaml"), _read("instances_manual.yaml"))
+    return build_catalog(_read("instances_moto.yaml"), _read("instances_manual.yaml"), _read("local_zones.yaml"))

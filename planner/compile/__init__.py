@@ -13,6 +13,7 @@ from typing import Any
 from ..catalog import Catalog, default_image, load_catalog
 from ..plan import Plan, Resource, Stack, ref
 from ..validate import SpecDocument
+from .. import placement
 from . import addressing, compute, network, protection, storage
 from .builder import Builder
 from .pools import ResolvedPool, record, resolve
@@ -95,13 +96,16 @@ def compile_plan(doc: SpecDocument, catalog: Catalog | None = None, *, shard_siz
     b = Builder(doc.file, spec.name, spec.tags)
 
     lustre = spec.storage.lustre if spec.storage else None
-    subnets = addressing.plan_subnets(doc, pools, lustre.reserve_ips if lustre else 0,
-                                      previous.network if previous is not None else None)
     reuse = spec.network.subnet_id is not None
+    home_zone, place_notes = _home_zone(doc, catalog, lustre is not None)
+    service_ips = (lustre.reserve_ips if lustre else 0) + (network.ENDPOINT_IPS if spec.network.egress == "none" else 0)
+    subnets = addressing.plan_subnets(doc, pools, service_ips, previous.network if previous is not None else None,
+                                      home_zone)
     if reuse:
         for p in pools:
             p.subnet = None
-    net_resources, net_record = network.build(doc, b, pools, [] if reuse else subnets)
+    home_name = next((s.name for s in subnets if s.extra_ips), subnets[0].name)
+    net_resources, net_record, net_notes = network.build(doc, b, pools, [] if reuse else subnets, catalog, home_name)
     if reuse:
         net_record["subnets"] = [{"name": "existing", "availability_zone": spec.availability_zone, "cidr": None,
                                   "existing_subnet_id": spec.network.subnet_id, "ips_needed": sum(s.ips_needed for s in subnets),
@@ -109,7 +113,7 @@ def compile_plan(doc: SpecDocument, catalog: Catalog | None = None, *, shard_siz
                                   "pools": [p.name for p in pools]}]
     subnet_of = {p.name: (spec.network.subnet_id if reuse else ref(p.subnet)) for p in pools}
     vpc_id = spec.network.vpc_id or ref("vpc")
-    home = spec.network.subnet_id if reuse else ref(next(s.name for s in subnets if s.extra_ips) if lustre else subnets[0].name)
+    home = spec.network.subnet_id if reuse else ref(home_name)
     storage_resources, storage_record, storage_notes = storage.build(doc, b, home, vpc_id)
     compute_resources, made = compute.build(doc, b, pools, subnet_of)
 
@@ -128,10 +132,28 @@ def compile_plan(doc: SpecDocument, catalog: Catalog | None = None, *, shard_siz
         network=net_record, storage=storage_record, tags=dict(spec.tags), budget=budget, policies=policies,
         summary=_summary(pool_records, stacks, net_record),
         catalog={"as_of": catalog.as_of},
-        notes=_notes(doc, pools) + storage_notes + getattr(subnets, "notes", []),
+        notes=_notes(doc, pools) + place_notes + net_notes + storage_notes + getattr(subnets, "notes", []),
         changes={"allow_replace": dict(spec.changes.allow_replace),
                  "lines": {name: doc.line("changes", "allow_replace", name) for name in spec.changes.allow_replace}},
     )
+
+
+def _home_zone(doc: SpecDocument, catalog: Catalog, lustre: bool) -> tuple[str, list[dict]]:
+    """The zone of the subnet that holds FSx for Lustre and the SSM endpoints: the cluster's zone, or
+    network.region_zone when that zone is a Local Zone without one of them (planner/placement.py)."""
+    spec = doc.spec
+    services = ([placement.FSX_LUSTRE] if lustre else []) + (
+        [placement.INTERFACE_ENDPOINTS] if spec.network.egress == "none" else [])
+    if spec.network.vpc_id:
+        return spec.availability_zone, []
+    notes, zone = [], spec.availability_zone
+    for service in services:
+        where = placement.place(catalog, spec.availability_zone, service, spec.network.region_zone)
+        if where is not None and where.moved:
+            zone = where.zone
+            notes.append({"level": "warning", "source": {"file": doc.file, "line": doc.line("network", "region_zone")},
+                          "message": f"{placement.service_name(catalog, service)}: {placement.traffic_note(catalog, service, where)}"})
+    return zone, notes
 
 
 def _policy_lines(doc: SpecDocument) -> dict[str, int]:

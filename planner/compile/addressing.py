@@ -160,11 +160,13 @@ def _new_subnet(by_zone: dict[str, list[SubnetPlan]], names: set[str], zone: str
 
 
 def plan_subnets(doc: SpecDocument, pools: list[ResolvedPool], storage_ips: int,
-                 previous: dict[str, Any] | None = None) -> Layout:
+                 previous: dict[str, Any] | None = None, home_zone: str | None = None) -> Layout:
     """Group pools into subnets per zone and raise if a pool is too big for any subnet.
 
     `previous` is the previous Plan's `network` record: its subnets keep their names, CIDRs and
-    pools while they fit. New pools go first fit, largest first."""
+    pools while they fit. New pools go first fit, largest first. `storage_ips` (FSx, SSM endpoints)
+    go to a subnet of `home_zone` (default: the cluster's zone; network.region_zone where a Local
+    Zone lacks those services, planner/placement.py)."""
     issues = [_too_big(doc, p) for p in pools if p.ips > MAX_SUBNET_IPS]
     if issues:
         raise SpecError(issues)
@@ -186,7 +188,7 @@ def plan_subnets(doc: SpecDocument, pools: list[ResolvedPool], storage_ips: int,
         subnet = next((s for s in by_zone.get(p.zone, []) if s.ips_needed + p.ips <= s.capacity), None)
         (subnet or _new_subnet(by_zone, names, p.zone)).add(p)
     if storage_ips:
-        _place_storage(doc, by_zone, by_name.get(storage_home or ""), names, storage_ips)
+        _place_storage(doc, by_zone, by_name.get(storage_home or ""), names, storage_ips, home_zone)
     subnets = Layout([s for group in by_zone.values() for s in group if s.pools or s.extra_ips or not s.kept],
                      previous_public=public)
     for s in subnets:
@@ -198,13 +200,13 @@ def plan_subnets(doc: SpecDocument, pools: list[ResolvedPool], storage_ips: int,
 
 
 def _place_storage(doc: SpecDocument, by_zone: dict[str, list[SubnetPlan]], previous_home: SubnetPlan | None,
-                   names: set[str], storage_ips: int) -> None:
-    if previous_home is not None:
+                   names: set[str], storage_ips: int, home_zone: str | None = None) -> None:
+    if previous_home is not None and (home_zone is None or previous_home.zone == home_zone):
         previous_home.extra_ips += storage_ips
         return
-    cluster_zone = doc.spec.availability_zone
-    zone = cluster_zone if cluster_zone in by_zone else next(iter(by_zone))
-    home = next((s for s in by_zone[zone] if s.ips_needed + storage_ips <= s.capacity), None)
+    cluster_zone = home_zone or doc.spec.availability_zone
+    zone = cluster_zone if (cluster_zone in by_zone or home_zone) else next(iter(by_zone))
+    home = next((s for s in by_zone.get(zone, []) if s.ips_needed + storage_ips <= s.capacity), None)
     (home or _new_subnet(by_zone, names, zone)).extra_ips += storage_ips
 
 

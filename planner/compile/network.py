@@ -1,11 +1,16 @@
 """Network: the VPC (or an existing one), private subnets (sized and addressed by
-`compile.addressing`), egress, the S3 gateway endpoint, the EFA security group and the node IAM role.
+`compile.addressing`), egress (NAT gateways, or SSM interface endpoints when `egress: none`), the S3
+gateway endpoint, the node security group and the node IAM role. Zonal services a Local Zone does not
+offer go to `network.region_zone` (planner/placement.py).
 """
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from .. import placement
+from ..catalog import Catalog, is_local_zone, load_catalog
+from ..errors import SpecError, SpecIssue
 from ..plan import Resource, ref
 from ..validate import SpecDocument
 from .addressing import SubnetPlan, allocate, slug
@@ -19,16 +24,100 @@ def _zone_input(zone: str) -> dict[str, str]:
     return {"availabilityZoneId": zone} if zone_is_id(zone) else {"availabilityZone": zone}
 
 
-def build(doc: SpecDocument, b: Builder, pools: list[ResolvedPool], subnets: list[SubnetPlan]) -> tuple[list[Resource], dict[str, Any]]:
+def _nat_zones(doc: SpecDocument, catalog: Catalog, subnets: list[SubnetPlan], notes: list[dict]) -> list[str]:
+    """Zones that get a public subnet and NAT gateway: each private subnet's zone, or network.region_zone
+    where a Local Zone does not offer NAT gateways (validate has made sure region_zone is set then)."""
+    zones: list[str] = []
+    for zone in sorted({s.zone for s in subnets}):
+        where = placement.place(catalog, zone, placement.NAT_GATEWAY, doc.spec.network.region_zone)
+        if where is None:  # validate rejects this; a direct caller gets the same rule
+            raise SpecError([SpecIssue("network.region_zone", f"{zone} does not offer NAT gateways and no region_zone is set",
+                                       doc.line("network"), doc.file)])
+        if where.moved:
+            notes.append({"level": "warning", "message": "NAT gateway: " + placement.traffic_note(catalog, placement.NAT_GATEWAY, where),
+                          "source": {"file": doc.file, "line": doc.line("network", "region_zone")}})
+        if where.zone not in zones:
+            zones.append(where.zone)
+    return zones
+
+
+def _nat(doc: SpecDocument, b: Builder, out: list[Resource], catalog: Catalog, public: list[tuple[str, str]],
+         vpc_id: Any, associations: list[str]) -> None:
+    """Internet gateway, one public /28 subnet + NAT gateway per NAT zone, the private default route."""
+    egress_line = doc.line("network", "egress")
+    b.add(out, "aws:ec2/internetGateway:InternetGateway", "igw", {"vpcId": vpc_id}, line=egress_line)
+    b.add(out, "aws:ec2/routeTable:RouteTable", "rt-public", {"vpcId": vpc_id}, line=egress_line)
+    b.add(out, "aws:ec2/route:Route", "route-public-default",
+          {"routeTableId": ref("rt-public"), "destinationCidrBlock": "0.0.0.0/0", "gatewayId": ref("igw")}, line=egress_line)
+    for zone, cidr in public:
+        z = slug(zone)
+        b.add(out, "aws:ec2/subnet:Subnet", f"subnet-public-{z}", {
+            "vpcId": vpc_id, "cidrBlock": cidr, **_zone_input(zone), "mapPublicIpOnLaunch": False,
+        }, line=egress_line, depends_on=associations, tags={"ultraplan:tier": "public"})
+        b.add(out, "aws:ec2/routeTableAssociation:RouteTableAssociation", f"rta-subnet-public-{z}",
+              {"subnetId": ref(f"subnet-public-{z}"), "routeTableId": ref("rt-public")}, line=egress_line)
+        # In a Local Zone the NAT gateway's Elastic IP must come from the zone's network border group,
+        # or the NAT gateway fails to launch (EC2 API Reference, CreateNatGateway; local_zones.yaml). In a
+        # Region zone AWS's default (the Region's group) is right, and leaving it unset keeps existing
+        # Plans unchanged (the input forces a replacement).
+        eip = {"domain": "vpc"}
+        if is_local_zone(zone):
+            eip["networkBorderGroup"] = placement.border_group(catalog, zone, doc.spec.region)
+        b.add(out, "aws:ec2/eip:Eip", f"nat-eip-{z}", eip, line=egress_line)
+        b.add(out, "aws:ec2/natGateway:NatGateway", f"nat-{z}",
+              {"allocationId": ref(f"nat-eip-{z}"), "subnetId": ref(f"subnet-public-{z}")},
+              line=egress_line, depends_on=["igw"])
+    # One private route table: its default route uses the first zone's NAT gateway.
+    b.add(out, "aws:ec2/route:Route", "route-private-default",
+          {"routeTableId": ref("rt-private"), "destinationCidrBlock": "0.0.0.0/0", "natGatewayId": ref(f"nat-{slug(public[0][0])}")},
+          line=egress_line)
+
+
+# Systems Manager without internet: interface endpoints for ssm, ssmmessages and ec2messages with
+# private DNS, a security group that allows HTTPS from the nodes, and the S3 gateway endpoint
+# (AWS Systems Manager User Guide, "Improve the security of EC2 instances by using VPC endpoints for
+# Systems Manager"; Amazon VPC PrivateLink guide, "Access an AWS service using an interface VPC endpoint").
+SSM_ENDPOINT_SERVICES = ("ssm", "ssmmessages", "ec2messages")
+ENDPOINT_IPS = len(SSM_ENDPOINT_SERVICES)  # one interface (one IP) per endpoint in its subnet
+
+
+def _ssm_endpoints(doc: SpecDocument, b: Builder, out: list[Resource], vpc_id: Any, subnet: str) -> None:
+    line = doc.line("network", "egress")
+    b.add(out, "aws:ec2/securityGroup:SecurityGroup", "endpoints-sg", {
+        "vpcId": vpc_id, "description": f"{doc.spec.name}: VPC interface endpoints (SSM); HTTPS from the nodes",
+    }, line=line)
+    b.add(out, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "endpoints-sg-ingress-https", {
+        "securityGroupId": ref("endpoints-sg"), "referencedSecurityGroupId": ref("efa-sg"), "ipProtocol": "tcp",
+        "fromPort": 443, "toPort": 443, "description": "HTTPS from the cluster nodes",
+    }, line=line)
+    for service in SSM_ENDPOINT_SERVICES:
+        b.add(out, "aws:ec2/vpcEndpoint:VpcEndpoint", f"{service}-endpoint", {
+            "vpcId": vpc_id, "serviceName": f"com.amazonaws.{doc.spec.region}.{service}", "vpcEndpointType": "Interface",
+            "subnetIds": [ref(subnet)], "securityGroupIds": [ref("endpoints-sg")], "privateDnsEnabled": True,
+        }, line=line)
+    b.add(out, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "efa-sg-egress-endpoints", {
+        "securityGroupId": ref("efa-sg"), "referencedSecurityGroupId": ref("endpoints-sg"), "ipProtocol": "tcp",
+        "fromPort": 443, "toPort": 443, "description": "HTTPS to the SSM interface endpoints",
+    }, line=line)
+    b.add(out, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "efa-sg-egress-s3", {
+        "securityGroupId": ref("efa-sg"), "prefixListId": ref("s3-endpoint", "prefixListId"), "ipProtocol": "tcp",
+        "fromPort": 443, "toPort": 443, "description": "HTTPS to S3 through the gateway endpoint",
+    }, line=line)
+
+
+def build(doc: SpecDocument, b: Builder, pools: list[ResolvedPool], subnets: list[SubnetPlan],
+          catalog: Catalog | None = None, home_subnet: str | None = None) -> tuple[list[Resource], dict[str, Any], list[dict]]:
+    """The network stack. `home_subnet` is the subnet that holds the cluster's services (FSx, endpoints)."""
+    catalog = catalog or load_catalog()
     spec, net = doc.spec, doc.spec.network
     out: list[Resource] = []
+    notes: list[dict] = []
     net_line = doc.line("network")
     reuse = net.vpc_id is not None
     vpc_id: Any = net.vpc_id
-    private_route_table = None
     public = []
     if not reuse:
-        zones = sorted({s.zone for s in subnets}) if net.egress == "nat" else []
+        zones = _nat_zones(doc, catalog, subnets, notes) if net.egress == "nat" else []
         public = allocate(doc, subnets, zones)
         b.add(out, "aws:ec2/vpc:Vpc", "vpc", {"cidrBlock": net.vpc_cidr, "enableDnsSupport": True, "enableDnsHostnames": True},
               line=doc.line("network", "vpc_cidr"))
@@ -37,7 +126,7 @@ def build(doc: SpecDocument, b: Builder, pools: list[ResolvedPool], subnets: lis
             b.add(out, "aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation", f"vpc-cidr-{i + 1}",
                   {"vpcId": vpc_id, "cidrBlock": cidr}, line=doc.line("network", "secondary_cidrs", i))
         associations = [f"vpc-cidr-{i + 1}" for i in range(len(net.secondary_cidrs))]
-        private_route_table = b.add(out, "aws:ec2/routeTable:RouteTable", "rt-private", {"vpcId": vpc_id}, line=net_line)
+        b.add(out, "aws:ec2/routeTable:RouteTable", "rt-private", {"vpcId": vpc_id}, line=net_line)
         for s in subnets:
             first = s.pools[0] if s.pools else None
             b.add(out, "aws:ec2/subnet:Subnet", s.name, {
@@ -47,26 +136,7 @@ def build(doc: SpecDocument, b: Builder, pools: list[ResolvedPool], subnets: lis
             b.add(out, "aws:ec2/routeTableAssociation:RouteTableAssociation", f"rta-{s.name}",
                   {"subnetId": ref(s.name), "routeTableId": ref("rt-private")}, line=net_line)
         if public:
-            egress_line = doc.line("network", "egress")
-            b.add(out, "aws:ec2/internetGateway:InternetGateway", "igw", {"vpcId": vpc_id}, line=egress_line)
-            b.add(out, "aws:ec2/routeTable:RouteTable", "rt-public", {"vpcId": vpc_id}, line=egress_line)
-            b.add(out, "aws:ec2/route:Route", "route-public-default",
-                  {"routeTableId": ref("rt-public"), "destinationCidrBlock": "0.0.0.0/0", "gatewayId": ref("igw")}, line=egress_line)
-            for zone, cidr in public:
-                z = slug(zone)
-                b.add(out, "aws:ec2/subnet:Subnet", f"subnet-public-{z}", {
-                    "vpcId": vpc_id, "cidrBlock": cidr, **_zone_input(zone), "mapPublicIpOnLaunch": False,
-                }, line=egress_line, depends_on=associations, tags={"ultraplan:tier": "public"})
-                b.add(out, "aws:ec2/routeTableAssociation:RouteTableAssociation", f"rta-subnet-public-{z}",
-                      {"subnetId": ref(f"subnet-public-{z}"), "routeTableId": ref("rt-public")}, line=egress_line)
-                b.add(out, "aws:ec2/eip:Eip", f"nat-eip-{z}", {"domain": "vpc"}, line=egress_line)
-                b.add(out, "aws:ec2/natGateway:NatGateway", f"nat-{z}",
-                      {"allocationId": ref(f"nat-eip-{z}"), "subnetId": ref(f"subnet-public-{z}")},
-                      line=egress_line, depends_on=["igw"])
-            # One private route table: its default route uses the first zone's NAT gateway.
-            b.add(out, "aws:ec2/route:Route", "route-private-default",
-                  {"routeTableId": ref("rt-private"), "destinationCidrBlock": "0.0.0.0/0", "natGatewayId": ref(f"nat-{slug(public[0][0])}")},
-                  line=egress_line)
+            _nat(doc, b, out, catalog, public, vpc_id, associations)
         b.add(out, "aws:ec2/vpcEndpoint:VpcEndpoint", "s3-endpoint", {
             "vpcId": vpc_id, "serviceName": f"com.amazonaws.{spec.region}.s3", "vpcEndpointType": "Gateway",
             "routeTableIds": [ref("rt-private")],
@@ -84,10 +154,14 @@ def build(doc: SpecDocument, b: Builder, pools: list[ResolvedPool], subnets: lis
             "description": f"EFA: all {kind} traffic within the group",
         }, line=efa_line)
     if net.egress == "nat" or reuse:
+        # The provider removes AWS's default allow-all egress rule, so HTTPS out is explicit
+        # (aws-gpu-facts.md, "Security groups created through Pulumi/Terraform").
         b.add(out, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "efa-sg-egress-https", {
             "securityGroupId": ref("efa-sg"), "cidrIpv4": "0.0.0.0/0", "ipProtocol": "tcp", "fromPort": 443, "toPort": 443,
             "description": "HTTPS out: SSM, S3, package mirrors",
         }, line=doc.line("network", "egress"))
+    else:
+        _ssm_endpoints(doc, b, out, vpc_id, home_subnet or subnets[0].name)
 
     compute_line = doc.line("compute")
     b.add(out, "aws:iam/role:Role", "node-role", {
@@ -105,6 +179,8 @@ def build(doc: SpecDocument, b: Builder, pools: list[ResolvedPool], subnets: lis
         "subnets": [{"name": s.name, "availability_zone": s.zone, "cidr": s.cidr, "existing_subnet_id": net.subnet_id,
                      "ips_needed": s.ips_needed, "ips_total": s.ips_total if not reuse else None,
                      "reserved_ips": s.extra_ips, "pools": [p.name for p in s.pools]} for s in subnets],
-        "public_subnets": [{"availability_zone": z, "cidr": c} for z, c in public],
+        "public_subnets": [{"availability_zone": z, "cidr": c,
+                            "network_border_group": placement.border_group(catalog, z, spec.region)} for z, c in public],
+        "region_zone": net.region_zone,
     }
-    return out, record
+    return out, record, notes

@@ -1,11 +1,17 @@
-"""Storage: FSx for Lustre in the cluster's home subnet, with its own security group.
+"""Storage: FSx for Lustre in the cluster's home subnet, with its own security group and the rules
+both sides need.
 
-Lustre clients reach the servers on TCP 988 and 1018-1023, and the servers talk to each other on the
-same ports (FSx for Lustre User Guide, limit-access-security-groups).
+FSx for Lustre User Guide, "File system access control with Amazon VPC"
+(https://docs.aws.amazon.com/fsx/latest/LustreGuide/limit-access-security-groups.html): the file
+system's group allows inbound TCP 988 and 1018-1023 from itself and from the clients' groups, and,
+where its outbound traffic is restricted, outbound on the same ports to itself and to the clients;
+the clients' group allows the same ports to and from the file system's group. The Pulumi (Terraform)
+provider removes AWS's default allow-all egress from every group it creates, so every one of those
+directions is an explicit rule here (aws-gpu-facts.md, "Security groups created through
+Pulumi/Terraform"); planner.reachability and the `nodes-reach-lustre` policy prove the flows.
 """
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from ..plan import Resource, ref
@@ -13,17 +19,11 @@ from ..validate import SpecDocument
 from .builder import Builder
 
 LUSTRE_PORTS = ((988, 988), (1018, 1023))
-# storage_capacity: 1200 GiB, 2400 GiB, then steps of 2400 GiB (aws-gpu-facts.md, pulumi-aws notes).
-FIRST_SIZES = (1200, 2400)
-STEP_GIB = 2400
 
 
-def lustre_capacity_gib(tib: float) -> int:
-    gib = math.ceil(tib * 1024)
-    for size in FIRST_SIZES:
-        if gib <= size:
-            return size
-    return math.ceil(gib / STEP_GIB) * STEP_GIB
+def lustre_capacity_gib(lustre: Any) -> int:
+    """The StorageCapacity in GiB; validate has checked it is a size FSx accepts (catalog/fsx_lustre.yaml)."""
+    return int(lustre.capacity_gib if lustre.capacity_gib is not None else round(lustre.capacity_tib * 1024))
 
 
 def build(doc: SpecDocument, b: Builder, subnet: Any, vpc_id: Any) -> tuple[list[Resource], dict[str, Any] | None, list[dict]]:
@@ -36,21 +36,16 @@ def build(doc: SpecDocument, b: Builder, subnet: Any, vpc_id: Any) -> tuple[list
     line = doc.line("storage", "lustre")
     b.add(out, "aws:ec2/securityGroup:SecurityGroup", "lustre-sg",
           {"vpcId": vpc_id, "description": f"{doc.spec.name}: FSx for Lustre servers"}, line=line)
-    for low, high in LUSTRE_PORTS:
-        for peer in ("efa-sg", "lustre-sg"):
-            b.add(out, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", f"lustre-sg-ingress-{low}-{peer}", {
-                "securityGroupId": ref("lustre-sg"), "referencedSecurityGroupId": ref(peer), "ipProtocol": "tcp",
-                "fromPort": low, "toPort": high, "description": f"Lustre {low}-{high} from {peer}",
-            }, line=line)
-    b.add(out, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "lustre-sg-egress-self", {
-        "securityGroupId": ref("lustre-sg"), "referencedSecurityGroupId": ref("lustre-sg"), "ipProtocol": "-1",
-        "description": "Lustre servers to each other",
-    }, line=line)
-    capacity = lustre_capacity_gib(lustre.capacity_tib)
-    if capacity != lustre.capacity_tib * 1024:
-        notes.append({"level": "info", "message": f"storage.lustre.capacity_tib {lustre.capacity_tib:g} TiB rounded up to "
-                      f"{capacity:,} GiB, the next size FSx for Lustre accepts (1200, 2400, then steps of 2400 GiB)",
-                      "source": {"file": doc.file, "line": doc.line("storage", "lustre", "capacity_tib")}})
+    for group, peer in (("lustre-sg", "efa-sg"), ("lustre-sg", "lustre-sg"), ("efa-sg", "lustre-sg")):
+        for low, high in LUSTRE_PORTS:
+            for kind, direction in (("ingress", "from"), ("egress", "to")):
+                token = f"aws:vpc/securityGroup{kind.capitalize()}Rule:SecurityGroup{kind.capitalize()}Rule"
+                b.add(out, token, f"{group}-{kind}-{low}-{peer}", {
+                    "securityGroupId": ref(group), "referencedSecurityGroupId": ref(peer), "ipProtocol": "tcp",
+                    "fromPort": low, "toPort": high,
+                    "description": f"Lustre tcp {low if low == high else f'{low}-{high}'} {direction} {peer}",
+                }, line=line)
+    capacity = lustre_capacity_gib(lustre)
     inputs: dict[str, Any] = {
         "storageCapacity": capacity, "deploymentType": lustre.deployment,
         # pulumi-aws 7: subnetIds is one subnet id (a string), not a list.
@@ -63,7 +58,7 @@ def build(doc: SpecDocument, b: Builder, subnet: Any, vpc_id: Any) -> tuple[list
         inputs["kmsKeyId"] = lustre.kms_key_id
     b.add(out, "aws:fsx/lustreFileSystem:LustreFileSystem", "lustre", inputs, line=line,
           depends_on=[f"lustre-sg-ingress-{LUSTRE_PORTS[0][0]}-efa-sg"])
-    record = {"lustre": {"name": "lustre", "capacity_gib": capacity, "capacity_tib": lustre.capacity_tib,
+    record = {"lustre": {"name": "lustre", "capacity_gib": capacity, "capacity_tib": capacity / 1024,
                          "deployment": lustre.deployment, "throughput_per_tib": lustre.throughput_per_tib,
                          "source": {"file": doc.file, "line": line}}}
     return out, record, notes

@@ -18,7 +18,7 @@ Shapes
 - block offering: {instance_type, ultraserver_type, zone, count, ultraserver_count, start, end,
   duration_hours, upfront_fee, currency}
 - vpc: {id, cidrs, dns_support, dns_hostnames}
-- subnet: {id, vpc_id, cidr, zone, zone_id, available_ips}
+- subnet: {id, vpc_id, cidr, zone, zone_id, available_ips, map_public_ip}
 """
 from __future__ import annotations
 

@@ -472,6 +472,7 @@ class LiveAccount:
                     "id": s["SubnetId"], "vpc_id": s.get("VpcId"), "cidr": s.get("CidrBlock"),
                     "zone": s.get("AvailabilityZone"), "zone_id": s.get("AvailabilityZoneId"),
                     "available_ips": s.get("AvailableIpAddressCount"),
+                    "map_public_ip": s.get("MapPublicIpOnLaunch"),
                 }
         return out
 

@@ -131,17 +131,24 @@ def _efa(dot: _Dot, pool: dict[str, Any], key: str, domains: list[str], colour: 
     return name
 
 
-def _lustre_zone(plan: Plan) -> str | None:
-    """The zone of the subnet the file system is placed in, from its resource's subnetIds."""
+def _lustre_subnet(plan: Plan) -> dict[str, Any] | None:
+    """The subnet the file system is placed in, from its resource's subnetIds (one ref in pulumi-aws 7,
+    a list in older Plans); the first subnet when the Plan does not say."""
     subnets = {s.get("name"): s for s in plan.network.get("subnets") or []}
     for res in plan.resources():
         if res.type == LUSTRE:
-            for ref in res.inputs.get("subnetIds") or []:
+            value = res.inputs.get("subnetIds")
+            for ref in (value if isinstance(value, list) else [value]):
                 name = ref.get("$ref") if isinstance(ref, dict) else ref
                 if name in subnets:
-                    return subnets[name].get("availability_zone")
-    first = next(iter(subnets.values()), None)
-    return first.get("availability_zone") if first else None
+                    return subnets[name]
+    return next(iter(subnets.values()), None)
+
+
+def _lustre_zone(plan: Plan) -> str | None:
+    """The zone of the subnet the file system is placed in."""
+    subnet = _lustre_subnet(plan)
+    return subnet.get("availability_zone") if subnet else None
 
 
 def to_dot(plan: Plan) -> str:
@@ -169,6 +176,7 @@ def to_dot(plan: Plan) -> str:
     dot.open("vpc", label=f"VPC {plan.name} ({vpc}) · {plan.region}\n{', '.join(cidrs) or 'existing CIDRs'}",
              style="rounded", color="#555555", labeljust="l")
     lustre_zone = _lustre_zone(plan) if (plan.storage or {}).get("lustre") else None
+    lustre_subnet = (_lustre_subnet(plan) or {}).get("name") if lustre_zone else None
     endpoints = [r for r in plan.resources() if r.type == ENDPOINT]
     anchors: list[str] = []  # one node per pool, for edges to the file system
     # Clusters are written last to first as well, so zones, subnets and pools read top-down in spec order.
@@ -198,12 +206,13 @@ def to_dot(plan: Plan) -> str:
                     domains = [f"{key}.inst"]
                 anchors.append(efa or domains[0])
                 dot.close()
+            if sub.get("name") == lustre_subnet:  # drawn inside its subnet (a subnet of only services shows too)
+                _fsx(dot, plan)
+            elif not pools_by_subnet.get(sub.get("name")):
+                dot.node(f"z{zi}s{si}.empty", label="(no pools)", shape="plaintext")
             dot.close()
-        if lustre_zone == zone:
-            lustre = plan.storage["lustre"]
-            dot.node("fsx", label=f"FSx for Lustre\n{_n(lustre.get('capacity_tib'))} TiB {lustre.get('deployment', '')}"
-                                  f"\n{lustre.get('throughput_per_tib', '?')} MB/s per TiB",
-                     shape="cylinder", style="filled", fillcolor="#fff4d6", color="#b8860b")
+        if lustre_zone == zone and not any(s.get("name") == lustre_subnet for s in subnets):
+            _fsx(dot, plan)
         dot.close()
     for ei, res in enumerate(endpoints):
         service = str(res.inputs.get("serviceName", "endpoint")).rsplit(".", 1)[-1]
@@ -221,6 +230,13 @@ def to_dot(plan: Plan) -> str:
     dot.depth = 0
     dot.add("}")
     return "\n".join(dot.lines) + "\n"
+
+
+def _fsx(dot: Any, plan: Plan) -> None:
+    lustre = plan.storage["lustre"]
+    dot.node("fsx", label=f"FSx for Lustre\n{_n(lustre.get('capacity_tib'))} TiB {lustre.get('deployment', '')}"
+                          f"\n{lustre.get('throughput_per_tib', '?')} MB/s per TiB",
+             shape="cylinder", style="filled", fillcolor="#fff4d6", color="#b8860b")
 
 
 def _nat(plan: Plan) -> Iterable[Any]:

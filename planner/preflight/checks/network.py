@@ -73,6 +73,44 @@ def existing_subnets(ctx: Context) -> Iterable[Finding]:
                                   hint="use a subnet in the pool's zone", pool=pool)
 
 
+@check("preflight.subnet.public-ip", Level.ERROR, "Reused subnets do not auto-assign public IPs to multi-card EFA nodes")
+def reused_subnet_public_ip(ctx: Context) -> Iterable[Finding]:
+    """A reused subnet that auto-assigns public IPv4 addresses (MapPublicIpOnLaunch) cannot take
+    nodes with more than one network interface: EC2 refuses an auto-assigned public IP on a launch
+    with several interfaces (EC2 User Guide, "Assign a public IPv4 address during instance launch";
+    aws-gpu-facts.md, EFA rules), and a GPU node should not be public anyway. ParallelCluster rejects
+    multi-NIC and EFA pools in such subnets. Fix: use a private subnet, or
+    `aws ec2 modify-subnet-attribute --subnet-id S --no-map-public-ip-on-launch`."""
+    cid = "preflight.subnet.public-ip"
+    needs = existing_subnet_needs(ctx)
+    multi = {sid: [p for p in pools if int(p.get("interfaces_per_instance") or 1) > 1 or p.get("efa")]
+             for sid, (_, pools) in needs.items()}
+    multi = {sid: pools for sid, pools in multi.items() if pools}
+    if not multi:
+        return
+    try:
+        subnets = ctx.subnets()
+    except AccountError as err:
+        yield ctx.could_not(cid, "the reused subnets' public IP setting", err)
+        return
+    for sid, pools in multi.items():
+        subnet = subnets.get(sid)
+        if subnet is None:
+            continue  # preflight.subnet.existing reports it
+        if subnet.get("map_public_ip") is None:
+            yield ctx.finding(cid, Level.WARNING, f"could not check whether subnet {sid} auto-assigns public IPs "
+                              "(not in the account data; recapture the snapshot)", pool=pools[0])
+            continue
+        if subnet["map_public_ip"]:
+            for pool in pools:
+                yield ctx.finding(cid, Level.ERROR,
+                                  f"subnet {sid} auto-assigns public IPv4 addresses (MapPublicIpOnLaunch) and pool "
+                                  f"{pool['name']} launches {pool.get('interfaces_per_instance') or 1} network interfaces "
+                                  "per instance with EFA: EC2 refuses a public IP on a multi-interface launch",
+                                  hint=f"use a private subnet, or aws ec2 modify-subnet-attribute --region {ctx.plan.region} "
+                                       f"--subnet-id {sid} --no-map-public-ip-on-launch", pool=pool)
+
+
 @check("preflight.subnet.free-ips", Level.ERROR, "Subnets have free addresses for the interface plan")
 def free_ips(ctx: Context) -> Iterable[Finding]:
     """Subnets have room for the pools' interface plan: a reused subnet's AvailableIpAddressCount

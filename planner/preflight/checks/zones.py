@@ -55,8 +55,10 @@ def zone_exists(ctx: Context) -> Iterable[Finding]:
 @check("preflight.zone.opt-in", Level.ERROR, "Local Zones are opted in")
 def zone_opted_in(ctx: Context) -> Iterable[Finding]:
     """Local Zones and Wavelength Zones (e.g. the Dallas Local Zone us-east-1-dfw-2a that sells
-    GB200 UltraServer blocks) must be opted in before anything launches there. Fix: opt the zone
-    group in (`aws ec2 modify-availability-zone-group --group-name G --opt-in-status opted-in`)."""
+    GB200 UltraServer blocks) must be opted in before anything launches there; the status is read
+    with DescribeAvailabilityZones(AllAvailabilityZones=true), which also lists zones not opted in.
+    Fix: opt the zone group in (`aws ec2 modify-availability-zone-group --group-name G
+    --opt-in-status opted-in`)."""
     cid = "preflight.zone.opt-in"
     try:
         ctx.zones()
