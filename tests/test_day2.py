@@ -29,6 +29,7 @@ availability_zone: us-east-1-dfw-2a
 tags: {team: t, cost-center: "1"}
 network:
   vpc_cidr: 10.0.0.0/16
+  region_zone: use1-az4    # NAT gateway and FSx for Lustre: not confirmed in the Dallas Local Zone
 compute:
   - name: trainers
     ultraserver: u-p6e-gb200x72
@@ -290,7 +291,7 @@ def test_deletes_say_why_and_point_at_the_pool_that_shrank():
     (c,) = changes
     assert c.because == "pool trainers no longer has it"
     (f,) = diff_findings(changes, [], new)
-    assert f.check_id == "change.terminates-capacity" and f.source.line == 8  # compute[0]
+    assert f.check_id == "change.terminates-capacity" and f.source.line == 9  # compute[0]
     assert "trainers: \"<reason>\"" in f.hint
 
 
@@ -335,7 +336,7 @@ compute:
     count: {c}
     availability_zone: us-east-1b
 storage:
-  lustre: {{capacity_tib: 1.2, deployment: PERSISTENT_2, throughput_per_tib: 125}}
+  lustre: {{capacity_gib: 1200, deployment: PERSISTENT_2, throughput_per_tib: 125}}
 """
 
 

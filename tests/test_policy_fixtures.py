@@ -108,7 +108,7 @@ def good_plan_json() -> dict[str, Any]:
             "storageCapacity": 2400, "deploymentType": "PERSISTENT_2", "perUnitStorageThroughput": 250,
             "subnetIds": [_ref("subnet-use1-az1")], "securityGroupIds": [_ref("lustre-sg")]}, 30),
     ]
-    storage[1]["options"] = {"protect": True, "retainOnDelete": True}
+    next(r for r in storage if r["name"] == "lustre")["options"] = {"protect": True, "retainOnDelete": True}
     compute = [
         _res("aws:ec2/placementGroup:PlacementGroup", "pg-train", {"strategy": "cluster"}, 10, "train"),
         _launch_template("lt-train", "p5.48xlarge", 10, "train", 4),
