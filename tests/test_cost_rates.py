@@ -161,6 +161,7 @@ def test_gb300_is_priced_only_by_a_negotiated_dollar_rate(tmp_path):
         name: gb300
         region: us-east-1
         availability_zone: us-east-1-dfw-2a
+        network: {vpc_cidr: 10.0.0.0/16, region_zone: use1-az4}
         compute:
           - name: nvl72
             ultraserver: u-p6e-gb300x72

@@ -15,6 +15,7 @@ import math
 import os
 from typing import Any
 
+from ..catalog import is_local_zone
 from .offers import ABBR, Offer, Periods
 
 
@@ -165,11 +166,23 @@ def build_spec(doc, offers: list[Offer], periods: Periods, units: dict[int, list
         "region": goals.region,
         "availability_zone": zone,
         "tags": {"generated-by": "ultraplan-solve"},
-        "network": {"vpc_cidr": goals.vpc_cidr},
+        "network": _network(goals, [zone] + [p.get("availability_zone") for p in pools]),
         "compute": pools,
         "budget": budget,
     }
     return spec
+
+
+def _network(goals: Any, zones: list[str | None]) -> dict[str, Any]:
+    """The produced spec's network. Where a pool sits in a Local Zone, the services the zone does not
+    offer (or AWS does not confirm there: NAT gateway, FSx for Lustre) need network.region_zone
+    (planner/placement.py): the first Region zone the goals name. Without one, validation says what to do."""
+    network: dict[str, Any] = {"vpc_cidr": goals.vpc_cidr}
+    if any(z and is_local_zone(z) for z in zones):
+        region_zones = [z for o in goals.options for z in o.zones if not is_local_zone(z)]
+        if region_zones:
+            network["region_zone"] = region_zones[0]
+    return network
 
 
 def rates_reference(doc, out_path: str | None) -> Any:
