@@ -63,7 +63,21 @@ def summary_table(plan: Plan) -> Table:
         use = f"{sub['ips_used']:,} of {total:,} IPs" if total else f"{sub['ips_used']:,} IPs needed (existing subnet: preflight checks free IPs)"
         table.add_row(f"Subnet {sub['name']}", f"{sub['cidr'] or 'existing'} in {sub['az']}: {use}")
     table.add_row("Resources", f"{s['resources']:,} in {s['stacks']} stacks")
+    _limit_rows(table, s.get("account_limits"))
     return table
+
+
+def _limit_rows(table: Table, limits: dict | None) -> None:
+    """What the plan adds to the account's countable limits (preflight compares them with quotas)."""
+    if not limits:
+        return
+    nat = limits.get("nat_gateways_per_zone") or {}
+    table.add_row("Account limits", (
+        f"{limits['auto_scaling_groups']:,} auto-scaling groups, {limits['launch_templates']:,} launch templates, "
+        f"{limits['placement_groups']:,} placement groups, {limits['elastic_ips']:,} Elastic IPs, "
+        f"NAT gateways {', '.join(f'{n} in {z}' for z, n in nat.items()) or 'none'}, "
+        f"{limits['rules_per_security_group']:,} rules in the fullest security group direction, "
+        f"{limits['network_interfaces']:,} network interfaces (preflight compares them with the quotas)"))
 
 
 def pools_table(plan: Plan) -> Table:

@@ -19,6 +19,7 @@ from .tags import check_tags
 DNS_NAME = r"^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$"
 DNS_NAME_HINT = "lowercase letters, digits and '-', starting and ending with a letter or digit, at most 40 characters"
 
+RESERVATION_ID = r"^cr-[0-9a-f]{8,17}$"
 CapacityType = Literal["on-demand", "spot", "capacity-reservation", "capacity-block"]
 LustreDeployment = Literal["PERSISTENT_1", "PERSISTENT_2", "SCRATCH_1", "SCRATCH_2"]
 
@@ -53,13 +54,21 @@ class Capacity(_Model):
     """How a pool's instances are bought."""
 
     type: CapacityType = Field("on-demand", description="on-demand, spot, capacity-reservation or capacity-block")
-    reservation_id: str | None = Field(None, pattern=r"^cr-[0-9a-f]{8,17}$", description="Capacity Reservation or Capacity Block id (cr-...)")
+    reservation_id: str | None = Field(None, pattern=RESERVATION_ID, description="Capacity Reservation or Capacity Block id (cr-...): an instance pool, or an UltraServer pool of one UltraServer")
+    reservation_ids: list[Annotated[str, StringConstraints(pattern=RESERVATION_ID)]] | None = Field(
+        None, min_length=1,
+        description="One Capacity Block (cr-...) per UltraServer, in order: an UltraServer pool of N UltraServers lists N ids "
+                    "(each UltraServer is its own Capacity Block and reservation)")
     resource_group_arn: str | None = Field(
         None, pattern=r"^arn:aws[a-z-]*:resource-groups:", description="Resource group of UltraServer blocks to target instead of one reservation")
     start: dt.date | None = Field(None, description="Capacity block start date (UTC)")
     days: int | None = Field(None, ge=1, le=182, description="Capacity block length in days: 1-14, then multiples of 7 up to 182")
     end: dt.date | None = Field(None, description="End date (instead of days)")
     planned: YamlBool = Field(False, description="The block is not bought yet: no reservation id needed; preflight looks up offerings")
+    drain_seconds: int | None = Field(
+        None, ge=30, le=7200,
+        description="Capacity blocks: how long the termination lifecycle hook holds a node before the block's end so jobs "
+                    "can checkpoint (heartbeat timeout, 30-7200 s; default 600)")
 
 
 class Pool(_Model):

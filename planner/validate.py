@@ -92,6 +92,8 @@ def _meaning_issues(doc: SpecDocument, catalog: Catalog) -> Iterator[SpecIssue]:
                         f"{combined_tag_count(spec.tags, pool.tags)} tags; at most {MAX_USER_TAGS} (EC2 User Guide, "
                         "Tag restrictions: 50 per resource, 5 kept for ultraplan's own)")
 
+    yield from _shared_block_issues(doc, catalog, issue)
+
     if spec.storage and spec.storage.lustre:
         yield from _lustre_issues(spec.storage.lustre, ("storage", "lustre"), issue)
 
@@ -252,9 +254,14 @@ def _pool_issues(doc: SpecDocument, pool: Pool, p: tuple[Any, ...], catalog: Cat
     if ultra and cap.type not in ultra.capacity_types:
         yield issue(p + ("capacity", "type"), f"{ultra.name} cannot be bought as {cap.type}",
                     f"use one of: {', '.join(ultra.capacity_types)}")
-    if cap.type in ("capacity-reservation", "capacity-block") and not (cap.reservation_id or cap.resource_group_arn or cap.planned):
-        yield issue(p + ("capacity", "reservation_id"), f"a {cap.type} pool needs reservation_id (cr-...) or resource_group_arn",
+    if cap.type in ("capacity-reservation", "capacity-block") and not (
+            cap.reservation_id or cap.reservation_ids or cap.resource_group_arn or cap.planned):
+        yield issue(p + ("capacity", "reservation_ids" if ultra and pool.count > 1 else "reservation_id"),
+                    f"a {cap.type} pool needs " + ("reservation_ids (one cr-... per UltraServer)" if ultra and pool.count > 1
+                                                  else "reservation_id (cr-...)") + " or resource_group_arn",
                     "if the block is not bought yet, set capacity.planned: true")
+    yield from _reservation_ids_issues(pool, ultra, p, issue)
+    yield from _purchase_issues(pool, itype, ultra, p, issue)
     if cap.type == "capacity-block":
         if cap.start is None:
             yield issue(p + ("capacity", "start"), "a capacity-block pool needs its start date", "e.g. start: 2026-12-01")
@@ -264,7 +271,7 @@ def _pool_issues(doc: SpecDocument, pool: Pool, p: tuple[Any, ...], catalog: Cat
             yield issue(p + ("capacity", "days"), f"{cap.days} days is not a Capacity Block length", BLOCK_DAYS_HINT)
     elif cap.type != "capacity-block" and (cap.days is not None):
         yield issue(p + ("capacity", "days"), "days applies only to capacity-block pools")
-    if cap.type in ("on-demand", "spot") and (cap.reservation_id or cap.resource_group_arn):
+    if cap.type in ("on-demand", "spot") and (cap.reservation_id or cap.reservation_ids or cap.resource_group_arn):
         yield issue(p + ("capacity", "type"), f"a reservation is given but the pool buys {cap.type}",
                     "set type: capacity-reservation or capacity-block, or remove reservation_id")
     if cap.start and cap.end and cap.end <= cap.start:
@@ -279,6 +286,84 @@ def _pool_issues(doc: SpecDocument, pool: Pool, p: tuple[Any, ...], catalog: Cat
     if pool.placement_group and cap.type in ("capacity-reservation", "capacity-block"):
         yield issue(p + ("placement_group",), "a placement group on a pool that targets a reservation or block causes insufficient-capacity errors",
                     "remove placement_group: the reserved capacity is already placed")
+    elif pool.placement_group and itype.joins("cluster") is False:
+        yield issue(p + ("placement_group",), f"{itype.name} cannot join a cluster placement group "
+                    f"(it supports {', '.join(itype.placement_strategies) or 'no placement strategy'}; DescribeInstanceTypes PlacementGroupInfo)",
+                    "remove placement_group, or choose a type that supports the cluster strategy")
+    if cap.drain_seconds is not None and cap.type != "capacity-block":
+        yield issue(p + ("capacity", "drain_seconds"), "drain_seconds applies only to capacity-block pools (the hook before the block ends)",
+                    "remove drain_seconds")
+
+
+def _reservation_ids_issues(pool: Pool, ultra, p: tuple[Any, ...], issue) -> Iterator[SpecIssue]:
+    """One UltraServer is one Capacity Block and one reservation (EC2 User Guide, Capacity Blocks for
+    ML: "each UltraServer corresponds to one Capacity Block"), so an UltraServer block pool of N names
+    N reservations, and a group bound to one of them launches only that UltraServer."""
+    cap = pool.capacity
+    path = p + ("capacity", "reservation_ids")
+    if cap.reservation_ids is None:
+        if ultra and cap.type == "capacity-block" and cap.reservation_id and pool.count > 1:
+            yield issue(path, f"{pool.count} x {ultra.name} are {pool.count} Capacity Blocks, one reservation each; "
+                        f"reservation_id names 1 for {pool.count} UltraServers",
+                        f"list {pool.count} ids: reservation_ids: [cr-..., ...] (one per UltraServer), or target a "
+                        "resource_group_arn of UltraServer blocks")
+        return
+    if cap.reservation_id:
+        yield issue(path, "give reservation_id or reservation_ids, not both", "reservation_ids: one id per UltraServer")
+    if cap.resource_group_arn:
+        yield issue(path, "give reservation_ids or resource_group_arn, not both")
+    if not ultra:
+        yield issue(path, "reservation_ids lists one reservation per UltraServer; an instance pool takes reservation_id",
+                    "reservation_id: cr-...")
+        return
+    if len(cap.reservation_ids) != pool.count:
+        yield issue(path, f"{len(cap.reservation_ids)} reservation ids for {pool.count} UltraServers (count: {pool.count}): "
+                    "each UltraServer is its own Capacity Block", f"list exactly {pool.count} ids, one per UltraServer")
+    seen: dict[str, int] = {}
+    for i, rid in enumerate(cap.reservation_ids):
+        if rid in seen:
+            yield issue(path + (i,), f"{rid} is listed twice (also item {seen[rid]}): one reservation holds one UltraServer",
+                        "each UltraServer needs its own reservation id")
+        seen.setdefault(rid, i)
+
+
+def _shared_block_issues(doc: SpecDocument, catalog: Catalog, issue) -> Iterator[SpecIssue]:
+    """An UltraServer Capacity Block reservation holds exactly one UltraServer, so the spec alone shows
+    that two pools naming the same one overflow it (ParallelCluster sums every user of a
+    reservation; ordinary reservations are summed by preflight, which knows their size)."""
+    owner: dict[str, tuple[int, str]] = {}
+    for i, pool in enumerate(doc.spec.compute):
+        cap = pool.capacity
+        if cap.type != "capacity-block" or not pool.ultraserver or pool.ultraserver not in catalog.ultraservers:
+            continue
+        ids = [(("reservation_ids", j), rid) for j, rid in enumerate(cap.reservation_ids or [])]
+        ids += [(("reservation_id",), cap.reservation_id)] if cap.reservation_id else []
+        for where, rid in ids:
+            if rid in owner and owner[rid][0] != i:
+                first, name = owner[rid]
+                yield issue(("compute", i, "capacity") + where,
+                            f"{rid} is also pool '{name}''s (compute[{first}], line {doc.line('compute', first)}): an "
+                            "UltraServer Capacity Block holds one UltraServer, so two pools overflow it",
+                            "give each UltraServer of each pool its own reservation id")
+            owner.setdefault(rid, (i, pool.name))
+
+
+def _purchase_issues(pool: Pool, itype, ultra, p: tuple[Any, ...], issue) -> Iterator[SpecIssue]:
+    """How EC2 sells the type (DescribeInstanceTypes SupportedUsageClasses; catalog `usage_classes`,
+    `ultraserver_only`): an UltraServer-only type as a plain instance pool, spot or on-demand where the
+    type is not sold so, and a capacity block for a type not sold as blocks."""
+    cap = pool.capacity
+    if not ultra and itype.ultraserver_only:
+        yield issue(p + ("instance_type",), f"{itype.name} is sold only as whole UltraServers, not as single instances",
+                    "use ultraserver: <type> (count in UltraServers) on capacity-block")
+        return
+    wanted = {"on-demand": "on-demand", "spot": "spot", "capacity-block": "capacity-block"}.get(cap.type)
+    if wanted is None or (ultra and wanted != "capacity-block"):
+        return  # reservations hold on-demand capacity; UltraServer purchase types are checked above
+    if itype.sold_as(wanted) is False:
+        how = ", ".join(itype.usage_classes) or "nothing"
+        yield issue(p + ("capacity", "type"), f"{itype.name} is not sold as {wanted} (EC2 sells it as: {how}; "
+                    "DescribeInstanceTypes SupportedUsageClasses)", f"use one of: {how}")
 
 
 def _lustre_issues(lustre, p, issue) -> Iterator[SpecIssue]:

@@ -46,6 +46,19 @@ class InstanceType:
     source: str = ""
     as_of: str = ""
     unconfirmed: tuple[str, ...] = ()
+    # How EC2 sells the type (SupportedUsageClasses) and the placement strategies it joins
+    # (PlacementGroupInfo.SupportedStrategies); None = not known to the catalog.
+    usage_classes: tuple[str, ...] | None = None
+    placement_strategies: tuple[str, ...] | None = None
+    ultraserver_only: bool = False  # sold only as whole UltraServers
+
+    def sold_as(self, usage_class: str) -> bool | None:
+        """Whether EC2 sells the type as `usage_class` (on-demand, spot, capacity-block); None = unknown."""
+        return None if self.usage_classes is None else usage_class in self.usage_classes
+
+    def joins(self, strategy: str) -> bool | None:
+        """Whether the type can join a placement group of `strategy`; None = unknown."""
+        return None if self.placement_strategies is None else strategy in self.placement_strategies
 
     @property
     def family(self) -> str:
@@ -149,6 +162,10 @@ def _efa_cards(spec: Any, cards: int, ena_only: tuple[int, ...], efa_max: int | 
     return tuple(chosen)
 
 
+def _optional_tuple(value: Any) -> tuple[str, ...] | None:
+    return None if value is None else tuple(str(v) for v in value)
+
+
 def build_local_zones(data: dict[str, Any]) -> dict[str, LocalZone]:
     """Local Zone entries of local_zones.yaml (pure: tests pass tiny dicts)."""
     out = {}
@@ -205,6 +222,9 @@ def build_catalog(moto_data: dict[str, Any], manual: dict[str, Any], local_zones
             source="; ".join(s for s in (f.get("source"), layout.get("source")) if s),
             as_of=str(max(str(f.get("as_of", "")), str(layout.get("as_of", "")))),
             unconfirmed=unconfirmed,
+            usage_classes=_optional_tuple(f.get("usage_classes")),
+            placement_strategies=_optional_tuple(f.get("placement_strategies")),
+            ultraserver_only=bool(f.get("ultraserver_only", False)),
         )
     ultras = {
         name: UltraServerType(
@@ -243,6 +263,12 @@ def default_image(itype: InstanceType) -> dict[str, str] | None:
 def _read(name: str) -> dict[str, Any]:
     with open(os.path.join(HERE, name), encoding="utf-8") as fh:
         return yaml.safe_load(fh) or {}
+
+
+@functools.lru_cache(maxsize=1)
+def capacity_block_facts() -> dict[str, Any]:
+    """Start/end times, reclaim leads and drain bounds of Capacity Blocks (capacity_blocks.yaml)."""
+    return _read("capacity_blocks.yaml")
 
 
 @functools.lru_cache(maxsize=1)

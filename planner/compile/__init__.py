@@ -12,6 +12,7 @@ from typing import Any
 
 from ..catalog import Catalog, default_image, load_catalog
 from ..plan import Plan, Resource, Stack, ref
+from ..usage import plan_usage
 from ..validate import SpecDocument
 from .. import placement
 from . import addressing, compute, network, protection, storage
@@ -55,6 +56,8 @@ def _summary(pools: list[dict], stacks: list[Stack], net: dict) -> dict[str, Any
         "efa_bandwidth_unknown_pools": [p["name"] for p in pools if p["efa_bandwidth_gbps_per_instance"] is None],
         "subnets": [{"name": s["name"], "az": s["availability_zone"], "cidr": s["cidr"], "ips_used": s["ips_needed"],
                      "ips_total": s["ips_total"]} for s in net["subnets"]],
+        # What the plan adds to the account's countable limits (preflight compares them with quotas).
+        "account_limits": plan_usage((r for st in stacks for r in st.resources), pools),
     }
 
 
@@ -72,9 +75,7 @@ def _notes(doc: SpecDocument, pools: list[ResolvedPool]) -> list[dict]:
             notes.append({"level": "info", "pool": p.name, "source": src,
                           "message": f"no ami: launches the latest {image['image']} (SSM {image['parameter']}); "
                                      "pin an ami for a reproducible cluster"})
-        if p.spec.capacity.planned:
-            notes.append({"level": "warning", "pool": p.name, "source": src,
-                          "message": "capacity block not bought yet: the launch template targets no reservation until capacity.reservation_id is set"})
+        notes += _capacity_notes(p, src)
         if p.spec.efa is False and p.itype.efa_supported:
             notes.append({"level": "info", "pool": p.name, "source": src,
                           "message": f"{p.itype.name} supports EFA but efa is off: collective traffic goes over ENA"})
@@ -82,6 +83,31 @@ def _notes(doc: SpecDocument, pools: list[ResolvedPool]) -> list[dict]:
             notes.append({"level": "info", "pool": p.name, "source": src,
                           "message": "NVLink across the UltraServer's instances needs NVIDIA IMEX configured on the nodes (AMI or user data)"})
     return notes
+
+
+def _capacity_notes(p: ResolvedPool, src: dict) -> list[dict]:
+    cap, out = p.spec.capacity, []
+    ids = "reservation_ids (one per UltraServer)" if p.ultra and p.spec.count > 1 else "reservation_id"
+    if cap.planned:
+        out.append({"level": "warning", "pool": p.name, "source": src,
+                    "message": f"capacity block not bought yet: its groups target no reservation, stay at zero and get no "
+                               f"scheduled scale-out until capacity.{ids} is set"})
+    if p.ultra and cap.resource_group_arn:
+        # EC2 UG (cb-group): a launch into a group matches any UltraServer block in it.
+        out.append({"level": "warning", "pool": p.name, "source": src,
+                    "message": "resource_group_arn: a group's launches match any UltraServer Capacity Block in the resource "
+                               "group, so one auto-scaling group's instances can land on different UltraServers (NVLink "
+                               "domains); list capacity.reservation_ids, one per UltraServer, to keep each group on one"})
+    if p.ultra and cap.type == "capacity-reservation" and cap.reservation_id and p.spec.count > 1:
+        out.append({"level": "info", "pool": p.name, "source": src,
+                    "message": f"all {p.spec.count} UltraServer groups target {cap.reservation_id}: nothing in one "
+                               "reservation ties a group to one UltraServer (NVLink domain); use capacity.reservation_ids "
+                               "where AWS gives one reservation per UltraServer"})
+    if cap.type == "capacity-block" and cap.start and not cap.planned:
+        out.append({"level": "info", "pool": p.name, "source": src,
+                    "message": "capacity block lifecycle: groups start at zero, scale out at the block's start (11:30 UTC) "
+                               "and back to zero before it ends, with a termination hook for checkpoints (docs/capacity.md)"})
+    return out
 
 
 def compile_plan(doc: SpecDocument, catalog: Catalog | None = None, *, shard_size: int = DEFAULT_SHARD_SIZE,

@@ -1,6 +1,7 @@
 """Compute: per pool a launch template (and a cluster placement group where it helps), and
 auto-scaling groups sized in whole UltraServers: one group an UltraServer, so a group is one NVLink
-domain, or one group for an instance pool.
+domain, or one group for an instance pool. Each group targets its own reservation; groups on a
+Capacity Block get the block's lifecycle (scheduled scale-out and scale-in, a termination hook).
 """
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from typing import Any
 from ..plan import Resource, ref
 from ..validate import SpecDocument
 from .builder import Builder
-from .pools import ResolvedPool
+from .pools import ResolvedPool, block_window
 
 ASG = "aws:autoscaling/group:Group"
+SCHEDULE = "aws:autoscaling/schedule:Schedule"
+HOOK = "aws:autoscaling/lifecycleHook:LifecycleHook"
 
 
 def _network_interfaces(pool: ResolvedPool, subnet: Any) -> list[dict[str, Any]]:
@@ -24,17 +27,61 @@ def _network_interfaces(pool: ResolvedPool, subnet: Any) -> list[dict[str, Any]]
 
 
 def _market(pool: ResolvedPool) -> dict[str, Any]:
+    """The launch template's market type. The reservation target lives on each auto-scaling group
+    (`_group_target`), so one template serves every UltraServer of a pool."""
     cap = pool.spec.capacity
     inputs: dict[str, Any] = {}
-    if cap.type in ("capacity-reservation", "capacity-block") and (cap.reservation_id or cap.resource_group_arn):
-        target = ({"capacityReservationResourceGroupArn": cap.resource_group_arn} if cap.resource_group_arn
-                  else {"capacityReservationId": cap.reservation_id})
-        inputs["capacityReservationSpecification"] = {"capacityReservationTarget": target}
     if cap.type == "capacity-block":
         inputs["instanceMarketOptions"] = {"marketType": "capacity-block"}
     elif cap.type == "spot":
         inputs["instanceMarketOptions"] = {"marketType": "spot"}
     return inputs
+
+
+def _group_target(pool: ResolvedPool, g: int) -> dict[str, Any] | None:
+    """The group's own Capacity Reservation target (EC2 Auto Scaling UG, "Target Capacity Reservations
+    from your Auto Scaling group": a market type on the launch template alongside a target on the
+    group consumes Capacity Blocks). UltraServer g of a pool targets reservation_ids[g]: one
+    UltraServer is one Capacity Block and one reservation, so the group stays on one NVLink domain."""
+    cap = pool.spec.capacity
+    if cap.type not in ("capacity-reservation", "capacity-block"):
+        return None
+    if cap.reservation_ids:
+        target: dict[str, Any] = {"capacityReservationIds": [cap.reservation_ids[g]]}
+    elif cap.reservation_id:
+        target = {"capacityReservationIds": [cap.reservation_id]}
+    elif cap.resource_group_arn:
+        target = {"capacityReservationResourceGroupArns": [cap.resource_group_arn]}
+    else:
+        return None  # a planned block: nothing to target yet, and the group launches nothing
+    return {"capacityReservationPreference": "capacity-reservations-only", "capacityReservationTarget": target}
+
+
+def _block_lifecycle(b: Builder, out: list[Resource], pool: ResolvedPool, group: str, size: int,
+                     bought: bool) -> None:
+    """Scheduled scale-out at the block's start, scale-in to zero before EC2 reclaims it, and a
+    termination hook that holds each node `drain_seconds` so jobs can checkpoint (EC2 Auto Scaling
+    UG, "Use Capacity Blocks for machine learning workloads"). A block not bought yet gets the hook
+    only: its group stays at zero until the spec names its reservation."""
+    line, name = pool.line, pool.name
+    window = block_window(pool)
+    b.add(out, HOOK, f"{group}-drain", {
+        "autoscalingGroupName": ref(group, "name"),
+        "name": "checkpoint-before-block-ends",
+        "lifecycleTransition": "autoscaling:EC2_INSTANCE_TERMINATING",
+        "heartbeatTimeout": window.drain_seconds,
+        # After the heartbeat the termination goes on: the block's end does not wait.
+        "defaultResult": "CONTINUE",
+    }, line=line, pool=name)
+    if not bought:
+        return
+    for action, at, n in (("start", window.scale_out_at, size), ("end", window.scale_in_at, 0)):
+        b.add(out, SCHEDULE, f"{group}-{action}", {
+            "autoscalingGroupName": ref(group, "name"),
+            "scheduledActionName": f"block-{action}",
+            "startTime": at,
+            "minSize": n, "maxSize": n, "desiredCapacity": n,
+        }, line=line, pool=name)
 
 
 def build(doc: SpecDocument, b: Builder, pools: list[ResolvedPool], subnet_of: dict[str, Any]) -> tuple[list[Resource], dict[str, dict]]:
@@ -76,8 +123,14 @@ def build(doc: SpecDocument, b: Builder, pools: list[ResolvedPool], subnet_of: d
             group = f"asg-{name}-u{g + 1:04d}" if pool.ultra else f"asg-{name}"
             tags = base_tags + ([{"key": "ultraplan:nvlink-domain", "value": f"{name}-u{g + 1:04d}", "propagateAtLaunch": True}]
                                 if pool.ultra else []) + [{"key": "Name", "value": f"{b.cluster}-{group}", "propagateAtLaunch": True}]
+            block = pool.spec.capacity.type == "capacity-block"
+            # A block's group starts empty (launches fail until the block opens) with room for the
+            # scheduled size; no desiredCapacity, so a later `pulumi up` never resets what the
+            # schedule set while the block runs.
+            sizes = {"minSize": 0, "maxSize": per_group} if block else {
+                "minSize": per_group, "maxSize": per_group, "desiredCapacity": per_group}
             inputs: dict[str, Any] = {
-                "minSize": per_group, "maxSize": per_group, "desiredCapacity": per_group,
+                **sizes,
                 "vpcZoneIdentifiers": [subnet],
                 # Pin the template version: Auto Scaling with capacity blocks wants a fixed version.
                 "launchTemplate": {"id": ref(lt), "version": ref(lt, "latestVersion")},
@@ -87,7 +140,12 @@ def build(doc: SpecDocument, b: Builder, pools: list[ResolvedPool], subnet_of: d
             }
             if pg:
                 inputs["placementGroup"] = ref(pg)
+            target = _group_target(pool, g)
+            if target:
+                inputs["capacityReservationSpecification"] = target
             b.add(groups_out, ASG, group, inputs, line=line, pool=name)
             resources["groups"].append(group)
+            if block:
+                _block_lifecycle(b, groups_out, pool, group, per_group, bought=target is not None)
         made[name] = resources
     return out + groups_out, made

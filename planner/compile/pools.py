@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from ..catalog import Catalog, InstanceType, UltraServerType, default_image
+from ..catalog import Catalog, InstanceType, UltraServerType, capacity_block_facts, default_image
 from ..spec import Pool
 from ..validate import SpecDocument
 from .interfaces import Interface, efa_interfaces, ips_per_instance, layout
@@ -60,12 +60,66 @@ def resolve(doc: SpecDocument, catalog: Catalog) -> list[ResolvedPool]:
         # A managed placement group on reserved capacity causes insufficient-capacity errors:
         # the capacity is already placed (aws-gpu-facts.md, EFA rules).
         pg = (efa and not reserved) if pool.placement_group is None else (pool.placement_group and not reserved)
+        # A type that cannot join a cluster placement group gets none by default (an explicit
+        # `placement_group: true` on it is a spec error).
+        pg = pg and itype.joins("cluster") is not False
         out.append(ResolvedPool(
             index=i, spec=pool, itype=itype, ultra=ultra,
             zone=pool.availability_zone or doc.spec.availability_zone,
             efa=efa, interfaces=layout(itype, efa), line=doc.line("compute", i), placement_group=pg,
         ))
     return out
+
+
+@dataclass(frozen=True)
+class BlockWindow:
+    """When a Capacity Block pool scales out and in (catalog capacity_blocks.yaml)."""
+
+    start: dt.datetime
+    end: dt.datetime
+    reclaim_minutes: int
+    drain_seconds: int
+    margin_minutes: int
+
+    @property
+    def scale_out_at(self) -> str:
+        return _utc(self.start)
+
+    @property
+    def lead_minutes(self) -> int:
+        """Minutes before the end at which the group scales in: EC2's reclaim lead, the drain, a margin."""
+        return self.reclaim_minutes + -(-self.drain_seconds // 60) + self.margin_minutes
+
+    @property
+    def scale_in_at(self) -> str:
+        return _utc(self.end - dt.timedelta(minutes=self.lead_minutes))
+
+
+def _utc(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _at(day: dt.date, hhmm: str) -> dt.datetime:
+    hour, minute = (int(x) for x in hhmm.split(":"))
+    return dt.datetime(day.year, day.month, day.day, hour, minute)
+
+
+def block_end(cap: Any) -> dt.date | None:
+    return cap.end or (cap.start + dt.timedelta(days=cap.days) if cap.start and cap.days else None)
+
+
+def block_window(p: ResolvedPool) -> BlockWindow:
+    """The block's start and end (11:30 UTC on its dates) and how long before the end the pool must be
+    at zero: 60 min for UltraServers, 30 min for instances, plus the drain and a margin."""
+    facts = capacity_block_facts()
+    cap = p.spec.capacity
+    return BlockWindow(
+        start=_at(cap.start, facts["start_time_utc"]),
+        end=_at(block_end(cap), facts["end_time_utc"]),
+        reclaim_minutes=int(facts["reclaim_minutes"]["ultraserver" if p.ultra else "instance"]),
+        drain_seconds=cap.drain_seconds if cap.drain_seconds is not None else int(facts["drain_seconds"]["default"]),
+        margin_minutes=int(facts["margin_minutes"]),
+    )
 
 
 def _date(value: dt.date | None) -> str | None:
@@ -75,8 +129,9 @@ def _date(value: dt.date | None) -> str | None:
 def record(p: ResolvedPool, doc: SpecDocument, resources: dict[str, Any]) -> dict[str, Any]:
     """The pool record written into the Plan (docs/plan-format.md)."""
     cap = p.spec.capacity
-    end = cap.end or (cap.start + dt.timedelta(days=cap.days) if cap.start and cap.days else None)
+    end = block_end(cap)
     itype = p.itype
+    window = block_window(p) if cap.type == "capacity-block" and cap.start and end else None
     return {
         "name": p.name,
         "kind": "ultraserver" if p.ultra else "instance",
@@ -106,11 +161,18 @@ def record(p: ResolvedPool, doc: SpecDocument, resources: dict[str, Any]) -> dic
         "capacity": {
             "type": cap.type,
             "reservation_id": cap.reservation_id,
+            # One id per UltraServer, in the order of `groups` (groups[i] targets reservation_ids[i]).
+            "reservation_ids": list(cap.reservation_ids) if cap.reservation_ids else None,
             "resource_group_arn": cap.resource_group_arn,
             "start": _date(cap.start),
             "days": cap.days if cap.days is not None else ((end - cap.start).days if cap.start and end else None),
             "end": _date(end),
             "planned": cap.planned,
+            # Capacity Block lifecycle: when the groups scale out and back to zero, and the drain hook.
+            "scale_out_at": window.scale_out_at if window else None,
+            "scale_in_at": window.scale_in_at if window else None,
+            "scale_in_lead_minutes": window.lead_minutes if window else None,
+            "drain_seconds": window.drain_seconds if window else None,
         },
         "schedule": ({"start": _date(p.spec.start), "end": _date(p.spec.end), "months": p.spec.months}
                      if (p.spec.start or p.spec.end or p.spec.months) else None),
