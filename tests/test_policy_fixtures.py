@@ -75,6 +75,27 @@ def _lustre_rules() -> list[dict[str, Any]]:
     return out
 
 
+def _block_group(name: str, lt: str, size: int, line: int, pool: str) -> list[dict[str, Any]]:
+    """A capacity-block group: starts at zero, scheduled out at the block's start and back to zero 75
+    minutes before its end (2026-12-01 to 2026-12-15), and a termination hook."""
+    group = _asg(name, lt, size, line, pool)
+    del group["inputs"]["desiredCapacity"]
+    group["inputs"]["minSize"] = 0
+    on = {"autoscalingGroupName": _ref(name, "name")}
+    return [
+        group,
+        _res("aws:autoscaling/lifecycleHook:LifecycleHook", f"{name}-drain", {
+            **on, "name": "checkpoint", "lifecycleTransition": "autoscaling:EC2_INSTANCE_TERMINATING",
+            "heartbeatTimeout": 600, "defaultResult": "CONTINUE"}, line, pool, tags=False),
+        _res("aws:autoscaling/schedule:Schedule", f"{name}-start", {
+            **on, "scheduledActionName": "block-start", "startTime": "2026-12-01T11:30:00Z",
+            "minSize": size, "maxSize": size, "desiredCapacity": size}, line, pool, tags=False),
+        _res("aws:autoscaling/schedule:Schedule", f"{name}-end", {
+            **on, "scheduledActionName": "block-end", "startTime": "2026-12-15T10:15:00Z",
+            "minSize": 0, "maxSize": 0, "desiredCapacity": 0}, line, pool, tags=False),
+    ]
+
+
 def good_plan_json() -> dict[str, Any]:
     """A Plan with an on-demand EFA pool (p5, placement group), an UltraServer capacity-block pool
     (2 × u-p6e-gb200x72) and a Lustre file system: every rule passes."""
@@ -118,8 +139,8 @@ def good_plan_json() -> dict[str, Any]:
                          capacityReservationSpecification={"capacityReservationTarget": {
                              "capacityReservationResourceGroupArn":
                                  "arn:aws:resource-groups:us-east-1:123456789012:group/gb-blocks"}}),
-        _asg("asg-gb-u0001", "lt-gb", 18, 20, "gb"),
-        _asg("asg-gb-u0002", "lt-gb", 18, 20, "gb"),
+        *_block_group("asg-gb-u0001", "lt-gb", 18, 20, "gb"),
+        *_block_group("asg-gb-u0002", "lt-gb", 18, 20, "gb"),
     ]
     pools = [
         {"name": "train", "kind": "instance", "instance_type": "p5.48xlarge", "ultraserver_type": None,
@@ -131,7 +152,7 @@ def good_plan_json() -> dict[str, Any]:
         {"name": "gb", "kind": "ultraserver", "instance_type": "p6e-gb200.36xlarge",
          "ultraserver_type": "u-p6e-gb200x72", "count": 2, "instances": 36, "instances_per_ultraserver": 18,
          "efa": True, "availability_zone": "us-east-1a", "subnet": "subnet-use1-az1",
-         "capacity": {"type": "capacity-block", "reservation_id": None,
+         "capacity": {"type": "capacity-block", "reservation_id": None, "start": "2026-12-01", "end": "2026-12-15",
                       "resource_group_arn": "arn:aws:resource-groups:us-east-1:123456789012:group/gb-blocks"},
          "placement_group": None, "launch_template": "lt-gb", "groups": ["asg-gb-u0001", "asg-gb-u0002"],
          "source": {"file": SPEC, "line": 20}},

@@ -163,6 +163,46 @@ def block_with_mixed_instances(d):
     resource(d, "asg-gb-u0001")["inputs"]["mixedInstancesPolicy"] = {"instancesDistribution": {}}
 
 
+def _gb_targets_on_groups(d, ids=("cr-0123456789abcdef0", "cr-0123456789abcdef1")):
+    """The per-UltraServer form the compiler emits: no target on the template, one id per group."""
+    del resource(d, "lt-gb")["inputs"]["capacityReservationSpecification"]
+    for name, rid in zip(("asg-gb-u0001", "asg-gb-u0002"), ids):
+        resource(d, name)["inputs"]["capacityReservationSpecification"] = {
+            "capacityReservationPreference": "capacity-reservations-only",
+            "capacityReservationTarget": {"capacityReservationIds": [rid]}}
+
+
+def block_one_group_without_target(d):
+    _gb_targets_on_groups(d)
+    del resource(d, "asg-gb-u0002")["inputs"]["capacityReservationSpecification"]
+    resource(d, "asg-gb-u0002-start")["inputs"]["desiredCapacity"] = 18
+
+
+def planned_block(d):
+    """A block not bought yet: no target anywhere, groups at zero with no scheduled scale-out."""
+    del resource(d, "lt-gb")["inputs"]["capacityReservationSpecification"]
+    for name in ("asg-gb-u0001", "asg-gb-u0002"):
+        remove(d, f"{name}-start")
+        remove(d, f"{name}-end")
+    d["pools"][1]["capacity"].update(resource_group_arn=None, planned=True)
+
+
+def block_group_starts_full(d):
+    resource(d, "asg-gb-u0001")["inputs"].update(minSize=18, desiredCapacity=18)
+
+
+def block_without_scale_in(d):
+    remove(d, "asg-gb-u0001-end")
+
+
+def block_scale_in_too_late(d):
+    resource(d, "asg-gb-u0002-end")["inputs"]["startTime"] = "2026-12-15T11:00:00Z"
+
+
+def block_without_hook(d):
+    remove(d, "asg-gb-u0001-drain")
+
+
 def half_ultraserver(d):
     asg = resource(d, "asg-gb-u0002")["inputs"]
     asg.update(minSize=9, maxSize=9, desiredCapacity=9)
@@ -425,6 +465,11 @@ FAILING = [
     pytest.param("capacity-block-market-type", block_with_mixed_instances, "mixed-instances policy", id="block-mixed-instances"),
     pytest.param("capacity-block-market-type", block_with_warm_pool, "warm pool", id="block-warm-pool"),
     pytest.param("capacity-block-market-type", block_with_latest_version, "version $Latest", id="block-unpinned-version"),
+    pytest.param("capacity-block-market-type", block_one_group_without_target, "groups asg-gb-u0002 can launch", id="block-group-no-target"),
+    pytest.param("capacity-block-lifecycle", block_group_starts_full, "starts at minSize 18", id="block-starts-full"),
+    pytest.param("capacity-block-lifecycle", block_without_scale_in, "no scheduled scale-in to zero", id="block-no-scale-in"),
+    pytest.param("capacity-block-lifecycle", block_scale_in_too_late, "less than 60 minutes before the block ends", id="block-scale-in-late"),
+    pytest.param("capacity-block-lifecycle", block_without_hook, "no termination lifecycle hook", id="block-no-hook"),
     pytest.param("node-subnet-private", subnet_maps_public_ips, "subnet-use1-az1 (used by lt-train) maps public IPs", id="subnet-public-ips"),
     pytest.param("node-subnet-private", subnet_routes_to_igw, "routes 0.0.0.0/0 to an internet gateway through rt-nodes", id="subnet-igw-route"),
     pytest.param("ultraserver-whole", half_ultraserver, "desiredCapacity 9 is not a whole number of 18-instance", id="half-ultraserver"),
@@ -466,6 +511,10 @@ PASSING = [
     pytest.param("efa-pool-single-az", lambda d: None, id="efa-one-subnet"),
     pytest.param("no-placement-group-with-reservation", lambda d: None, id="pg-only-on-demand"),
     pytest.param("capacity-block-market-type", lambda d: None, id="block-market-type-set"),
+    pytest.param("capacity-block-market-type", _gb_targets_on_groups, id="block-target-per-group"),
+    pytest.param("capacity-block-market-type", planned_block, id="block-planned-launches-nothing"),
+    pytest.param("capacity-block-lifecycle", lambda d: None, id="block-lifecycle-scheduled"),
+    pytest.param("capacity-block-lifecycle", _gb_targets_on_groups, id="block-lifecycle-per-group-targets"),
     pytest.param("ultraserver-whole", lambda d: None, id="whole-ultraservers"),
     pytest.param("efa-placement-group", lambda d: None, id="efa-with-placement-group"),
     pytest.param("fsx-encrypted-in-vpc", lustre_kms_given, id="lustre-persistent-with-kms"),

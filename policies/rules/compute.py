@@ -6,15 +6,18 @@ and ../shared/reference/peer-checks.md (what ParallelCluster 3.16 validates).
 from __future__ import annotations
 
 import fnmatch
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping
 
 from ..context import (
     ASG, EBS_VOLUME, INSTANCE, LAUNCH_TEMPLATE, StackContext, as_list, dig, efa_interfaces, inputs,
-    is_true, market_type, reservation_target, target_key,
+    is_true, market_type, ref_name, reservation_target, target_key,
 )
 from ..registry import ADVISORY, MANDATORY, REGISTRY, NotApplicable, Violation
 
 RESERVED = ("capacity-reservation", "capacity-block")
+SCHEDULE = "aws:autoscaling/schedule:Schedule"
+HOOK = "aws:autoscaling/lifecycleHook:LifecycleHook"
 
 
 @REGISTRY.resource(
@@ -99,6 +102,36 @@ def _groups_using(ctx: StackContext, lt: Mapping[str, Any]) -> list[Mapping[str,
     return [g for g in ctx.of_type(ASG) if (_launch_template_of(ctx, g) or {}).get("name") == lt["name"]]
 
 
+def group_target(asg: Mapping[str, Any]) -> Any:
+    """The reservation ids or resource-group ARNs an auto-scaling group targets itself (its
+    capacityReservationSpecification overrides the template's: EC2 Auto Scaling UG,
+    capacity-reservation-create-asg-procedure), or None."""
+    target = dig(inputs(asg), "capacityReservationSpecification", "capacityReservationTarget")
+    if not isinstance(target, Mapping):
+        return None
+    return as_list(target.get("capacityReservationIds")) or as_list(target.get("capacityReservationResourceGroupArns")) or None
+
+
+def _targets_reservation(ctx: StackContext, lt: Mapping[str, Any]) -> bool:
+    """The template, or any group launching from it, targets reserved capacity."""
+    return reservation_target(lt) is not None or any(group_target(g) for g in _groups_using(ctx, lt))
+
+
+def _schedules_of(ctx: StackContext, asg: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [s for s in ctx.of_type(SCHEDULE)
+            if ref_name(inputs(s).get("autoscalingGroupName")) == asg["name"]]
+
+
+def _launches_nothing(ctx: StackContext, asg: Mapping[str, Any]) -> bool:
+    """A group that can never start an instance: min and desired zero, and no scheduled action
+    raises it (a capacity block not bought yet)."""
+    i = inputs(asg)
+    if (_size(asg, "minSize") or 0) > 0 or (_size(asg, "desiredCapacity") or 0) > 0:
+        return False
+    return all((_size(s, "minSize") or 0) == 0 and (_size(s, "desiredCapacity") or 0) == 0
+               for s in _schedules_of(ctx, asg)) and not i.get("mixedInstancesPolicy")
+
+
 @REGISTRY.stack(
     "efa-pool-single-az", level=MANDATORY, severity="high", tags=("efa", "network"),
     description="Every EFA pool launches into exactly one subnet (so one Availability Zone).",
@@ -155,7 +188,7 @@ def no_placement_group_with_reservation(ctx: StackContext, config: Mapping[str, 
     warns for blocks and errors for a mismatched reservation group)."""
     seen = False
     for lt in ctx.of_type(LAUNCH_TEMPLATE):
-        if reservation_target(lt) is None and market_type(lt) != "capacity-block":
+        if not _targets_reservation(ctx, lt) and market_type(lt) != "capacity-block":
             continue
         seen = True
         if dig(inputs(lt), "placement", "groupName"):
@@ -213,10 +246,17 @@ def capacity_block_market_type(ctx: StackContext, config: Mapping[str, Any]) -> 
         if market_type(lt) != "capacity-block":
             continue
         seen = True
+        groups = _groups_using(ctx, lt)
         if reservation_target(lt) is None:
-            yield Violation(f"launch template {lt['name']} uses market type capacity-block without a "
-                            f"capacityReservationTarget", resource=lt["name"], pool=lt.get("pool"))
-        for asg in _groups_using(ctx, lt):
+            # The target may sit on each group instead; a group with neither must launch nothing
+            # (a block not bought yet: it stays at zero until the spec names its reservation).
+            blind = [g for g in groups if not group_target(g) and not _launches_nothing(ctx, g)]
+            if not groups or blind:
+                what = f" (groups {', '.join(g['name'] for g in blind)} can launch)" if blind else ""
+                yield Violation(f"launch template {lt['name']} uses market type capacity-block without a "
+                                f"capacityReservationTarget on it or its groups{what}",
+                                resource=lt["name"], pool=lt.get("pool"))
+        for asg in groups:
             yield from _capacity_block_group(asg)
     for pool in ctx.pools:
         if (pool.get("capacity") or {}).get("type") != "capacity-block":
@@ -230,11 +270,95 @@ def capacity_block_market_type(ctx: StackContext, config: Mapping[str, Any]) -> 
             continue  # the template itself was checked above
         yield Violation(f"capacity-block pool {pool['name']}: launch template {lt['name']} has market type "
                         f"{market_type(lt)!r}, not 'capacity-block'", resource=lt["name"], pool=pool["name"])
-        if reservation_target(lt) is None:
+        if not _targets_reservation(ctx, lt) and not (pool.get("capacity") or {}).get("planned"):
             yield Violation(f"capacity-block pool {pool['name']}: launch template {lt['name']} targets no "
                             f"reservation", resource=lt["name"], pool=pool["name"])
     if not seen:
         raise NotApplicable("no capacity-block pool")
+
+
+def _block_end(pool: Mapping[str, Any] | None) -> datetime | None:
+    from planner.catalog import capacity_block_facts
+
+    end = (pool or {}).get("capacity", {}).get("end")
+    if not end:
+        return None
+    hour, minute = (int(x) for x in capacity_block_facts()["end_time_utc"].split(":"))
+    day = date.fromisoformat(str(end)[:10])
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=timezone.utc)
+
+
+def _reclaim_minutes(pool: Mapping[str, Any] | None) -> int:
+    from planner.catalog import capacity_block_facts
+
+    kind = "ultraserver" if (pool or {}).get("kind") == "ultraserver" else "instance"
+    return int(capacity_block_facts()["reclaim_minutes"][kind])
+
+
+def _when(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _block_group_lifecycle(ctx: StackContext, asg: Mapping[str, Any], pool: Mapping[str, Any] | None) -> Iterable[Violation]:
+    where = dict(resource=asg["name"], pool=asg.get("pool"))
+    if (_size(asg, "minSize") or 0) > 0 or (_size(asg, "desiredCapacity") or 0) > 0:
+        yield Violation(f"auto-scaling group {asg['name']} starts at minSize {_size(asg, 'minSize')} / desiredCapacity "
+                        f"{_size(asg, 'desiredCapacity')} on a capacity block: launches fail until the block opens; start at 0 "
+                        "and scale out on a schedule", **where)
+    schedules = _schedules_of(ctx, asg)
+    if ctx.complete:
+        ups = [s for s in schedules if (_size(s, "desiredCapacity") or 0) > 0]
+        downs = [s for s in schedules if _size(s, "desiredCapacity") == 0 and _size(s, "maxSize") in (0, None)]
+        if not ups:
+            yield Violation(f"auto-scaling group {asg['name']} has no scheduled scale-out at the block's start", **where)
+        if not downs:
+            yield Violation(f"auto-scaling group {asg['name']} has no scheduled scale-in to zero before the block ends: "
+                            "it keeps replacing instances EC2 reclaims", **where)
+        end, lead = _block_end(pool), _reclaim_minutes(pool)
+        for s in downs:
+            at = _when(inputs(s).get("startTime"))
+            if end and at and at > end - timedelta(minutes=lead):
+                yield Violation(f"scheduled action {s['name']} scales {asg['name']} to zero at {inputs(s).get('startTime')}, "
+                                f"less than {lead} minutes before the block ends ({end:%Y-%m-%dT%H:%MZ})", resource=s["name"],
+                                pool=asg.get("pool"))
+        hooks = [h for h in ctx.of_type(HOOK) if ref_name(inputs(h).get("autoscalingGroupName")) == asg["name"]
+                 and inputs(h).get("lifecycleTransition") == "autoscaling:EC2_INSTANCE_TERMINATING"]
+        if not hooks:
+            yield Violation(f"auto-scaling group {asg['name']} has no termination lifecycle hook: jobs get no time to "
+                            "checkpoint before the block ends", **where)
+
+
+@REGISTRY.stack(
+    "capacity-block-lifecycle", level=MANDATORY, severity="high", tags=("capacity",),
+    description="Capacity-block groups start at zero, scale out on a schedule at the block's start, scale in to zero "
+                "before EC2 reclaims the block, and hold terminating nodes with a lifecycle hook.",
+    remediation="Give each group minSize 0 (no desiredCapacity), an aws:autoscaling/schedule:Schedule at the block's "
+                "start and one to zero at least 30 min (60 min for UltraServers) before its end, and an "
+                "autoscaling:EC2_INSTANCE_TERMINATING lifecycle hook.",
+)
+def capacity_block_lifecycle(ctx: StackContext, config: Mapping[str, Any]) -> Iterable[Violation]:
+    """A group sized N before its Capacity Block opens keeps failing launches, and one left at N after
+    the end keeps replacing the instances EC2 reclaims (from 30 minutes before the end, 60 for
+    UltraServers). AWS recommends scheduled scaling out at the start and in before the end, and a
+    lifecycle hook for a graceful shutdown (EC2 Auto Scaling UG, "Use Capacity Blocks for machine
+    learning workloads"; EC2 UG, Capacity Blocks for ML). Groups of a block not bought yet (no target,
+    launching nothing) are exempt. Offline the schedule times are checked against the pool's block end;
+    in the engine (one stack at a time) only the group's initial size is checked."""
+    seen = False
+    pools = {p["name"]: p for p in ctx.pools}
+    for lt in ctx.of_type(LAUNCH_TEMPLATE):
+        if market_type(lt) != "capacity-block":
+            continue
+        for asg in _groups_using(ctx, lt):
+            if not (group_target(asg) or reservation_target(lt)):
+                continue  # planned: capacity-block-market-type checks that it launches nothing
+            seen = True
+            yield from _block_group_lifecycle(ctx, asg, pools.get(asg.get("pool") or ""))
+    if not seen:
+        raise NotApplicable("no capacity-block group with a reservation")
 
 
 def _size(asg: Mapping[str, Any], key: str) -> int | None:
@@ -273,7 +397,8 @@ def ultraserver_whole(ctx: StackContext, config: Mapping[str, Any]) -> Iterable[
                 if n is not None and n % size:
                     yield Violation(f"auto-scaling group {asg['name']}: {key} {n} is not a whole number of "
                                     f"{size}-instance UltraServers", resource=asg["name"], pool=name)
-            total += _size(asg, "desiredCapacity") or 0
+            # A capacity-block group has no desiredCapacity (its schedule sets it): its maxSize counts.
+            total += _size(asg, "desiredCapacity") if _size(asg, "desiredCapacity") is not None else (_size(asg, "maxSize") or 0)
         if groups and total != pool.get("instances"):
             yield Violation(f"UltraServer pool {name}: groups launch {total} instances, the pool needs "
                             f"{pool.get('instances')}", pool=name)
@@ -290,7 +415,7 @@ def efa_placement_group(ctx: StackContext, config: Mapping[str, Any]) -> Iterabl
     explicit choice). Pools on reservations or blocks are skipped: that capacity is already placed."""
     seen = False
     for lt in ctx.of_type(LAUNCH_TEMPLATE):
-        if not efa_interfaces(lt) or reservation_target(lt) is not None or market_type(lt) == "capacity-block":
+        if not efa_interfaces(lt) or _targets_reservation(ctx, lt) or market_type(lt) == "capacity-block":
             continue
         seen = True
         if dig(inputs(lt), "placement", "groupName"):
