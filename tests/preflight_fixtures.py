@@ -47,8 +47,14 @@ EC2_QUOTA_NAMES = {
     "L-4F9BB70B": "P5en Capacity Blocks",
     "L-2C8F52B3": "P4d Capacity Blocks",
     "L-64569A79": "Trn2 Capacity Blocks",
+    "L-0263D0A3": "EC2-VPC Elastic IPs",
     # A name-only quota: preflight finds P6-B200 capacity blocks by name (the code is UNCONFIRMED).
     "L-TESTP6B2": "P6-B200 Capacity Blocks",
+}
+# Quotas of services moto's Service Quotas does not answer (seeded): (service, code) -> name.
+OTHER_QUOTA_NAMES = {
+    ("autoscaling", "L-CDE20ADC"): "Auto Scaling groups per region",
+    ("fsx", "L-8F1B9C74"): "Lustre Persistent_2 storage capacity",
 }
 
 
@@ -131,6 +137,8 @@ class Seed:
     errors: dict[str, tuple[str, str]] = field(default_factory=dict)  # operation -> (code, message)
     zones: list[dict[str, Any]] | None = None  # DescribeAvailabilityZones (moto has no Local Zones)
     requests: list[tuple[str, Any]] = field(default_factory=list)  # (operation, raw body) of seeded answers
+    other_quotas: dict[tuple[str, str], float] = field(default_factory=dict)  # (service, code) -> value
+    images: list[dict[str, Any]] = field(default_factory=list)  # DescribeImages items (moto has no PlatformDetails)
 
     def answer(self, operation: str, body: dict[str, Any]) -> dict[str, Any] | None:
         if operation == "DescribeAvailabilityZones" and self.zones is not None:
@@ -138,6 +146,9 @@ class Seed:
         if operation in self.errors:
             code, message = self.errors[operation]
             return {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": 400}}
+        if operation == "DescribeImages" and self.images:
+            wanted = {v for k, v in body.items() if k.startswith("ImageId")}  # query protocol: ImageId.1, ...
+            return {"Images": [copy.deepcopy(i) for i in self.images if not wanted or i["ImageId"] in wanted]}
         if operation == "DescribeCapacityReservations":
             return {"CapacityReservations": copy.deepcopy(self.reservations)}
         if operation == "DescribeCapacityBlocks":
@@ -155,6 +166,13 @@ class Seed:
                                   for a in arns]}
         if operation == "GetServiceQuota":
             service, code = body.get("ServiceCode"), body.get("QuotaCode")
+            if service not in ("ec2", "vpc"):
+                if (service, code) in self.other_quotas:
+                    return {"Quota": {"ServiceCode": service, "QuotaCode": code,
+                                      "Value": float(self.other_quotas[(service, code)]),
+                                      "QuotaName": OTHER_QUOTA_NAMES.get((service, code), code)}}
+                return {"Error": {"Code": "NoSuchResourceException", "Message": f"no quota {code}"},
+                        "ResponseMetadata": {"HTTPStatusCode": 400}}
             table = self.ec2_quotas if service == "ec2" else self.vpc_quotas
             if code in table:
                 return {"Quota": {"ServiceCode": service, "QuotaCode": code, "Value": float(table[code]),
@@ -243,7 +261,8 @@ def make_session(region: str = REGION) -> boto3.session.Session:
 
 def standard_seed(**overrides: Any) -> Seed:
     """Generous quotas and no capacity: the baseline every passing test starts from."""
-    seed = Seed(ec2_quotas={code: 100_000 for code in EC2_QUOTA_NAMES})
+    seed = Seed(ec2_quotas={code: 100_000 for code in EC2_QUOTA_NAMES},
+                other_quotas={key: 10_000_000 for key in OTHER_QUOTA_NAMES})
     for k, v in overrides.items():
         setattr(seed, k, v)
     return seed
@@ -253,7 +272,16 @@ def standard_seed(**overrides: Any) -> Seed:
 DEMO_CAPTURED_AT = "2026-11-23T12:00:00Z"
 DEMO_QUOTAS = {"L-417A185B": 13_000, "L-1216C47A": 1_024, "L-DB2E81BA": 0, "L-2C3B7624": 0,
                "L-C4BD4855": 0, "L-7212CCBC": 0, "L-3819A6DF": 0, "L-6B0D517C": 0,
-               "L-DA6814F2": 0, "L-C45F30BC": 0, "L-4F9BB70B": 0, "L-2C8F52B3": 0, "L-64569A79": 6_144}
+               "L-DA6814F2": 0, "L-C45F30BC": 0, "L-4F9BB70B": 0, "L-2C8F52B3": 0, "L-64569A79": 6_144,
+               # AWS's documented default (EC2 User Guide, Elastic IP address quota: 5 per Region).
+               "L-0263D0A3": 5}
+# Quotas moto does not answer: Auto Scaling groups per region at AWS's default 500 (EC2 Auto Scaling
+# User Guide, quotas); Lustre Persistent_2 storage a demo value of 256,000 GiB (no guide page confirms
+# the default, so the demo account is given room for the bundled examples but not frontier.yaml).
+# NAT gateways per zone (5) and rules per security group (60) come from moto's real `vpc` defaults;
+# launch templates (5,000) and placement groups (500) have no Service Quotas code and fall back to
+# the EC2 User Guide's fixed limits.
+DEMO_OTHER_QUOTAS = {("autoscaling", "L-CDE20ADC"): 500, ("fsx", "L-8F1B9C74"): 256_000}
 DEMO = {
     "us-east-1": {
         "images": {"ami-0123456789abcdef0": ("arm64", 100), "ami-0a1b2c3d4e5f60718": ("x86_64", 100)},
@@ -261,9 +289,11 @@ DEMO = {
                    "opt_in": "opted-in", "group": "us-east-1-dfw-2"}],
         "offerings": {"use1-dfw2-az1": ["p6e-gb200.36xlarge", "p6e-gb300.36xlarge", "m7i.4xlarge", "m7i.8xlarge"]},
         "reservations": [
-            reservation("cr-0123456789abcdef0", "p6e-gb200.36xlarge", 72, zone="us-east-1-dfw-2a",
-                        zone_id="use1-dfw2-az1", state="scheduled", kind="capacity-block",
-                        start="2026-12-01T11:30:00Z", end="2026-12-15T11:30:00Z", block_id="cb-0gb200demo000001"),
+            # examples/gb200-capacity-block.yaml: 4 UltraServers = 4 Capacity Blocks, one reservation each.
+            *(reservation(f"cr-0123456789abcdef{i}", "p6e-gb200.36xlarge", 18, zone="us-east-1-dfw-2a",
+                          zone_id="use1-dfw2-az1", state="scheduled", kind="capacity-block",
+                          start="2026-12-01T11:30:00Z", end="2026-12-15T11:30:00Z",
+                          block_id=f"cb-0gb200demo00000{i + 1}") for i in range(4)),
             reservation("cr-0aa11bb22cc33dd44", "p5en.48xlarge", 32, zone="us-east-1a", zone_id="use1-az6", end=None),
             reservation("cr-0a0000000000000a1", "p6e-gb200.36xlarge", 32_400, zone="us-east-1-dfw-2a",
                         zone_id="use1-dfw2-az1", end=None),
@@ -274,29 +304,37 @@ DEMO = {
             reservation("cr-0b0000000000000b2", "p6e-gb300.36xlarge", 29_592, zone="us-east-1-dfw-2a",
                         zone_id="use1-dfw2-az1", state="scheduled", start="2027-07-01T00:00:00Z", end=None),
         ],
-        "blocks": [{"CapacityBlockId": "cb-0gb200demo000001", "UltraserverType": "u-p6e-gb200x72",
+        "blocks": [{"CapacityBlockId": f"cb-0gb200demo00000{i + 1}", "UltraserverType": "u-p6e-gb200x72",
                     "AvailabilityZone": "us-east-1-dfw-2a", "AvailabilityZoneId": "use1-dfw2-az1",
-                    "CapacityReservationIds": ["cr-0123456789abcdef0"], "State": "scheduled",
-                    "StartDate": _dt("2026-12-01T11:30:00Z"), "EndDate": _dt("2026-12-15T11:30:00Z")}],
+                    "CapacityReservationIds": [f"cr-0123456789abcdef{i}"], "State": "scheduled",
+                    "StartDate": _dt("2026-12-01T11:30:00Z"), "EndDate": _dt("2026-12-15T11:30:00Z")}
+                   for i in range(4)],
     },
     "us-east-2": {
         "images": {"ami-0fedcba9876543210": ("x86_64", 100)},
         "zones": [],
         "offerings": {"use2-az3": ["trn2u.48xlarge"]},
         "reservations": [
-            reservation("cr-0f1e2d3c4b5a69788", "trn2u.48xlarge", 32, zone="us-east-2c", zone_id="use2-az3",
+            # examples/trn2-ultraserver.yaml: 8 UltraServers = 8 Capacity Blocks of 4 trn2u each.
+            reservation(f"cr-0f1e2d3c4b5a6978{i}", "trn2u.48xlarge", 4, zone="us-east-2c", zone_id="use2-az3",
                         state="scheduled", kind="capacity-block", start="2026-12-07T11:30:00Z",
-                        end="2027-01-04T11:30:00Z", block_id="cb-0trn2demo00000001"),
+                        end="2027-01-04T11:30:00Z", block_id=f"cb-0trn2demo0000000{i + 1}")
+            for i in range(8)
         ],
-        "blocks": [{"CapacityBlockId": "cb-0trn2demo00000001", "UltraserverType": "u-trn2x64",
+        "blocks": [{"CapacityBlockId": f"cb-0trn2demo0000000{i + 1}", "UltraserverType": "u-trn2x64",
                     "AvailabilityZone": "us-east-2c", "AvailabilityZoneId": "use2-az3",
-                    "CapacityReservationIds": ["cr-0f1e2d3c4b5a69788"], "State": "scheduled",
-                    "StartDate": _dt("2026-12-07T11:30:00Z"), "EndDate": _dt("2027-01-04T11:30:00Z")}],
+                    "CapacityReservationIds": [f"cr-0f1e2d3c4b5a6978{i}"], "State": "scheduled",
+                    "StartDate": _dt("2026-12-07T11:30:00Z"), "EndDate": _dt("2027-01-04T11:30:00Z")}
+                   for i in range(8)],
     },
 }
 DEMO_NOTE = ("DEMO VALUES, not a real account. From moto 5.2.1 (real AWS data as of 2026-08): zones, instance type "
-             "offerings, DescribeInstanceTypes, vpc quotas, the default VPC and its subnets. Demo values: every EC2 "
-             "quota ({quotas}), the capacity reservations and blocks the examples name, {extra}and instance facts "
+             "offerings, DescribeInstanceTypes, vpc quotas (incl. NAT gateways per zone 5, rules per security group 60), "
+             "the default VPC and its subnets, the counts of existing groups, templates, EIPs and NAT gateways (none). "
+             "Quotas moto lacks, at AWS's documented defaults: Auto Scaling groups 500 (EC2 Auto Scaling User Guide), "
+             "EC2-VPC Elastic IPs 5 (EC2 User Guide); Lustre Persistent_2 storage 256,000 GiB is a demo value (AWS's default UNCONFIRMED); "
+             "launch templates and placement groups use the EC2 User Guide's fixed limits (5,000, 500). Demo values: "
+             "every other EC2 quota ({quotas}), the capacity reservations and blocks the examples name, {extra}and instance facts "
              "for types moto lacks (copied from the ultraplan catalog). Regenerate: python tests/preflight_fixtures.py")
 
 
@@ -309,7 +347,8 @@ def demo_snapshot(region: str, examples: list[str]) -> dict[str, Any]:
 
     demo = DEMO[region]
     session = make_session(region)
-    Seed(ec2_quotas=dict(DEMO_QUOTAS), reservations=demo["reservations"], blocks=demo["blocks"]).install(session)
+    Seed(ec2_quotas=dict(DEMO_QUOTAS), other_quotas=dict(DEMO_OTHER_QUOTAS), reservations=demo["reservations"],
+         blocks=demo["blocks"]).install(session)
     plans = [planner.plan_file(e) for e in examples]
     doc = capture(LiveAccount(region, session=session, max_attempts=1), plans)
     doc["availability_zones"]["value"] += demo["zones"]
@@ -331,11 +370,16 @@ def demo_snapshot(region: str, examples: list[str]) -> dict[str, Any]:
     for ami, (arch, root) in demo["images"].items():
         doc["images"]["items"][ami] = {"id": ami, "name": f"demo-{arch}", "architecture": arch, "state": "available",
                                        "root_gib": root, "platform": "Linux/UNIX"}
-    extra = f"the AMIs {', '.join(f'{a} ({v[0]})' for a, v in demo['images'].items())}, "
+    if doc["counts"]["errors"].pop("placement_groups", None) is not None:
+        doc["counts"]["items"]["placement_groups"] = 0  # moto lacks DescribePlacementGroups: a demo value
+    extra = "no placement groups (moto lacks DescribePlacementGroups), "
+    extra += f"the AMIs {', '.join(f'{a} ({v[0]})' for a, v in demo['images'].items())}, "
     extra += (f"the Local Zone {', '.join(z['name'] for z in demo['zones'])}, " if demo["zones"] else "")
     extra += "offerings of " + "; ".join(f"{', '.join(t)} in {z}" for z, t in demo["offerings"].items()) + ", "
     doc.update(captured_at=DEMO_CAPTURED_AT, demo=True,
-               note=DEMO_NOTE.format(quotas=", ".join(f"{k}={v}" for k, v in DEMO_QUOTAS.items()), extra=extra)
+               note=DEMO_NOTE.format(quotas=", ".join([f"{k}={v}" for k, v in DEMO_QUOTAS.items()]
+                                                     + [f"{s}/{c}={v}" for (s, c), v in DEMO_OTHER_QUOTAS.items()]),
+                                     extra=extra)
                + f" Instance facts from the catalog: {', '.join(sorted(filled)) or 'none'}.")
     return doc
 

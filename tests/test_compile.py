@@ -87,16 +87,28 @@ def test_on_demand_efa_pool_gets_a_cluster_placement_group():
 def test_reserved_pools_target_the_reservation_and_get_no_placement_group(capacity, market):
     plan = plan_of(BASE_SPEC.replace("count: 2", f"count: 2\n    capacity: {capacity}"))
     inputs = lt(plan)
-    assert inputs["capacityReservationSpecification"] == {"capacityReservationTarget": {"capacityReservationId": "cr-0123456789abcdef0"}}
+    # The group carries the target (EC2 Auto Scaling UG: a group's target overrides the template's),
+    # the template the market type.
+    assert "capacityReservationSpecification" not in inputs
+    assert plan.by_name()["asg-gpu"].inputs["capacityReservationSpecification"] == {
+        "capacityReservationPreference": "capacity-reservations-only",
+        "capacityReservationTarget": {"capacityReservationIds": ["cr-0123456789abcdef0"]}}
     assert inputs.get("instanceMarketOptions", {}).get("marketType") == market
     assert "pg-gpu" not in plan.by_name()
     assert plan.pools[0]["placement_group"] is None
 
 
+IDS3 = "[cr-0123456789abcdef0, cr-0123456789abcdef1, cr-0123456789abcdef2]"
+
+
+def _ultra_spec(capacity: str, count: int = 3) -> str:
+    return DFW_SPEC.replace(
+        "instance_type: p5.48xlarge", "ultraserver: u-p6e-gb200x36\n    ami: ami-0123456789abcdef0").replace(
+        "count: 2", f"count: {count}\n    capacity: {capacity}")
+
+
 def test_ultraserver_pool_gets_one_group_per_ultraserver():
-    text = DFW_SPEC.replace("instance_type: p5.48xlarge", "ultraserver: u-p6e-gb200x36\n    ami: ami-0123456789abcdef0").replace(
-        "count: 2", "count: 3\n    capacity: {type: capacity-block, reservation_id: cr-0123456789abcdef0, start: 2026-12-01, days: 14}")
-    plan = plan_of(text)
+    plan = plan_of(_ultra_spec("{type: capacity-reservation, reservation_id: cr-0123456789abcdef0}"))
     groups = [r for r in plan.resources() if r.type == "aws:autoscaling/group:Group"]
     assert [g.name for g in groups] == ["asg-gpu-u0001", "asg-gpu-u0002", "asg-gpu-u0003"]
     assert {(g.inputs["minSize"], g.inputs["maxSize"], g.inputs["desiredCapacity"]) for g in groups} == {(9, 9, 9)}
@@ -227,3 +239,70 @@ def test_each_pool_has_its_own_stacks_with_its_template_first():
         for r in stack.resources:
             for ref in iter_refs(r.inputs):
                 assert stack_of[ref["$ref"]] in ("network", f"compute-{r.pool}-1"), (r.name, ref)
+
+
+# -- one Capacity Block per UltraServer, and the block's lifecycle --------------------------------------
+def _of(plan, type_):
+    return [r for r in plan.resources() if r.type == type_]
+
+
+def test_each_ultraserver_group_targets_its_own_block_and_starts_at_zero():
+    plan = plan_of(_ultra_spec(f"{{type: capacity-block, reservation_ids: {IDS3}, start: 2026-12-01, days: 14}}"))
+    groups = _of(plan, "aws:autoscaling/group:Group")
+    targets = [g.inputs["capacityReservationSpecification"]["capacityReservationTarget"]["capacityReservationIds"]
+               for g in groups]
+    assert targets == [["cr-0123456789abcdef0"], ["cr-0123456789abcdef1"], ["cr-0123456789abcdef2"]]
+    assert {(g.inputs["minSize"], g.inputs["maxSize"], "desiredCapacity" in g.inputs) for g in groups} == {(0, 9, False)}
+    assert "capacityReservationSpecification" not in lt(plan)
+    assert lt(plan)["instanceMarketOptions"] == {"marketType": "capacity-block"}
+    assert plan.pools[0]["capacity"]["reservation_ids"] == ["cr-0123456789abcdef0", "cr-0123456789abcdef1",
+                                                             "cr-0123456789abcdef2"]
+
+
+@pytest.mark.parametrize("dates, drain, scale_in, lead", [
+    pytest.param("start: 2026-12-01, days: 14", "", "2026-12-15T10:15:00Z", 75, id="days-default-drain"),
+    pytest.param("start: 2026-12-01, end: 2026-12-08", "", "2026-12-08T10:15:00Z", 75, id="end-date"),
+    pytest.param("start: 2026-12-01, days: 7", ", drain_seconds: 1800", "2026-12-08T09:55:00Z", 95, id="long-drain"),
+])
+def test_block_schedules_scale_out_at_start_and_in_before_the_end(dates, drain, scale_in, lead):
+    plan = plan_of(_ultra_spec(f"{{type: capacity-block, reservation_ids: {IDS3}, {dates}{drain}}}"))
+    start, end = plan.by_name()["asg-gpu-u0002-start"].inputs, plan.by_name()["asg-gpu-u0002-end"].inputs
+    assert start["startTime"] == "2026-12-01T11:30:00Z"
+    assert (start["minSize"], start["maxSize"], start["desiredCapacity"]) == (9, 9, 9)
+    assert end["startTime"] == scale_in and (end["minSize"], end["maxSize"], end["desiredCapacity"]) == (0, 0, 0)
+    assert start["autoscalingGroupName"] == {"$ref": "asg-gpu-u0002", "attr": "name"}
+    hook = plan.by_name()["asg-gpu-u0002-drain"].inputs
+    assert hook["lifecycleTransition"] == "autoscaling:EC2_INSTANCE_TERMINATING"
+    assert hook["heartbeatTimeout"] == (1800 if drain else 600) and hook["defaultResult"] == "CONTINUE"
+    assert plan.pools[0]["capacity"]["scale_in_lead_minutes"] == lead >= 60
+
+
+def test_instance_block_scales_in_at_least_30_minutes_before_the_end():
+    plan = plan_of(BASE_SPEC.replace("count: 2", "count: 2\n    capacity: {type: capacity-block, reservation_id: "
+                                                 "cr-0123456789abcdef0, start: 2026-12-01, days: 7}"))
+    assert plan.by_name()["asg-gpu-end"].inputs["startTime"] == "2026-12-08T10:45:00Z"  # 30 + 10 + 5 minutes
+
+
+def test_planned_block_has_hook_but_no_target_and_no_scale_out():
+    plan = plan_of(_ultra_spec("{type: capacity-block, planned: true, start: 2026-12-01, days: 14}"))
+    groups = _of(plan, "aws:autoscaling/group:Group")
+    assert all("capacityReservationSpecification" not in g.inputs and g.inputs["minSize"] == 0 for g in groups)
+    assert _of(plan, "aws:autoscaling/schedule:Schedule") == []
+    assert len(_of(plan, "aws:autoscaling/lifecycleHook:LifecycleHook")) == 3
+
+
+def test_resource_group_target_states_the_nvlink_caveat():
+    arn = "arn:aws:resource-groups:us-east-1:123456789012:group/gb"
+    plan = plan_of(_ultra_spec(f"{{type: capacity-block, resource_group_arn: '{arn}', start: 2026-12-01, days: 14}}"))
+    target = plan.by_name()["asg-gpu-u0001"].inputs["capacityReservationSpecification"]["capacityReservationTarget"]
+    assert target == {"capacityReservationResourceGroupArns": [arn]}
+    assert any("different UltraServers (NVLink domains)" in n["message"] for n in plan.notes)
+
+
+def test_summary_counts_account_limits():
+    plan = plan_of(_ultra_spec(f"{{type: capacity-block, reservation_ids: {IDS3}, start: 2026-12-01, days: 14}}"))
+    limits = plan.summary["account_limits"]
+    assert limits["auto_scaling_groups"] == 3 and limits["launch_templates"] == 1
+    assert limits["scheduled_actions"] == 6 and limits["lifecycle_hooks"] == 3
+    assert limits["network_interfaces"] == plan.pools[0]["instances"] * plan.pools[0]["interfaces_per_instance"] + \
+        limits["nat_gateways"]

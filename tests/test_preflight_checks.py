@@ -61,6 +61,9 @@ COVERAGE = {
     "preflight.capacity.dates": ("test_reservation_dates_cover", "test_block_ends_too_early"),
     "preflight.capacity.ultraserver": ("test_ultraserver_block_ok", "test_ultraserver_block_impaired_wrong_type"),
     "preflight.capacity.offering": ("test_block_offered_with_price", "test_block_not_offered"),
+    "preflight.capacity.shared": ("test_reservation_shared_within_capacity", "test_two_pools_overflow_one_reservation"),
+    "preflight.capacity.platform": ("test_ami_platform_matches_reservation", "test_rhel_ami_into_linux_reservation"),
+    "preflight.quota.limits": ("test_account_limits_within_quota", "test_auto_scaling_group_quota_short"),
     "preflight.subnet.existing": ("test_existing_subnet_ok", "test_existing_subnet_wrong_zone_or_missing"),
     "preflight.subnet.free-ips": ("test_existing_subnet_ok", "test_slash28_too_small_for_p5_pool"),
     "preflight.subnet.public-ip": ("test_private_reused_subnet_ok_for_efa", "test_reused_subnet_with_public_ips_refuses_efa_pool"),
@@ -573,3 +576,99 @@ def test_launch_dry_run_with_existing_subnet_and_efa(aws):
     assert len(req["NetworkInterfaces"]) == 33 and req["NetworkInterfaces"][1]["InterfaceType"] == "efa-only"
     assert {i["SubnetId"] for i in req["NetworkInterfaces"]} == {sid}
     assert check(preflight(p, launch_dry_run=True), "preflight.launch.dry-run") == []
+
+
+# -- per-UltraServer reservations, shared reservations, AMI platform (seeded) ------------------------
+def _per_ultraserver_pool(ids=("cr-u1", "cr-u2"), **kw):
+    return pool("us", "p6e-gb200.36xlarge", 18 * len(ids), vcpus=144, kind="ultraserver",
+                ultraserver_type="u-p6e-gb200x72", per_ultraserver=18, efa_interfaces=4, interfaces=5,
+                zone="us-east-1a", capacity={"type": "capacity-block", "reservation_ids": list(ids),
+                                             "start": "2026-11-20", "days": 14, "end": "2026-12-04"}, **kw)
+
+
+def _block(rid, total=18, **kw):
+    return reservation(rid, "p6e-gb200.36xlarge", total, kind="capacity-block", start="2026-11-20T11:30:00Z",
+                       end="2026-12-04T11:30:00Z", **kw)
+
+
+def test_each_reservation_id_is_one_ultraserver(aws):
+    seed = standard_seed(reservations=[_block("cr-u1"), _block("cr-u2", total=9)])
+    msgs = [f.message for f in errors(preflight(plan(_per_ultraserver_pool()), seed), "preflight.capacity.reservation")]
+    assert msgs == ["cr-u2 reserves 9 instances; its UltraServer group launches 18"]
+    ok = standard_seed(reservations=[_block("cr-u1"), _block("cr-u2")])
+    assert errors(preflight(plan(_per_ultraserver_pool()), ok), "preflight.capacity.reservation") == []
+
+
+def test_reservation_shared_within_capacity(aws):
+    a = pool("a", instances=4, capacity={"type": "capacity-reservation", "reservation_id": "cr-1"}, line=10)
+    b = pool("b", instances=4, capacity={"type": "capacity-reservation", "reservation_id": "cr-1"}, line=20)
+    seed = standard_seed(reservations=[reservation("cr-1", count=8)])
+    assert check(preflight(plan(a, b), seed), "preflight.capacity.shared") == []
+
+
+def test_two_pools_overflow_one_reservation(aws):
+    a = pool("a", instances=4, capacity={"type": "capacity-reservation", "reservation_id": "cr-1"}, line=10)
+    b = pool("b", instances=3, capacity={"type": "capacity-reservation", "reservation_id": "cr-1"}, line=20)
+    seed = standard_seed(reservations=[reservation("cr-1", count=6)])
+    found = errors(preflight(plan(a, b), seed), "preflight.capacity.shared")
+    assert [(f.pool, f.source.line) for f in found] == [("a", 10), ("b", 20)]
+    assert found[0].message == ("cr-1 reserves 6 p5.48xlarge; the pools sharing it launch 7 (a 4 (line 10), "
+                                "b 3 (line 20)), 1 more than it holds")
+    # Each pool alone fits, so the per-pool check says nothing: only the sum catches it.
+    assert errors(preflight(plan(a, b), seed), "preflight.capacity.reservation") == []
+
+
+def _rhel_image(ami="ami-0000000000000e1e1"):
+    return {"ImageId": ami, "Name": "rhel-9", "Architecture": "x86_64", "State": "available",
+            "PlatformDetails": "Red Hat Enterprise Linux", "RootDeviceName": "/dev/sda1",
+            "BlockDeviceMappings": [{"DeviceName": "/dev/sda1", "Ebs": {"VolumeSize": 10}}]}
+
+
+def test_ami_platform_matches_reservation(aws):
+    p = plan(pool("odcr", instances=4, ami="ami-0000000000000e1e1",
+                  capacity={"type": "capacity-reservation", "reservation_id": "cr-1"}))
+    seed = standard_seed(reservations=[reservation("cr-1", platform="Red Hat Enterprise Linux")],
+                         images=[_rhel_image()])
+    assert check(preflight(p, seed), "preflight.capacity.platform") == []
+
+
+def test_rhel_ami_into_linux_reservation(aws):
+    p = plan(pool("odcr", instances=4, ami="ami-0000000000000e1e1", line=12,
+                  capacity={"type": "capacity-reservation", "reservation_id": "cr-1"}))
+    seed = standard_seed(reservations=[reservation("cr-1")], images=[_rhel_image()])
+    [f] = check(preflight(p, seed), "preflight.capacity.platform")
+    assert f.level == Level.ERROR and (f.pool, f.source.line) == ("odcr", 12)
+    assert f.message == ("AMI ami-0000000000000e1e1 is Red Hat Enterprise Linux; cr-1 reserves Linux/UNIX instances, "
+                         "so the pool cannot launch into it")
+
+
+# -- account limits (autoscaling and fsx quotas seeded; vpc quotas and counts from moto) ----------------
+def _asg_plan(groups: int):
+    resources = [{"type": "aws:ec2/vpc:Vpc", "name": "vpc", "inputs": {"cidrBlock": "10.0.0.0/16"}},
+                 {"type": "aws:ec2/launchTemplate:LaunchTemplate", "name": "lt-gpu", "inputs": {}}]
+    resources += [{"type": "aws:autoscaling/group:Group", "name": f"asg-{i}", "inputs": {}} for i in range(groups)]
+    return plan(pool(), resources=resources)
+
+
+def test_account_limits_within_quota(aws):
+    result = preflight(_asg_plan(3), standard_seed(other_quotas={("autoscaling", "L-CDE20ADC"): 500}))
+    [info] = check(result, "preflight.quota.limits")
+    assert info.level == Level.INFO
+    assert "Auto Scaling groups per region 3 of 500" in info.message
+    # No Service Quotas entry by that name (seeded ec2 list): the documented fixed limit, said so.
+    assert "Launch templates per Region 1 of 5,000" in info.message
+
+
+def test_auto_scaling_group_quota_short(aws):
+    result = preflight(_asg_plan(501), standard_seed(other_quotas={("autoscaling", "L-CDE20ADC"): 500}))
+    [f] = errors(result, "preflight.quota.limits")
+    assert f.message.startswith("Auto Scaling groups per region: quota L-CDE20ADC is 500; needed 501 (501 the plan "
+                                "adds, 0 the region holds now), short by 1. Request an increase to 501")
+    assert f.hint == ("aws service-quotas request-service-quota-increase --region us-east-1 --service-code autoscaling "
+                      "--quota-code L-CDE20ADC --desired-value 501")
+
+
+def test_unreadable_limit_quota_is_a_warning(aws):
+    result = preflight(_asg_plan(3), standard_seed(other_quotas={}))
+    found = [f for f in check(result, "preflight.quota.limits") if f.level == Level.WARNING]
+    assert any(f.message.startswith("could not check Auto Scaling groups per region (the plan needs 3)") for f in found)

@@ -70,16 +70,21 @@ spec = st.fixed_dictionaries(
     })
 
 
-INSTANCE_TYPES = sorted(CAT.instance_types)
-valid_pool = st.fixed_dictionaries(
-    {"name": st.sampled_from(["gpu", "head", "b", "c"]), "instance_type": st.sampled_from(INSTANCE_TYPES),
-     "count": st.integers(1, 4000)},
-    optional={"capacity": st.sampled_from([{"type": "on-demand"}, {"type": "spot"},
-                                           {"type": "capacity-reservation", "reservation_id": "cr-0123456789abcdef0"},
-                                           {"type": "capacity-block", "reservation_id": "cr-0123456789abcdef0",
-                                            "start": "2026-12-01", "days": 14}]),
-              "ami": st.just("ami-0123456789abcdef0"),
-              "efa": st.just(False), "availability_zone": st.sampled_from(["us-east-1a", "us-east-1b", "use1-az4"])})
+# Types sold as single instances, each with the capacity types EC2 sells it as (catalog usage_classes).
+CAPACITIES = {"on-demand": {"type": "on-demand"}, "spot": {"type": "spot"},
+              "capacity-block": {"type": "capacity-block", "reservation_id": "cr-0123456789abcdef0",
+                                 "start": "2026-12-01", "days": 14}}
+TYPE_CAPACITY = sorted(
+    [(name, CAPACITIES[u]) for name, t in CAT.instance_types.items() if not t.ultraserver_only
+     for u in (t.usage_classes or ()) if u in CAPACITIES]
+    + [(name, {"type": "capacity-reservation", "reservation_id": "cr-0123456789abcdef0"})
+       for name, t in CAT.instance_types.items() if not t.ultraserver_only],
+    key=lambda tc: (tc[0], tc[1]["type"]))
+valid_pool = st.sampled_from(TYPE_CAPACITY).flatmap(lambda tc: st.fixed_dictionaries(
+    {"name": st.sampled_from(["gpu", "head", "b", "c"]), "instance_type": st.just(tc[0]),
+     "count": st.integers(1, 4000), "capacity": st.just(tc[1])},
+    optional={"ami": st.just("ami-0123456789abcdef0"),
+              "efa": st.just(False), "availability_zone": st.sampled_from(["us-east-1a", "us-east-1b", "use1-az4"])}))
 valid_ultra_pool = st.fixed_dictionaries(
     {"name": st.sampled_from(["nvl", "nvl2"]), "ultraserver": st.sampled_from(["u-p6e-gb200x72", "u-p6e-gb200x36"]),
      "count": st.integers(1, 300), "availability_zone": st.just("us-east-1-dfw-2a"), "ami": st.just("ami-0123456789abcdef0"),

@@ -40,11 +40,34 @@ class QuotaBucket:
         return bool(self.name_words) and all(w.lower() in name for w in self.name_words)
 
 
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """A countable account limit (Auto Scaling groups, NAT gateways per zone, ...), see quotas.yaml."""
+
+    id: str
+    title: str
+    usage: str  # key in the plan summary's account_limits (a.b for nested)
+    scope: str  # region | zone | group
+    service: str
+    code: str | None
+    in_use: str | None = None
+    name_words: tuple[str, ...] = ()
+    fixed: int | None = None
+    default: int | None = None
+    source: str = ""
+    as_of: str = ""
+
+    def matches_name(self, quota_name: str) -> bool:
+        name = quota_name.lower()
+        return bool(self.name_words) and all(w.lower() in name for w in self.name_words)
+
+
 @dataclass(frozen=True)
 class Quotas:
     buckets: tuple[QuotaBucket, ...]
     vpc: dict[str, QuotaBucket]
     as_of: str = ""
+    limits: tuple[Limit, ...] = ()
 
 
 def family_of(instance_type: str) -> str:
@@ -94,7 +117,22 @@ def build_quotas(data: dict[str, Any]) -> Quotas:
         if b.code is None and not b.name_words:
             raise ValueError(f"quotas: bucket {b.id} has neither a code nor name_words")
     vpc = {b["id"]: _bucket(b) for b in data.get("vpc") or ()}
-    return Quotas(buckets=buckets, vpc=vpc, as_of=str(data.get("as_of", "")))
+    limits = tuple(_limit(x) for x in data.get("limits") or ())
+    for lim in limits:
+        if lim.scope not in ("region", "zone", "group"):
+            raise ValueError(f"quotas: limit {lim.id} has unknown scope {lim.scope!r}")
+        if lim.code is None and not lim.name_words:
+            raise ValueError(f"quotas: limit {lim.id} has neither a code nor name_words")
+    return Quotas(buckets=buckets, vpc=vpc, as_of=str(data.get("as_of", "")), limits=limits)
+
+
+def _limit(data: dict[str, Any]) -> Limit:
+    return Limit(
+        id=data["id"], title=data["title"], usage=data["usage"], scope=data.get("scope", "region"),
+        service=data["service"], code=data.get("code"), in_use=data.get("in_use"),
+        name_words=tuple(data.get("name_words") or ()), fixed=data.get("fixed"), default=data.get("default"),
+        source=data.get("source", ""), as_of=str(data.get("as_of", "")),
+    )
 
 
 @functools.lru_cache(maxsize=1)

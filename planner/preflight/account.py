@@ -84,7 +84,9 @@ class Account(Protocol):
         """Every subnet in the region, by id."""
 
     def count(self, what: str) -> int:
-        """How many `vpcs`, `network_interfaces` or `security_groups` the region holds now."""
+        """How many `vpcs`, `network_interfaces`, `security_groups`, `auto_scaling_groups`,
+        `launch_templates`, `placement_groups`, `elastic_ips`, `nat_gateways` (pending or available) the
+        region holds now, or `lustre_persistent_2_gib` (GiB of Lustre PERSISTENT_2 file systems)."""
 
     def launch_dry_run(self, request: dict[str, Any]) -> str:
         """RunInstances with DryRun; returns the error code AWS answered (DryRunOperation = would

@@ -114,11 +114,28 @@ class Context:
     def pool_reservation_ids(self, pool: dict[str, Any]) -> list[str]:
         """Reservations a pool launches into: its reservation id, or the members of its group."""
         cap = pool.get("capacity") or {}
+        if cap.get("reservation_ids"):
+            return list(dict.fromkeys(cap["reservation_ids"]))  # one per UltraServer, in group order
         if cap.get("reservation_id"):
             return [cap["reservation_id"]]
         if cap.get("resource_group_arn"):
             return self.group(cap["resource_group_arn"])
         return []
+
+    def reservation_demand(self, pool: dict[str, Any]) -> dict[str, int]:
+        """Instances the pool launches into each reservation it names: an UltraServer's instances for
+        each of `reservation_ids` (one UltraServer a reservation), every instance for a single
+        `reservation_id`. Resource groups are left out: EC2 picks the member at launch."""
+        cap = pool.get("capacity") or {}
+        if cap.get("reservation_ids"):
+            per = int(pool.get("instances_per_ultraserver") or 1)
+            out: dict[str, int] = {}
+            for rid in cap["reservation_ids"]:
+                out[rid] = out.get(rid, 0) + per
+            return out
+        if cap.get("reservation_id"):
+            return {cap["reservation_id"]: int(pool["instances"])}
+        return {}
 
     def offering_query(self, pool: dict[str, Any]) -> dict[str, Any]:
         cap = pool.get("capacity") or {}

@@ -38,6 +38,19 @@ THROTTLED = {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooMa
              "RequestThrottled", "SlowDown"}
 BATCH = 100  # DescribeInstanceTypes takes at most 100 names; filters take more, 100 keeps URLs short
 AL2023_IMAGE = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"
+# What Account.count counts: (service, operation, result key, page size or None if not paginated, params).
+COUNT_CALLS: dict[str, tuple[str, str, str, int | None, dict[str, Any]]] = {
+    "vpcs": ("ec2", "describe_vpcs", "Vpcs", 1000, {}),
+    "network_interfaces": ("ec2", "describe_network_interfaces", "NetworkInterfaces", 1000, {}),
+    "security_groups": ("ec2", "describe_security_groups", "SecurityGroups", 1000, {}),
+    "auto_scaling_groups": ("autoscaling", "describe_auto_scaling_groups", "AutoScalingGroups", 100, {}),
+    "launch_templates": ("ec2", "describe_launch_templates", "LaunchTemplates", 200, {}),
+    "placement_groups": ("ec2", "describe_placement_groups", "PlacementGroups", None, {}),
+    "elastic_ips": ("ec2", "describe_addresses", "Addresses", None, {}),
+    "nat_gateways": ("ec2", "describe_nat_gateways", "NatGateways", 1000,
+                     {"Filters": [{"Name": "state", "Values": ["pending", "available"]}]}),
+}
+
 DEFAULT_TIMEOUT_S = 120.0  # the overall preflight deadline (docs/preflight.md); --timeout changes it
 CONNECT_TIMEOUT_S = 5.0
 READ_TIMEOUT_S = 30.0
@@ -476,14 +489,20 @@ class LiveAccount:
                 }
         return out
 
-    @reads(("ec2", "describe_vpcs"), ("ec2", "describe_network_interfaces"), ("ec2", "describe_security_groups"))
+    @reads(*sorted({(c[0], c[1]) for c in COUNT_CALLS.values()}), ("fsx", "describe_file_systems"))
     def count(self, what: str) -> int:
-        operation, key = {
-            "vpcs": ("describe_vpcs", "Vpcs"),
-            "network_interfaces": ("describe_network_interfaces", "NetworkInterfaces"),
-            "security_groups": ("describe_security_groups", "SecurityGroups"),
-        }[what]
-        return sum(len(page.get(key, [])) for page in self._pages("ec2", operation, 1000))
+        if what in COUNT_CALLS:
+            service, operation, key, page_size, params = COUNT_CALLS[what]
+            if page_size is None:  # not paginated
+                return len(self._request(service, operation, **params).get(key, []))
+            return sum(len(page.get(key, [])) for page in self._pages(service, operation, page_size, **params))
+        if what == "lustre_persistent_2_gib":
+            return sum(int(fs.get("StorageCapacity") or 0)
+                       for page in self._pages("fsx", "describe_file_systems", 2147483647)
+                       for fs in page.get("FileSystems", [])
+                       if fs.get("FileSystemType") == "LUSTRE"
+                       and (fs.get("LustreConfiguration") or {}).get("DeploymentType") == "PERSISTENT_2")
+        raise AccountError(f"count {what}", f"ultraplan does not know how to count {what}", "unsupported")
 
     # -- launch dry run ------------------------------------------------------------------------
     @reads(("ssm", "get_parameter"))

@@ -20,7 +20,8 @@ from .context import Context
 
 SNAPSHOT_FORMAT = "ultraplan-account-snapshot"
 SNAPSHOT_VERSION = 1
-COUNTS = ("vpcs", "network_interfaces", "security_groups")
+COUNTS = ("vpcs", "network_interfaces", "security_groups", "auto_scaling_groups", "launch_templates",
+          "placement_groups", "elastic_ips", "nat_gateways", "lustre_persistent_2_gib")
 
 
 def _err(err: AccountError) -> dict[str, str]:
@@ -95,9 +96,11 @@ def capture(account: Any, plan: Plan | Sequence[Plan] | None = None, *, catalog:
     amis = sorted({p["ami"] for pl in plans for p in pl.pools if p.get("ami")})
     doc["images"] = _batch(amis, account.images) if amis else {"items": {}, "errors": {}}
     say("service quotas")
+    limits = getattr(quotas, "limits", ())
     codes = [(b.service, b.code) for b in quotas.buckets if b.code] + [(b.service, b.code) for b in quotas.vpc.values()]
+    codes += [(lim.service, lim.code) for lim in limits if lim.code]
     doc["service_quotas"] = _items(sorted(set(codes)), lambda sc: account.service_quota(*sc), key=lambda sc: "/".join(sc))
-    services = sorted({b.service for b in quotas.buckets if not b.code})
+    services = sorted({b.service for b in quotas.buckets if not b.code} | {lim.service for lim in limits if not lim.code})
     doc["service_quota_lists"] = _items(services, account.list_service_quotas)
     say("capacity reservations and blocks")
     doc["capacity_reservations"] = _value(account.capacity_reservations)

@@ -18,7 +18,7 @@ def _placed_pools(ctx: Context) -> Iterable[dict[str, Any]]:
     for pool in ctx.pools:
         cap = pool.get("capacity") or {}
         if cap.get("type") in ("capacity-reservation", "capacity-block") and not cap.get("planned") and (
-                cap.get("reservation_id") or cap.get("resource_group_arn")):
+                cap.get("reservation_id") or cap.get("reservation_ids") or cap.get("resource_group_arn")):
             yield pool
 
 
@@ -47,12 +47,15 @@ def _lookup(ctx: Context, pool: dict[str, Any]):
 
 @check("preflight.capacity.reservation", Level.ERROR, "Reservations and blocks match their pools")
 def reservation_matches(ctx: Context) -> Iterable[Finding]:
-    """Every capacity reservation or capacity block a pool launches into exists in the region, is
-    active (a scheduled one is a warning), is of the kind the pool asks for (capacity block vs
-    on-demand reservation), reserves the pool's instance type in the pool's zone (compared by zone
-    ID) for Linux, and reserves at least as many instances as the pool launches (fewer still
-    available is a warning). For UltraServer pools the reservations of the resource group count
-    together. Fix: correct the reservation id, zone or type in the spec, or buy/extend the capacity."""
+    """Every capacity reservation or capacity block a pool launches into (each of
+    `capacity.reservation_ids`, its `reservation_id`, or the members of its resource group) exists in
+    the region, is active (a scheduled one is a warning), is of the kind the pool asks for (capacity
+    block vs on-demand reservation), reserves the pool's instance type in the pool's zone (compared by
+    zone ID), for Linux when the pool boots a default image, and reserves as many instances as the
+    pool launches into it: each of `reservation_ids` exactly one UltraServer's instances (more is a
+    warning), a single id the whole pool (fewer still available is a warning), a resource group's
+    members together. Fix: correct the reservation id, zone or type in the spec, or buy/extend the
+    capacity."""
     cid = "preflight.capacity.reservation"
     for pool in _placed_pools(ctx):
         try:
@@ -74,7 +77,9 @@ def reservation_matches(ctx: Context) -> Iterable[Finding]:
             zone = None
         for r in found:
             yield from _one_reservation(ctx, cid, pool, r, want_block, zone)
-        if found:
+        if cap.get("reservation_ids"):
+            yield from _per_ultraserver_sizes(ctx, cid, pool, found)
+        elif found:
             total = sum(int(r.get("total") or 0) for r in found)
             available = sum(int(r.get("available") or 0) for r in found)
             ids = ", ".join(r["id"] for r in found)
@@ -84,6 +89,24 @@ def reservation_matches(ctx: Context) -> Iterable[Finding]:
             elif all(r.get("state") == "active" for r in found) and available < int(pool["instances"]):
                 yield ctx.finding(cid, Level.WARNING, f"{ids}: only {available} of {total} reserved instances are "
                                   f"still available; the pool launches {pool['instances']}", pool=pool)
+
+
+def _per_ultraserver_sizes(ctx: Context, cid: str, pool: dict[str, Any], found: list[dict[str, Any]]) -> Iterable[Finding]:
+    """Each of `reservation_ids` holds one UltraServer: exactly the UltraServer's instances."""
+    demand = ctx.reservation_demand(pool)
+    for r in found:
+        total, need = int(r.get("total") or 0), demand.get(r["id"], 0)
+        if total < need:
+            yield ctx.finding(cid, Level.ERROR, f"{r['id']} reserves {total} instances; its UltraServer group launches "
+                              f"{need}", hint="each id of capacity.reservation_ids must be one whole UltraServer block",
+                              pool=pool)
+        elif total > need:
+            yield ctx.finding(cid, Level.WARNING, f"{r['id']} reserves {total} instances; its UltraServer group launches "
+                              f"{need}, so {total - need} stay idle", hint="is this id more than one UltraServer?",
+                              pool=pool)
+        elif r.get("state") == "active" and int(r.get("available") or 0) < need:
+            yield ctx.finding(cid, Level.WARNING, f"{r['id']}: only {r.get('available')} of {total} reserved instances "
+                              f"are still available; its UltraServer group launches {need}", pool=pool)
 
 
 def _one_reservation(ctx: Context, cid: str, pool: dict[str, Any], r: dict[str, Any], want_block: bool,
@@ -114,7 +137,8 @@ def _one_reservation(ctx: Context, cid: str, pool: dict[str, Any], r: dict[str, 
                           "outside it do not use the reservation",
                           hint="use a reservation without a placement group, or launch in that group", pool=pool)
     platform = r.get("platform") or ""
-    if platform and not platform.startswith("Linux"):
+    # With the pool's own AMI, preflight.capacity.platform compares the two; the default images are Linux/UNIX.
+    if platform and not platform.startswith("Linux") and not pool.get("ami"):
         yield ctx.finding(cid, Level.ERROR, f"{rid} is for platform {platform}; ultraplan pools launch Linux",
                           pool=pool)
 
@@ -249,3 +273,76 @@ def block_offered(ctx: Context) -> Iterable[Finding]:
                               f"{best.get('start')} to {best.get('end')}: {price}{more}",
                               hint="buy it with `aws ec2 purchase-capacity-block` and put its reservation id "
                                    "in the spec", pool=pool)
+
+
+@check("preflight.capacity.shared", Level.ERROR, "Reservations shared by pools hold all of them")
+def shared_reservations(ctx: Context) -> Iterable[Finding]:
+    """Demand is summed per reservation across every pool that names it (as ParallelCluster sums every
+    user of a reservation): two pools, or two UltraServers of one pool, launching into one reservation
+    need its total between them. Each pool sharing an overflowing reservation gets the error, naming
+    the others. Resource groups are not summed (EC2 picks the member at launch). Fix: buy more
+    capacity, give each pool its own reservation, or lower the counts."""
+    cid = "preflight.capacity.shared"
+    users: dict[str, list[tuple[dict[str, Any], int]]] = {}
+    for pool in _placed_pools(ctx):
+        for rid, need in ctx.reservation_demand(pool).items():
+            users.setdefault(rid, []).append((pool, need))
+    shared = {rid: u for rid, u in users.items() if len(u) > 1}
+    if not shared:
+        return
+    try:
+        known = ctx.reservations()
+    except AccountError as err:
+        yield ctx.could_not(cid, "shared capacity reservations", err)
+        return
+    for rid, pools in shared.items():
+        r = known.get(rid)
+        if r is None:
+            continue  # preflight.capacity.reservation reports a missing id
+        total, need = int(r.get("total") or 0), sum(n for _, n in pools)
+        if need <= total:
+            continue
+        parts = ", ".join(f"{p['name']} {n} (line {(p.get('source') or {}).get('line')})" for p, n in pools)
+        for pool, n in pools:
+            yield ctx.finding(cid, Level.ERROR, f"{rid} reserves {total} {r.get('instance_type')}; the pools sharing it "
+                              f"launch {need} ({parts}), {need - total} more than it holds",
+                              hint="give each pool its own reservation, buy more capacity, or lower the counts",
+                              pool=pool)
+
+
+def _platform_key(text: str) -> str:
+    return " ".join(str(text).lower().replace("/", " ").split())
+
+
+@check("preflight.capacity.platform", Level.ERROR, "Pool AMIs match their reservations' platform")
+def ami_matches_reservation_platform(ctx: Context) -> Iterable[Finding]:
+    """A pool's AMI has the platform of the reservations it launches into: DescribeImages
+    PlatformDetails (Linux/UNIX, Red Hat Enterprise Linux, SUSE Linux, Ubuntu Pro, Windows, ...) equals
+    the reservation's InstancePlatform. An instance "can't launch using an AMI with a different
+    platform than the platform for your Capacity Block" (EC2 User Guide, capacity-blocks-launch), and
+    an on-demand reservation only matches instances of its platform. Fix: use an AMI of the
+    reservation's platform, or reserve capacity for the AMI's platform."""
+    cid = "preflight.capacity.platform"
+    pools = [p for p in _placed_pools(ctx) if p.get("ami")]
+    if not pools:
+        return
+    try:
+        images = ctx.images()
+    except AccountError as err:
+        yield ctx.could_not(cid, "the AMIs' platforms", err)
+        return
+    for pool in pools:
+        img = images.get(pool["ami"])
+        if img is None or not img.get("platform"):
+            continue  # preflight.ami.compatible reports a missing image
+        try:
+            found, _ = _lookup(ctx, pool)
+        except AccountError as err:
+            yield ctx.could_not(cid, "reservation platforms", err, pool=pool)
+            continue
+        for r in found:
+            if r.get("platform") and _platform_key(r["platform"]) != _platform_key(img["platform"]):
+                yield ctx.finding(cid, Level.ERROR, f"AMI {pool['ami']} is {img['platform']}; {r['id']} reserves "
+                                  f"{r['platform']} instances, so the pool cannot launch into it",
+                                  hint=f"use a {r['platform']} AMI, or capacity reserved for {img['platform']}",
+                                  pool=pool)

@@ -21,7 +21,9 @@ MAPPED = {
 def launch_request(ctx: Context, pool: dict[str, Any], image: str, zone: dict[str, Any] | None) -> dict[str, Any]:
     """The RunInstances parameters a pool's launch template amounts to (interfaces only when the
     subnet already exists; a subnet the plan creates has no id yet, so the zone is used instead)."""
-    count = int(pool["instances"])
+    cap = pool.get("capacity") or {}
+    # One reservation a UltraServer: the dry run launches the first UltraServer into the first id.
+    count = int(pool["instances_per_ultraserver"]) if cap.get("reservation_ids") else int(pool["instances"])
     req: dict[str, Any] = {"ImageId": image, "InstanceType": pool["instance_type"], "MinCount": count, "MaxCount": count}
     subnet = pool.get("existing_subnet_id")
     if subnet:
@@ -33,9 +35,9 @@ def launch_request(ctx: Context, pool: dict[str, Any], image: str, zone: dict[st
         ]
     elif zone is not None:
         req["Placement"] = {"AvailabilityZone": zone["name"]}
-    cap = pool.get("capacity") or {}
-    if cap.get("reservation_id"):
-        req["CapacityReservationSpecification"] = {"CapacityReservationTarget": {"CapacityReservationId": cap["reservation_id"]}}
+    first = (cap.get("reservation_ids") or [None])[0] or cap.get("reservation_id")
+    if first:
+        req["CapacityReservationSpecification"] = {"CapacityReservationTarget": {"CapacityReservationId": first}}
     elif cap.get("resource_group_arn"):
         req["CapacityReservationSpecification"] = {
             "CapacityReservationTarget": {"CapacityReservationResourceGroupArn": cap["resource_group_arn"]}}

@@ -33,7 +33,7 @@ def offered_in_zone(ctx: Context) -> Iterable[Finding]:
         if zone["id"] in zones:
             continue
         cap = pool.get("capacity") or {}
-        placed = bool(cap.get("reservation_id") or cap.get("resource_group_arn"))
+        placed = bool(cap.get("reservation_id") or cap.get("reservation_ids") or cap.get("resource_group_arn"))
         level = Level.WARNING if placed else Level.ERROR
         where = f"{zone['name']} ({zone['id']})"
         if zones:

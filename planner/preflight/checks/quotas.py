@@ -64,7 +64,7 @@ def wants_block(pool: dict[str, Any]) -> bool:
     """A capacity block the spec wants but has not bought yet (`planned`, or no reservation named)."""
     cap = pool.get("capacity") or {}
     return cap.get("type") == "capacity-block" and (
-        bool(cap.get("planned")) or not (cap.get("reservation_id") or cap.get("resource_group_arn")))
+        bool(cap.get("planned")) or not (cap.get("reservation_id") or cap.get("reservation_ids") or cap.get("resource_group_arn")))
 
 
 def resolve_quota(ctx: Context, bucket: QuotaBucket) -> tuple[dict[str, Any], str]:

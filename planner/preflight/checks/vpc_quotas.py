@@ -4,21 +4,19 @@ from __future__ import annotations
 from typing import Iterable
 
 from ...findings import Finding, Level
+from ...usage import plan_usage
 from ..account import AccountError
 from ..context import Context
 from . import check
 
 SG_TYPE = "aws:ec2/securityGroup:SecurityGroup"
 VPC_TYPE = "aws:ec2/vpc:Vpc"
-# Resources that put one network interface in the VPC besides the instances (one ENI each).
-ENI_TYPES = {"aws:ec2/natGateway:NatGateway", "aws:ec2/vpcEndpoint:VpcEndpoint"}
 
 
 def planned_usage(ctx: Context) -> dict[str, int]:
     """What the plan adds to each region-level count."""
     resources = list(ctx.plan.resources())
-    enis = sum(int(p.get("interfaces_per_instance") or 1) * int(p["instances"]) for p in ctx.pools)
-    enis += sum(1 for r in resources if r.type in ENI_TYPES and r.inputs.get("vpcEndpointType") != "Gateway")
+    enis = plan_usage(resources, ctx.pools)["network_interfaces"]  # the plan summary's figure
     return {
         "vpcs": sum(1 for r in resources if r.type == VPC_TYPE),
         "network_interfaces": enis,
