@@ -261,7 +261,7 @@ def _pool_issues(doc: SpecDocument, pool: Pool, p: tuple[Any, ...], catalog: Cat
                                                   else "reservation_id (cr-...)") + " or resource_group_arn",
                     "if the block is not bought yet, set capacity.planned: true")
     yield from _reservation_ids_issues(pool, ultra, p, issue)
-    yield from _purchase_issues(pool, itype, ultra, p, issue)
+    yield from _purchase_issues(pool, itype, ultra, p, issue, catalog)
     if cap.type == "capacity-block":
         if cap.start is None:
             yield issue(p + ("capacity", "start"), "a capacity-block pool needs its start date", "e.g. start: 2026-12-01")
@@ -348,14 +348,15 @@ def _shared_block_issues(doc: SpecDocument, catalog: Catalog, issue) -> Iterator
             owner.setdefault(rid, (i, pool.name))
 
 
-def _purchase_issues(pool: Pool, itype, ultra, p: tuple[Any, ...], issue) -> Iterator[SpecIssue]:
+def _purchase_issues(pool: Pool, itype, ultra, p: tuple[Any, ...], issue, catalog: Catalog) -> Iterator[SpecIssue]:
     """How EC2 sells the type (DescribeInstanceTypes SupportedUsageClasses; catalog `usage_classes`,
     `ultraserver_only`): an UltraServer-only type as a plain instance pool, spot or on-demand where the
     type is not sold so, and a capacity block for a type not sold as blocks."""
     cap = pool.capacity
     if not ultra and itype.ultraserver_only:
+        kinds = sorted(u.name for u in catalog.ultraservers.values() if u.member == itype.name) or ["<type>"]
         yield issue(p + ("instance_type",), f"{itype.name} is sold only as whole UltraServers, not as single instances",
-                    "use ultraserver: <type> (count in UltraServers) on capacity-block")
+                    f"use ultraserver: {' or '.join(kinds)} (count in UltraServers) on capacity-block")
         return
     wanted = {"on-demand": "on-demand", "spot": "spot", "capacity-block": "capacity-block"}.get(cap.type)
     if wanted is None or (ultra and wanted != "capacity-block"):

@@ -102,3 +102,17 @@ def test_ctx_exit_codes_reach_the_shell():
         assert info.value.code == 1
     finally:
         cli_module.cli.commands.pop("failing-probe", None)
+
+
+def test_n_ultraservers_with_one_reservation_id_exit_2(tmp_path):
+    """The GB200 example with its four ids collapsed into one: one Capacity Block holds one UltraServer."""
+    text = open(os.path.join(ROOT, "examples", "gb200-capacity-block.yaml"), encoding="utf-8").read()
+    text = text.replace("reservation_ids: [cr-0123456789abcdef0, cr-0123456789abcdef1, cr-0123456789abcdef2, "
+                        "cr-0123456789abcdef3]", "reservation_id: cr-0123456789abcdef0")
+    spec = tmp_path / "one-id.yaml"
+    spec.write_text(text, encoding="utf-8")
+    for command in ("validate", "plan"):
+        out = run(command, str(spec))
+        assert out.returncode == 2
+        assert ("one-id.yaml:14: compute[0].capacity.reservation_ids: 4 x u-p6e-gb200x72 are 4 Capacity Blocks, one "
+                "reservation each; reservation_id names 1 for 4 UltraServers") in out.stderr.replace("\n", " ")

@@ -21,6 +21,11 @@ def one(text: str, path: str):
 
 
 POOL2 = BASE_SPEC + "  - name: head\n    instance_type: m7i.4xlarge\n    count: 1\n"
+# An UltraServer capacity-block pool; {count} UltraServers, {cap} the reservation part of `capacity`.
+def ultra(count: int, cap: str) -> str:
+    return BASE_SPEC.replace("us-east-1a", "us-east-1-dfw-2a").replace(
+        "instance_type: p5.48xlarge", "ultraserver: u-p6e-gb200x72\n    ami: ami-0123456789abcdef0").replace(
+        "count: 2", f"count: {count}\n    capacity: {{type: capacity-block, {cap}, start: 2026-12-01, days: 14}}")
 
 CASES = [
     pytest.param(BASE_SPEC.replace("count: 2", "count: 2: 3"), "", 10, "a ':' YAML did not expect", id="yaml-syntax"),
@@ -58,6 +63,23 @@ CASES = [
     pytest.param(BASE_SPEC.replace("count: 2", "count: 2\n    placement_group: true\n    capacity: {type: capacity-reservation, reservation_id: cr-0123456789abcdef0}"),
                  "compute[0].placement_group", 11, "insufficient-capacity", id="placement-group-on-reservation"),
     pytest.param(BASE_SPEC + "policies: {skip: {no-public-ip: ''}}\n", "policies.skip.no-public-ip", 11, "needs a reason", id="skip-without-reason"),
+    pytest.param(ultra(4, "reservation_id: cr-0123456789abcdef0"), "compute[0].capacity.reservation_ids", 12,
+                 "4 x u-p6e-gb200x72 are 4 Capacity Blocks, one reservation each; reservation_id names 1 for 4 UltraServers",
+                 id="n-ultraservers-one-id"),
+    pytest.param(ultra(3, "reservation_ids: [cr-0123456789abcdef0, cr-0123456789abcdef1]"),
+                 "compute[0].capacity.reservation_ids", 12, "2 reservation ids for 3 UltraServers (count: 3)", id="ids-count-mismatch"),
+    pytest.param(ultra(2, "reservation_ids: [cr-0123456789abcdef0, cr-0123456789abcdef0]"),
+                 "compute[0].capacity.reservation_ids[1]", 12, "cr-0123456789abcdef0 is listed twice", id="ids-duplicate"),
+    pytest.param(ultra(1, "reservation_ids: [cr-0123456789abcdef0], reservation_id: cr-0123456789abcdef0"),
+                 "compute[0].capacity.reservation_ids", 12, "not both", id="id-and-ids"),
+    pytest.param(BASE_SPEC.replace("count: 2", "count: 2\n    capacity: {type: capacity-reservation, reservation_ids: [cr-0123456789abcdef0]}"),
+                 "compute[0].capacity.reservation_ids", 11, "an instance pool takes reservation_id", id="ids-on-instance-pool"),
+    pytest.param(ultra(1, "reservation_id: cr-0123456789abcdef0, drain_seconds: 10"),
+                 "compute[0].capacity.drain_seconds", 12, "greater than or equal to 30", id="drain-too-short"),
+    pytest.param(ultra(1, "reservation_id: cr-0123456789abcdef0, drain_seconds: 9000"),
+                 "compute[0].capacity.drain_seconds", 12, "less than or equal to 7200", id="drain-too-long"),
+    pytest.param(BASE_SPEC.replace("count: 2", "count: 2\n    capacity: {type: on-demand, drain_seconds: 600}"),
+                 "compute[0].capacity.drain_seconds", 11, "applies only to capacity-block pools", id="drain-on-demand"),
 ]
 
 

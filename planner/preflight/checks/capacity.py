@@ -77,6 +77,7 @@ def reservation_matches(ctx: Context) -> Iterable[Finding]:
             zone = None
         for r in found:
             yield from _one_reservation(ctx, cid, pool, r, want_block, zone)
+        yield from _not_active_yet(ctx, cid, pool, found)
         if cap.get("reservation_ids"):
             yield from _per_ultraserver_sizes(ctx, cid, pool, found)
         elif found:
@@ -89,6 +90,18 @@ def reservation_matches(ctx: Context) -> Iterable[Finding]:
             elif all(r.get("state") == "active" for r in found) and available < int(pool["instances"]):
                 yield ctx.finding(cid, Level.WARNING, f"{ids}: only {available} of {total} reserved instances are "
                                   f"still available; the pool launches {pool['instances']}", pool=pool)
+
+
+def _not_active_yet(ctx: Context, cid: str, pool: dict[str, Any], found: list[dict[str, Any]]) -> Iterable[Finding]:
+    """One warning a pool and state for reservations that are not active yet (a pool of N UltraServer
+    blocks would otherwise repeat it N times)."""
+    by_state: dict[str, list[str]] = {}
+    for r in found:
+        if r.get("state") in LATER_STATES:
+            by_state.setdefault(r["state"], []).append(r["id"])
+    for state, ids in by_state.items():
+        verb = "is" if len(ids) == 1 else "are"
+        yield ctx.finding(cid, Level.WARNING, f"{', '.join(ids)} {verb} {state}, not active yet", pool=pool)
 
 
 def _per_ultraserver_sizes(ctx: Context, cid: str, pool: dict[str, Any], found: list[dict[str, Any]]) -> Iterable[Finding]:
@@ -114,8 +127,6 @@ def _one_reservation(ctx: Context, cid: str, pool: dict[str, Any], r: dict[str, 
     rid, state = r["id"], r.get("state")
     if state in BAD_STATES:
         yield ctx.finding(cid, Level.ERROR, f"{rid} is {state}", hint="buy or create new capacity", pool=pool)
-    elif state in LATER_STATES:
-        yield ctx.finding(cid, Level.WARNING, f"{rid} is {state}, not active yet", pool=pool)
     is_block = r.get("reservation_type") == "capacity-block"
     if want_block != is_block:
         kind = "a capacity block" if is_block else "an on-demand capacity reservation"
@@ -210,10 +221,14 @@ def ultraserver_blocks(ctx: Context) -> Iterable[Finding]:
                 yield ctx.finding(cid, Level.ERROR, f"block {block['id']} is for {block.get('ultraserver_type')}, "
                                   f"the pool wants {pool.get('ultraserver_type')}", pool=pool)
         active = [b for b in pool_blocks.values() if b.get("state") == "active"]
+        waiting: dict[str, list[str]] = {}
         for b in pool_blocks.values():
             if b.get("state") != "active":
-                yield ctx.finding(cid, Level.WARNING, f"block {b['id']} is {b.get('state')}; its interconnect "
-                                  "is checked once it is active", pool=pool)
+                waiting.setdefault(str(b.get("state")), []).append(b["id"])
+        for state, ids in waiting.items():
+            what = f"block {ids[0]} is" if len(ids) == 1 else f"blocks {', '.join(ids)} are"
+            yield ctx.finding(cid, Level.WARNING, f"{what} {state}; {'its' if len(ids) == 1 else 'their'} "
+                              "interconnect is checked once active", pool=pool)
         if not active:
             continue
         try:
