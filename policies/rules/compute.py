@@ -229,18 +229,22 @@ def _capacity_block_group(asg: Mapping[str, Any]) -> Iterable[Violation]:
 
 @REGISTRY.stack(
     "capacity-block-market-type", level=MANDATORY, severity="high", tags=("capacity",),
-    description="Capacity-block pools launch with market type capacity-block and a reservation target.",
-    remediation="Set instanceMarketOptions.marketType = capacity-block and "
-                "capacityReservationSpecification.capacityReservationTarget (reservation id or resource "
-                "group ARN) on the pool's launch template; no mixed-instances policy or warm pool on its "
-                "groups, and a pinned template version.",
+    description="Capacity-block pools launch with market type capacity-block and a reservation target "
+                "(on the launch template or on each auto-scaling group).",
+    remediation="Set instanceMarketOptions.marketType = capacity-block on the pool's launch template and a "
+                "capacityReservationTarget (reservation id or resource group ARN) on it or on each group "
+                "(one id per UltraServer group); a block not bought yet keeps its groups at zero; no "
+                "mixed-instances policy or warm pool on its groups, and a pinned template version.",
 )
 def capacity_block_market_type(ctx: StackContext, config: Mapping[str, Any]) -> Iterable[Violation]:
     """A Capacity Block is only used by a launch that says `MarketType = capacity-block` and targets the
     block's reservation (or, for UltraServer blocks, the resource group of blocks); without either,
-    EC2 launches on-demand, or not at all, and the paid-for block sits idle. Auto Scaling takes
-    one block per group, no mixed-instances policy and no warm pool, and the group should pin the
-    template version (EC2 User Guide, capacity-blocks-launch)."""
+    EC2 launches on-demand, or not at all, and the paid-for block sits idle. The target may sit on the
+    launch template or on each auto-scaling group (a group's target overrides the template's: EC2
+    Auto Scaling UG, "Target Capacity Reservations from your Auto Scaling group"); a group with
+    neither passes only if it can launch nothing (min and desired 0, no scheduled scale-out: a block
+    not bought yet). Auto Scaling takes one block per group, no mixed-instances policy and no warm
+    pool, and the group should pin the template version (EC2 User Guide, capacity-blocks-launch)."""
     seen = False
     for lt in ctx.of_type(LAUNCH_TEMPLATE):
         if market_type(lt) != "capacity-block":
