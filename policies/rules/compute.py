@@ -117,9 +117,22 @@ def _targets_reservation(ctx: StackContext, lt: Mapping[str, Any]) -> bool:
     return reservation_target(lt) is not None or any(group_target(g) for g in _groups_using(ctx, lt))
 
 
+def _by_group(ctx: StackContext, token: str) -> dict[str, list[Mapping[str, Any]]]:
+    """Resources of `token` (schedules, lifecycle hooks) by the group they name, indexed once per
+    context so a plan of thousands of groups is checked in linear time."""
+    cache = ctx.__dict__.setdefault("_by_group_cache", {})
+    if token not in cache:
+        index: dict[str, list[Mapping[str, Any]]] = {}
+        for r in ctx.of_type(token):
+            name = ref_name(inputs(r).get("autoscalingGroupName"))
+            if name:
+                index.setdefault(name, []).append(r)
+        cache[token] = index
+    return cache[token]
+
+
 def _schedules_of(ctx: StackContext, asg: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return [s for s in ctx.of_type(SCHEDULE)
-            if ref_name(inputs(s).get("autoscalingGroupName")) == asg["name"]]
+    return _by_group(ctx, SCHEDULE).get(asg["name"], [])
 
 
 def _launches_nothing(ctx: StackContext, asg: Mapping[str, Any]) -> bool:
@@ -328,8 +341,8 @@ def _block_group_lifecycle(ctx: StackContext, asg: Mapping[str, Any], pool: Mapp
                 yield Violation(f"scheduled action {s['name']} scales {asg['name']} to zero at {inputs(s).get('startTime')}, "
                                 f"less than {lead} minutes before the block ends ({end:%Y-%m-%dT%H:%MZ})", resource=s["name"],
                                 pool=asg.get("pool"))
-        hooks = [h for h in ctx.of_type(HOOK) if ref_name(inputs(h).get("autoscalingGroupName")) == asg["name"]
-                 and inputs(h).get("lifecycleTransition") == "autoscaling:EC2_INSTANCE_TERMINATING"]
+        hooks = [h for h in _by_group(ctx, HOOK).get(asg["name"], [])
+                 if inputs(h).get("lifecycleTransition") == "autoscaling:EC2_INSTANCE_TERMINATING"]
         if not hooks:
             yield Violation(f"auto-scaling group {asg['name']} has no termination lifecycle hook: jobs get no time to "
                             "checkpoint before the block ends", **where)
