@@ -672,3 +672,23 @@ def test_unreadable_limit_quota_is_a_warning(aws):
     result = preflight(_asg_plan(3), standard_seed(other_quotas={}))
     found = [f for f in check(result, "preflight.quota.limits") if f.level == Level.WARNING]
     assert any(f.message.startswith("could not check Auto Scaling groups per region (the plan needs 3)") for f in found)
+
+
+def test_block_schedule_in_the_past_is_a_warning(aws):
+    cap = {"type": "capacity-block", "reservation_id": "cr-1", "start": "2026-11-20", "days": 14, "end": "2026-12-04",
+           "scale_out_at": "2026-11-20T11:30:00Z", "scale_in_at": "2026-12-04T10:45:00Z"}
+    seed = standard_seed(reservations=[reservation("cr-1", kind="capacity-block", start="2026-11-20T11:30:00Z",
+                                                   end="2026-12-04T11:30:00Z")])
+    found = check(preflight(plan(pool(instances=4, capacity=cap)), seed), "preflight.capacity.dates")
+    assert [(f.level, f.message) for f in found] == [
+        (Level.WARNING, "the block's scheduled scale-out at 2026-11-20T11:30:00Z is in the past: Auto Scaling refuses "
+                        "a scheduled action that starts in the past")]
+
+
+def test_dry_run_of_per_ultraserver_pool_launches_one_ultraserver_into_the_first_id():
+    from planner.preflight.checks.dry_run import launch_request
+
+    req = launch_request(None, _per_ultraserver_pool(), "ami-0123456789abcdef0", {"name": "us-east-1a"})
+    assert (req["MinCount"], req["MaxCount"]) == (18, 18)
+    assert req["CapacityReservationSpecification"] == {"CapacityReservationTarget": {"CapacityReservationId": "cr-u1"}}
+    assert req["InstanceMarketOptions"] == {"MarketType": "capacity-block"}

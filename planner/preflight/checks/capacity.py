@@ -1,7 +1,7 @@
 """Capacity reservations and capacity blocks: the ones a pool names, and the ones it still has to buy."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable
 
 from ...findings import Finding, Level
@@ -154,13 +154,29 @@ def _one_reservation(ctx: Context, cid: str, pool: dict[str, Any], r: dict[str, 
                           pool=pool)
 
 
+def _past_schedules(ctx: Context, cid: str) -> Iterable[Finding]:
+    now = ctx.now.astimezone(timezone.utc) if ctx.now.tzinfo else ctx.now.replace(tzinfo=timezone.utc)
+    for pool in _placed_pools(ctx):
+        cap = pool["capacity"]
+        past = [f"{what} at {cap[key]}" for what, key in (("scale-out", "scale_out_at"), ("scale-in", "scale_in_at"))
+                if cap.get(key) and datetime.fromisoformat(str(cap[key]).replace("Z", "+00:00")) <= now]
+        if past:
+            yield ctx.finding(cid, Level.WARNING, f"the block's scheduled {' and '.join(past)} "
+                              f"{'is' if len(past) == 1 else 'are'} in the past: Auto Scaling refuses a scheduled "
+                              "action that starts in the past", hint="deploy the pool's stacks before the block "
+                              "starts, or scale the running block by hand", pool=pool)
+
+
 @check("preflight.capacity.dates", Level.ERROR, "Reservations and blocks cover the pool's dates")
 def reservation_dates(ctx: Context) -> Iterable[Finding]:
     """The reservations and blocks a pool launches into cover the days the pool needs them: they
     start no later than the pool's start (or today) and end no earlier than its end. A reservation
-    with an end date for a pool without one is a warning. Fix: extend the block or move the dates."""
+    with an end date for a pool without one is a warning. A capacity block's scheduled scale-out or
+    scale-in already in the past is a warning too: Auto Scaling refuses a scheduled action that starts
+    in the past, so deploy a block's stacks before it starts. Fix: extend the block or move the dates."""
     cid = "preflight.capacity.dates"
     today = ctx.now.date()
+    yield from _past_schedules(ctx, cid)
     for pool in _placed_pools(ctx):
         try:
             found, _ = _lookup(ctx, pool)
