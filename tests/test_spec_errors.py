@@ -75,9 +75,9 @@ CASES = [
     pytest.param(BASE_SPEC.replace("count: 2", "count: 2\n    capacity: {type: capacity-reservation, reservation_ids: [cr-0123456789abcdef0]}"),
                  "compute[0].capacity.reservation_ids", 11, "an instance pool takes reservation_id", id="ids-on-instance-pool"),
     pytest.param(ultra(1, "reservation_id: cr-0123456789abcdef0, drain_seconds: 10"),
-                 "compute[0].capacity.drain_seconds", 12, "greater than or equal to 30", id="drain-too-short"),
+                 "compute[0].capacity.drain_seconds", 12, "the number 10 is too small for drain_seconds", id="drain-too-short"),
     pytest.param(ultra(1, "reservation_id: cr-0123456789abcdef0, drain_seconds: 9000"),
-                 "compute[0].capacity.drain_seconds", 12, "less than or equal to 7200", id="drain-too-long"),
+                 "compute[0].capacity.drain_seconds", 12, "the number 9000 is too large for drain_seconds", id="drain-too-long"),
     pytest.param(BASE_SPEC.replace("count: 2", "count: 2\n    capacity: {type: on-demand, drain_seconds: 600}"),
                  "compute[0].capacity.drain_seconds", 11, "applies only to capacity-block pools", id="drain-on-demand"),
 ]
