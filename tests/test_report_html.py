@@ -111,7 +111,8 @@ def test_diff_shows_what_changes_and_the_cost_before_and_after(capsys, tmp_path,
     base = planner.plan_file(GB200)
     base_path = tmp_path / "base.json"
     base_path.write_text(base.dumps())
-    text = open(GB200, encoding="utf-8").read().replace("count: 4", "count: 6")
+    text = open(GB200, encoding="utf-8").read().replace("count: 4", "count: 6").replace(  # one block per UltraServer
+        "cr-0123456789abcdef3]", "cr-0123456789abcdef3, cr-0123456789abcdef4, cr-0123456789abcdef5]")
     assert "count: 6" in text
     spec = write_spec(text, "bigger.yaml")
     md = tmp_path / "comment.md"

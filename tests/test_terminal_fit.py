@@ -56,7 +56,9 @@ def test_diffs_fit_80_columns(capsys, monkeypatch, tmp_path, write_spec):
     old = tmp_path / "old.json"
     run(capsys, monkeypatch, "plan", "examples/gb200-capacity-block.yaml", "--out", str(old))
     bigger = write_spec(open("examples/gb200-capacity-block.yaml", encoding="utf-8").read()
-                        .replace("count: 4", "count: 6"), "bigger.yaml")
+                        .replace("count: 4", "count: 6")
+                        .replace("cr-0123456789abcdef3]",  # one Capacity Block per UltraServer
+                                 "cr-0123456789abcdef3, cr-0123456789abcdef4, cr-0123456789abcdef5]"), "bigger.yaml")
     for argv in (("plan", bigger, "--diff", str(old)), ("cost", bigger, "--diff", str(old))):
         code, text = run(capsys, monkeypatch, *argv)
         assert code in (0, 1) and text.strip(), text

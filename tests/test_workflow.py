@@ -101,7 +101,8 @@ def test_the_workflows_scripts_plan_the_base_check_and_write_the_report_and_comm
     (repo / "base" / "clusters").mkdir(parents=True)
     example = open(os.path.join(ROOT, "examples", "gb200-capacity-block.yaml"), encoding="utf-8").read()
     (repo / "base" / "clusters" / "train.yaml").write_text(example)
-    (repo / "clusters" / "train.yaml").write_text(example.replace("count: 4", "count: 6"))
+    (repo / "clusters" / "train.yaml").write_text(example.replace("count: 4", "count: 6").replace(  # a block per UltraServer
+        "cr-0123456789abcdef3]", "cr-0123456789abcdef3, cr-0123456789abcdef4, cr-0123456789abcdef5]"))
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     shim = bin_dir / "ultraplan"
