@@ -306,3 +306,16 @@ def test_summary_counts_account_limits():
     assert limits["scheduled_actions"] == 6 and limits["lifecycle_hooks"] == 3
     assert limits["network_interfaces"] == plan.pools[0]["instances"] * plan.pools[0]["interfaces_per_instance"] + \
         limits["nat_gateways"]
+
+
+def test_block_schedules_and_hooks_stay_in_their_groups_stack():
+    ids = "[" + ", ".join(f"cr-{i:017x}" for i in range(12)) + "]"
+    plan = plan_of(_ultra_spec(f"{{type: capacity-block, reservation_ids: {ids}, start: 2026-12-01, days: 14}}", count=12),
+                   shard_size=10)
+    compute = [s for s in plan.stacks if s.name.startswith("compute-gpu-")]
+    assert all(len(s.resources) <= 10 for s in compute) and len(compute) > 4
+    stack_of = plan.stack_of()
+    for s in compute:
+        for r in s.resources:
+            for ref in iter_refs(r.inputs):
+                assert stack_of[ref["$ref"]] in ("network", "compute-gpu-1", s.name), (r.name, ref)

@@ -31,8 +31,35 @@ def shard(resources: list[Resource], size: int) -> list[Stack]:
         by_pool.setdefault(r.pool or "shared", []).append(r)
     stacks = []
     for pool, members in by_pool.items():
-        stacks += [Stack(shard_name(pool, i // size + 1), members[i:i + size]) for i in range(0, len(members), size)]
+        stacks += [Stack(shard_name(pool, k + 1), chunk) for k, chunk in enumerate(_slices(members, size))]
     return stacks
+
+
+# A capacity block's scheduled actions and lifecycle hook follow their group and stay in its stack,
+# so no shard depends on another shard of its pool but the first (the launch template).
+ATTACHED = {compute.SCHEDULE, compute.HOOK}
+
+
+def _slices(members: list[Resource], size: int) -> list[list[Resource]]:
+    units: list[list[Resource]] = []
+    for r in members:
+        if r.type in ATTACHED and units:
+            units[-1].append(r)
+        else:
+            units.append([r])
+    out: list[list[Resource]] = []
+    current: list[Resource] = []
+    for unit in units:
+        if current and len(current) + len(unit) > size:
+            out.append(current)
+            current = []
+        while len(unit) > size:  # a shard smaller than one group's unit: split it (tiny test sizes only)
+            out.append(unit[:size])
+            unit = unit[size:]
+        current += unit
+    if current:
+        out.append(current)
+    return out
 
 
 def shard_name(pool: str, k: int) -> str:
