@@ -35,7 +35,7 @@ compute:
     ultraserver: u-p6e-gb200x72
     count: 4
     ami: ami-0123456789abcdef0
-    capacity: {type: capacity-block, reservation_id: cr-0123456789abcdef0, start: 2026-12-01, days: 14}
+    capacity: {type: capacity-reservation, reservation_id: cr-0123456789abcdef0}
   - name: h200
     instance_type: p5en.48xlarge
     count: 8
@@ -234,8 +234,16 @@ def test_shrinking_storage_capacity_forces_a_replacement_but_growing_does_not():
 
 
 def test_terminated_capacity_block_instances_count_the_paid_hours_left():
-    _, _, changes = change(THREE_POOLS, THREE_POOLS.replace("count: 4\n    ami: ami-0123", "count: 3\n    ami: ami-0123"))
-    (c,) = changes
+    # The trainers on Capacity Blocks (a resource group of UltraServer blocks: any count is valid); an
+    # UltraServer's group goes with its lifecycle hook and two scheduled actions (docs/capacity.md).
+    blocks = THREE_POOLS.replace(
+        "capacity: {type: capacity-reservation, reservation_id: cr-0123456789abcdef0}",
+        "capacity: {type: capacity-block, resource_group_arn: 'arn:aws:resource-groups:us-east-1:123456789012:group/gb', "
+        "start: 2026-12-01, days: 14}")
+    _, _, changes = change(blocks, blocks.replace("count: 4\n    ami: ami-0123", "count: 3\n    ami: ami-0123"))
+    assert sorted(c.name for c in changes) == ["asg-trainers-u0004", "asg-trainers-u0004-drain", "asg-trainers-u0004-end",
+                                               "asg-trainers-u0004-start"]
+    c = next(c for c in changes if c.name == "asg-trainers-u0004")
     # block 2026-12-01 .. 2026-12-15 11:30 UTC; now 2026-12-05 11:30: 240 h left for each of 18 instances
     assert c.impact["instances"] == 18 and c.impact["gpus"] == 72
     assert c.impact["block_instance_hours"] == 18 * 240.0
