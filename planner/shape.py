@@ -91,6 +91,9 @@ def shape_issue(err: dict[str, Any], line: int | None, file: str | None,
         return SpecIssue(path, f"skipping '{field}' needs a reason", line, file,
                          f"policies.skip.{field}: <why it does not apply to this cluster>")
     if kind == "string_pattern_mismatch":
+        # An item of a list (capacity.reservation_ids[2]) is one of its list's field: a reservation id.
+        if loc and isinstance(loc[-1], int):
+            field = next((str(p) for p in reversed(loc) if isinstance(p, str)), field).removesuffix("s")
         if field == "region":
             close = difflib.get_close_matches(str(value), list(regions()), n=2)
             return SpecIssue(path, f"{value!r} is not an AWS region name", line, file,

@@ -70,6 +70,8 @@ CASES = [
                  "compute[0].capacity.reservation_ids", 12, "2 reservation ids for 3 UltraServers (count: 3)", id="ids-count-mismatch"),
     pytest.param(ultra(2, "reservation_ids: [cr-0123456789abcdef0, cr-0123456789abcdef0]"),
                  "compute[0].capacity.reservation_ids[1]", 12, "cr-0123456789abcdef0 is listed twice", id="ids-duplicate"),
+    pytest.param(ultra(2, "reservation_ids: [cr-0123456789abcdef0, cr-XYZ]"), "compute[0].capacity.reservation_ids[1]", 12,
+                 "'cr-XYZ' is not a valid reservation id", id="ids-bad-id"),
     pytest.param(ultra(1, "reservation_ids: [cr-0123456789abcdef0], reservation_id: cr-0123456789abcdef0"),
                  "compute[0].capacity.reservation_ids", 12, "not both", id="id-and-ids"),
     pytest.param(BASE_SPEC.replace("count: 2", "count: 2\n    capacity: {type: capacity-reservation, reservation_ids: [cr-0123456789abcdef0]}"),
