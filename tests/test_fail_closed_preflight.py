@@ -42,6 +42,7 @@ ASKS = {
     "preflight.efa.interfaces": "describe_instance_types",
     "preflight.quota.vcpus": "get_service_quota",
     "preflight.quota.vpc": "get_service_quota",
+    "preflight.quota.limits": "get_service_quota",
 }
 
 
