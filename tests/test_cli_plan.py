@@ -115,6 +115,7 @@ def test_n_ultraservers_with_one_reservation_id_exit_2(tmp_path):
         out = run(command, str(spec))
         assert out.returncode == 2
         said = " ".join(out.stderr.split())
-        assert "one-id.yaml:14:5: compute[0].capacity.reservation_ids" in said
+        line = text.splitlines().index("    capacity:                      # each UltraServer is its own Capacity Block: one reservation id each") + 1
+        assert f"one-id.yaml:{line}:5: compute[0].capacity.reservation_ids" in said
         assert ("4 x u-p6e-gb200x72 are 4 Capacity Blocks, one reservation each; reservation_id names 1 for 4 "
                 "UltraServers") in said
