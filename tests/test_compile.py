@@ -72,6 +72,26 @@ def test_iam_is_ssm_core_only():
     by = plan_of(BASE_SPEC).by_name()
     policies = [r for r in by.values() if r.type == "aws:iam/rolePolicyAttachment:RolePolicyAttachment"]
     assert [p.inputs["policyArn"] for p in policies] == ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]
+    assert not [r for r in by.values() if r.type == "aws:iam/rolePolicy:RolePolicy"]
+
+
+def test_block_nodes_may_finish_their_own_drain_and_nothing_more():
+    import json
+    spec = _ultra_spec(f"{{type: capacity-block, reservation_ids: {IDS3}, start: 2027-01-04, days: 7}}")
+    by = plan_of(spec).by_name()
+    hooks = [r for r in by.values() if r.type == "aws:autoscaling/lifecycleHook:LifecycleHook"]
+    assert len(hooks) == 3
+    inline = [r for r in by.values() if r.type == "aws:iam/rolePolicy:RolePolicy"]
+    assert [r.name for r in inline] == ["node-role-drain"]
+    assert inline[0].inputs["role"] == {"$ref": "node-role", "attr": "name"}
+    (statement,) = json.loads(inline[0].inputs["policy"])["Statement"]
+    assert sorted(statement["Action"]) == ["autoscaling:CompleteLifecycleAction", "autoscaling:RecordLifecycleActionHeartbeat"]
+    assert statement["Resource"].startswith("arn:aws:autoscaling:us-east-1:*:autoScalingGroup:")
+    # Scoped to this cluster's groups by the tag every group carries.
+    cluster = statement["Condition"]["StringEquals"]["autoscaling:ResourceTag/ultraplan:cluster"]
+    groups = [r for r in by.values() if r.type == "aws:autoscaling/group:Group"]
+    assert groups and all({"key": "ultraplan:cluster", "value": cluster, "propagateAtLaunch": False} in g.inputs["tags"]
+                          for g in groups)
 
 
 def test_on_demand_efa_pool_gets_a_cluster_placement_group():

@@ -105,6 +105,30 @@ def _ssm_endpoints(doc: SpecDocument, b: Builder, out: list[Resource], vpc_id: A
     }, line=line)
 
 
+
+def _partition(region: str) -> str:
+    return "aws-us-gov" if region.startswith("us-gov-") else "aws-cn" if region.startswith("cn-") else "aws"
+
+
+def _drain_policy(b: Builder, out: list[Resource], cluster: str, region: str, line: int | None) -> None:
+    """Capacity-block groups hold a terminating node on a lifecycle hook so its jobs can checkpoint.
+    Without this, a node that has finished draining cannot say so and the hook always waits out its
+    whole heartbeat. Only the two lifecycle calls, only on this cluster's groups (by the
+    `ultraplan:cluster` tag every group carries): EC2 Auto Scaling UG, "Complete a lifecycle action"
+    (the instance calls complete-lifecycle-action / record-lifecycle-action-heartbeat), and the Service
+    Authorization Reference for Amazon EC2 Auto Scaling (both actions take the autoScalingGroup
+    resource and the autoscaling:ResourceTag/${TagKey} condition)."""
+    document = {"Version": "2012-10-17", "Statement": [{
+        "Sid": "FinishOwnDrain", "Effect": "Allow",
+        "Action": ["autoscaling:CompleteLifecycleAction", "autoscaling:RecordLifecycleActionHeartbeat"],
+        "Resource": f"arn:{_partition(region)}:autoscaling:{region}:*:autoScalingGroup:*:autoScalingGroupName/*",
+        "Condition": {"StringEquals": {"autoscaling:ResourceTag/ultraplan:cluster": cluster}},
+    }]}
+    b.add(out, "aws:iam/rolePolicy:RolePolicy", "node-role-drain", {
+        "role": ref("node-role", "name"),
+        "policy": json.dumps(document, separators=(",", ":")),
+    }, line=line)
+
 def build(doc: SpecDocument, b: Builder, pools: list[ResolvedPool], subnets: list[SubnetPlan],
           catalog: Catalog | None = None, home_subnet: str | None = None) -> tuple[list[Resource], dict[str, Any], list[dict]]:
     """The network stack. `home_subnet` is the subnet that holds the cluster's services (FSx, endpoints)."""
@@ -171,6 +195,8 @@ def build(doc: SpecDocument, b: Builder, pools: list[ResolvedPool], subnets: lis
     }, line=compute_line)
     b.add(out, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "node-role-ssm",
           {"role": ref("node-role", "name"), "policyArn": SSM_POLICY}, line=compute_line)
+    if any(p.spec.capacity.type == "capacity-block" for p in pools):
+        _drain_policy(b, out, spec.name, spec.region, compute_line)
     b.add(out, "aws:iam/instanceProfile:InstanceProfile", "node-profile", {"role": ref("node-role", "name")}, line=compute_line)
 
     record = {
