@@ -3,23 +3,43 @@
     import planner
     doc = planner.load_spec("examples/p5-on-demand-fsx.yaml")   # validated, with YAML lines
     plan = planner.compile_plan(doc)                            # plain data: stacks of resources
-    plan = planner.plan_file("examples/frontier.yaml")          # both in one call
+    plan = planner.plan_file("examples/frontier.yaml")          # every spec-only check, then the Plan
+
+Names are imported on first use (PEP 562), so `import planner.errors` (what `ultraplan --help`
+needs) does not load pydantic, the catalog and the compiler.
 """
 from __future__ import annotations
 
-from .catalog import Catalog, load_catalog
-from .compile import DEFAULT_SHARD_SIZE, compile_plan
-from .errors import ServiceError, SpecError, UltraplanError, UsageError
-from .plan import Plan, load_plan
-from .validate import SpecDocument, load_spec, parse_spec
+import importlib
+from typing import Any
 
-__all__ = [
-    "Catalog", "DEFAULT_SHARD_SIZE", "Plan", "ServiceError", "SpecDocument", "SpecError", "UltraplanError", "UsageError",
-    "compile_plan", "load_catalog", "load_plan", "load_spec", "parse_spec", "plan_file",
-]
+# public name -> module that defines it
+_EXPORTS = {
+    "Catalog": "planner.catalog", "load_catalog": "planner.catalog",
+    "DEFAULT_SHARD_SIZE": "planner.compile", "compile_plan": "planner.compile",
+    "ServiceError": "planner.errors", "SpecError": "planner.errors", "UltraplanError": "planner.errors",
+    "UsageError": "planner.errors",
+    "Plan": "planner.plan", "load_plan": "planner.plan",
+    "SpecDocument": "planner.validate", "load_spec": "planner.validate", "parse_spec": "planner.validate",
+}
+
+__all__ = sorted([*_EXPORTS, "plan_file"])
 
 
-def plan_file(path: str, *, shard_size: int = DEFAULT_SHARD_SIZE, catalog: Catalog | None = None,
-              previous: Plan | None = None) -> Plan:
-    """Load, validate and compile a spec file (`previous`: the deployed Plan, for sticky addresses)."""
-    return compile_plan(load_spec(path, catalog), catalog, shard_size=shard_size, previous=previous)
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'planner' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def plan_file(path: str, *, shard_size: int | None = None, catalog: Any = None, previous: Any = None) -> Any:
+    """Load a spec file, run every spec-only check (planner.pipeline.validate) and return its Plan
+    (`previous`: the deployed Plan, for sticky addresses).
+
+    Every command compiles through here, so none accepts a spec that `ultraplan validate` rejects."""
+    from .pipeline import validate
+
+    return validate(path, catalog=catalog, shard_size=shard_size, previous=previous).plan

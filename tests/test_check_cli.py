@@ -171,7 +171,8 @@ def test_bad_snapshot_is_a_usage_error(capsys, tmp_path):
     snap = tmp_path / "account.json"
     snap.write_text("{}")
     code, out, err = check(capsys, P5, "--account", str(snap))
-    assert code == 2 and "not an ultraplan account snapshot" in err and out == ""
+    assert code == 2 and "not an ultraplan account snapshot" in err
+    assert "not an ultraplan account snapshot" in out  # the report says why the run stopped, too
 
 
 def test_check_needs_a_spec_or_a_plan(capsys):

@@ -31,6 +31,33 @@ COMMANDS: dict[str, str] = {
 }
 
 
+# What `ultraplan --help` lists, so listing the commands does not import them all (pydantic, the
+# catalog, rich...): each is the command's own short help, kept equal by tests/test_cli_speed.py.
+# A command missing here still works; `--help` then imports it to read its help.
+SHORT_HELP: dict[str, str] = {
+    "validate": "Run every check that needs only the spec and the catalog (no AWS, no Pulumi).",
+    "plan": "Compile SPEC into a Plan: Pulumi stacks of resources, previewed like `pulumi preview`.",
+    "schema": "Print the JSON Schema of the spec, for editors (yaml-language-server) and CI.",
+    "cost": "Price every resource of SPEC's Plan: hourly now, monthly run rate, a month-by-month timeline "
+            "over the term and the term total, by generation and phase, with budget gates.",
+    "catalog": "Inspect and refresh the bundled catalog (instance facts, prices).",
+    "preflight": "Check SPEC against an AWS account, read-only: zones, offerings, EFA limits, vCPU and VPC "
+                 "quotas, reservations and capacity blocks, subnets.",
+    "account": "Work with AWS account data preflight reads.",
+    "policy": "Run the policy pack on a spec offline (`policy SPEC`), or list its rules (`policy list`).",
+    "check": "Validate, plan, price, policy-check (and preflight) SPEC in one run: one report, one exit code.",
+}
+
+
+def _exists(name: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(COMMANDS[name].partition(":")[0]) is not None
+    except ModuleNotFoundError:
+        return False
+
+
 def _load(name: str) -> click.Command | None:
     module_name, _, attr = COMMANDS[name].partition(":")
     try:
@@ -44,7 +71,22 @@ def _load(name: str) -> click.Command | None:
 
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return [n for n in COMMANDS if _load(n) is not None]
+        return [n for n in COMMANDS if _exists(n)]
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        limit = formatter.width - 6 - max((len(n) for n in COMMANDS), default=0)
+        rows = []
+        for name in self.list_commands(ctx):
+            text = SHORT_HELP.get(name)
+            if text is None:
+                command = self.get_command(ctx, name)
+                text = command.get_short_help_str(limit) if command is not None else ""
+            elif len(text) > limit:
+                text = text[:max(3, limit - 3)].rsplit(" ", 1)[0] + "..."
+            rows.append((name, text))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name not in COMMANDS:

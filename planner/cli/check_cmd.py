@@ -43,6 +43,12 @@ _OWN_RULES = {
     "cost.budget.note": ("Budget notes", "What limits the budget check, e.g. items without a known price.", "cost"),
     "cost.estimate": ("The cost can be estimated", "planner.cost has prices for the Plan's region and dates; "
                       "without them a configured budget fails closed.", "cost"),
+    "cost.prices": ("Prices exist for the region", "The bundled price files cover the spec's region "
+                    "(`ultraplan validate` warns when they do not).", "cost"),
+    "plan.note": ("Compiler notes", "What the compiler decided that a reviewer should know: catalog facts not "
+                  "confirmed by a primary source, default images, capacity blocks not bought yet.", "plan"),
+    "input.invalid": ("The input files can be read", "The Plan JSON or account snapshot given on the command "
+                      "line exists and has the expected shape.", "input"),
 }
 
 
@@ -54,6 +60,7 @@ class _Run:
 
         self.report = Report("check", spec_file=spec, fail_on=fail_on)
         self.exit_override: int | None = None
+        self.input_message: str | None = None
 
     def step(self, name: str, status: str, summary: str = "", data: dict[str, Any] | None = None) -> None:
         from ..report import Step
@@ -69,6 +76,13 @@ class _Run:
             title, help_text, cat = own
             self.report.rules.append(RuleInfo(finding.check_id, title, help_text, finding.level, category=cat))
 
+    def input_error(self, step: str, exc: UltraplanError) -> None:
+        """A Plan JSON or snapshot that cannot be used: a finding, so every report still says why."""
+        self.add(Finding("input.invalid", Level.ERROR, str(exc), source=Source(self.report.spec_file, None)), "input")
+        self.step(step, "failed", str(exc).splitlines()[0] if str(exc) else "invalid input")
+        self.exit_override = exc.exit_code
+        self.input_message = str(exc)
+
     def spec_error(self, step: str, exc: SpecError) -> None:
         from ..errors import with_excerpts
 
@@ -82,29 +96,38 @@ class _Run:
 
 
 def _plan_step(run: _Run, spec: str | None, plan_file: str | None, previous: Any | None = None) -> Any | None:
+    """The pipeline's validate stage (planner.pipeline): the same verdict `ultraplan validate` gives."""
+    from .. import pipeline
     from ..inputs import is_plan_file
 
     if plan_file or (spec and is_plan_file(spec)):
         from ..plan import load_plan
 
         path = plan_file or spec
-        plan = load_plan(path)
+        try:
+            plan = load_plan(path)
+        except UltraplanError as exc:
+            run.input_error("plan", exc)
+            return None
         run.report.spec_file = plan.spec_file or run.report.spec_file
         run.step("validate", "skipped", f"a Plan JSON was given ({path}); the spec was not re-validated")
         run.step("plan", "ok", f"read {path}: {sum(1 for _ in plan.resources())} resources in {len(plan.stacks)} stacks")
         return plan
     if not spec:
         raise UsageError("give a SPEC file, or --plan PLAN.json")
-    import planner
-
     try:
-        doc = planner.load_spec(spec)
+        result = pipeline.validate(spec, previous=previous)
     except SpecError as exc:
         run.spec_error("validate", exc)
         run.step("plan", "not-run", "the spec is invalid")
         return None
-    run.step("validate", "ok", f"cluster '{doc.spec.name}' in {doc.spec.region}, {len(doc.spec.compute)} pool(s)")
-    plan = planner.compile_plan(doc, previous=previous)
+    doc, plan = result.doc, result.plan
+    for finding in result.warnings:
+        run.add(finding, "cost")
+    run.step("validate", "warning" if result.warnings else "ok",
+             f"cluster '{doc.spec.name}' in {doc.spec.region}, {len(doc.spec.compute)} pool(s)")
+    for finding in result.notes():
+        run.add(finding, "plan")
     summary = plan.summary or {}
     run.step("plan", "ok", f"{sum(1 for _ in plan.resources())} resources in {len(plan.stacks)} stacks, "
                            f"{summary.get('gpus', '?')} accelerators, {summary.get('instances', '?')} instances")
@@ -140,8 +163,10 @@ def _cost_step(run: _Run, plan: Any) -> Callable[[Any], float] | None:
     if cost is None:
         run.step("cost", "not-run", "planner.cost is not installed")
         return None
+    from .. import pipeline
+
     try:
-        estimate = cost.estimate(plan)
+        estimate = pipeline.cost_of(plan)
     except SpecError as exc:
         run.spec_error("cost", exc)
         return None
@@ -179,12 +204,12 @@ def _budget_findings(run: _Run, plan: Any, budget: Any) -> None:
 
 def _policy_step(run: _Run, plan: Any, monthly: Callable[[Any], float] | None) -> None:
     from policies.report import fill_report
-    from policies.runner import run_policies
 
+    from .. import pipeline
     from .policy_cmd import monthly_cost
 
     try:
-        result = run_policies(plan, monthly_cost=monthly or monthly_cost)
+        result = pipeline.policies_of(plan, monthly_cost=monthly or monthly_cost)
     except SpecError as exc:
         run.spec_error("policy", exc)
         return
@@ -291,7 +316,17 @@ def check(specs: tuple[str, ...], plan_file: str | None, account_file: str | Non
         raise UsageError("give SPEC files or --plan PLAN.json, not both")
     if html_out and len(files) > 1:
         raise UsageError("--html writes the report of one spec: give one SPEC, or run `ultraplan report` on each")
-    snapshot = _snapshot(account_file)
+    reports = {"sarif": sarif_out, "junit": junit_out, "markdown": markdown_out, "json": json_out}
+    try:
+        snapshot = _snapshot(account_file)
+    except UltraplanError as exc:  # the reports still say why the run stopped
+        run = _Run(files[0], Level.parse(fail_on))
+        run.input_error("preflight", exc)
+        for name in ("validate", "plan", "cost", "policy"):
+            run.step(name, "not-run", "the account snapshot cannot be used")
+        emit_report(run.report, fmt, reports)
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
     before = None
     if old:
         from ..plan import load_plan
@@ -302,10 +337,13 @@ def check(specs: tuple[str, ...], plan_file: str | None, account_file: str | Non
     runs = [_check_one(spec, plan_file, snapshot, account_file, live, launch_dry_run, Level.parse(fail_on), html_out,
                        before, old, timeout, accept)
             for spec in files]
-    report = merge([r for r, _ in runs], "check")
-    emit_report(report, fmt, {"sarif": sarif_out, "junit": junit_out, "markdown": markdown_out, "json": json_out})
-    code = worst_exit([c for _, c in runs])
-    if code == EXIT_INVALID:
+    report = merge([r for r, _, _ in runs], "check")
+    emit_report(report, fmt, reports)
+    code = worst_exit([c for _, c, _ in runs])
+    messages = [m for _, _, m in runs if m]
+    for message in messages:
+        click.echo(f"error: {message}", err=True)
+    if code == EXIT_INVALID and not messages:
         click.echo("error: the spec or its policy settings are invalid (see the report above)", err=True)
     sys.exit(code)
 
@@ -313,8 +351,9 @@ def check(specs: tuple[str, ...], plan_file: str | None, account_file: str | Non
 def _check_one(spec: str | None, plan_file: str | None, snapshot: Any | None, account_file: str | None, live: bool,
                launch_dry_run: bool, fail_on: Level, html_out: str | None = None, before: Any | None = None,
                old: str | None = None, timeout: float | None = None,
-               accept: dict[str, str] | None = None) -> tuple[Any, int]:
-    """One spec through every step (with `before`, the deployed Plan, the diff gate): its report and exit code."""
+               accept: dict[str, str] | None = None) -> tuple[Any, int, str | None]:
+    """One spec through every step (with `before`, the deployed Plan, the diff gate): its report, its
+    exit code and why it stopped on bad input."""
     run = _Run(spec, fail_on)
     plan = _plan_step(run, spec, plan_file, before)
     if plan is not None:
@@ -326,11 +365,11 @@ def _check_one(spec: str | None, plan_file: str | None, snapshot: Any | None, ac
         _policy_step(run, plan, monthly)
         if run.exit_override is None:
             _preflight_step(run, plan, snapshot, bool(account_file), live, launch_dry_run, timeout, accept)
-    for name in ("diff",) * bool(old) + ("cost", "policy", "preflight"):
+    for name in ("validate", "plan") + ("diff",) * bool(old) + ("cost", "policy", "preflight"):
         if not any(s.name == name for s in run.report.steps):
             run.step(name, "not-run", "an earlier step failed")
     if html_out:
         from .report_cmd import write_reports
 
         write_reports(run.report, plan, html_out=html_out)
-    return run.report, run.exit_override if run.exit_override is not None else run.report.exit_code
+    return run.report, run.exit_override if run.exit_override is not None else run.report.exit_code, run.input_message

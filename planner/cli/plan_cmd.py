@@ -20,28 +20,35 @@ def _console():
 @specs_argument
 @format_option()
 def validate(specs: tuple[str, ...], fmt: str) -> None:
-    """Check the shape and meaning of one or more specs against the catalog (no AWS, no Pulumi).
+    """Run every check that needs only the spec and the catalog (no AWS, no Pulumi).
 
-    SPEC may be several files or a folder (every .yaml/.yml under it). Exit 0 when all are valid;
-    2 with every problem of every spec (field path, YAML line, what would be right).
+    The spec's fields and meaning, whether its pools fit their subnets and VPC, its policy
+    settings and its dates against the budget term: the same checks `plan`, `cost`, `policy` and
+    `check` run first, so they never reject a spec this accepts. A region without prices is a
+    warning. SPEC may be several files or a folder (every .yaml/.yml under it). Exit 0 when all
+    are valid; 2 with every problem of every spec (field path, YAML line, what would be right).
     """
-    from ..validate import load_spec
+    from ..pipeline import validate as run_validate
     from .common import expand_specs, terminal_width
 
     files = expand_specs(specs)
     results = []
     for path in files:
         try:
-            results.append((path, load_spec(path), []))
+            result = run_validate(path)
+            results.append((path, result.doc, [], result.warnings))
         except SpecError as exc:
-            results.append((path, None, exc.issues))
+            results.append((path, None, exc.issues, []))
     invalid = [r for r in results if r[1] is None]
     if fmt == "json":
         click.echo(json.dumps(_validate_json(results), indent=1))
     else:
-        for path, doc, issues in results:
+        for path, doc, issues, warnings in results:
             if doc is not None:
                 s = doc.spec
+                for w in warnings:
+                    where = f"{w.source.file}:{w.source.line}: " if w.source.file and w.source.line else ""
+                    click.echo(f"warning: {where}{w.message}" + (f" ({w.hint})" if w.hint else ""), err=True)
                 click.echo(f"ok: {path}")
                 click.echo(f"    cluster '{s.name}' in {s.region}, {len(s.compute)} pool(s)")
             else:
@@ -55,9 +62,11 @@ def validate(specs: tuple[str, ...], fmt: str) -> None:
 
 def _validate_json(results: list) -> dict:
     specs = [{"file": path, "valid": doc is not None, "issues": [i.to_json() for i in issues],
+              "warnings": [w.to_json() for w in warnings],
               **({"name": doc.spec.name, "pools": len(doc.spec.compute)} if doc is not None else {})}
-             for path, doc, issues in results]
-    out = {"valid": all(s["valid"] for s in specs), "issues": [i for s in specs for i in s["issues"]]}
+             for path, doc, issues, warnings in results]
+    out = {"valid": all(s["valid"] for s in specs), "issues": [i for s in specs for i in s["issues"]],
+           "warnings": [w for s in specs for w in s["warnings"]]}
     if len(specs) == 1:
         out.update({k: v for k, v in specs[0].items() if k in ("name", "pools")})
     out["specs"] = specs

@@ -85,10 +85,8 @@ def make_term(plan_budget: dict[str, Any] | None, windows: Iterable[Window], tod
     months = budget.get("term_months")
     if months:
         return Term(start, int(months), add_months(start, int(months)), assumed=False)
-    months = 12
     ends = [w.end for w in windows if w.end]
-    while ends and add_months(start, months) < max(ends):
-        months += 1
+    months = max(12, months_between(start, max(ends))) if ends else 12
     return Term(start, months, add_months(start, months), assumed=True)
 
 
@@ -123,10 +121,29 @@ def check_within_term(pools: list[dict[str, Any]], windows: list[Window], term: 
 
 
 def months_between(start: date, end: date) -> int:
-    months = 0
+    """The fewest whole months from `start` that reach `end` (0 when end <= start). Computed, not
+    counted: a pool dated centuries out must not cost one loop turn a month."""
+    if end <= start:
+        return 0
+    months = (end.year - start.year) * 12 + end.month - start.month
+    while months > 0 and add_months(start, months - 1) >= end:
+        months -= 1
     while add_months(start, months) < end:
         months += 1
     return months
+
+
+def check_dates(pools: list[dict[str, Any]], budget: dict[str, Any] | None, today: date) -> list[SpecIssue]:
+    """Every date problem the timeline would raise, without pricing anything: windows out of order,
+    pools outside an explicit term. The pipeline's `validate` runs it, so `validate` and `cost`
+    agree on a spec's dates."""
+    try:
+        raw = [pool_window(p, i) for i, p in enumerate(pools)]
+        term = make_term(budget, raw, today)
+        check_within_term(pools, [resolve(w, term) for w in raw], term, budget)
+    except SpecError as exc:
+        return list(exc.issues)
+    return []
 
 
 def overlap_hours(a0: date, a1: date, b0: date, b1: date) -> float:

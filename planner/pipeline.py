@@ -1,0 +1,123 @@
+"""The one pipeline every command runs: validate -> plan -> cost -> policy (-> preflight).
+
+`validate` is every check that needs only the spec and the catalog, so that `ultraplan validate`
+(and the pre-commit hook that runs it) gives the verdict `plan`, `cost`, `policy` and `check` give:
+
+1. the spec's shape and meaning (`planner.validate`: fields, catalog, dates, capacity rules);
+2. the compile itself (subnet fitting, CIDR allocation, generated names): it is pure and fast, and
+   the only way to know a pool fits is to fit it;
+3. the spec's `policies` settings (unknown policy ids, bad config values), read as the pack reads them;
+4. the dates the cost timeline needs (pools outside an explicit budget term);
+5. price availability for the region: a warning, because a spec without a budget is still valid.
+
+`plan_file` (what every command calls) is `validate(...).plan`, so no command can accept a spec
+another rejects. Consumers stay separate: `cost_of` and `policies_of` take the Plan.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .errors import SpecError, SpecIssue
+from .findings import Finding, Level, Source
+
+
+@dataclass
+class Validated:
+    """A spec that passed every spec-only check: its document, its Plan and the warnings."""
+
+    doc: Any  # planner.validate.SpecDocument
+    plan: Any  # planner.plan.Plan
+    warnings: list[Finding] = field(default_factory=list)
+
+    def notes(self) -> list[Finding]:
+        """The compiler's notes (unconfirmed catalog facts, default images, planned blocks) as Findings."""
+        return plan_notes(self.plan)
+
+
+def validate(path: str, *, catalog: Any = None, shard_size: int | None = None,
+             today: dt.date | None = None, previous: Any = None) -> Validated:
+    """Load, validate and compile the spec at `path`; SpecError with every problem found."""
+    from .validate import load_spec
+
+    doc = load_spec(path, catalog)
+    return validate_document(doc, catalog=catalog, shard_size=shard_size, today=today, previous=previous)
+
+
+def validate_document(doc: Any, *, catalog: Any = None, shard_size: int | None = None,
+                      today: dt.date | None = None, previous: Any = None) -> Validated:
+    """The spec-only checks after loading (see the module docstring); SpecError if any fails."""
+    from .compile import DEFAULT_SHARD_SIZE, compile_plan
+
+    plan = compile_plan(doc, catalog, shard_size=shard_size or DEFAULT_SHARD_SIZE, previous=previous)
+    issues = policy_settings_issues(plan) + date_issues(plan, today or dt.date.today())
+    if issues:
+        raise SpecError(issues)
+    return Validated(doc, plan, price_warnings(plan))
+
+
+def policy_settings_issues(plan: Any) -> list[SpecIssue]:
+    """The spec's `policies` section as the pack reads it: unknown ids, bad config, empty reasons."""
+    try:
+        from policies.config import resolve
+        from policies.registry import load_rules
+    except ModuleNotFoundError:  # the pack is not part of this installation: nothing to check against
+        return []
+    try:
+        resolve(plan.policies, load_rules(), spec_file=plan.spec_file)
+    except SpecError as exc:
+        return list(exc.issues)
+    return []
+
+
+def date_issues(plan: Any, today: dt.date) -> list[SpecIssue]:
+    """Pool windows against the budget term, as the cost timeline will read them."""
+    from .cost.timeline import check_dates
+
+    return check_dates(plan.pools, plan.budget, today)
+
+
+def price_warnings(plan: Any) -> list[Finding]:
+    """No price file for the region: `cost` cannot run and a budget cannot be checked (a warning
+    here; the cost step fails closed when a budget depends on it)."""
+    try:
+        from .catalog.prices import has_region, load_prices
+
+        prices = load_prices()
+    except (ImportError, OSError, ValueError) as exc:
+        return [Finding("cost.prices", Level.WARNING, f"the bundled prices could not be read: {exc}",
+                        source=Source(plan.spec_file, None))]
+    if has_region(prices, plan.region):
+        return []
+    have = ", ".join(prices.region_names()) or "none"
+    level_note = "the budget cannot be checked" if plan.budget else "`ultraplan cost` cannot price it"
+    line = (plan.budget or {}).get("source", {}).get("line") if plan.budget else None
+    return [Finding("cost.prices", Level.WARNING,
+                    f"no prices for region {plan.region} (price files cover: {have}): {level_note}",
+                    hint=f"run `ultraplan catalog refresh --prices --region {plan.region}`",
+                    source=Source(plan.spec_file, line))]
+
+
+def plan_notes(plan: Any) -> list[Finding]:
+    out = []
+    for note in plan.notes or []:
+        level = {"warning": Level.WARNING, "error": Level.ERROR}.get(note.get("level"), Level.INFO)
+        out.append(Finding("plan.note", level, note.get("message", ""), pool=note.get("pool"),
+                           source=Source.from_json(note.get("source")) if note.get("source") else
+                           Source(plan.spec_file, None)))
+    return out
+
+
+def cost_of(plan: Any, prices: Any = None, *, now: dt.date | None = None, today: dt.date | None = None) -> Any:
+    """The cost stage: `planner.cost.estimate` over the Plan (SpecError/UsageError as it raises them)."""
+    from .cost import estimate
+
+    return estimate(plan, prices, now=now, today=today)
+
+
+def policies_of(plan: Any, monthly_cost: Callable[[Any], float] | None = None) -> Any:
+    """The policy stage: the pack over the Plan, offline."""
+    from policies.runner import run_policies
+
+    return run_policies(plan, monthly_cost=monthly_cost)
