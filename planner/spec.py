@@ -43,6 +43,11 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _zone(value: Any) -> Any:
+    # AWS zone names and IDs are lower case; `us-east-1A` beside `us-east-1a` is one zone, not two.
+    return value.strip().lower() if isinstance(value, str) else value
+
+
 def _stringify_tags(value: Any) -> Any:
     # YAML reads `cost-center: 4711` as an int; AWS tags are strings, so accept numbers as text.
     if isinstance(value, dict):
@@ -93,6 +98,7 @@ class Pool(_Model):
 
     _tags = field_validator("tags", mode="before")(_stringify_tags)
     _tag_rules = field_validator("tags", mode="after")(check_tags)
+    _zone = field_validator("availability_zone", mode="before")(_zone)
 
 
 class Network(_Model):
@@ -112,7 +118,7 @@ class Network(_Model):
 
 
 class Lustre(_Model):
-    capacity_tib: float | None = Field(None, gt=0, description="Storage capacity in TiB (1 TiB = 1,024 GiB); must be a size FSx accepts")
+    capacity_tib: float | None = Field(None, gt=0, allow_inf_nan=False, description="Storage capacity in TiB (1 TiB = 1,024 GiB); must be a size FSx accepts")
     capacity_gib: int | None = Field(
         None, gt=0, description="Storage capacity in GiB, instead of capacity_tib: 1200, 2400, then multiples of 2400 "
                                 "(SCRATCH_1: multiples of 3600)")
@@ -130,8 +136,8 @@ class Storage(_Model):
 
 
 class Budget(_Model):
-    monthly_usd: float | None = Field(None, gt=0, description="Most the cluster may cost a month (run rate, 730 h)")
-    total_usd: float | None = Field(None, gt=0, description="The commitment over the whole term")
+    monthly_usd: float | None = Field(None, gt=0, allow_inf_nan=False, description="Most the cluster may cost a month (run rate, 730 h)")
+    total_usd: float | None = Field(None, gt=0, allow_inf_nan=False, description="The commitment over the whole term")
     term_months: int = Field(12, ge=1, le=240, description="Length of the term the total is measured over")
     start: dt.date | None = Field(None, description="Start of the term; default: the earliest pool start")
     rates: str | RateCard | None = Field(None, description="A rate card of negotiated prices: a file path (relative to the spec) or inline")
@@ -182,6 +188,7 @@ class ClusterSpec(_Model):
 
     _tags = field_validator("tags", mode="before")(_stringify_tags)
     _tag_rules = field_validator("tags", mode="after")(check_tags)
+    _zone = field_validator("availability_zone", mode="before")(_zone)
 
 
 def field_names(model: type[BaseModel]) -> list[str]:

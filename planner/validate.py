@@ -5,10 +5,12 @@ would be right; all of them are raised together in one SpecError (exit 2).
 """
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import functools
 import ipaddress
 import os
+import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -27,6 +29,17 @@ from .yamlload import Path, dotted, line_of, load
 
 # Capacity Blocks: 1-14 days in 1-day steps, then 7-day steps up to 182 (aws-gpu-facts.md, EC2 User Guide).
 BLOCK_DAYS_HINT = "1 to 14 days, or a multiple of 7 up to 182"
+
+# The dates a plan may name. Not an AWS limit: a planning window wide enough for any real cluster
+# (terms run at most 240 months) that keeps date arithmetic (term ends, month-by-month costs) bounded.
+PLANNING_WINDOW = (dt.date(2000, 1, 1), dt.date(2100, 12, 31))
+WINDOW_HINT = "a real plan's dates fall well inside it; check the year"
+
+
+def block_length_ok(days: int) -> bool:
+    """A Capacity Block length AWS sells: 1-14 days, or 7-day steps up to 182 (EC2 User Guide,
+    ec2-capacity-blocks)."""
+    return 1 <= days <= 14 or (days <= 182 and days % 7 == 0)
 
 DIRECTIONS = {"east": "e", "west": "w", "north": "n", "south": "s", "central": "c",
               "northeast": "ne", "southeast": "se", "northwest": "nw", "southwest": "sw"}
@@ -77,6 +90,7 @@ def _meaning_issues(doc: SpecDocument, catalog: Catalog) -> Iterator[SpecIssue]:
         yield issue(("availability_zone",), f"zone '{spec.availability_zone}' is not in region {spec.region}",
                     f"a zone name starting with '{spec.region}' (e.g. {spec.region}a) or a zone ID starting with '{region_zone_prefix(spec.region)}-'")
 
+    yield from _date_issues(spec, issue)
     yield from _network_issues(doc, issue)
     yield from _local_zone_issues(doc, catalog, issue)
 
@@ -96,6 +110,9 @@ def _meaning_issues(doc: SpecDocument, catalog: Catalog) -> Iterator[SpecIssue]:
 
     if spec.storage and spec.storage.lustre:
         yield from _lustre_issues(spec.storage.lustre, ("storage", "lustre"), issue)
+        yield from _lustre_gate_issues(spec, ("storage", "lustre"), issue)
+
+    yield from _name_collisions(spec, issue)
 
     if spec.budget:
         b = spec.budget
@@ -105,6 +122,47 @@ def _meaning_issues(doc: SpecDocument, catalog: Catalog) -> Iterator[SpecIssue]:
     for pid, reason in spec.policies.skip.items():
         if not str(reason).strip():
             yield issue(("policies", "skip", pid), f"skipping '{pid}' needs a reason", "policies.skip.<id>: <why it does not apply>")
+
+
+def _dates(spec: ClusterSpec) -> Iterator[tuple[tuple[Any, ...], dt.date]]:
+    """Every date the spec names, with its field path."""
+    for i, pool in enumerate(spec.compute):
+        for key in ("start", "end"):
+            if getattr(pool, key) is not None:
+                yield ("compute", i, key), getattr(pool, key)
+            if getattr(pool.capacity, key) is not None:
+                yield ("compute", i, "capacity", key), getattr(pool.capacity, key)
+    if spec.budget and spec.budget.start is not None:
+        yield ("budget", "start"), spec.budget.start
+
+
+def _date_issues(spec: ClusterSpec, issue) -> Iterator[SpecIssue]:
+    low, high = PLANNING_WINDOW
+    for path, day in _dates(spec):
+        if not low <= day <= high:
+            yield issue(path, f"{day} is outside the planning window ({low} to {high})", WINDOW_HINT)
+
+
+def _name_collisions(spec: ClusterSpec, issue) -> Iterator[SpecIssue]:
+    """Generated resource names are `<kind>-<pool>` and, for UltraServer pools, `<kind>-<pool>-uNNNN`:
+    pool `x` with UltraServers makes `asg-x-u0001`, which pool `x-u0001` makes too. Pools that
+    would collide are named here, before the compiler meets the duplicate (one pass over the pools)."""
+    owners = {pool.name: i for i, pool in enumerate(spec.compute)}
+    for other, pool in enumerate(spec.compute):
+        match = _ULTRA_SUFFIX.match(pool.name)
+        if not match or pool.ultraserver:  # an UltraServer pool's groups get a -uNNNN suffix of their own
+            continue
+        base, n = match.group(1), int(match.group(2))
+        i = owners.get(base)
+        if i is None or not spec.compute[i].ultraserver or not 1 <= n <= spec.compute[i].count:
+            continue
+        yield issue(("compute", other, "name"),
+                    f"pool '{pool.name}' collides with the names generated for UltraServer {n} of pool '{base}' "
+                    f"(compute[{i}]): both would make asg-{pool.name}",
+                    f"rename one of the two pools, e.g. '{pool.name}-pool'")
+
+
+_ULTRA_SUFFIX = re.compile(r"^(.+)-u(\d{4,})$")
 
 
 def _network_issues(doc: SpecDocument, issue) -> Iterator[SpecIssue]:
@@ -267,8 +325,12 @@ def _pool_issues(doc: SpecDocument, pool: Pool, p: tuple[Any, ...], catalog: Cat
             yield issue(p + ("capacity", "start"), "a capacity-block pool needs its start date", "e.g. start: 2026-12-01")
         if cap.days is None and cap.end is None:
             yield issue(p + ("capacity", "days"), "a capacity-block pool needs days (or end)", BLOCK_DAYS_HINT)
-        if cap.days is not None and cap.days > 14 and cap.days % 7:
+        if cap.days is not None and not block_length_ok(cap.days):
             yield issue(p + ("capacity", "days"), f"{cap.days} days is not a Capacity Block length", BLOCK_DAYS_HINT)
+        elif cap.days is None and cap.start and cap.end and cap.end > cap.start \
+                and not block_length_ok((cap.end - cap.start).days):
+            yield issue(p + ("capacity", "end"), f"start {cap.start} to end {cap.end} is {(cap.end - cap.start).days} days, "
+                        "not a Capacity Block length", BLOCK_DAYS_HINT)
     elif cap.type != "capacity-block" and (cap.days is not None):
         yield issue(p + ("capacity", "days"), "days applies only to capacity-block pools")
     if cap.type in ("on-demand", "spot") and (cap.reservation_id or cap.reservation_ids or cap.resource_group_arn):
@@ -367,7 +429,39 @@ def _purchase_issues(pool: Pool, itype, ultra, p: tuple[Any, ...], issue, catalo
                     "DescribeInstanceTypes SupportedUsageClasses)", f"use one of: {how}")
 
 
+# Deployment types that encrypt data in transit (FSx for Lustre UG, encryption-in-transit); the
+# mandatory policy fsx-encrypted-in-vpc requires one.
+IN_TRANSIT_ENCRYPTED = ("PERSISTENT_1", "PERSISTENT_2", "SCRATCH_2")
+
+
+def _policy_relaxed(spec: ClusterSpec, policy_id: str) -> bool:
+    """The spec skips `policy_id` or sets it advisory/disabled, so a violation would not fail a gate."""
+    if policy_id in spec.policies.skip:
+        return True
+    config = spec.policies.config
+    for key in ("all", policy_id):
+        value = config.get(key)
+        level = value if isinstance(value, str) else (value.get("enforcementLevel") if isinstance(value, dict) else None)
+        if level in ("advisory", "disabled") and (key == policy_id or policy_id not in config):
+            return True
+    return False
+
+
+def _lustre_gate_issues(spec: ClusterSpec, p, issue) -> Iterator[SpecIssue]:
+    """A spec ultraplan accepts can pass its own gates: SCRATCH_1 sends data in clear, which the
+    mandatory fsx-encrypted-in-vpc policy always fails, so it is refused here unless that policy is
+    skipped (with a reason) or made advisory."""
+    lustre = spec.storage.lustre
+    if lustre.deployment not in IN_TRANSIT_ENCRYPTED and not _policy_relaxed(spec, "fsx-encrypted-in-vpc"):
+        yield issue(p + ("deployment",), f"{lustre.deployment} does not encrypt data in transit, so the mandatory "
+                    "policy fsx-encrypted-in-vpc would always fail",
+                    "use SCRATCH_2 or PERSISTENT_2, or skip the policy: policies.skip.fsx-encrypted-in-vpc: <why>")
+
+
 def _lustre_issues(lustre, p, issue) -> Iterator[SpecIssue]:
+    if lustre.reserve_ips < 1:
+        yield issue(p + ("reserve_ips",), f"{lustre.reserve_ips}: the file system needs addresses in its subnet",
+                    "at least 1; the default 64 is a planning margin (AWS publishes no count)")
     if (lustre.capacity_tib is None) == (lustre.capacity_gib is None):
         yield issue(p, "give capacity_tib or capacity_gib, exactly one" if lustre.capacity_tib else "no capacity given",
                     f"e.g. capacity_gib: 4800 ({fsx.describe(lustre.deployment)})")
@@ -393,11 +487,39 @@ def _lustre_issues(lustre, p, issue) -> Iterator[SpecIssue]:
 
 
 # -- entry points -------------------------------------------------------------------------------
+def _unreadable_value(text: str, file: str | None, exc: Exception) -> SpecError:
+    """A scalar YAML reads but Python cannot hold (2026-02-30, a 5,000-digit integer): find its line
+    by constructing the scalars one by one, so the error names it like any other."""
+    line, shown = None, None
+    try:
+        stack = [yaml.compose(text, Loader=yaml.SafeLoader)]
+        constructor = yaml.SafeLoader("")
+        while stack and line is None:
+            node = stack.pop()
+            if isinstance(node, yaml.ScalarNode):
+                try:
+                    constructor.construct_object(node, deep=True)
+                except (ValueError, OverflowError):
+                    line, shown = node.start_mark.line + 1, node.value[:40]
+            elif isinstance(node, yaml.SequenceNode):
+                stack.extend(reversed(node.value))
+            elif isinstance(node, yaml.MappingNode):
+                stack.extend(v for kv in reversed(node.value) for v in reversed(kv))
+    except (yaml.YAMLError, RecursionError, ValueError):
+        pass
+    what = f"'{shown}'" if shown is not None else "a value"
+    reason = str(exc).splitlines()[0].split(": value has")[0].split("; use sys.")[0][:120]
+    return SpecError([SpecIssue("", f"{what} cannot be read: {reason}", line, file,
+                                "dates are real calendar days (YYYY-MM-DD); numbers have at most a few dozen digits")])
+
+
 def parse_spec(text: str, file: str | None = None, catalog: Catalog | None = None) -> SpecDocument:
     """The validated spec, or one SpecError with every problem (shape and meaning), sorted by line,
     each with the spec line and a caret under the value."""
     try:
         data, lines = load(text, file)
+    except (ValueError, OverflowError) as exc:  # an impossible date, an integer Python refuses to convert
+        raise SpecError(locate(_unreadable_value(text, file, exc).issues, text, None)) from None
     except SpecError as exc:
         syntax = syntax_issue(text, file)  # the loader's verdict, worded and placed for a person
         issues = [syntax if syntax and i.message.startswith("YAML syntax error") else i for i in exc.issues]
