@@ -7,7 +7,8 @@ also what the engine adapter builds from Pulumi's property dependencies); a lite
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence  # concrete ABCs: typing's aliases make isinstance slow
+from typing import Any
 
 # Type tokens the rules look at (pulumi-aws 7 names; see docs/plan-format.md).
 VPC = "aws:ec2/vpc:Vpc"
@@ -33,8 +34,15 @@ EFA_INTERFACE_TYPES = ("efa", "efa-only")
 ANYWHERE = ("0.0.0.0/0", "::/0")
 
 
+# Rules run on every resource of a Plan (tens of thousands at frontier scale): the checks below test
+# the concrete dict/list a Plan holds first and fall back to the typing ABCs (whose isinstance goes
+# through __subclasscheck__, ~10x slower) only for other mappings and sequences.
+def _is_mapping(value: Any) -> bool:
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 def is_ref(value: Any) -> bool:
-    return isinstance(value, Mapping) and "$ref" in value
+    return _is_mapping(value) and "$ref" in value
 
 
 def ref_name(value: Any) -> str | None:
@@ -63,6 +71,8 @@ def is_true(value: Any) -> bool:
 def as_list(value: Any) -> list[Any]:
     if value is None:
         return []
+    if type(value) is list:
+        return list(value)
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
         return [value]
     return list(value)
@@ -71,7 +81,7 @@ def as_list(value: Any) -> list[Any]:
 def dig(value: Any, *path: str) -> Any:
     """value[path0][path1]... or None when any step is missing or not a mapping."""
     for key in path:
-        if not isinstance(value, Mapping):
+        if not _is_mapping(value):
             return None
         value = value.get(key)
     return value
@@ -83,13 +93,13 @@ def inputs(resource: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def efa_interfaces(launch_template: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [ni for ni in as_list(inputs(launch_template).get("networkInterfaces"))
-            if isinstance(ni, Mapping) and ni.get("interfaceType") in EFA_INTERFACE_TYPES]
+            if _is_mapping(ni) and ni.get("interfaceType") in EFA_INTERFACE_TYPES]
 
 
 def reservation_target(launch_template: Mapping[str, Any]) -> Any:
     """The capacity reservation (id) or resource group (ARN) a launch template launches into, if any."""
     target = dig(inputs(launch_template), "capacityReservationSpecification", "capacityReservationTarget")
-    if not isinstance(target, Mapping):
+    if not _is_mapping(target):
         return None
     return target.get("capacityReservationId") or target.get("capacityReservationResourceGroupArn")
 
@@ -112,15 +122,37 @@ class StackContext:
     complete: bool = True
     monthly_cost: Callable[[], float] | None = None
     _by_name: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    _by_type: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False)
+    _groups_by_template: dict[str, list[dict[str, Any]]] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
+        # Indexes built once, so a rule that looks things up per resource stays linear in the Plan.
         self._by_name = {r["name"]: r for r in self.resources}
+        for r in self.resources:
+            self._by_type.setdefault(r["type"], []).append(r)
 
     def by_name(self, name: str) -> dict[str, Any] | None:
         return self._by_name.get(name)
 
     def of_type(self, *tokens: str) -> list[dict[str, Any]]:
-        return [r for r in self.resources if r["type"] in tokens]
+        if len(tokens) == 1:
+            return list(self._by_type.get(tokens[0], ()))
+        wanted = set(tokens)
+        return [r for r in self.resources if r["type"] in wanted]
+
+    def groups_using(self, launch_template: str) -> list[dict[str, Any]]:
+        """The auto-scaling groups whose launchTemplate (id or name) refers to this launch template,
+        from an index built on first use (one pass over the groups, not one per template)."""
+        if self._groups_by_template is None:
+            index: dict[str, list[dict[str, Any]]] = {}
+            for group in self._by_type.get(ASG, ()):
+                spec = inputs(group).get("launchTemplate")
+                value = (spec.get("id") or spec.get("name")) if _is_mapping(spec) else None
+                target = self.resolve(value)
+                if target is not None:
+                    index.setdefault(target["name"], []).append(group)
+            self._groups_by_template = index
+        return list(self._groups_by_template.get(launch_template, ()))
 
     def resolve(self, value: Any) -> dict[str, Any] | None:
         """The resource a reference points at, when it is in this context."""

@@ -14,7 +14,8 @@ stand-ins. Two things differ from the offline Plan:
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from .context import (
     INSTANCE, LAUNCH_TEMPLATE, PLACEMENT_GROUP, SECURITY_GROUP, SUBNET, VPC, StackContext, resource_view,

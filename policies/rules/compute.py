@@ -6,8 +6,9 @@ and ../shared/reference/peer-checks.md (what ParallelCluster 3.16 validates).
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from ..context import (
     ASG, EBS_VOLUME, INSTANCE, LAUNCH_TEMPLATE, StackContext, as_list, dig, efa_interfaces, inputs,
@@ -99,7 +100,7 @@ def _launch_template_of(ctx: StackContext, asg: Mapping[str, Any]) -> Mapping[st
 
 
 def _groups_using(ctx: StackContext, lt: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return [g for g in ctx.of_type(ASG) if (_launch_template_of(ctx, g) or {}).get("name") == lt["name"]]
+    return ctx.groups_using(lt["name"])  # an index built once per context: linear in groups, not templates x groups
 
 
 def group_target(asg: Mapping[str, Any]) -> Any:

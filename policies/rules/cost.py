@@ -1,7 +1,8 @@
 """Cost rules. The monthly figure comes from the caller (the cost module, passed in); no rule imports it."""
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from ..context import StackContext
 from ..registry import MANDATORY, REGISTRY, NotApplicable, Violation

@@ -5,7 +5,8 @@ Facts: ../shared/reference/aws-gpu-facts.md, "EFA rules" (EC2 User Guide: efa, e
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from ..context import (
     ANYWHERE, ASG, INSTANCE, LAUNCH_TEMPLATE, SECURITY_GROUP, SG_EGRESS, SG_INGRESS, SG_RULE, SUBNET, VPC,

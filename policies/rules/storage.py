@@ -5,7 +5,8 @@ in transit on PERSISTENT_1/2 and SCRATCH_2, not SCRATCH_1).
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from ..context import LUSTRE, as_list, inputs
 from ..registry import MANDATORY, REGISTRY

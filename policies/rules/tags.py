@@ -1,7 +1,8 @@
 """Tagging rules."""
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from ..context import (
     ASG, EBS_VOLUME, IAM_POLICY, IAM_ROLE, INSTANCE, LAUNCH_TEMPLATE, LUSTRE, PLACEMENT_GROUP,
@@ -41,6 +42,7 @@ def required_tags(resource: Mapping[str, Any], config: Mapping[str, Any]) -> Ite
     """Cost allocation, ownership and clean-up of a cluster costing millions a month depend on tags;
     an untagged NAT gateway or file system outlives the cluster unnoticed. The default asks only for
     the tag ultraplan puts on everything it plans; an organisation lists its own keys."""
-    missing = [k for k in config.get("tags", []) if k not in tag_keys(resource)]
+    present = tag_keys(resource)
+    missing = [k for k in config.get("tags", []) if k not in present]
     if missing:
         yield f"missing tag{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
