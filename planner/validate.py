@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from .catalog import HERE as CATALOG_DIR
 from . import placement
-from .catalog import Catalog, default_image, fsx, is_local_zone, load_catalog
+from .catalog import Catalog, default_image, fsx, is_local_zone, load_catalog, read_bundled_yaml
 from .errors import SpecError, SpecIssue, locate
 from .shape import about_placeholder, set_aside, shape_issues
 from .spans import spans_of, syntax_issue
@@ -59,8 +59,7 @@ class SpecDocument:
 
 @functools.lru_cache(maxsize=1)
 def known_regions() -> dict[str, str]:
-    with open(os.path.join(CATALOG_DIR, "regions.yaml"), encoding="utf-8") as fh:
-        return yaml.safe_load(fh)["regions"]
+    return read_bundled_yaml(os.path.join(CATALOG_DIR, "regions.yaml"))["regions"]
 
 
 def region_zone_prefix(region: str) -> str:

@@ -260,9 +260,18 @@ def default_image(itype: InstanceType) -> dict[str, str] | None:
     return default_images().get(kind, {}).get(itype.architecture)
 
 
+# The bundled data files are ours and trusted: parse them with libyaml where PyYAML has it (about
+# 10x faster than the pure-Python loader; same safe constructors and resolvers).
+FAST_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_bundled_yaml(path: str) -> Any:
+    with open(path, encoding="utf-8") as fh:
+        return yaml.load(fh, Loader=FAST_SAFE_LOADER)
+
+
 def _read(name: str) -> dict[str, Any]:
-    with open(os.path.join(HERE, name), encoding="utf-8") as fh:
-        return yaml.safe_load(fh) or {}
+    return read_bundled_yaml(os.path.join(HERE, name)) or {}
 
 
 @functools.lru_cache(maxsize=1)

@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
 
 HERE = os.path.dirname(__file__)
 MARKETS = ("on-demand", "spot", "capacity-block")
@@ -138,5 +137,6 @@ def _limit(data: dict[str, Any]) -> Limit:
 @functools.lru_cache(maxsize=1)
 def load_quotas() -> Quotas:
     """The bundled quota codes, loaded once per process."""
-    with open(os.path.join(HERE, "quotas.yaml"), encoding="utf-8") as fh:
-        return build_quotas(yaml.safe_load(fh) or {})
+    from . import read_bundled_yaml
+
+    return build_quotas(read_bundled_yaml(os.path.join(HERE, "quotas.yaml")) or {})

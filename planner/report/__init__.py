@@ -7,30 +7,45 @@ Any command can build a :class:`Report`; formats only format it. No pulumi, no b
 """
 from __future__ import annotations
 
-from .jsonfmt import render_json, to_json
-from .junit import render_junit
-from .markdown import render_markdown
+import importlib
+from typing import Any, Callable
+
 from .model import FAILED, NOT_RUN, OK, SKIPPED, WARNING, Entry, Report, RuleInfo, Step
-from .sarif import render_sarif, to_sarif
-from .text import print_text, render_text
 
 FORMATS = ("text", "json", "sarif", "junit", "markdown")
 
+# format -> "module:function"; imported when used, so a JSON report does not load rich (text) and
+# SARIF (about a tenth of a `check` run's start-up).
 _RENDERERS = {
-    "text": render_text,
-    "json": render_json,
-    "sarif": render_sarif,
-    "junit": render_junit,
-    "markdown": render_markdown,
+    "text": "text:render_text",
+    "json": "jsonfmt:render_json",
+    "sarif": "sarif:render_sarif",
+    "junit": "junit:render_junit",
+    "markdown": "markdown:render_markdown",
 }
+_LAZY = {"print_text": "text", "render_text": "text", "render_json": "jsonfmt", "to_json": "jsonfmt",
+         "render_junit": "junit", "render_markdown": "markdown", "render_sarif": "sarif", "to_sarif": "sarif"}
+
+
+def _function(spec: str) -> Callable[..., Any]:
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = _function(f"{_LAZY[name]}:{name}")
+    globals()[name] = value
+    return value
 
 
 def render(report: Report, fmt: str) -> str:
     """The report in one of FORMATS, as a string."""
-    try:
-        return _RENDERERS[fmt](report)
-    except KeyError:
-        raise ValueError(f"unknown report format {fmt!r}; use one of {', '.join(FORMATS)}") from None
+    spec = _RENDERERS.get(fmt)
+    if spec is None:
+        raise ValueError(f"unknown report format {fmt!r}; use one of {', '.join(FORMATS)}")
+    return _function(spec)(report)
 
 
 __all__ = [
