@@ -39,7 +39,7 @@ def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def emit_report(report: Any, fmt: str, files: dict[str, str | None]) -> None:
     """Print the report in `fmt` on stdout and write the extra files (atomically)."""
-    from ..report import print_text, render
+    from ..report import render
     from .common import check_distinct_outputs, write_output
 
     check_distinct_outputs({f"--{k}": v for k, v in files.items()})
@@ -48,6 +48,8 @@ def emit_report(report: Any, fmt: str, files: dict[str, str | None]) -> None:
             write_output(path, render(report, file_fmt), f"--{file_fmt}")
     if fmt == "text":
         from .common import console
+
+        from ..report import print_text
 
         print_text(report, console())
     else:

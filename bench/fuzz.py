@@ -1,0 +1,148 @@
+"""Fuzz every offline command with generated specs (valid and broken), Plan JSON and account
+snapshot files, and print what broke: tracebacks, undocumented exit codes, commands that disagree
+with `validate`, output that changes between two runs of the same input, and the slowest case and
+the peak memory.
+
+    python bench/fuzz.py --cases 10000            # the issue-11 run (two worker processes)
+    python bench/fuzz.py --cases 300 --workers 1  # a quick look
+
+Exit 0 when every case held every property and none took over --max-seconds (default 5) or the
+process grew over 1 GiB; 1 otherwise (the first failures are printed in full, with the input).
+The strategies and properties live in tests/support/fuzz.py, shared with tests/test_fuzz.py.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import resource
+import sys
+import tempfile
+import time
+import warnings
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+
+SPEC_SHARE, PLAN_SHARE = 0.8, 0.1  # the rest: account snapshots
+
+
+def _originals() -> tuple[dict, dict, str]:
+    import planner
+
+    spec = os.path.join(ROOT, "examples", "p5-on-demand-fsx.yaml")
+    plan = json.loads(planner.plan_file(spec).dumps())
+    with open(os.path.join(ROOT, "examples", "accounts", "demo-us-east-1.json"), encoding="utf-8") as fh:
+        snapshot = json.load(fh)
+    return plan, snapshot, spec
+
+
+def worker(args: tuple[int, int, float]) -> dict:
+    """Run `cases` cases with Hypothesis seed `seed`; return counts, failures and timings."""
+    cases, seed, max_seconds = args
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import seed as hseed
+    from hypothesis import strategies as st
+
+    from support import fuzz
+
+    warnings.simplefilter("ignore")
+    plan, snapshot, spec = _originals()
+    stats = {"cases": 0, "specs": 0, "plans": 0, "snapshots": 0, "valid": 0, "failures": [], "slow": [],
+             "max_case_s": 0.0, "codes": {}}
+    folder = tempfile.mkdtemp(prefix="ultraplan-fuzz-")
+
+    kind = st.floats(0, 1)
+
+    @hseed(seed)
+    @settings(max_examples=cases, deadline=None, database=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    @given(roll=kind, spec_text=fuzz.spec_text(), plan_text=fuzz.json_file_text(plan),
+           snapshot_text=fuzz.json_file_text(snapshot))
+    def one(roll, spec_text, plan_text, snapshot_text):
+        start = time.perf_counter()
+        if roll < SPEC_SHARE:
+            stats["specs"] += 1
+            result, shown = fuzz.check_spec(spec_text, folder), spec_text
+            if result.codes.get("validate") == 0:
+                stats["valid"] += 1
+        elif roll < SPEC_SHARE + PLAN_SHARE:
+            stats["plans"] += 1
+            result, shown = fuzz.check_plan_file(plan_text, folder), plan_text[:3000]
+        else:
+            stats["snapshots"] += 1
+            result, shown = fuzz.check_snapshot_file(snapshot_text, spec, folder), snapshot_text[:3000]
+        seconds = time.perf_counter() - start
+        stats["cases"] += 1
+        stats["max_case_s"] = max(stats["max_case_s"], seconds)
+        for name, code in result.codes.items():
+            key = f"{name}={code}"
+            stats["codes"][key] = stats["codes"].get(key, 0) + 1
+        if seconds > max_seconds:
+            stats["slow"].append({"seconds": seconds, "input": shown})
+        for problem in result.problems:
+            stats["failures"].append({"problem": problem, "input": shown})
+
+    one()
+    stats["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return stats
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--max-seconds", type=float, default=5.0)
+    parser.add_argument("--show", type=int, default=5, help="Failures printed in full.")
+    args = parser.parse_args()
+
+    from support import fuzz
+
+    share = [args.cases // args.workers + (1 if i < args.cases % args.workers else 0) for i in range(args.workers)]
+    jobs = [(n, args.seed * 1000 + i, args.max_seconds) for i, n in enumerate(share) if n]
+    start = time.perf_counter()
+    if len(jobs) == 1:
+        results = [worker(jobs[0])]
+    else:
+        with multiprocessing.get_context("spawn").Pool(len(jobs)) as pool:
+            results = pool.map(worker, jobs)
+    wall = time.perf_counter() - start
+
+    total = {k: sum(r[k] for r in results) for k in ("cases", "specs", "plans", "snapshots", "valid")}
+    failures = [f for r in results for f in r["failures"]]
+    slow = [s for r in results for s in r["slow"]]
+    max_case = max(r["max_case_s"] for r in results)
+    peak = max(r["peak_rss_mb"] for r in results)
+    codes: dict[str, int] = {}
+    for r in results:
+        for k, v in r["codes"].items():
+            codes[k] = codes.get(k, 0) + v
+    kinds = {"traceback": 0, "exit code": 0, "disagreement": 0, "nondeterminism": 0}
+    for f in failures:
+        p = f["problem"]
+        kinds["traceback" if "traceback" in p else "exit code" if "exit code" in p or "not documented" in p
+              else "nondeterminism" if "second run" in p else "disagreement"] += 1
+
+    print(f"fuzz: {total['cases']:,} cases ({total['specs']:,} specs, {total['valid']:,} of them valid; "
+          f"{total['plans']:,} Plan files; {total['snapshots']:,} snapshots) in {wall:.0f} s with {len(jobs)} worker(s)")
+    print(f"tracebacks {kinds['traceback']}, undocumented exit codes {kinds['exit code']}, "
+          f"disagreements {kinds['disagreement']}, nondeterminism {kinds['nondeterminism']}")
+    print(f"slowest case {max_case:.2f} s ({len(slow)} over {args.max_seconds:g} s); peak RSS per worker {peak:.0f} MB")
+    print("exit codes: " + ", ".join(f"{k} x{v}" for k, v in sorted(codes.items())))
+    sites: dict[str, int] = {}
+    for f in failures:
+        site = fuzz.crash_site(f["problem"]) if "traceback" in f["problem"] else f["problem"].splitlines()[0][:160]
+        sites[site] = sites.get(site, 0) + 1
+    for site, n in sorted(sites.items(), key=lambda kv: -kv[1]):
+        print(f"  {n:5d} x {site}")
+    for f in failures[:args.show]:
+        print("\n--- " + f["problem"][:4000] + "\n--- input:\n" + f["input"][:3000])
+    ok = not failures and not slow and peak < 1024
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
