@@ -33,12 +33,13 @@ def _efa_groups(ctx: StackContext) -> dict[str, tuple[Any, list[str]]]:
             values.extend(as_list(ni.get("securityGroups")))
         if not values:
             values = as_list(inputs(lt).get("vpcSecurityGroupIds"))
+        mine: dict[str, Any] = {}  # this template's groups, once each (32 interfaces share one group)
         for value in values:
             key = target_key(value)
-            if key:
-                users = groups.setdefault(key, (value, []))[1]
-                if lt["name"] not in users:
-                    users.append(lt["name"])
+            if key and key not in mine:
+                mine[key] = value
+        for key, value in mine.items():
+            groups.setdefault(key, (value, []))[1].append(lt["name"])
     return groups
 
 
