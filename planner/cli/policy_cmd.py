@@ -47,9 +47,8 @@ def emit_report(report: Any, fmt: str, files: dict[str, str | None]) -> None:
         if path:
             write_output(path, render(report, file_fmt), f"--{file_fmt}")
     if fmt == "text":
-        from .common import console
-
         from ..report import print_text
+        from .common import console
 
         print_text(report, console())
     else:
