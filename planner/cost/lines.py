@@ -96,10 +96,17 @@ class _Walker:
         self.instances_by_pool: dict[str, float] = {}
         self.pending_volumes: list[tuple[Resource, str, float]] = []
         self._by_name: dict[str, Resource] | None = None
+        self._quotes: dict[tuple[str, str], Quote] = {}
 
     # -- helpers ---------------------------------------------------------------------------------
     def quote(self, item: str, market: str = "on-demand") -> Quote:
-        return price(self.prices, item, self.region, market)
+        # Memoised: a frontier Plan asks the same few (item, market) prices for every one of its
+        # tens of thousands of groups; price() is pure in them.
+        key = (item, market)
+        q = self._quotes.get(key)
+        if q is None:
+            q = self._quotes[key] = price(self.prices, item, self.region, market)
+        return q
 
     def add(self, res: Resource, q: Quote, quantity: float, note: str | None = None,
             basis: str | None = None) -> None:
