@@ -74,6 +74,11 @@ def zone_in_region(zone: str, region: str) -> bool:
     return zone.startswith(region) and len(zone) > len(region)
 
 
+# The largest subnet AWS allows is a /16, less the 5 addresses AWS keeps in every subnet (VPC User
+# Guide, subnet sizing); the compiler's network step uses the same figure.
+MAX_SUBNET_IPS = 2 ** 16 - 5
+
+
 # -- meaning errors -----------------------------------------------------------------------------
 def _meaning_issues(doc: SpecDocument, catalog: Catalog) -> Iterator[SpecIssue]:
     spec, f = doc.spec, doc.file
@@ -461,6 +466,9 @@ def _lustre_issues(lustre, p, issue) -> Iterator[SpecIssue]:
     if lustre.reserve_ips < 1:
         yield issue(p + ("reserve_ips",), f"{lustre.reserve_ips}: the file system needs addresses in its subnet",
                     "at least 1; the default 64 is a planning margin (AWS publishes no count)")
+    elif lustre.reserve_ips > MAX_SUBNET_IPS:
+        yield issue(p + ("reserve_ips",), f"{lustre.reserve_ips:,} addresses do not fit one subnet "
+                    f"(a /16, the largest AWS allows, has {MAX_SUBNET_IPS:,} usable)", "the default 64 is a planning margin")
     if (lustre.capacity_tib is None) == (lustre.capacity_gib is None):
         yield issue(p, "give capacity_tib or capacity_gib, exactly one" if lustre.capacity_tib else "no capacity given",
                     f"e.g. capacity_gib: 4800 ({fsx.describe(lustre.deployment)})")

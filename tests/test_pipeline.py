@@ -68,6 +68,9 @@ REJECTED = [
                  "storage: {lustre: {capacity_tib: 10, throughput_per_tib: 250, reserve_ips: 0}}\n",
                  "storage.lustre.reserve_ips", "needs addresses in its subnet", id="lustre-reserve-ips-0"),
     pytest.param("compute:\n  - {name: a, instance_type: p5.48xlarge, count: 2}\n"
+                 "storage: {lustre: {capacity_tib: 10, throughput_per_tib: 250, reserve_ips: 1000000000}}\n",
+                 "storage.lustre.reserve_ips", "do not fit one subnet", id="lustre-reserve-ips-huge"),
+    pytest.param("compute:\n  - {name: a, instance_type: p5.48xlarge, count: 2}\n"
                  "storage: {lustre: {capacity_tib: 1.2, deployment: SCRATCH_1}}\n",
                  "storage.lustre.deployment", "fsx-encrypted-in-vpc would always fail", id="scratch-1-fails-its-gate"),
 ]
