@@ -37,7 +37,8 @@ COMMANDS: dict[str, str] = {
 SHORT_HELP: dict[str, str] = {
     "validate": "Run every check that needs only the spec and the catalog (no AWS, no Pulumi).",
     "plan": "Compile SPEC into a Plan: Pulumi stacks of resources, previewed like `pulumi preview`.",
-    "schema": "Print the JSON Schema of the spec, for editors (yaml-language-server) and CI.",
+    "schema": "Print the JSON Schema of the spec, for editors (yaml-language-server) and CI: the catalog's "
+              "instance types and UltraServers as completions, descriptions on every field.",
     "cost": "Price every resource of SPEC's Plan: hourly now, monthly run rate, a month-by-month timeline "
             "over the term and the term total, by generation and phase, with budget gates.",
     "catalog": "Inspect and refresh the bundled catalog (instance facts, prices).",
