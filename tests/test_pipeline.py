@@ -95,9 +95,11 @@ def test_name_collision_names_both_pools(capsys, write_spec):
     head = HEAD.replace("us-east-1a", "us-east-1-dfw-2a")
     spec = write_spec(head + f"compute:\n  - {{name: x, {GB200}, count: 2}}\n"
                              "  - {name: x-u0001, instance_type: m7i.large, count: 1}\n")
-    code, out, err = run(capsys, "validate", spec)
+    code, out, err = run(capsys, "validate", spec, "--format", "json")
     assert code == 2
-    assert "compute[1].name: pool 'x-u0001' collides with the names generated for UltraServer 1 of pool 'x'" in err
+    issue = json.loads(out)["issues"][0]
+    assert issue["path"] == "compute[1].name" and issue["line"] == 7
+    assert issue["message"].startswith("pool 'x-u0001' collides with the names generated for UltraServer 1 of pool 'x'")
 
 
 def test_the_compiler_reports_a_duplicate_name_as_a_spec_error():
