@@ -43,8 +43,6 @@ _OWN_RULES = {
     "cost.budget.note": ("Budget notes", "What limits the budget check, e.g. items without a known price.", "cost"),
     "cost.estimate": ("The cost can be estimated", "planner.cost has prices for the Plan's region and dates; "
                       "without them a configured budget fails closed.", "cost"),
-    "cost.prices": ("Prices exist for the region", "The bundled price files cover the spec's region "
-                    "(`ultraplan validate` warns when they do not).", "cost"),
     "plan.note": ("Compiler notes", "What the compiler decided that a reviewer should know: catalog facts not "
                   "confirmed by a primary source, default images, capacity blocks not bought yet.", "plan"),
     "input.invalid": ("The input files can be read", "The Plan JSON or account snapshot given on the command "
@@ -122,10 +120,11 @@ def _plan_step(run: _Run, spec: str | None, plan_file: str | None, previous: Any
         run.step("plan", "not-run", "the spec is invalid")
         return None
     doc, plan = result.doc, result.plan
-    for finding in result.warnings:
-        run.add(finding, "cost")
+    # validate's only warning so far (no prices for the region) is the cost step's finding too
+    # (cost.estimate, an error when a budget depends on it), so it is reported there, once.
     run.step("validate", "warning" if result.warnings else "ok",
-             f"cluster '{doc.spec.name}' in {doc.spec.region}, {len(doc.spec.compute)} pool(s)")
+             f"cluster '{doc.spec.name}' in {doc.spec.region}, {len(doc.spec.compute)} pool(s)"
+             + "".join(f"; {w.message}" for w in result.warnings))
     for finding in result.notes():
         run.add(finding, "plan")
     summary = plan.summary or {}
