@@ -39,6 +39,15 @@ def _originals() -> tuple[dict, dict, str]:
     return plan, snapshot, spec
 
 
+def _rss_mb() -> float:
+    """The resident set now (the peak only ever grows, so it cannot show one case's share)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def worker(args: tuple[int, int, float]) -> dict:
     """Run `cases` cases with Hypothesis seed `seed`; return counts, failures and timings."""
     cases, seed, max_seconds = args
@@ -51,7 +60,7 @@ def worker(args: tuple[int, int, float]) -> dict:
     warnings.simplefilter("ignore")
     plan, snapshot, spec = _originals()
     stats = {"cases": 0, "specs": 0, "plans": 0, "snapshots": 0, "valid": 0, "failures": [], "slow": [],
-             "max_case_s": 0.0, "codes": {}}
+             "max_case_s": 0.0, "max_command": (0.0, ""), "codes": {}, "rss_growth_mb": 0.0}
     folder = tempfile.mkdtemp(prefix="ultraplan-fuzz-")
 
     kind = st.floats(0, 1)
@@ -62,7 +71,7 @@ def worker(args: tuple[int, int, float]) -> dict:
     @given(roll=kind, spec_text=fuzz.spec_text(), plan_text=fuzz.json_file_text(plan),
            snapshot_text=fuzz.json_file_text(snapshot))
     def one(roll, spec_text, plan_text, snapshot_text):
-        start = time.perf_counter()
+        start, rss_before = time.perf_counter(), _rss_mb()
         if roll < SPEC_SHARE:
             stats["specs"] += 1
             result, shown = fuzz.check_spec(spec_text, folder), spec_text
@@ -75,15 +84,19 @@ def worker(args: tuple[int, int, float]) -> dict:
             stats["snapshots"] += 1
             result, shown = fuzz.check_snapshot_file(snapshot_text, spec, folder), snapshot_text[:3000]
         seconds = time.perf_counter() - start
+        stats["rss_growth_mb"] = max(stats["rss_growth_mb"], _rss_mb() - rss_before)
         stats["cases"] += 1
         stats["max_case_s"] = max(stats["max_case_s"], seconds)
+        if result.slowest[0] > stats["max_command"][0]:
+            stats["max_command"] = (result.slowest[0], result.slowest[1])
+        kind = "spec" if roll < SPEC_SHARE else "plan" if roll < SPEC_SHARE + PLAN_SHARE else "snapshot"
         for name, code in result.codes.items():
             key = f"{name}={code}"
             stats["codes"][key] = stats["codes"].get(key, 0) + 1
-        if seconds > max_seconds:
-            stats["slow"].append({"seconds": seconds, "input": shown})
+        if result.slowest[0] > max_seconds:
+            stats["slow"].append({"seconds": result.slowest[0], "command": result.slowest[1], "input": shown})
         for problem in result.problems:
-            stats["failures"].append({"problem": problem, "input": shown})
+            stats["failures"].append({"problem": problem, "input": shown, "kind": kind})
 
     one()
     stats["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -115,6 +128,8 @@ def main() -> int:
     failures = [f for r in results for f in r["failures"]]
     slow = [s for r in results for s in r["slow"]]
     max_case = max(r["max_case_s"] for r in results)
+    max_command = max(r["max_command"] for r in results)
+    growth = max(r["rss_growth_mb"] for r in results)
     peak = max(r["peak_rss_mb"] for r in results)
     codes: dict[str, int] = {}
     for r in results:
@@ -130,7 +145,13 @@ def main() -> int:
           f"{total['plans']:,} Plan files; {total['snapshots']:,} snapshots) in {wall:.0f} s with {len(jobs)} worker(s)")
     print(f"tracebacks {kinds['traceback']}, undocumented exit codes {kinds['exit code']}, "
           f"disagreements {kinds['disagreement']}, nondeterminism {kinds['nondeterminism']}")
-    print(f"slowest case {max_case:.2f} s ({len(slow)} over {args.max_seconds:g} s); peak RSS per worker {peak:.0f} MB")
+    print(f"slowest command {max_command[0]:.2f} s ({max_command[1]}; {len(slow)} over {args.max_seconds:g} s); "
+          f"slowest case (every command on one input, twice for the determinism check) {max_case:.2f} s")
+    print(f"memory: largest growth of the resident set during one case {growth:.0f} MB; peak RSS per worker {peak:.0f} MB")
+    by_kind: dict[str, int] = {}
+    for f in failures:
+        by_kind[f["kind"]] = by_kind.get(f["kind"], 0) + 1
+    print("failures by input: " + (", ".join(f"{k} {v}" for k, v in sorted(by_kind.items())) or "none"))
     print("exit codes: " + ", ".join(f"{k} x{v}" for k, v in sorted(codes.items())))
     sites: dict[str, int] = {}
     for f in failures:
@@ -140,6 +161,8 @@ def main() -> int:
         print(f"  {n:5d} x {site}")
     for f in failures[:args.show]:
         print("\n--- " + f["problem"][:4000] + "\n--- input:\n" + f["input"][:3000])
+    for s in slow[:args.show]:
+        print(f"\n--- slow: {s['command']} took {s['seconds']:.2f} s on:\n{s['input'][:1500]}")
     ok = not failures and not slow and peak < 1024
     return 0 if ok else 1
 

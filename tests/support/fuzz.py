@@ -282,20 +282,29 @@ class Outcome:
     out: str
     err: str
     crash: str | None = None  # a traceback that escaped main(), or one printed in the output
+    seconds: float = 0.0
 
 
 @dataclass
 class CaseResult:
     codes: dict[str, int | None] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    slowest: tuple[float, str] = (0.0, "")  # the slowest command of the case: (seconds, command)
+
+    def timed(self, name: str, outcome: Outcome) -> None:
+        if outcome.seconds > self.slowest[0]:
+            self.slowest = (outcome.seconds, name)
 
 
 def run_cli(args: list[str]) -> Outcome:
     """`ultraplan ARGS` in this process: exit code, stdout, stderr, and any traceback."""
+    import time
+
     from planner.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     code, crash = None, None
+    start = time.perf_counter()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
             main(args)
@@ -305,9 +314,13 @@ def run_cli(args: list[str]) -> Outcome:
         except BaseException:  # noqa: BLE001 - this is what the harness looks for
             crash = traceback.format_exc()
     text_out, text_err = out.getvalue(), err.getvalue()
+    # click caches a text wrapper per output stream in a WeakKeyDictionary whose value, for a StringIO,
+    # is the stream itself, so the buffers of an in-process run are never freed; closed, they are empty.
+    out.close()
+    err.close()
     if crash is None and "Traceback (most recent call last)" in text_out + text_err:
         crash = text_err or text_out
-    return Outcome(code, text_out, text_err, crash)
+    return Outcome(code, text_out, text_err, crash, time.perf_counter() - start)
 
 
 def _write(folder: str, name: str, text: str) -> str:
@@ -332,6 +345,7 @@ def check_spec(text: str, folder: str | None = None) -> CaseResult:
         }
         for name, o in runs.items():
             result.codes[name] = o.code
+            result.timed(name, o)
             if o.crash:
                 result.problems.append(f"{name}: traceback\n{o.crash}")
             elif o.code not in DOCUMENTED_OFFLINE:
@@ -398,6 +412,7 @@ def _check_file_commands(text: str, name: str, commands, folder: str | None,
             label = args[0] + (" " + args[1] if args[1].startswith("--") else
                                " --account" if "--account" in args else " PLAN.json")
             result.codes[label] = o.code
+            result.timed(label, o)
             if o.crash:
                 result.problems.append(f"{label}: traceback\n{o.crash}")
             elif o.code not in allowed:
