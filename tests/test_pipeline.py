@@ -55,7 +55,7 @@ REJECTED = [
     pytest.param("compute:\n  - {name: a, instance_type: p5.48xlarge, count: 2, start: 2026-02-30}\n",
                  "", "'2026-02-30' cannot be read: day is out of range for month", id="impossible-date"),
     pytest.param("compute:\n  - {name: a, instance_type: p5.48xlarge, count: " + "9" * 5000 + "}\n",
-                 "", "cannot be read: Exceeds the limit (4300 digits)", id="5000-digit-integer"),
+                 "compute[0].count", "5,000 digits", id="5000-digit-integer"),
     pytest.param("compute:\n  - {name: a, instance_type: p5.48xlarge, count: 2}\n"
                  "storage: {lustre: {capacity_tib: .inf, throughput_per_tib: 250}}\n",
                  "storage.lustre.capacity_tib", "finite number", id="capacity-inf"),
@@ -65,13 +65,13 @@ REJECTED = [
     pytest.param("compute:\n  - {name: a, instance_type: p5.48xlarge, count: 2}\nbudget: {monthly_usd: .inf}\n",
                  "budget.monthly_usd", "finite number", id="budget-inf"),
     pytest.param("compute:\n  - {name: a, instance_type: p5.48xlarge, count: 2}\n"
-                 "storage: {lustre: {capacity_tib: 10, throughput_per_tib: 250, reserve_ips: 0}}\n",
+                 "storage: {lustre: {capacity_gib: 2400, throughput_per_tib: 250, reserve_ips: 0}}\n",
                  "storage.lustre.reserve_ips", "needs addresses in its subnet", id="lustre-reserve-ips-0"),
     pytest.param("compute:\n  - {name: a, instance_type: p5.48xlarge, count: 2}\n"
-                 "storage: {lustre: {capacity_tib: 10, throughput_per_tib: 250, reserve_ips: 1000000000}}\n",
+                 "storage: {lustre: {capacity_gib: 2400, throughput_per_tib: 250, reserve_ips: 1000000000}}\n",
                  "storage.lustre.reserve_ips", "do not fit one subnet", id="lustre-reserve-ips-huge"),
     pytest.param("compute:\n  - {name: a, instance_type: p5.48xlarge, count: 2}\n"
-                 "storage: {lustre: {capacity_tib: 1.2, deployment: SCRATCH_1}}\n",
+                 "storage: {lustre: {capacity_gib: 1200, deployment: SCRATCH_1}}\n",
                  "storage.lustre.deployment", "fsx-encrypted-in-vpc would always fail", id="scratch-1-fails-its-gate"),
 ]
 
@@ -92,13 +92,13 @@ def test_every_command_rejects_what_validate_rejects(capsys, write_spec, body, p
 
 
 def test_name_collision_names_both_pools(capsys, write_spec):
-    head = HEAD.replace("us-east-1a", "us-east-1-dfw-2a")
+    head = HEAD.replace("us-east-1a", "us-east-1-dfw-2a") + "network: {vpc_cidr: 10.0.0.0/16, region_zone: use1-az4}\n"
     spec = write_spec(head + f"compute:\n  - {{name: x, {GB200}, count: 2}}\n"
                              "  - {name: x-u0001, instance_type: m7i.large, count: 1}\n")
     code, out, err = run(capsys, "validate", spec, "--format", "json")
     assert code == 2
     issue = json.loads(out)["issues"][0]
-    assert issue["path"] == "compute[1].name" and issue["line"] == 7
+    assert issue["path"] == "compute[1].name" and issue["line"] == 8
     assert issue["message"].startswith("pool 'x-u0001' collides with the names generated for UltraServer 1 of pool 'x'")
 
 
@@ -124,7 +124,7 @@ def test_zone_names_are_normalised(write_spec):
 
 def test_a_skipped_gate_lets_scratch_1_through(write_spec, capsys):
     spec = write_spec(HEAD + "compute:\n  - {name: a, instance_type: p5.48xlarge, count: 2}\n"
-                             "storage: {lustre: {capacity_tib: 1.2, deployment: SCRATCH_1}}\n"
+                             "storage: {lustre: {capacity_gib: 1200, deployment: SCRATCH_1}}\n"
                              "policies: {skip: {fsx-encrypted-in-vpc: 'scratch space for a benchmark, no real data'}}\n")
     code, _, err = run(capsys, "validate", spec)
     assert code == 0, err

@@ -80,6 +80,7 @@ pool = st.fixed_dictionaries(
 lustre = st.fixed_dictionaries(
     {"capacity_tib": _maybe(st.sampled_from([1.2, 2.4, 10, 240, 4800, 0, -1, float("inf"), float("nan"), 1e300]))},
     optional={
+        "capacity_gib": _maybe(st.sampled_from([1200, 2400, 3600, 4800, 1000, 0, 10**30])),
         "deployment": st.sampled_from(["PERSISTENT_2", "PERSISTENT_1", "SCRATCH_1", "SCRATCH_2", "FAST"]),
         "throughput_per_tib": _maybe(st.sampled_from([125, 250, 500, 1000, 50, 200, 7])),
         "reserve_ips": _maybe(st.sampled_from([0, 1, 64, 10**9, -3])),
@@ -125,21 +126,29 @@ spec_dict = st.fixed_dictionaries(
 
 
 # -- specs that should be valid, and the same with one field broken ----------------------------------
-VALID_INSTANCE_POOL = st.fixed_dictionaries(
-    {"instance_type": st.sampled_from(["p5.48xlarge", "p5en.48xlarge", "p6-b200.48xlarge", "m7i.large", "m7i.4xlarge",
-                                       "c7i.8xlarge", "g6e.48xlarge", "p4d.24xlarge"]),
-     "count": st.integers(1, 16)},
-    optional={"capacity": st.one_of(
-        st.fixed_dictionaries({"type": st.sampled_from(["on-demand", "spot"])}),
-        st.fixed_dictionaries({"type": st.just("capacity-reservation"), "reservation_id": st.just("cr-0123456789abcdef0")}),
-        st.fixed_dictionaries({"type": st.just("capacity-block"), "reservation_id": st.just("cr-0a0000000000000a1"),
-                               "start": st.sampled_from(["2026-12-01", "2027-03-15"]),
-                               "days": st.sampled_from([1, 7, 14, 21, 182])})),
-        "root_volume_gib": st.sampled_from([200, 512]),
-        "start": st.sampled_from(["2026-12-01", "2027-01-01"]),
-        "months": st.sampled_from([1, 6, 12]),
-        "tags": st.just({"team": "t"}),
-        "ami": st.just("ami-0123456789abcdef0")})
+_INSTANCE_POOL_EXTRAS = {
+    "root_volume_gib": st.sampled_from([200, 512]),
+    "start": st.sampled_from(["2026-12-01", "2027-01-01"]),
+    "months": st.sampled_from([1, 6, 12]),
+    "tags": st.just({"team": "t"}),
+    "ami": st.just("ami-0123456789abcdef0")}
+
+VALID_INSTANCE_POOL = st.one_of(
+    st.fixed_dictionaries(
+        {"instance_type": st.sampled_from(["p5.48xlarge", "p5en.48xlarge", "p6-b200.48xlarge", "m7i.large", "m7i.4xlarge",
+                                           "c7i.8xlarge", "g6e.48xlarge", "p4d.24xlarge"]),
+         "count": st.integers(1, 16)},
+        optional={"capacity": st.one_of(
+            st.fixed_dictionaries({"type": st.sampled_from(["on-demand", "spot"])}),
+            st.fixed_dictionaries({"type": st.just("capacity-reservation"), "reservation_id": st.just("cr-0123456789abcdef0")})),
+            **_INSTANCE_POOL_EXTRAS}),
+    # Capacity Blocks sell accelerated types only (EC2 User Guide, ec2-capacity-blocks)
+    st.fixed_dictionaries(
+        {"instance_type": st.sampled_from(["p5.48xlarge", "p5en.48xlarge"]), "count": st.integers(1, 16),
+         "capacity": st.fixed_dictionaries({"type": st.just("capacity-block"), "reservation_id": st.just("cr-0a0000000000000a1"),
+                                            "start": st.sampled_from(["2026-12-01", "2027-03-15"]),
+                                            "days": st.sampled_from([1, 7, 14, 21, 182])})},
+        optional={k: v for k, v in _INSTANCE_POOL_EXTRAS.items() if k not in ("start", "months")}))
 
 VALID_ULTRA_POOL = st.fixed_dictionaries(
     {"ultraserver": st.just("u-p6e-gb200x72"), "count": st.integers(1, 6), "ami": st.just("ami-0123456789abcdef0"),
@@ -158,10 +167,13 @@ def valid_spec(draw) -> dict[str, Any]:
     spec: dict[str, Any] = {"name": "demo", "region": "us-east-1",
                             "availability_zone": "us-east-1-dfw-2a" if ultra else draw(st.sampled_from(["us-east-1a", "use1-az4"])),
                             "tags": {"team": "t", "cost-center": "1"}, "compute": pools}
-    if draw(st.booleans()):
+    if ultra:  # the Dallas Local Zone: NAT gateway and Lustre are not confirmed there, so they go to a region zone
+        spec["network"] = {"vpc_cidr": "10.0.0.0/16", "region_zone": "use1-az4"}
+    elif draw(st.booleans()):
         spec["network"] = {"vpc_cidr": "10.0.0.0/16", "egress": draw(st.sampled_from(["nat", "none"]))}
-    if draw(st.booleans()):
-        spec["storage"] = {"lustre": {"capacity_tib": draw(st.sampled_from([1.2, 12, 240])), "deployment": "PERSISTENT_2",
+    if not ultra and draw(st.booleans()):
+        spec["storage"] = {"lustre": {"capacity_gib": draw(st.sampled_from([1200, 2400, 4800, 247200])),
+                                      "deployment": "PERSISTENT_2",
                                       "throughput_per_tib": draw(st.sampled_from([125, 250, 500, 1000]))}}
     if draw(st.booleans()):
         spec["budget"] = {"monthly_usd": draw(st.sampled_from([1e5, 1e7, 1e9])), "term_months": draw(st.sampled_from([12, 24]))}
