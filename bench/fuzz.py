@@ -150,7 +150,7 @@ def main() -> int:
 
     print(f"fuzz: {total['cases']:,} cases ({total['specs']:,} specs, {total['valid']:,} of them valid; "
           f"{total['plans']:,} Plan files; {total['snapshots']:,} snapshots) in {wall:.0f} s with {len(jobs)} worker(s)")
-    print(f"tracebacks {kinds['traceback']}, undocumented exit codes {kinds['exit code']}, "
+    print(f"tracebacks or internal errors (exit 4) {kinds['traceback']}, undocumented exit codes {kinds['exit code']}, "
           f"disagreements {kinds['disagreement']}, nondeterminism {kinds['nondeterminism']}")
     print(f"slowest command {max_command[0]:.2f} s ({max_command[1]}; {len(slow)} over {args.max_seconds:g} s); "
           f"slowest case (every command on one input, twice for the determinism check) {max_case:.2f} s")

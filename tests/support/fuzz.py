@@ -3,8 +3,9 @@ account snapshot files, and one `run_case` that drives every command on a case i
 what went wrong. Used by tests/test_fuzz.py (a small budget) and bench/fuzz.py (ten thousand cases).
 
 Properties checked on every case (issue 11):
-- no traceback: only SystemExit leaves `planner.cli.main`, and nothing prints a traceback;
-- documented exit codes: 0, 1 or 2 offline (3 needs AWS, 4 is an internal error);
+- no traceback: only SystemExit leaves `planner.cli.main`, nothing prints a traceback, and no command
+  exits 4 (an internal error: main() caught a bug);
+- documented exit codes: 0, 1 or 2 offline (3 needs AWS or data a snapshot lacks);
 - one verdict: `validate` exits 2 exactly when every other command does; a spec `validate` accepts is
   never rejected by `plan`, `policy` or `check` (nor by `cost`, unless validate warned that the
   region has no prices);
@@ -25,6 +26,7 @@ import yaml
 from hypothesis import strategies as st
 
 DOCUMENTED_OFFLINE = {0, 1, 2}
+INTERNAL_ERROR = 4  # documented, but it means a bug: the harness counts it with the tracebacks
 
 TYPES = ["p5.48xlarge", "p5en.48xlarge", "p6-b200.48xlarge", "p6-b300.48xlarge", "trn2.48xlarge",
          "g6e.48xlarge", "p4d.24xlarge", "m7i.large", "m7i.4xlarge", "c7i.8xlarge", "t3.medium",
@@ -317,6 +319,8 @@ def run_cli(args: list[str]) -> Outcome:
     out, err = io.StringIO(), io.StringIO()
     code, crash = None, None
     start = time.perf_counter()
+    debug = os.environ.get("ULTRAPLAN_DEBUG")
+    os.environ["ULTRAPLAN_DEBUG"] = "1"  # an internal error (exit 4) prints its traceback: the harness groups by it
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
             main(args)
@@ -325,13 +329,17 @@ def run_cli(args: list[str]) -> Outcome:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
         except BaseException:  # noqa: BLE001 - this is what the harness looks for
             crash = traceback.format_exc()
+    if debug is None:
+        os.environ.pop("ULTRAPLAN_DEBUG", None)
+    else:
+        os.environ["ULTRAPLAN_DEBUG"] = debug
     text_out, text_err = out.getvalue(), err.getvalue()
     # click caches a text wrapper per output stream in a WeakKeyDictionary whose value, for a StringIO,
     # is the stream itself, so the buffers of an in-process run are never freed; closed, they are empty.
     out.close()
     err.close()
-    if crash is None and "Traceback (most recent call last)" in text_out + text_err:
-        crash = text_err or text_out
+    if crash is None and (code == INTERNAL_ERROR or "Traceback (most recent call last)" in text_out + text_err):
+        crash = text_err or text_out  # exit 4: main() caught a bug and said so; still a bug
     return Outcome(code, text_out, text_err, crash, time.perf_counter() - start)
 
 
