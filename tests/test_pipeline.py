@@ -68,6 +68,9 @@ REJECTED = [
                  "storage: {lustre: {capacity_gib: 2400, throughput_per_tib: 250, reserve_ips: 0}}\n",
                  "storage.lustre.reserve_ips", "needs addresses in its subnet", id="lustre-reserve-ips-0"),
     pytest.param("compute:\n  - {name: a, instance_type: p5.48xlarge, count: 2}\n"
+                 "storage: {lustre: {capacity_gib: 1000000000000000000000000000000, throughput_per_tib: 250}}\n",
+                 "storage.lustre.capacity_gib", "is not a PERSISTENT_2 size", id="lustre-10e30-gib-not-enumerated"),
+    pytest.param("compute:\n  - {name: a, instance_type: p5.48xlarge, count: 2}\n"
                  "storage: {lustre: {capacity_gib: 2400, throughput_per_tib: 250, reserve_ips: 1000000000}}\n",
                  "storage.lustre.reserve_ips", "do not fit one subnet", id="lustre-reserve-ips-huge"),
     pytest.param("compute:\n  - {name: a, instance_type: p5.48xlarge, count: 2}\n"

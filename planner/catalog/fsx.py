@@ -30,10 +30,12 @@ def valid_capacity(deployment: str, gib: float, sizes: dict[str, Any] | None = N
 def neighbours(deployment: str, gib: float, sizes: dict[str, Any] | None = None) -> tuple[int | None, int]:
     """The largest valid size below `gib` (None when there is none) and the smallest above it."""
     first, step = _rule(deployment, sizes)
-    valid = sorted(set(first) | {step * k for k in range(1, int(gib // step) + 2)})
-    below = [v for v in valid if v < gib]
-    above = [v for v in valid if v > gib]
-    return (below[-1] if below else None), above[0]
+    # Computed, not enumerated: a size of 10**30 GiB must not build a set of every multiple below it.
+    k_below = -(-gib // step) - 1  # the largest k with step * k < gib
+    k_above = gib // step + 1  # the smallest k with step * k > gib
+    below = [v for v in first if v < gib] + ([int(step * k_below)] if k_below >= 1 else [])
+    above = [v for v in first if v > gib] + [int(step * k_above)]
+    return (max(below) if below else None), min(above)
 
 
 def describe(deployment: str, sizes: dict[str, Any] | None = None) -> str:
