@@ -51,8 +51,8 @@ def test_the_harness_sees_a_traceback_and_a_disagreement(monkeypatch, tmp_path):
 
 
 FILE_VALIDATION = pytest.mark.xfail(
-    strict=False, reason="Plan JSON and account snapshot validation is issue 14 (branch failclosed); "
-                         "bench/fuzz.py reports what it still finds")
+    strict=False, reason="account snapshot validation (issue 14): a snapshot without `region` still exits 4 "
+                         "(planner/preflight/snapshot.py KeyError); bench/fuzz.py reports what it finds")
 
 
 @FILE_VALIDATION
