@@ -204,7 +204,7 @@ class SnapshotAccount:
             raise UsageError(f"{label or 'snapshot'}: snapshot version {doc.get('version')} is not supported "
                              f"(this ultraplan reads version {SNAPSHOT_VERSION}); re-take it")
         self.doc = doc
-        self.region = doc["region"]
+        self.region = doc.get("region")  # its shape (a required string) is checked by load_snapshot's conform
         self.label = label or doc.get("captured_at", "")
         self.calls = 0
         self.failures: list[AccountError] = []
