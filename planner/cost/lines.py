@@ -97,6 +97,7 @@ class _Walker:
         self.pending_volumes: list[tuple[Resource, str, float]] = []
         self._by_name: dict[str, Resource] | None = None
         self._quotes: dict[tuple[str, str], Quote] = {}
+        self._group_quotes: dict[tuple[Any, ...], tuple[Quote, float, str | None, str | None]] = {}
 
     # -- helpers ---------------------------------------------------------------------------------
     def quote(self, item: str, market: str = "on-demand") -> Quote:
@@ -159,8 +160,12 @@ class _Walker:
         self.instances_by_pool[pool["name"]] = self.instances_by_pool.get(pool["name"], 0.0) + instances
         cap_type = (pool.get("capacity") or {}).get("type", "on-demand")
         member = pool.get("instance_type") or self.launch_type(res)
-        q, instances_per_item, note, basis = group_quote(self.prices, self.region, cap_type, member,
-                                                         pool.get("ultraserver_type"), pool.get("instances_per_ultraserver"))
+        # Memoised like quote(): one answer per (capacity, type), asked once per group.
+        key = (cap_type, member, pool.get("ultraserver_type"), pool.get("instances_per_ultraserver"))
+        answer = self._group_quotes.get(key)
+        if answer is None:
+            answer = self._group_quotes[key] = group_quote(self.prices, self.region, *key)
+        q, instances_per_item, note, basis = answer
         self.add(res, q, instances / instances_per_item, note, basis=basis)
 
     def launch_template(self, res: Resource) -> None:
