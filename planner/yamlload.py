@@ -181,6 +181,10 @@ def _compose(text: str, file: str | None) -> tuple[Any, int]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = exc.problem or str(exc)
+        if "maximum nesting depth" in problem:
+            # Newer libyaml (PyYAML 6.0.4 wheels) stops deep flow nesting in its scanner, before the
+            # composer counts levels: the same limit, said the same way.
+            raise SpecError([SpecIssue("", f"YAML refused: nested more than {MAX_DEPTH} levels deep", line, file)]) from None
         if exc.context and exc.context_mark and exc.context_mark.line + 1 != line:
             problem += f" ({exc.context} at line {exc.context_mark.line + 1})"
         raise SpecError([SpecIssue("", f"YAML syntax error: {problem}", line, file,
