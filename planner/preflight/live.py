@@ -151,6 +151,10 @@ def error_from(operation: str, exc: BaseException) -> AccountError:
             return AccountError(operation, f"{reason} (the credentials may not call {operation})", "denied")
         if "NotFound" in code or code == "NoSuchResourceException":
             return AccountError(operation, reason, "not-found")
+        if code.isdigit():
+            # botocore names an error by its HTTP status only when it could not parse the error body
+            # (botocore 1.44 on a truncated JSON error; older releases raised ResponseParserError).
+            return AccountError(operation, f"unreadable answer (HTTP {code}: {msg[:200]})", "unreadable")
         return AccountError(operation, reason, "error")
     if isinstance(exc, DeadlinePassed):
         return AccountError(operation, str(exc), "deadline")
