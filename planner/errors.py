@@ -269,3 +269,15 @@ class ServiceError(UltraplanError):
     """An outside service could not be reached at all."""
 
     exit_code = EXIT_SERVICE
+
+
+def verdict_exit_code(failed: bool, internal_errors: bool, unaccepted_unverified: bool) -> int:
+    """The order every report follows: a real finding is a verdict whatever else could not be
+    checked (1), then a crashed check (4), then a check that could not verify and was not accepted (3)."""
+    if failed:
+        return EXIT_FINDINGS
+    if internal_errors:
+        return EXIT_INTERNAL
+    if unaccepted_unverified:
+        return EXIT_UNVERIFIED
+    return EXIT_OK

@@ -21,18 +21,7 @@ from preflight_fixtures import FAKE_ENV, UNSET_ENV  # noqa: E402
 
 from planner.cli import main  # noqa: E402
 
-SPEC = """\
-name: demo
-region: us-east-1
-availability_zone: us-east-1a
-tags: {team: t, cost-center: "1"}
-network:
-  vpc_cidr: 10.0.0.0/16
-compute:
-  - name: gpu
-    instance_type: p5.48xlarge
-    count: 2
-"""
+from conftest import BASE_SPEC as SPEC  # noqa: E402
 # Checks this spec makes ask AWS, and the first operation each one needs.
 ASKS = {
     "preflight.zone.exists": "describe_availability_zones",

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
 
-from ..errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_UNVERIFIED, UsageError
+from ..errors import UsageError, verdict_exit_code
 from ..findings import Finding, Level, Status, Unverified, check_status, worst
 from ..plan import Plan
 from .account import UNREACHABLE_KINDS, Account
@@ -57,13 +57,8 @@ class PreflightResult:
     def exit_code(self, fail_on: Level = Level.ERROR) -> int:
         """1 a finding at or above fail_on; else 4 a check crashed; else 3 a check could not verify
         (and was not accepted); else 0."""
-        if self.worst is not None and self.worst >= fail_on:
-            return EXIT_FINDINGS
-        if self.internal_errors:
-            return EXIT_INTERNAL
-        if self.unaccepted():
-            return EXIT_UNVERIFIED
-        return EXIT_OK
+        return verdict_exit_code(self.worst is not None and self.worst >= fail_on, bool(self.internal_errors),
+                                 bool(self.unaccepted()))
 
     def to_json(self) -> dict[str, Any]:
         counts = {lvl.name.lower(): sum(1 for f in self.findings if f.level == lvl and f.unverified is None)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_UNVERIFIED
+from ..errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_UNVERIFIED, verdict_exit_code
 from ..findings import Finding, Level, Status, check_status
 
 # Step statuses. UNVERIFIED: the step ran but some of its checks could not verify.
@@ -117,13 +117,7 @@ class Report:
 
     @property
     def exit_code(self) -> int:
-        if not self.ok:
-            return EXIT_FINDINGS
-        if self.internal_errors:
-            return EXIT_INTERNAL
-        if self.unaccepted():
-            return EXIT_UNVERIFIED
-        return EXIT_OK
+        return verdict_exit_code(not self.ok, bool(self.internal_errors), bool(self.unaccepted()))
 
     def statuses(self) -> dict[str, Status]:
         """Every rule's status: skipped, failed, unverified or passed. A rule is passed only when it is
