@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import re
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
@@ -28,7 +28,38 @@ def is_command(text: str | None) -> bool:
     return bool(text and COMMAND.match(text))
 
 
+class _Batch:
+    """Renderables printed in one console.print: a report of thousands of findings costs one render
+    pass, not one per line (rich measures the console and wraps on every call). Lines that must not
+    be wrapped or cropped (commands, excerpts) go out on their own, in order."""
+
+    def __init__(self, console: Console) -> None:
+        self.console, self.items = console, []
+
+    @property
+    def width(self) -> int:
+        return self.console.width
+
+    def print(self, renderable, soft_wrap: bool = False) -> None:
+        if soft_wrap:
+            self.flush()
+            self.console.print(renderable, soft_wrap=True)
+        else:
+            self.items.append(renderable)
+
+    def flush(self) -> None:
+        if self.items:
+            self.console.print(Group(*self.items))
+            self.items = []
+
+
 def print_text(report: Report, console: Console) -> None:
+    out = _Batch(console)
+    _print_report(report, out)
+    out.flush()
+
+
+def _print_report(report: Report, console: "_Batch") -> None:
     title = f"ultraplan {report.command}" + (f" · {report.name}" if report.name else "")
     if report.spec_file:
         title += f" · {report.spec_file}"
@@ -67,7 +98,7 @@ def print_text(report: Report, console: Console) -> None:
     console.print(Text(report.summary_line(), style=verdict_style))
 
 
-def _print_excerpt(f: Finding, console: Console) -> None:
+def _print_excerpt(f: Finding, console: "_Batch") -> None:
     if f.source.excerpt is None or f.source.line is None:
         return
     from ..errors import SpecIssue
@@ -79,7 +110,7 @@ def _print_excerpt(f: Finding, console: Console) -> None:
         console.print(Text(row), soft_wrap=True)  # already cropped to the width
 
 
-def _print_hint(hint: str | None, console: Console) -> None:
+def _print_hint(hint: str | None, console: "_Batch") -> None:
     if not hint:
         return
     if is_command(hint):
