@@ -65,7 +65,7 @@ def test_diffs_fit_80_columns(capsys, monkeypatch, tmp_path, write_spec):
         assert too_wide(text) == [], argv
 
 
-@pytest.mark.parametrize("argv", _commands())
+@pytest.mark.parametrize("argv", list(_commands()))
 def test_fits_80_columns(argv, capsys, monkeypatch):
     code, text = run(capsys, monkeypatch, *argv)
     assert code in (0, 1), text  # ran (a gate may fail), not a usage or spec error
