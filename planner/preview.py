@@ -145,8 +145,11 @@ def diff_tree(changes: list[Change], *, title: str, moves: list[Any] | None = No
                 line.add(Text.assemble(f"{ic.path}: ", (_short(ic.old), "red"), " → ", (_short(ic.new), "green"),
                                        ("  (forces replacement)" if ic.forces_replace else "", "magenta")))
     n = counts(changes)
+    # A resource renamed with its pool is an update *and* a move: count every stack change here, as
+    # the headline's "moves" does, not only the changes whose sole effect is the move.
+    moving = sum(1 for c in changes if c.moved_from)
     root.add(Text(f"Changes: + {n['create']} to create, ~ {n['update']} to update, +- {n['replace']} to replace, "
-                  f"- {n['delete']} to delete, > {n['move']} to move" if changes else "No changes.", style="bold"))
+                  f"- {n['delete']} to delete, > {moving} to move" if changes else "No changes.", style="bold"))
     parts: list[Any] = [Text(title, style="bold"), diff_totals(changes, moves or []), Text(""), root]
     if moves:
         parts += [Text(""), Text("Carry these resources over before `pulumi up` (pulumi state move):", style="bold cyan")]

@@ -88,3 +88,14 @@ def test_check_diff_fails_on_lost_data_and_passes_when_allowed(deployed):
     assert allowed.returncode == 0, allowed.stdout
     ids = [f["policy"] for f in json.loads(allowed.stdout)["violations"]]
     assert "change.allowed" in ids and "change.destroys-data" not in ids
+
+
+def test_renaming_a_pool_counts_its_resources_as_moves_in_the_footer(deployed):
+    spec, old = deployed
+    edit(spec, "- name: gpu", "- name: trainers")
+    proc = run("plan", str(spec), "--diff", str(old))
+    assert proc.returncode == 0
+    words = " ".join(proc.stdout.replace("│", " ").split())
+    # Placement group, launch template and group: each updated (tags) and moved to the new pool's stack.
+    assert "~ 3 to update, +- 0 to replace, - 0 to delete, > 3 to move" in words
+    assert proc.stdout.count("pulumi state rename") == 3 and "pulumi state move" in proc.stdout
