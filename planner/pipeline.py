@@ -54,22 +54,24 @@ class Validated:
 
 
 def validate(path: str, *, catalog: Any = None, shard_size: int | None = None,
-             today: dt.date | None = None, previous: Any = None) -> Validated:
-    """Load, validate and compile the spec at `path`; SpecError with every problem found."""
+             today: dt.date | None = None, previous: Any = None, now: dt.datetime | None = None) -> Validated:
+    """Load, validate and compile the spec at `path`; SpecError with every problem found. `now`:
+    the planning clock (default: planner.clock); `today` only moves the date checks."""
     from .validate import load_spec
 
     with gc_paused():
         doc = load_spec(path, catalog)
-        return validate_document(doc, catalog=catalog, shard_size=shard_size, today=today, previous=previous)
+        return validate_document(doc, catalog=catalog, shard_size=shard_size, today=today, previous=previous, now=now)
 
 
 def validate_document(doc: Any, *, catalog: Any = None, shard_size: int | None = None,
-                      today: dt.date | None = None, previous: Any = None) -> Validated:
+                      today: dt.date | None = None, previous: Any = None, now: dt.datetime | None = None) -> Validated:
     """The spec-only checks after loading (see the module docstring); SpecError if any fails."""
+    from . import clock
     from .compile import DEFAULT_SHARD_SIZE, compile_plan
 
-    plan = compile_plan(doc, catalog, shard_size=shard_size or DEFAULT_SHARD_SIZE, previous=previous)
-    issues = policy_settings_issues(plan) + date_issues(plan, today or dt.date.today())
+    plan = compile_plan(doc, catalog, shard_size=shard_size or DEFAULT_SHARD_SIZE, previous=previous, now=now)
+    issues = policy_settings_issues(plan) + date_issues(plan, today or (clock.utc(now) if now else clock.now()).date())
     if issues:
         raise SpecError(issues)
     return Validated(doc, plan, price_warnings(plan))
@@ -128,11 +130,13 @@ def plan_notes(plan: Any) -> list[Finding]:
 
 
 def cost_of(plan: Any, prices: Any = None, *, now: dt.date | None = None, today: dt.date | None = None) -> Any:
-    """The cost stage: `planner.cost.estimate` over the Plan (SpecError/UsageError as it raises them)."""
+    """The cost stage: `planner.cost.estimate` over the Plan (SpecError/UsageError as it raises them);
+    `today` defaults to the planning clock's date."""
+    from . import clock
     from .cost import estimate
 
     with gc_paused():
-        return estimate(plan, prices, now=now, today=today)
+        return estimate(plan, prices, now=now, today=today or clock.today())
 
 
 def policies_of(plan: Any, monthly_cost: Callable[[Any], float] | None = None) -> Any:

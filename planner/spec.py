@@ -10,7 +10,8 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints, WithJsonSchema, field_validator, model_serializer
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, Strict, StringConstraints, WithJsonSchema,
+                      field_validator, model_serializer, model_validator)
 
 from .ratecard import RateCard, SavingsPlanUse
 
@@ -55,6 +56,23 @@ def _stringify_tags(value: Any) -> Any:
     return value
 
 
+def _block_start_moment(value: Any) -> dt.datetime | None:
+    """A date-time `start` (YAML timestamp or ISO 8601 text) in UTC; None for a date or anything
+    else, which the date field then accepts or refuses at its own path."""
+    if isinstance(value, str) and ("T" in value or " " in value.strip()):
+        try:
+            value = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if not isinstance(value, dt.datetime):
+        return None
+    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+
+
+BlockStart = Annotated[dt.date, WithJsonSchema(
+    {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]})]
+
+
 class Capacity(_Model):
     """How a pool's instances are bought."""
 
@@ -66,14 +84,34 @@ class Capacity(_Model):
                     "(each UltraServer is its own Capacity Block and reservation)")
     resource_group_arn: str | None = Field(
         None, pattern=r"^arn:aws[a-z-]*:resource-groups:", description="Resource group of UltraServer blocks to target instead of one reservation")
-    start: dt.date | None = Field(None, description="Capacity block start date (UTC)")
+    start: BlockStart | None = Field(
+        None, description="Capacity block start: a date (UTC; the block is taken to open at 11:30 UTC) or the "
+                          "reservation's StartDate as a date-time, e.g. 2026-12-01T11:30:00Z")
     days: int | None = Field(None, ge=1, le=182, description="Capacity block length in days: 1-14, then multiples of 7 up to 182")
-    end: dt.date | None = Field(None, description="End date (instead of days)")
+    end: dt.date | None = Field(None, description="End date (instead of days); a block ends at 11:30 UTC")
     planned: YamlBool = Field(False, description="The block is not bought yet: no reservation id needed; preflight looks up offerings")
     drain_seconds: int | None = Field(
         None, ge=30, le=7200,
         description="Capacity blocks: how long the termination lifecycle hook holds a node before the block's end so jobs "
                     "can checkpoint (heartbeat timeout, 30-7200 s; default 600)")
+    # The time of day (UTC) `start` gave, when it gave one: `start` itself stays the date every
+    # date rule reads (block lengths, end after start, cost days).
+    _start_time: dt.time | None = PrivateAttr(default=None)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _split_start(cls, data: Any, handler: Any) -> "Capacity":
+        moment = _block_start_moment(data.get("start")) if isinstance(data, dict) else None
+        if moment is not None:
+            data = {**data, "start": moment.date()}
+        model = handler(data)
+        model._start_time = moment.timetz() if moment is not None else None
+        return model
+
+    @property
+    def start_time(self) -> dt.time | None:
+        """The UTC time of day the spec's `start` gives (a date-time), or None for a plain date."""
+        return self._start_time
 
 
 class Pool(_Model):

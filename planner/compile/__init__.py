@@ -15,7 +15,7 @@ from ..plan import Plan, Resource, Stack, ref
 from ..usage import plan_usage
 from ..validate import SpecDocument
 from .. import placement
-from . import addressing, compute, network, protection, storage
+from . import addressing, blocks, compute, network, protection, storage
 from .builder import Builder
 from .pools import ResolvedPool, record, resolve
 
@@ -130,22 +130,35 @@ def _capacity_notes(p: ResolvedPool, src: dict) -> list[dict]:
                     "message": f"all {p.spec.count} UltraServer groups target {cap.reservation_id}: nothing in one "
                                "reservation ties a group to one UltraServer (NVLink domain); use capacity.reservation_ids "
                                "where AWS gives one reservation per UltraServer"})
-    if cap.type == "capacity-block" and cap.start and not cap.planned:
+    if cap.type == "capacity-block" and cap.start and not cap.planned and p.timing is not None:
+        window = p.timing.window
+        opens = f"{window.scale_out_at}" + (" (11:30 UTC assumed: give start as the reservation's StartDate date-time "
+                                            "to be exact)" if window.start_assumed else "")
+        if p.timing.running:
+            what = (f"capacity block running since {window.scale_out_at}: its groups are sized to run it now (no "
+                    f"scheduled scale-out in the past) and scale in to zero at {window.scale_in_at}")
+        else:
+            what = (f"capacity block lifecycle: groups start at zero, scale out at the block's start {opens} and back "
+                    f"to zero at {window.scale_in_at}")
         out.append({"level": "info", "pool": p.name, "source": src,
-                    "message": "capacity block lifecycle: groups start at zero, scale out at the block's start (11:30 UTC) "
-                               "and back to zero before it ends, with a termination hook for checkpoints (docs/capacity.md)"})
+                    "message": what + ", with a termination hook for checkpoints (docs/capacity.md)"})
     return out
 
 
 def compile_plan(doc: SpecDocument, catalog: Catalog | None = None, *, shard_size: int = DEFAULT_SHARD_SIZE,
-                 previous: Plan | None = None) -> Plan:
+                 previous: Plan | None = None, now: dt.datetime | None = None) -> Plan:
     """Compile a validated spec. With `previous` (the Plan deployed now), existing subnets keep
-    their CIDRs while their pools fit (compile/addressing.py)."""
+    their CIDRs while their pools fit (compile/addressing.py). `now` is the planning clock
+    (default: planner.clock): Capacity Blocks are compiled for that moment (compile/blocks.py)."""
+    from .. import clock
+
     if shard_size < 1:
         raise ValueError("shard_size must be at least 1")
     catalog = catalog or load_catalog()
     spec = doc.spec
     pools = resolve(doc, catalog)
+    moment, source = (clock.utc(now), "the now argument") if now is not None else clock.reading()
+    blocks.time_blocks(doc, pools, moment, source)
     b = Builder(doc.file, spec.name, spec.tags)
 
     lustre = spec.storage.lustre if spec.storage else None

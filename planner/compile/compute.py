@@ -57,14 +57,26 @@ def _group_target(pool: ResolvedPool, g: int) -> dict[str, Any] | None:
     return {"capacityReservationPreference": "capacity-reservations-only", "capacityReservationTarget": target}
 
 
+def _block_sizes(pool: ResolvedPool, size: int, bought: bool) -> dict[str, int]:
+    """A block's group before the block opens starts empty (launches fail until then) with room for
+    the scheduled size, and has no desiredCapacity, so a later `pulumi up` never resets what the
+    schedule set. Once the block has opened (compile/blocks.py) the group itself runs the block:
+    a scale-out scheduled now would be in the past, which Auto Scaling refuses."""
+    timing = pool.timing
+    if bought and timing is not None and timing.running:
+        return {"minSize": size, "maxSize": size, "desiredCapacity": size}
+    return {"minSize": 0, "maxSize": size}
+
+
 def _block_lifecycle(b: Builder, out: list[Resource], pool: ResolvedPool, group: str, size: int,
                      bought: bool) -> None:
-    """Scheduled scale-out at the block's start, scale-in to zero before EC2 reclaims it, and a
-    termination hook that holds each node `drain_seconds` so jobs can checkpoint (EC2 Auto Scaling
-    UG, "Use Capacity Blocks for machine learning workloads"). A block not bought yet gets the hook
-    only: its group stays at zero until the spec names its reservation."""
+    """Scheduled scale-out at the block's start (only while it is still ahead: never an action in
+    the past), scale-in to zero before EC2 reclaims it, and a termination hook that holds each node
+    `drain_seconds` so jobs can checkpoint (EC2 Auto Scaling UG, "Use Capacity Blocks for machine
+    learning workloads"). A block not bought yet gets the hook only: its group stays at zero until
+    the spec names its reservation."""
     line, name = pool.line, pool.name
-    window = block_window(pool)
+    window = pool.timing.window if pool.timing is not None else block_window(pool)
     b.add(out, HOOK, f"{group}-drain", {
         "autoscalingGroupName": ref(group, "name"),
         "name": "checkpoint-before-block-ends",
@@ -75,7 +87,10 @@ def _block_lifecycle(b: Builder, out: list[Resource], pool: ResolvedPool, group:
     }, line=line, pool=name)
     if not bought:
         return
-    for action, at, n in (("start", window.scale_out_at, size), ("end", window.scale_in_at, 0)):
+    actions = [("end", window.scale_in_at, 0)]
+    if pool.timing is None or not pool.timing.running:
+        actions.insert(0, ("start", window.scale_out_at, size))
+    for action, at, n in actions:
         b.add(out, SCHEDULE, f"{group}-{action}", {
             "autoscalingGroupName": ref(group, "name"),
             "scheduledActionName": f"block-{action}",
@@ -124,10 +139,8 @@ def build(doc: SpecDocument, b: Builder, pools: list[ResolvedPool], subnet_of: d
             tags = base_tags + ([{"key": "ultraplan:nvlink-domain", "value": f"{name}-u{g + 1:04d}", "propagateAtLaunch": True}]
                                 if pool.ultra else []) + [{"key": "Name", "value": f"{b.cluster}-{group}", "propagateAtLaunch": True}]
             block = pool.spec.capacity.type == "capacity-block"
-            # A block's group starts empty (launches fail until the block opens) with room for the
-            # scheduled size; no desiredCapacity, so a later `pulumi up` never resets what the
-            # schedule set while the block runs.
-            sizes = {"minSize": 0, "maxSize": per_group} if block else {
+            target = _group_target(pool, g)
+            sizes = _block_sizes(pool, per_group, target is not None) if block else {
                 "minSize": per_group, "maxSize": per_group, "desiredCapacity": per_group}
             inputs: dict[str, Any] = {
                 **sizes,
@@ -140,7 +153,6 @@ def build(doc: SpecDocument, b: Builder, pools: list[ResolvedPool], subnet_of: d
             }
             if pg:
                 inputs["placementGroup"] = ref(pg)
-            target = _group_target(pool, g)
             if target:
                 inputs["capacityReservationSpecification"] = target
             b.add(groups_out, ASG, group, inputs, line=line, pool=name)

@@ -23,6 +23,7 @@ class ResolvedPool:
     line: int | None
     placement_group: bool
     subnet: str | None = None  # Plan resource name, set by the network step
+    timing: Any = None  # a capacity block's BlockTiming at the planning clock (compile/blocks.py)
 
     @property
     def name(self) -> str:
@@ -73,17 +74,24 @@ def resolve(doc: SpecDocument, catalog: Catalog) -> list[ResolvedPool]:
 
 @dataclass(frozen=True)
 class BlockWindow:
-    """When a Capacity Block pool scales out and in (catalog capacity_blocks.yaml)."""
+    """When a Capacity Block opens and ends (UTC) and when its pool scales in (catalog
+    capacity_blocks.yaml); `start_assumed`: the spec gave a date only, so the start time is the
+    catalog's assumption rather than the reservation's StartDate."""
 
     start: dt.datetime
     end: dt.datetime
     reclaim_minutes: int
     drain_seconds: int
     margin_minutes: int
+    start_assumed: bool = False
 
     @property
     def scale_out_at(self) -> str:
         return _utc(self.start)
+
+    @property
+    def scale_in(self) -> dt.datetime:
+        return self.end - dt.timedelta(minutes=self.lead_minutes)
 
     @property
     def lead_minutes(self) -> int:
@@ -92,7 +100,7 @@ class BlockWindow:
 
     @property
     def scale_in_at(self) -> str:
-        return _utc(self.end - dt.timedelta(minutes=self.lead_minutes))
+        return _utc(self.scale_in)
 
 
 def _utc(moment: dt.datetime) -> str:
@@ -101,7 +109,7 @@ def _utc(moment: dt.datetime) -> str:
 
 def _at(day: dt.date, hhmm: str) -> dt.datetime:
     hour, minute = (int(x) for x in hhmm.split(":"))
-    return dt.datetime(day.year, day.month, day.day, hour, minute)
+    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=dt.timezone.utc)
 
 
 def block_end(cap: Any) -> dt.date | None:
@@ -109,12 +117,16 @@ def block_end(cap: Any) -> dt.date | None:
 
 
 def block_window(p: ResolvedPool) -> BlockWindow:
-    """The block's start and end (11:30 UTC on its dates) and how long before the end the pool must be
-    at zero: 60 min for UltraServers, 30 min for instances, plus the drain and a margin."""
+    """The block's start (the spec's date-time, else 11:30 UTC on its date) and end (11:30 UTC on
+    its end date, as AWS fixes it), and how long before the end the pool must be at zero: 60 min
+    for UltraServers, 30 min for instances, plus the drain and a margin."""
     facts = capacity_block_facts()
     cap = p.spec.capacity
+    start_time = cap.start_time
     return BlockWindow(
-        start=_at(cap.start, facts["start_time_utc"]),
+        start=(dt.datetime.combine(cap.start, start_time) if start_time is not None
+               else _at(cap.start, facts["start_time_utc"])),
+        start_assumed=start_time is None,
         end=_at(block_end(cap), facts["end_time_utc"]),
         reclaim_minutes=int(facts["reclaim_minutes"]["ultraserver" if p.ultra else "instance"]),
         drain_seconds=cap.drain_seconds if cap.drain_seconds is not None else int(facts["drain_seconds"]["default"]),
@@ -131,7 +143,10 @@ def record(p: ResolvedPool, doc: SpecDocument, resources: dict[str, Any]) -> dic
     cap = p.spec.capacity
     end = block_end(cap)
     itype = p.itype
-    window = block_window(p) if cap.type == "capacity-block" and cap.start and end else None
+    timing = p.timing
+    window = timing.window if timing is not None else None
+    # Only a block that has not opened yet scales out on a schedule; an open one is sized to run now.
+    scheduled_out = window is not None and not timing.running
     return {
         "name": p.name,
         "kind": "ultraserver" if p.ultra else "instance",
@@ -168,8 +183,13 @@ def record(p: ResolvedPool, doc: SpecDocument, resources: dict[str, Any]) -> dic
             "days": cap.days if cap.days is not None else ((end - cap.start).days if cap.start and end else None),
             "end": _date(end),
             "planned": cap.planned,
-            # Capacity Block lifecycle: when the groups scale out and back to zero, and the drain hook.
-            "scale_out_at": window.scale_out_at if window else None,
+            # Capacity Block lifecycle: when the block opens and ends, where the planning clock falls
+            # (before-start | running), when the groups scale out and back to zero, and the drain hook.
+            "starts_at": window.scale_out_at if window else None,
+            "start_time_assumed": window.start_assumed if window else None,
+            "ends_at": _utc(window.end) if window else None,
+            "phase": timing.phase if timing is not None else None,
+            "scale_out_at": window.scale_out_at if scheduled_out else None,
             "scale_in_at": window.scale_in_at if window else None,
             "scale_in_lead_minutes": window.lead_minutes if window else None,
             "drain_seconds": window.drain_seconds if window else None,
