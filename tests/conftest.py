@@ -8,6 +8,12 @@ import textwrap
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# The planning clock of the whole suite (planner/clock.py), set before anything plans, and inherited by
+# every `ultraplan` the tests start: results do not depend on the day the suite runs. It is before
+# every example's Capacity Block opens; tests of later moments give --now or set ULTRAPLAN_NOW.
+SUITE_NOW = "2026-11-23T12:00:00Z"
+os.environ["ULTRAPLAN_NOW"] = SUITE_NOW
 EXAMPLES = sorted(glob.glob(os.path.join(ROOT, "examples", "*.yaml")))
 SMALL_EXAMPLES = [e for e in EXAMPLES if not e.endswith("frontier.yaml")]
 
