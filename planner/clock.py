@@ -88,3 +88,14 @@ def using(moment: dt.datetime | str, source_: str = "--now") -> Iterator[dt.date
         yield value
     finally:
         _override.reset(token)
+
+
+@contextlib.contextmanager
+def scope() -> Iterator[None]:
+    """Whatever `using` sets inside is undone on exit, even when an inner block never closed (a
+    command line that failed to parse after its --now): the CLI's `main` runs in one."""
+    token = _override.set(_override.get())
+    try:
+        yield
+    finally:
+        _override.reset(token)

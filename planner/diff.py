@@ -140,12 +140,15 @@ def _own_reason(change: Change) -> str:
 
 def diff(old: Plan, new: Plan, *, now: dt.datetime | None = None) -> list[Change]:
     """Every change from `old` to `new`: direct ones, then the cascade of replacements, each classed.
-    `now` (UTC) prices the capacity-block hours a termination loses; default: the current time."""
+    `now` (UTC) prices the capacity-block hours a termination loses; default: the planning clock."""
     from . import impact
 
     changes = _direct(old, new)
     changes = _cascade(new, changes)
-    now = now or dt.datetime.now(dt.timezone.utc)
+    if now is None:
+        from . import clock
+
+        now = clock.now()
     by_name = {c.name: c for c in changes}
     return [impact.classify(c, old, new, now, by_name) for c in changes]
 

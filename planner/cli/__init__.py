@@ -124,9 +124,13 @@ def cli(color: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from ..clock import scope
+
     try:
-        # With standalone_mode=False click returns ctx.exit()'s code instead of raising it.
-        rv = cli.main(args=argv, prog_name="ultraplan", standalone_mode=False)
+        # With standalone_mode=False click returns ctx.exit()'s code instead of raising it. The
+        # clock scope undoes a command's --now however the command ends.
+        with scope():
+            rv = cli.main(args=argv, prog_name="ultraplan", standalone_mode=False)
     except SpecError as exc:
         from .common import terminal_width
 

@@ -6,7 +6,7 @@ import json
 import click
 
 from ..errors import ServiceError, UsageError
-from .common import format_option
+from .common import format_option, now_option
 
 
 @click.group()
@@ -24,6 +24,7 @@ def account() -> None:
 @click.option("--timeout", type=click.FloatRange(min=0.1, max=3600), default=120.0, show_default=True,
               help="Overall deadline in seconds; questions left when it passes are stored as failed (deadline).")
 @format_option()
+@now_option()
 def snapshot(region: str | None, out: str, specs: tuple[str, ...], note: str, timeout: float, fmt: str) -> None:
     """Capture zones, offerings, instance facts, quotas, reservations, capacity blocks, VPCs,
     subnets and counts of one region (read-only calls only) for `ultraplan preflight --account`.

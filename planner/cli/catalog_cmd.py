@@ -81,7 +81,7 @@ def refresh(do_prices: bool, region: str, out: str | None, instance_types: tuple
     from ..catalog.prices import load_prices
     from ..catalog.refresh import default_path, fetch_on_demand, make_client, write_new
 
-    today = dt.date.today()
+    today = dt.date.today()  # the day AWS was asked (the prices' as_of), not the planning clock
     types = list(instance_types) or sorted(load_catalog().instance_types)
     result = fetch_on_demand(make_client(), region, types, today=today, current=load_prices())
     path = write_new(result, out or default_path(region, today))

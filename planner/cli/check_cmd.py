@@ -16,6 +16,7 @@ import click
 
 from ..errors import EXIT_INVALID, SpecError, UltraplanError, UsageError
 from ..findings import Finding, Level, Source
+from .common import now_option
 from .policy_cmd import emit_report, report_options
 
 
@@ -290,6 +291,7 @@ def _preflight_step(run: _Run, plan: Any, snapshot: Any | None, asked: bool, liv
               help="Accept that check ID could not verify (it is still reported as unverified, never as "
                    "passed, but does not exit 3). Repeatable.")
 @report_options
+@now_option()
 def check(specs: tuple[str, ...], plan_file: str | None, account_file: str | None, live: bool, launch_dry_run: bool,
           html_out: str | None, old: str | None, timeout: float | None, accepts: tuple[str, ...], fmt: str,
           fail_on: str, sarif_out: str | None, junit_out: str | None, markdown_out: str | None,

@@ -30,6 +30,32 @@ def format_option(choices: list[str] | None = None):
     )
 
 
+NOW_HELP = ("The planning clock: an ISO 8601 date or date-time in UTC (2026-12-06, 2026-12-06T09:30:00Z). "
+            "Default: the ULTRAPLAN_NOW environment variable, else the system clock. Capacity Blocks are planned "
+            "for this moment (docs/clock.md).")
+
+
+def now_option(help_text: str = NOW_HELP, expose: bool = False):
+    """`--now`: the command runs with the planning clock set (planner.clock.using) until it ends.
+    With `expose`, the command also receives the moment (an aware UTC datetime, or None)."""
+
+    def callback(ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
+        if value is None:
+            return None
+        from .. import clock
+        from ..errors import UsageError
+
+        try:
+            moment = clock.parse(value, "--now")
+        except UsageError as exc:
+            raise click.BadParameter(str(exc).partition(": ")[2] or str(exc)) from None
+        ctx.with_resource(clock.using(moment, "--now"))
+        return moment
+
+    return click.option("--now", "now", metavar="DATE[TIME]", callback=callback, expose_value=expose,
+                        help=help_text)
+
+
 spec_argument = click.argument("spec", type=click.Path(dir_okay=False))
 specs_argument = click.argument("specs", nargs=-1, required=True, type=click.Path(), metavar="SPEC|FOLDER...")
 

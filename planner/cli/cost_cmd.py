@@ -6,7 +6,7 @@ import datetime as dt
 import click
 
 from ..errors import EXIT_FINDINGS, UsageError
-from .common import format_option, terminal_width
+from .common import format_option, now_option, terminal_width
 
 FORMATS = ["text", "json", "markdown"]
 
@@ -18,15 +18,6 @@ def _plan_of(path: str):
     return load_plan_or_spec(path)
 
 
-def _date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"--now: not a date (YYYY-MM-DD): {value!r}") from None
-
-
 @click.command("cost")
 @click.argument("spec", type=click.Path(dir_okay=False))
 @format_option(FORMATS)
@@ -36,10 +27,11 @@ def _date(value: str | None) -> dt.date | None:
               help="Extra price file(s) (e.g. written by `catalog refresh --prices`), applied over the bundled ones.")
 @click.option("--rates", "rates_file", type=click.Path(dir_okay=False, exists=True),
               help="A rate card of negotiated prices (overrides the spec's budget.rates); see docs/solve.md.")
-@click.option("--now", "now", metavar="YYYY-MM-DD",
-              help="Day 'hourly now' is measured at (default: the term start; undated plans start today).")
+@now_option("The planning clock (an ISO 8601 date or date-time in UTC), and the day 'hourly now' is measured "
+            "at. Default: ULTRAPLAN_NOW or the system clock for planning; 'hourly now' at the term start "
+            "(undated plans start today). See docs/clock.md.", expose=True)
 def cost(spec: str, fmt: str, old_plan: str | None, price_files: tuple[str, ...], rates_file: str | None,
-         now: str | None) -> None:
+         now: dt.datetime | None) -> None:
     """Price every resource of SPEC's Plan: hourly now, monthly run rate, a month-by-month timeline
     over the term and the term total, by generation and phase, with budget gates.
 
@@ -57,13 +49,15 @@ def cost(spec: str, fmt: str, old_plan: str | None, price_files: tuple[str, ...]
         raise  # names the file and the field itself: a bundled file is not blamed on --prices
     except (OSError, ValueError) as exc:
         raise UsageError(f"--prices: {exc}" if price_files else f"price files: {exc}") from None
-    today = dt.date.today()  # the clock is read here, at the edge, and passed in
+    from .. import clock
+
+    today = clock.today()  # the clock is read here, at the edge, and passed in
     card = None
     if rates_file:
         from ..ratecard import load_rate_card
 
         card = load_rate_card(rates_file)
-    report = estimate(_plan_of(spec), prices, now=_date(now), today=today, rates=card)
+    report = estimate(_plan_of(spec), prices, now=now.date() if now else None, today=today, rates=card)
 
     if old_plan:
         from ..cost.diff import diff_reports

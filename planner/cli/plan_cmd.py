@@ -7,7 +7,7 @@ import sys
 import click
 
 from ..errors import EXIT_FINDINGS, EXIT_INVALID, SpecError, UsageError
-from .common import format_option, spec_argument, specs_argument, write_output
+from .common import format_option, now_option, spec_argument, specs_argument, write_output
 
 
 def _console():
@@ -19,6 +19,7 @@ def _console():
 @click.command()
 @specs_argument
 @format_option()
+@now_option()
 def validate(specs: tuple[str, ...], fmt: str) -> None:
     """Run every check that needs only the spec and the catalog (no AWS, no Pulumi).
 
@@ -86,6 +87,7 @@ def _validate_json(results: list) -> dict:
 @click.option("--shard-size", type=click.IntRange(1, 100_000), default=500, show_default=True,
               help="Most resources in one compute stack.")
 @click.option("--expand", is_flag=True, help="List every resource instead of collapsing long runs.")
+@now_option()
 def plan(spec: str, fmt: str, out: str | None, old: str | None, previous: str | None, expect_no_changes: bool,
          shard_size: int, expand: bool) -> None:
     """Compile SPEC into a Plan: Pulumi stacks of resources, previewed like `pulumi preview`.

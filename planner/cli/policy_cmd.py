@@ -13,7 +13,7 @@ from typing import Any, Callable
 import click
 
 from ..errors import EXIT_INVALID, SpecError, UsageError
-from .common import terminal_width
+from .common import now_option, terminal_width
 
 REPORT_FORMATS = ["text", "json", "sarif", "junit", "markdown"]
 
@@ -102,6 +102,7 @@ def policy() -> None:
 @click.option("--plan", "plan_file", type=click.Path(dir_okay=False),
               help="Check a Plan JSON (from `ultraplan plan --out`) instead of compiling SPEC.")
 @report_options
+@now_option()
 def run(specs: tuple[str, ...], plan_file: str | None, fmt: str, fail_on: str, sarif_out: str | None,
         junit_out: str | None, markdown_out: str | None, json_out: str | None) -> None:
     """Run every policy over each SPEC's Plan and report violations (default subcommand). SPEC may be

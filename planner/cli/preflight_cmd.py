@@ -7,7 +7,7 @@ import sys
 import click
 
 from ..errors import EXIT_INTERNAL, EXIT_UNVERIFIED, UsageError
-from .common import format_option, spec_argument
+from .common import format_option, now_option, spec_argument
 
 LEVEL_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
@@ -96,6 +96,7 @@ def _explain(launch_dry_run: bool) -> None:
               help="Exit 1 when a finding at this level or worse exists.")
 @click.option("--explain-permissions", is_flag=True,
               help="Print the IAM policy document preflight needs (with --launch-dry-run: also RunInstances) and exit.")
+@now_option()
 def preflight(spec: str | None, snapshot: str | None, fmt: str, launch_dry_run: bool, region: str | None,
               skips: tuple[str, ...], accepts: tuple[str, ...], timeout: float, fail_on: str,
               explain_permissions: bool) -> None:

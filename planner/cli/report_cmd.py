@@ -17,6 +17,7 @@ import click
 
 from ..errors import EXIT_OK, UsageError
 from ..findings import Level
+from .common import now_option
 
 
 def _old_plan(path: str) -> Any:
@@ -82,6 +83,7 @@ def write_reports(report: Any, plan: Any, *, html_out: str | None, markdown_out:
               help="Include preflight against an account snapshot (`ultraplan account snapshot`).")
 @click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error", show_default=True,
               help="The level the report's PASS/FAIL verdict uses (the exit code does not follow it).")
+@now_option()
 def report(spec: str | None, html_out: str, plan_file: str | None, diff_against: str | None,
            markdown_out: str | None, account_file: str | None, fail_on: str) -> None:
     """Write an HTML report of SPEC: summary, topology picture, cost timeline, findings by rule and,

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from ..errors import EXIT_FINDINGS
-from .common import format_option
+from .common import format_option, now_option
 
 
 def _purchases(spec: dict[str, Any]) -> list[dict[str, Any]]:
@@ -86,6 +86,7 @@ def _text(sol, out: str) -> str:
 @click.option("--time-limit", type=click.FloatRange(min=1.0), default=60.0, show_default=True,
               help="Seconds HiGHS may search; the gap to the best bound is reported when the limit is hit.")
 @click.option("--no-explain", is_flag=True, help="Skip the re-solves that measure what relaxing each binding constraint buys.")
+@now_option()
 def solve(goals: str, out: str, fmt: str, time_limit: float, no_explain: bool) -> None:
     """Find the mix of UltraServers, instances, capacity blocks, reservations, on-demand and savings
     plans, bought when, that meets GOALS' GPU ramp at the lowest cost (or gives the most GPU-hours
@@ -94,15 +95,14 @@ def solve(goals: str, out: str, fmt: str, time_limit: float, no_explain: bool) -
     Exits 1 when the goals are infeasible (naming the constraint and the smallest change that fixes
     it), 2 for an invalid goals file. See docs/solve.md.
     """
-    import datetime as dt
-
+    from .. import clock
     from ..solve import Infeasible, load_goals
     from ..solve import solve as run
     from ..solve.spec_out import write_text
 
     doc = load_goals(goals)
     try:
-        sol = run(doc, out_path=out, time_limit=time_limit, today=dt.date.today(), explain=not no_explain)
+        sol = run(doc, out_path=out, time_limit=time_limit, today=clock.today(), explain=not no_explain)
     except Infeasible as exc:
         if fmt == "json":
             click.echo(json.dumps({"status": "infeasible", "problems": exc.problems}, indent=1))

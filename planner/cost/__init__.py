@@ -34,7 +34,8 @@ def estimate(plan: Plan, prices: PriceBook | None = None, *, now: date | None = 
     """Price every resource of `plan` for its term.
 
     `now` is the day "hourly now" is measured at (default: the term's start); with no dated pool
-    and no budget.start, the term starts at `now`, else at `today` (default: the system date).
+    and no budget.start, the term starts at `now`, else at `today` (default: the planning clock's
+    date, planner.clock).
     `rates` (a rate card) overrides list prices; default: the Plan's `budget.rates`, if any (a path
     is read relative to the spec). `budget.savings_plans` re-price the pools they cover.
     Raises SpecError for dates out of order or outside the term, UsageError when the catalog has
@@ -48,7 +49,11 @@ def estimate(plan: Plan, prices: PriceBook | None = None, *, now: date | None = 
     check_budget_values(plan.budget)
 
     raw_windows = [pool_window(p, i) for i, p in enumerate(plan.pools)]
-    term = make_term(plan.budget, raw_windows, now or today or date.today())
+    if today is None:
+        from .. import clock
+
+        today = clock.today()
+    term = make_term(plan.budget, raw_windows, now or today)
     windows = [resolve(w, term) for w in raw_windows]
     check_within_term(plan.pools, windows, term, plan.budget)
     at = now or term.start
@@ -65,7 +70,7 @@ def estimate(plan: Plan, prices: PriceBook | None = None, *, now: date | None = 
         check_savings_plans(plans, {p["name"]: p for p in plan.pools}, Source.from_json((plan.budget or {}).get("source")))
     if card is not None or plans:
         priced.lines, priced.unpriced = Applier(card, plans, pools, term).lines(priced.lines, priced.unpriced)
-    clock = today or date.today()
+    clock = today
     for line in priced.lines:
         if line.price_basis == "list":
             line.stale = stale_reason(line.market, line.as_of, clock)

@@ -6,7 +6,7 @@ the number of AWS calls depends on which checks need which data, never on the or
 from __future__ import annotations
 
 import difflib
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Callable
 
 from ..findings import Finding, Level, Source, Unverified
@@ -21,7 +21,11 @@ class Context:
         self.account = account
         self.catalog = catalog
         self.quotas = quotas
-        self.now = now or datetime.now(timezone.utc)
+        if now is None:
+            from .. import clock
+
+            now = clock.now()
+        self.now = now
         self.launch_dry_run = launch_dry_run
         self._memo: dict[Any, tuple[bool, Any]] = {}
         # Every unanswered question of the check now running: the runner makes sure a check that

@@ -84,6 +84,7 @@ def capture(account: Any, plan: Plan | Sequence[Plan] | None = None, *, catalog:
     region = account.region
     doc: dict[str, Any] = {
         "format": SNAPSHOT_FORMAT, "version": SNAPSHOT_VERSION, "region": region,
+        # When AWS was read (a fact about the capture), not the planning clock (planner/clock.py).
         "captured_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         "specs": [p.spec_file for p in plans], "demo": False, "note": note,
     }

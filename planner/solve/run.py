@@ -63,7 +63,10 @@ def solve(doc: GoalsDocument, *, out_path: str | None = None, time_limit: float 
 
     catalog = catalog or load_catalog()
     prices = prices or load_prices()
-    today = today or dt.date.today()
+    if today is None:
+        from .. import clock
+
+        today = clock.today()
     periods = Periods(doc.goals.term.start, doc.goals.term.months)
     offers, dropped = build_offers(doc, catalog, prices, periods)
     if not offers:
