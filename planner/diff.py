@@ -237,18 +237,51 @@ def _direct(old: Plan, new: Plan) -> dict[str, Change]:
         if c.op == DELETE:
             # point at what asks for it to go: the pool that now has fewer resources, else the spec
             pool = new_pools.get(c.pool) if c.pool else None
-            because = (f"pool {c.pool} no longer has it" if pool else
-                       f"pool {c.pool} is no longer in the spec" if c.pool else "it is no longer in the spec")
+            because = (_fired_scale_out(old_by[name], pool) if pool else None) or (
+                f"pool {c.pool} no longer has it" if pool else
+                f"pool {c.pool} is no longer in the spec" if c.pool else "it is no longer in the spec")
             where = (pool or {}).get("source") or {"file": new.spec_file, "line": None}
             changes[name] = replace(c, because=because, cause_source=where)
         elif c.op in (UPDATE, REPLACE, MOVE):
             reason = _own_reason(c) if c.inputs else f"its stack changed ({c.moved_from} → {c.stack})"
+            opened = _opened_block(c, new_pools.get(c.pool) if c.pool else None)
+            if opened:
+                reason = f"{reason}: {opened}"
             if c.renamed_from:
                 reason = f"its pool was renamed ({c.renamed_from} → {c.name})" + (f"; {reason}" if c.inputs else "")
             changes[name] = replace(c, because=reason, cause_source=c.source)
         else:
             changes[name] = replace(c, cause_source=c.source)
     return changes
+
+
+SCHEDULE = "aws:autoscaling/schedule:Schedule"
+
+
+def _running_block(pool: dict[str, Any] | None) -> dict[str, Any] | None:
+    cap = (pool or {}).get("capacity") or {}
+    return cap if cap.get("type") == "capacity-block" and cap.get("phase") == "running" else None
+
+
+def _fired_scale_out(before: Resource, pool: dict[str, Any] | None) -> str | None:
+    """Why a block's scheduled scale-out leaves the Plan once the block has opened: it has run, and
+    Auto Scaling deletes a one-time action once it runs (EC2 Auto Scaling UG, scheduled scaling), so
+    the delete finds nothing to remove (the provider treats "not found" as deleted)."""
+    cap = _running_block(pool)
+    raises = isinstance(before.inputs.get("desiredCapacity"), int) and before.inputs["desiredCapacity"] > 0
+    if before.type != SCHEDULE or cap is None or not raises:
+        return None
+    return (f"the block opened at {cap.get('starts_at')}: this one-time scale-out has run (Auto Scaling deletes it "
+            "once it runs) and the group is now sized to the block itself")
+
+
+def _opened_block(change: Change, pool: dict[str, Any] | None) -> str | None:
+    """A block's group sized up in place because its block has opened (compile/blocks.py)."""
+    cap = _running_block(pool)
+    paths = {_top(c.path) for c in change.inputs}
+    if change.type != "aws:autoscaling/group:Group" or cap is None or not paths <= {"minSize", "desiredCapacity"}:
+        return None
+    return f"the block opened at {cap.get('starts_at')} and the group runs it at its scheduled size"
 
 
 def _dependents(plan: Plan) -> dict[str, list[tuple[Resource, str, str]]]:

@@ -35,7 +35,14 @@ NETWORK_TYPES = {
 # Inputs of a group that place its instances: when what they refer to is replaced, the instances
 # must leave it (a subnet or placement group with instances in it cannot be deleted).
 PLACING_INPUTS = {ASG: {"vpcZoneIdentifiers", "placementGroup"}, INSTANCE: {"subnetId", "placementGroup"}}
-BLOCK_END_UTC = dt.time(11, 30)  # Capacity Blocks start and end at 11:30 UTC (EC2 User Guide)
+BLOCK_END_UTC = dt.time(11, 30)  # Capacity Blocks end at 11:30 UTC (EC2 User Guide)
+
+
+def _instant(text: Any) -> dt.datetime | None:
+    if not isinstance(text, str):
+        return None
+    moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def classify(change: Change, old: Plan, new: Plan, now: dt.datetime, by_name: dict[str, Change]) -> Change:
@@ -104,9 +111,14 @@ def _capacity(change: Change, old: Plan, new: Plan, lost: int, now: dt.datetime)
 
 
 def _block_hours_left(cap: dict[str, Any], now: dt.datetime) -> float | None:
+    """Paid hours from `now` (or the block's start) to its end: the record's exact instants
+    (`starts_at`/`ends_at`: a block's start is its reservation's StartDate, not always 11:30 UTC),
+    else 11:30 UTC on its dates (Plans written before those fields)."""
     try:
-        start = dt.datetime.combine(dt.date.fromisoformat(cap["start"]), BLOCK_END_UTC, dt.timezone.utc)
-        end = dt.datetime.combine(dt.date.fromisoformat(cap["end"]), BLOCK_END_UTC, dt.timezone.utc)
+        start = _instant(cap.get("starts_at")) or dt.datetime.combine(
+            dt.date.fromisoformat(cap["start"]), BLOCK_END_UTC, dt.timezone.utc)
+        end = _instant(cap.get("ends_at")) or dt.datetime.combine(
+            dt.date.fromisoformat(cap["end"]), BLOCK_END_UTC, dt.timezone.utc)
     except (KeyError, TypeError, ValueError):
         return None
     if now.tzinfo is None:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .context import (
-    INSTANCE, LAUNCH_TEMPLATE, PLACEMENT_GROUP, SECURITY_GROUP, SUBNET, VPC, StackContext, resource_view,
+    ASG, INSTANCE, LAUNCH_TEMPLATE, PLACEMENT_GROUP, SECURITY_GROUP, SUBNET, VPC, StackContext, resource_view,
 )
 
 UNKNOWN = {"$unknown": True}
@@ -32,6 +32,9 @@ _KEY_TYPES = {
     "vpcId": VPC, "placementGroup": PLACEMENT_GROUP, "groupName": PLACEMENT_GROUP,
     "launchTemplate.id": LAUNCH_TEMPLATE, "iamInstanceProfile.arn": "aws:iam/instanceProfile:InstanceProfile",
     "instanceId": INSTANCE,
+    # A schedule or lifecycle hook names its group: linked, capacity-block-lifecycle finds a group's
+    # schedules in the engine too (they share its stack).
+    "autoscalingGroupName": ASG,
 }
 
 

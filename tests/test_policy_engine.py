@@ -126,3 +126,60 @@ def test_stack_analysis_finds_a_missing_self_rule(servicer, with_egress):
                           "EFA security group efa-sg has no all-traffic egress rule referencing itself (used by lt-gpu)")]
     not_applicable = {n.policy_name for n in resp.not_applicable}
     assert {"ultraserver-whole", "max-monthly-cost"} <= not_applicable
+
+
+ASG = "aws:autoscaling/group:Group"
+SCHEDULE = "aws:autoscaling/schedule:Schedule"
+
+
+def _block_stack(sized: bool, scale_out: bool, scale_in: bool):
+    """One compute stack of a capacity-block group as `pulumi preview` shows it: ids unknown, each
+    link only in the property dependencies (the group's name in its schedules included)."""
+    lt, asg = (LT, "lt-gb"), (ASG, "asg-gb-u0001")
+    size = {"minSize": 18, "maxSize": 18, "desiredCapacity": 18} if sized else {"minSize": 0, "maxSize": 18}
+    resources = [
+        _resource(*lt, {"instanceType": "p6e-gb200.36xlarge", "instanceMarketOptions": {"marketType": "capacity-block"}}),
+        _resource(*asg, {**size, "launchTemplate": {"id": UNKNOWN, "version": UNKNOWN},
+                         "capacityReservationSpecification": {"capacityReservationPreference": "capacity-reservations-only",
+                                                              "capacityReservationTarget": {
+                                                                  "capacityReservationIds": ["cr-0123456789abcdef0"]}}},
+                  {"launchTemplate": [lt]}),
+        _resource("aws:autoscaling/lifecycleHook:LifecycleHook", "asg-gb-u0001-drain",
+                  {"autoscalingGroupName": UNKNOWN, "lifecycleTransition": "autoscaling:EC2_INSTANCE_TERMINATING"},
+                  {"autoscalingGroupName": [asg]}),
+    ]
+    for action, at, n, wanted in (("start", "2026-12-01T11:30:00Z", 18, scale_out), ("end", "2026-12-15T10:15:00Z", 0, scale_in)):
+        if wanted:
+            resources.append(_resource(SCHEDULE, f"asg-gb-u0001-{action}", {
+                "autoscalingGroupName": UNKNOWN, "startTime": at, "minSize": n, "maxSize": n, "desiredCapacity": n},
+                {"autoscalingGroupName": [asg]}))
+    return analyzer_pb2.AnalyzeStackRequest(resources=resources)
+
+
+@pytest.mark.parametrize("sized, scale_out, scale_in, flagged", [
+    pytest.param(False, True, True, False, id="before-start"),
+    pytest.param(True, False, True, False, id="running-block-sized-with-its-scale-in"),
+    pytest.param(True, True, True, True, id="sized-before-its-scale-out"),
+    pytest.param(True, False, False, True, id="sized-without-any-schedule"),
+])
+def test_engine_tells_a_running_block_from_a_group_sized_too_early(servicer, sized, scale_out, scale_in, flagged):
+    """No pool records in the engine: the group's own schedules (linked through autoscalingGroupName)
+    say whether its block has opened."""
+    resp = servicer.AnalyzeStack(_block_stack(sized, scale_out, scale_in), None)
+    found = [d.message.splitlines()[-1] for d in resp.diagnostics if d.policyName == "capacity-block-lifecycle"]
+    assert bool(found) == flagged, found
+    if flagged:
+        assert "starts at minSize 18 / desiredCapacity 18 on a capacity block" in found[0]
+
+
+@pytest.mark.parametrize("start, flagged", [("2026-11-23T11:59:00Z", True), ("2026-11-23T12:00:00Z", True),
+                                            ("2026-11-23T12:01:00Z", False)])
+def test_engine_refuses_a_schedule_in_the_past(servicer, start, flagged):
+    """The suite's clock is 2026-11-23T12:00:00Z (ULTRAPLAN_NOW, tests/conftest.py): in the engine it is
+    the clock of `pulumi preview`."""
+    found = analyze(servicer, SCHEDULE, "asg-gb-u0001-start",
+                    {"autoscalingGroupName": "asg-gb-u0001", "startTime": start, "minSize": 18, "maxSize": 18,
+                     "desiredCapacity": 18})
+    past = {m for p, m in found if p == "schedule-in-future"}
+    assert past == ({f"startTime {start} is not after the planning clock 2026-11-23T12:00:00Z (ULTRAPLAN_NOW): "
+                     "Auto Scaling refuses a scheduled action in the past"} if flagged else set())

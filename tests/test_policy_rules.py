@@ -203,6 +203,39 @@ def block_without_hook(d):
     remove(d, "asg-gb-u0001-drain")
 
 
+def block_running(d):
+    """What a Plan made after the block opened holds: each group sized to its UltraServer, no
+    scale-out (it has run), the scale-in kept; the pool record says the block is running."""
+    for g in ("asg-gb-u0001", "asg-gb-u0002"):
+        resource(d, g)["inputs"].update(minSize=18, maxSize=18, desiredCapacity=18)
+        remove(d, f"{g}-start")
+    d["pools"][1]["capacity"]["phase"] = "running"
+
+
+def block_running_left_at_zero(d):
+    block_running(d)
+    resource(d, "asg-gb-u0002")["inputs"].update(minSize=0, desiredCapacity=0)
+
+
+def block_before_start_without_scale_out(d):
+    """A group sized and without scale-out although the Plan says the block has not opened yet."""
+    block_running(d)
+    d["pools"][1]["capacity"]["phase"] = "before-start"
+
+
+def schedule_in_the_past(d):
+    # The suite's planning clock is 2026-11-23T12:00:00Z (tests/conftest.py).
+    resource(d, "asg-gb-u0001-start")["inputs"]["startTime"] = "2026-11-23T11:30:00Z"
+
+
+def schedule_at_the_clock(d):
+    resource(d, "asg-gb-u0002-start")["inputs"]["startTime"] = "2026-11-23T12:00:00Z"
+
+
+def schedule_just_ahead(d):
+    resource(d, "asg-gb-u0001-start")["inputs"]["startTime"] = "2026-11-23T12:01:00Z"
+
+
 def half_ultraserver(d):
     asg = resource(d, "asg-gb-u0002")["inputs"]
     asg.update(minSize=9, maxSize=9, desiredCapacity=9)
@@ -470,6 +503,13 @@ FAILING = [
     pytest.param("capacity-block-lifecycle", block_without_scale_in, "no scheduled scale-in to zero", id="block-no-scale-in"),
     pytest.param("capacity-block-lifecycle", block_scale_in_too_late, "less than 60 minutes before the block ends", id="block-scale-in-late"),
     pytest.param("capacity-block-lifecycle", block_without_hook, "no termination lifecycle hook", id="block-no-hook"),
+    pytest.param("capacity-block-lifecycle", block_running_left_at_zero, "the paid block stays idle", id="block-running-at-zero"),
+    pytest.param("capacity-block-lifecycle", block_before_start_without_scale_out, "starts at minSize 18",
+                 id="block-before-start-sized"),
+    pytest.param("schedule-in-future", schedule_in_the_past, "startTime 2026-11-23T11:30:00Z is not after the planning "
+                 "clock 2026-11-23T12:00:00Z (ULTRAPLAN_NOW)", id="schedule-in-past"),
+    pytest.param("schedule-in-future", schedule_at_the_clock, "Auto Scaling refuses a scheduled action in the past",
+                 id="schedule-at-clock"),
     pytest.param("node-subnet-private", subnet_maps_public_ips, "subnet-use1-az1 (used by lt-train) maps public IPs", id="subnet-public-ips"),
     pytest.param("node-subnet-private", subnet_routes_to_igw, "routes 0.0.0.0/0 to an internet gateway through rt-nodes", id="subnet-igw-route"),
     pytest.param("ultraserver-whole", half_ultraserver, "desiredCapacity 9 is not a whole number of 18-instance", id="half-ultraserver"),
@@ -515,6 +555,9 @@ PASSING = [
     pytest.param("capacity-block-market-type", planned_block, id="block-planned-launches-nothing"),
     pytest.param("capacity-block-lifecycle", lambda d: None, id="block-lifecycle-scheduled"),
     pytest.param("capacity-block-lifecycle", _gb_targets_on_groups, id="block-lifecycle-per-group-targets"),
+    pytest.param("capacity-block-lifecycle", block_running, id="block-lifecycle-running"),
+    pytest.param("schedule-in-future", lambda d: None, id="schedules-ahead"),
+    pytest.param("schedule-in-future", schedule_just_ahead, id="schedule-a-minute-ahead"),
     pytest.param("ultraserver-whole", lambda d: None, id="whole-ultraservers"),
     pytest.param("efa-placement-group", lambda d: None, id="efa-with-placement-group"),
     pytest.param("fsx-encrypted-in-vpc", lustre_kms_given, id="lustre-persistent-with-kms"),

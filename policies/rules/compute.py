@@ -320,17 +320,32 @@ def _when(value: Any) -> datetime | None:
         return None
 
 
+def _block_running(pool: Mapping[str, Any] | None, ups: list, downs: list) -> bool:
+    """The block had opened when the Plan was made: the pool record says so offline; without one (the
+    engine, an older Plan) a group with a scheduled scale-in and no scheduled scale-out is read as one."""
+    phase = ((pool or {}).get("capacity") or {}).get("phase")
+    if phase:
+        return phase == "running"
+    return not ups and bool(downs)
+
+
 def _block_group_lifecycle(ctx: StackContext, asg: Mapping[str, Any], pool: Mapping[str, Any] | None) -> Iterable[Violation]:
     where = dict(resource=asg["name"], pool=asg.get("pool"))
-    if (_size(asg, "minSize") or 0) > 0 or (_size(asg, "desiredCapacity") or 0) > 0:
+    schedules = _schedules_of(ctx, asg)
+    ups = [s for s in schedules if (_size(s, "desiredCapacity") or 0) > 0]
+    downs = [s for s in schedules if _size(s, "desiredCapacity") == 0 and _size(s, "maxSize") in (0, None)]
+    running = _block_running(pool, ups, downs)
+    sized = (_size(asg, "minSize") or 0) > 0 or (_size(asg, "desiredCapacity") or 0) > 0
+    if running and not sized and ctx.complete:
+        yield Violation(f"auto-scaling group {asg['name']} is at minSize {_size(asg, 'minSize')} on a capacity block that "
+                        "has opened, with no scale-out ahead: the paid block stays idle; size the group to the block",
+                        **where)
+    if not running and sized:
         yield Violation(f"auto-scaling group {asg['name']} starts at minSize {_size(asg, 'minSize')} / desiredCapacity "
                         f"{_size(asg, 'desiredCapacity')} on a capacity block: launches fail until the block opens; start at 0 "
                         "and scale out on a schedule", **where)
-    schedules = _schedules_of(ctx, asg)
     if ctx.complete:
-        ups = [s for s in schedules if (_size(s, "desiredCapacity") or 0) > 0]
-        downs = [s for s in schedules if _size(s, "desiredCapacity") == 0 and _size(s, "maxSize") in (0, None)]
-        if not ups:
+        if not ups and not running:
             yield Violation(f"auto-scaling group {asg['name']} has no scheduled scale-out at the block's start", **where)
         if not downs:
             yield Violation(f"auto-scaling group {asg['name']} has no scheduled scale-in to zero before the block ends: "
@@ -351,10 +366,12 @@ def _block_group_lifecycle(ctx: StackContext, asg: Mapping[str, Any], pool: Mapp
 
 @REGISTRY.stack(
     "capacity-block-lifecycle", level=MANDATORY, severity="high", tags=("capacity",),
-    description="Capacity-block groups start at zero, scale out on a schedule at the block's start, scale in to zero "
-                "before EC2 reclaims the block, and hold terminating nodes with a lifecycle hook.",
-    remediation="Give each group minSize 0 (no desiredCapacity), an aws:autoscaling/schedule:Schedule at the block's "
-                "start and one to zero at least 30 min (60 min for UltraServers) before its end, and an "
+    description="Capacity-block groups start at zero and scale out on a schedule at the block's start (or, planned "
+                "once the block has opened, are sized to run it), scale in to zero before EC2 reclaims the block, "
+                "and hold terminating nodes with a lifecycle hook.",
+    remediation="Before the block opens give each group minSize 0 (no desiredCapacity) and an "
+                "aws:autoscaling/schedule:Schedule at the block's start; once it has opened, minSize = desiredCapacity = "
+                "its size; always one schedule to zero at least 30 min (60 min for UltraServers) before its end, and an "
                 "autoscaling:EC2_INSTANCE_TERMINATING lifecycle hook.",
 )
 def capacity_block_lifecycle(ctx: StackContext, config: Mapping[str, Any]) -> Iterable[Violation]:
@@ -362,9 +379,13 @@ def capacity_block_lifecycle(ctx: StackContext, config: Mapping[str, Any]) -> It
     the end keeps replacing the instances EC2 reclaims (from 30 minutes before the end, 60 for
     UltraServers). AWS recommends scheduled scaling out at the start and in before the end, and a
     lifecycle hook for a graceful shutdown (EC2 Auto Scaling UG, "Use Capacity Blocks for machine
-    learning workloads"; EC2 UG, Capacity Blocks for ML). Groups of a block not bought yet (no target,
-    launching nothing) are exempt. Offline the schedule times are checked against the pool's block end;
-    in the engine (one stack at a time) only the group's initial size is checked."""
+    learning workloads"; EC2 UG, Capacity Blocks for ML). A Plan made after the block opened has no
+    scale-out (Auto Scaling refuses an action in the past): its groups run the block at their own
+    size and keep the scale-in; one left at zero would leave the paid block idle. Offline the pool
+    record says which (capacity.phase); in the engine (one stack at a time, no pool records) a group
+    sized N with a scheduled scale-in and no scheduled scale-out is one of a running block. Groups of
+    a block not bought yet (no target, launching nothing) are exempt. Offline the schedule times are
+    checked against the pool's block end."""
     seen = False
     pools = {p["name"]: p for p in ctx.pools}
     for lt in ctx.of_type(LAUNCH_TEMPLATE):
@@ -381,6 +402,8 @@ def capacity_block_lifecycle(ctx: StackContext, config: Mapping[str, Any]) -> It
 
 def _size(asg: Mapping[str, Any], key: str) -> int | None:
     value = inputs(asg).get(key)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # the engine hands numbers over as protobuf doubles (18.0)
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
