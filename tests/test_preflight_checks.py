@@ -19,6 +19,8 @@ from preflight_fixtures import (  # noqa: E402
     NOW, REGION, Seed, make_session, plan, pool, reservation, standard_seed,
 )
 
+import test_block_times  # noqa: E402 (the block-times check's tests, listed in COVERAGE)
+
 from planner.catalog.quotas import load_quotas  # noqa: E402
 from planner.findings import Level  # noqa: E402
 from planner.preflight import REGISTRY, run  # noqa: E402
@@ -59,6 +61,8 @@ COVERAGE = {
     "preflight.quota.capacity-blocks": ("test_block_quota_ok_by_name", "test_block_quota_short_by_name"),
     "preflight.capacity.reservation": ("test_reservation_matches", "test_reservation_wrong_az"),
     "preflight.capacity.dates": ("test_reservation_dates_cover", "test_block_ends_too_early"),
+    "preflight.capacity.block-times": ("test_block_times_match_a_date_time_start",
+                                       "test_block_opening_after_the_spec_start_is_an_error"),
     "preflight.capacity.ultraserver": ("test_ultraserver_block_ok", "test_ultraserver_block_impaired_wrong_type"),
     "preflight.capacity.offering": ("test_block_offered_with_price", "test_block_not_offered"),
     "preflight.capacity.shared": ("test_reservation_shared_within_capacity", "test_two_pools_overflow_one_reservation"),
@@ -85,7 +89,7 @@ def test_registry_ids_docs_and_coverage():
         assert info.check_id.startswith("preflight.")
         assert f"`{info.check_id}`" in docs, f"{info.check_id} missing from docs/preflight.md"
         for name in COVERAGE[info.check_id]:
-            assert callable(globals().get(name)), name
+            assert callable(globals().get(name) or getattr(test_block_times, name, None)), name
 
 
 # -- zones ---------------------------------------------------------------------------------------
@@ -683,6 +687,7 @@ def test_block_schedule_in_the_past_is_a_warning(aws):
     assert [(f.level, f.message) for f in found] == [
         (Level.WARNING, "the block's scheduled scale-out at 2026-11-20T11:30:00Z is in the past: Auto Scaling refuses "
                         "a scheduled action that starts in the past")]
+    assert found[0].hint.startswith("re-plan now")
 
 
 def test_dry_run_of_per_ultraserver_pool_launches_one_ultraserver_into_the_first_id():

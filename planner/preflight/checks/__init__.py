@@ -12,4 +12,4 @@ REGISTRY = Registry()
 check = REGISTRY.check
 
 # Import order is run order: zones first (other checks resolve zones through them).
-from . import zones, offerings, instance_types, images, quotas, capacity, network, vpc_quotas, limits, dry_run  # noqa: E402,F401,I001
+from . import zones, offerings, instance_types, images, quotas, capacity, block_times, network, vpc_quotas, limits, dry_run  # noqa: E402,F401,I001

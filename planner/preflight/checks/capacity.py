@@ -163,8 +163,9 @@ def _past_schedules(ctx: Context, cid: str) -> Iterable[Finding]:
         if past:
             yield ctx.finding(cid, Level.WARNING, f"the block's scheduled {' and '.join(past)} "
                               f"{'is' if len(past) == 1 else 'are'} in the past: Auto Scaling refuses a scheduled "
-                              "action that starts in the past", hint="deploy the pool's stacks before the block "
-                              "starts, or scale the running block by hand", pool=pool)
+                              "action that starts in the past", hint="re-plan now (`ultraplan plan`, or `pulumi up`, "
+                              "which plans at deploy time): a Plan made after the block opened sizes its groups to run "
+                              "it and schedules only the scale-in", pool=pool)
 
 
 @check("preflight.capacity.dates", Level.ERROR, "Reservations and blocks cover the pool's dates")
@@ -172,8 +173,9 @@ def reservation_dates(ctx: Context) -> Iterable[Finding]:
     """The reservations and blocks a pool launches into cover the days the pool needs them: they
     start no later than the pool's start (or today) and end no earlier than its end. A reservation
     with an end date for a pool without one is a warning. A capacity block's scheduled scale-out or
-    scale-in already in the past is a warning too: Auto Scaling refuses a scheduled action that starts
-    in the past, so deploy a block's stacks before it starts. Fix: extend the block or move the dates."""
+    scale-in already in the past at the planning clock is a warning too (a Plan file made earlier):
+    Auto Scaling refuses a scheduled action that starts in the past, and a Plan made now has none
+    (docs/capacity.md). Fix: extend the block or move the dates; re-plan a Plan file made earlier."""
     cid = "preflight.capacity.dates"
     today = ctx.now.date()
     yield from _past_schedules(ctx, cid)
