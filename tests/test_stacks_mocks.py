@@ -414,3 +414,36 @@ def test_egress_none_plan_with_ssm_endpoints_registers_one_to_one(tmp_path):
     for shard in [s.name for s in plan.stacks]:
         run = _check_shard(plan, shard, outputs)
         assert len(run.resources) == len(plan.stack(shard).resources)
+
+
+@pytest.mark.parametrize("now, started", [("2026-12-06T00:00:00Z", True), ("2026-11-23T12:00:00Z", False)],
+                         ids=["block-started", "before-the-block"])
+def test_program_registers_no_scheduled_action_in_the_past(monkeypatch, now, started):
+    """`pulumi up` plans at deploy time: under ULTRAPLAN_NOW after the GB200 block opened
+    (2026-12-01T11:30Z) the program registers each group sized to its UltraServer and only the
+    scale-in; before it, the scale-out too. No registered startTime is at or before the clock."""
+    import datetime as dt
+
+    from stacks.program import main
+
+    monkeypatch.setenv("ULTRAPLAN_NOW", now)
+    spec = os.path.relpath(_example("gb200-capacity-block.yaml"), ROOT)
+    plan = _plan_example(os.path.join(ROOT, spec))
+    clock = dt.datetime.fromisoformat(now.replace("Z", "+00:00"))
+    schedules, groups = [], []
+    for shard in (s.name for s in plan.stacks if s.name.startswith("compute-trainers")):
+        config = {"ultraplan:spec": spec, "ultraplan:shard": shard}
+        run = run_under_mocks(plan, shard, config=config, entry=main)
+        _assert_registered_plan(plan, shard, run)
+        schedules += run.of_type("aws:autoscaling/schedule:Schedule")
+        groups += run.of_type("aws:autoscaling/group:Group")
+    assert len(groups) == 4
+    times = [dt.datetime.fromisoformat(s.inputs["startTime"].replace("Z", "+00:00")) for s in schedules]
+    assert times and all(t > clock for t in times), [s.inputs["startTime"] for s in schedules]
+    starts = sorted(s.name for s in schedules if s.name.endswith("-start"))
+    if started:
+        assert starts == []
+        assert {(g.inputs["minSize"], g.inputs["maxSize"], g.inputs["desiredCapacity"]) for g in groups} == {(18, 18, 18)}
+    else:
+        assert starts == [f"asg-trainers-u000{i}-start" for i in range(1, 5)]
+        assert {(g.inputs["minSize"], g.inputs.get("desiredCapacity")) for g in groups} == {(0, None)}
