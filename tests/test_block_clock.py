@@ -231,3 +231,14 @@ def test_a_refresh_that_dropped_fired_actions_is_not_undone_in_the_past(block):
     assert [c for c in changes if c.type == SCHEDULE] == []
     assert sorted(c.name for c in changes) == sorted(groups)
     assert not any(c.klass in GATED for c in changes)
+
+
+@pytest.mark.parametrize("command", [["validate"], ["plan"], ["cost"], ["check"], ["policy", "run"], ["preflight"],
+                                     ["report"], ["solve"], ["account", "snapshot"]], ids=" ".join)
+def test_help_of_every_planning_command_offers_now(command):
+    from click.testing import CliRunner
+
+    from planner.cli import cli
+
+    result = CliRunner().invoke(cli, [*command, "--help"])
+    assert result.exit_code == 0 and "--now DATE[TIME]" in result.output, result.output
