@@ -4,7 +4,8 @@
   empty one; `retainOnDelete` keeps the old one in AWS, detached from the cluster);
 - **terminates running capacity**: an auto-scaling group (or instance) replaced or deleted, scaled
   in, or moved off a subnet or placement group that is replaced (instances cannot stay in a subnet
-  that is deleted): with the instances and GPUs affected and, for Capacity Blocks, the paid
+  that is deleted), except a Capacity Block group at or past its scheduled scale-in at the planning
+  clock (it holds nothing): with the instances and GPUs affected and, for Capacity Blocks, the paid
   instance-hours left in the block (a block is paid up front and ends at 11:30 UTC on its end date:
   EC2 User Guide, "Capacity Blocks for ML");
 - **disrupts networking**: a VPC, subnet, route, gateway, endpoint or security group (rule) replaced or
@@ -51,7 +52,7 @@ def classify(change: Change, old: Plan, new: Plan, now: dt.datetime, by_name: di
     if change.type in DATA_TYPES and change.op in (REPLACE, DELETE):
         return replace(change, klass=DESTROYS_DATA, impact=_data_note(change, old))
     if change.type in CAPACITY_TYPES:
-        lost = _instances_lost(change, old, new, by_name)
+        lost = 0 if _block_scaled_in(_pool(old, change.pool), now) else _instances_lost(change, old, new, by_name)
         if lost:
             return replace(change, klass=TERMINATES_CAPACITY, impact=_capacity(change, old, new, lost, now))
     if change.type in NETWORK_TYPES and change.op in (REPLACE, DELETE):
@@ -89,6 +90,22 @@ def _instances_lost(change: Change, old: Plan, new: Plan, by_name: dict[str, Cha
     if first and first.input in PLACING_INPUTS.get(change.type, ()) and by_name.get(first.refers_to, change).op == REPLACE:
         return before
     return max(0, before - _size(new.by_name().get(change.name)))
+
+
+def _block_scaled_in(pool: dict[str, Any] | None, now: dt.datetime) -> bool:
+    """A Capacity Block group at or past its scheduled scale-in holds no instances: the schedule set
+    it to zero and EC2 reclaims what is left before the end (docs/capacity.md). Removing an ended
+    block's pool from the spec terminates nothing."""
+    cap = (pool or {}).get("capacity") or {}
+    if cap.get("type") != "capacity-block" or cap.get("planned"):
+        return False
+    try:
+        scale_in = _instant(cap.get("scale_in_at")) or _instant(cap.get("ends_at"))
+    except ValueError:
+        return False
+    if scale_in is None:
+        return False
+    return (now if now.tzinfo else now.replace(tzinfo=dt.timezone.utc)) >= scale_in
 
 
 def _pool(plan: Plan, name: str | None) -> dict[str, Any] | None:

@@ -242,3 +242,18 @@ def test_help_of_every_planning_command_offers_now(command):
 
     result = CliRunner().invoke(cli, [*command, "--help"])
     assert result.exit_code == 0 and "--now DATE[TIME]" in result.output, result.output
+
+
+@pytest.mark.parametrize("now, gated", [("2026-12-16T00:00:00Z", False), ("2026-12-15T10:15:00Z", False),
+                                        ("2026-12-06T00:00:00Z", True)], ids=["ended", "at-scale-in", "running"])
+def test_removing_a_blocks_pool_terminates_nothing_once_it_has_scaled_in(write_spec, now, gated):
+    """The way out of the ended-block error: drop the pool. Its groups are at zero from the scale-in
+    (and EC2 reclaims the block at its end), so the day-2 gate lets the deletes through; while the
+    block runs, the same change terminates its instances and is gated."""
+    spec = open(os.path.join(ROOT, GB200), encoding="utf-8").read()
+    deployed = planner.plan_file(GB200, now=BEFORE)
+    head_only = spec.split("  - name: trainers")[0] + "  - name: head" + spec.split("  - name: head")[1]
+    changes = diff(deployed, planner.plan_file(write_spec(head_only), now=utc(now), previous=deployed), now=utc(now))
+    groups = [c for c in changes if c.type == ASG]
+    assert [c.op for c in groups] == ["delete"] * 4
+    assert {c.klass for c in groups} == ({"terminates-capacity"} if gated else {HARMLESS})
