@@ -131,6 +131,20 @@ def test_cli_planned_today_runs_the_block_and_before_the_start_schedules_it():
     assert [r["inputs"]["startTime"] for r in starts] == ["2026-12-01T11:30:00Z"] * 4
 
 
+def test_cli_instance_block_today_before_and_after(write_spec):
+    """The same through the CLI for an instance block (p5, 2026-12-01 for 7 days)."""
+    path = write_spec(INSTANCE_BLOCK)
+    today = json.loads(_cli("plan", path, "--now", "2026-12-06", "--format", "json").stdout)
+    by = {r["name"]: r["inputs"] for s in today["stacks"] for r in s["resources"]}
+    assert "asg-gpu-start" not in by and by["asg-gpu"]["desiredCapacity"] == 4
+    assert by["asg-gpu-end"]["startTime"] == "2026-12-08T10:45:00Z"
+    before = json.loads(_cli("plan", path, "--now", "2026-11-30", "--format", "json").stdout)
+    assert {r["name"]: r["inputs"] for s in before["stacks"] for r in s["resources"]}["asg-gpu-start"]["startTime"] == \
+        "2026-12-01T11:30:00Z"
+    ended = _cli("plan", path, "--now", "2026-12-08T11:30:00Z")
+    assert ended.returncode == 2 and f"{path}:10:" in ended.stderr and "compute[0].capacity.days" in ended.stderr
+
+
 def test_cli_block_that_ended_exits_2_naming_field_line_and_dates():
     proc = _cli("plan", GB200, "--now", "2026-12-16")
     assert proc.returncode == 2
