@@ -19,6 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from ..clock import stamp as _stamp
 from ..errors import SpecError, SpecIssue
 from .pools import BlockWindow, ResolvedPool, block_end, block_window
 
@@ -63,10 +64,6 @@ def time_blocks(doc: Any, pools: list[ResolvedPool], now: dt.datetime, clock_sou
             p.timing = BlockTiming(window, phase)
     if issues:
         raise SpecError(issues)
-
-
-def _stamp(moment: dt.datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _past_issue(doc: Any, p: ResolvedPool, window: BlockWindow, now: dt.datetime, clock_source: str) -> SpecIssue:

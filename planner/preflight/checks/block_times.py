@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterable
 
+from ...clock import stamp as _stamp
 from ...findings import Finding, Level
 from ..account import AccountError
 from ..context import Context
@@ -21,10 +22,6 @@ def _instant(text: Any) -> datetime | None:
         return datetime.combine(date.fromisoformat(value), _DEFAULT)
     moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _span(delta: timedelta) -> str:
