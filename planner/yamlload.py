@@ -32,6 +32,7 @@ MAX_ALIASES = 100
 MAX_ALIAS_NODES = 10_000
 MAX_INT_DIGITS = 32
 INT_TAG = "tag:yaml.org,2002:int"
+MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 class _Limit(yaml.YAMLError):
@@ -137,24 +138,50 @@ class _Builder:
         except (ValueError, OverflowError) as exc:  # e.g. 2026-02-30
             raise self._issue(path, f"{node.value[:40]!r} cannot be read: {exc}", node) from None
 
-    def _mapping(self, node: yaml.MappingNode, path: Path) -> dict[Any, Any]:
-        self.loader.flatten_mapping(node)
-        result: dict[Any, Any] = {}
+    def _merged_pairs(self, node: yaml.MappingNode) -> tuple[list[tuple[Any, Any]], list[tuple[Any, Any]]]:
+        """(merged, explicit) key/value node pairs of a mapping, `<<` merge keys resolved without
+        changing the node (an anchored mapping may be read again elsewhere). YAML's merge rule: an
+        explicit key overrides a merged one, and of several merged mappings the earlier one wins."""
+        merged: list[tuple[Any, Any]] = []
+        explicit: list[tuple[Any, Any]] = []
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise self._issue(path, "mapping keys must be plain names", key_node)
-            key = self._scalar(key_node, path)
-            if not isinstance(key, (str, int, float, bool)) or key is None:
-                raise self._issue(path, "mapping keys must be plain names", key_node)
-            key = str(key) if not isinstance(key, str) else key
-            if key in result:
-                raise SpecError([SpecIssue(
-                    dotted(path + (key,)),
-                    f"duplicate key '{key}' (first at line {self.lines[path + (key,)]})",
-                    key_node.start_mark.line + 1, self.file, "each key may appear once in a mapping")])
-            self.lines[path + (key,)] = key_node.start_mark.line + 1
-            result[key] = self.build(value_node, path + (key,))
-            self.lines[path + (key,)] = key_node.start_mark.line + 1
+            if key_node.tag != MERGE_TAG:
+                explicit.append((key_node, value_node))
+                continue
+            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            for source in reversed(sources):  # later pairs overwrite earlier ones: the first mapping wins
+                if not isinstance(source, yaml.MappingNode):
+                    raise SpecError([SpecIssue("", "a merge key (<<) takes a mapping or a list of mappings",
+                                               source.start_mark.line + 1, self.file,
+                                               "write `<<: *anchor` where the anchor names a mapping")])
+                inner_merged, inner_explicit = self._merged_pairs(source)
+                merged.extend(inner_merged + inner_explicit)
+        return merged, explicit
+
+    def _mapping(self, node: yaml.MappingNode, path: Path) -> dict[Any, Any]:
+        merged, explicit = self._merged_pairs(node)
+        result: dict[Any, Any] = {}
+        from_merge: set[str] = set()
+        for is_merged, pairs in ((True, merged), (False, explicit)):
+            for key_node, value_node in pairs:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise self._issue(path, "mapping keys must be plain names", key_node)
+                key = self._scalar(key_node, path)
+                if not isinstance(key, (str, int, float, bool)) or key is None:
+                    raise self._issue(path, "mapping keys must be plain names", key_node)
+                key = str(key) if not isinstance(key, str) else key
+                if key in result and not (is_merged or key in from_merge):
+                    raise SpecError([SpecIssue(
+                        dotted(path + (key,)),
+                        f"duplicate key '{key}' (first at line {self.lines[path + (key,)]})",
+                        key_node.start_mark.line + 1, self.file, "each key may appear once in a mapping")])
+                if is_merged:
+                    from_merge.add(key)
+                else:
+                    from_merge.discard(key)
+                self.lines[path + (key,)] = key_node.start_mark.line + 1
+                result[key] = self.build(value_node, path + (key,))
+                self.lines[path + (key,)] = key_node.start_mark.line + 1
         return result
 
 
