@@ -21,6 +21,12 @@ DNS_NAME = r"^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$"
 DNS_NAME_HINT = "lowercase letters, digits and '-', starting and ending with a letter or digit, at most 40 characters"
 
 RESERVATION_ID = r"^cr-[0-9a-f]{8,17}$"
+
+# Upper bounds of numeric fields (README, "Input files and limits"). They are planning bounds, far beyond
+# any real cluster, not AWS limits: they keep arithmetic finite (1e306 TiB overflowed to infinity).
+MAX_POOL_COUNT = 100_000
+MAX_LUSTRE_TIB = 1_048_576  # 1 EiB
+MAX_USD = 1e13
 CapacityType = Literal["on-demand", "spot", "capacity-reservation", "capacity-block"]
 LustreDeployment = Literal["PERSISTENT_1", "PERSISTENT_2", "SCRATCH_1", "SCRATCH_2"]
 
@@ -120,7 +126,7 @@ class Pool(_Model):
     name: str = Field(pattern=DNS_NAME, description="Pool name, DNS-safe")
     instance_type: str | None = Field(None, max_length=64, description="EC2 instance type, e.g. p5.48xlarge")
     ultraserver: str | None = Field(None, max_length=64, description="UltraServer type, e.g. u-p6e-gb200x72")
-    count: int = Field(ge=1, description="UltraServers for an UltraServer pool, instances otherwise")
+    count: int = Field(ge=1, le=MAX_POOL_COUNT, description="UltraServers for an UltraServer pool, instances otherwise (at most 100,000)")
     capacity: Capacity = Field(default_factory=Capacity, description="How the pool is bought; default on-demand")
     ami: str | None = Field(None, pattern=r"^ami-[0-9a-f]{8,17}$",
                             description="Image id (ami-...); default: a public image ultraplan vouches for, where there is one")
@@ -156,15 +162,15 @@ class Network(_Model):
 
 
 class Lustre(_Model):
-    capacity_tib: float | None = Field(None, gt=0, allow_inf_nan=False, description="Storage capacity in TiB (1 TiB = 1,024 GiB); must be a size FSx accepts")
+    capacity_tib: float | None = Field(None, gt=0, le=MAX_LUSTRE_TIB, allow_inf_nan=False, description="Storage capacity in TiB (1 TiB = 1,024 GiB); must be a size FSx accepts")
     capacity_gib: int | None = Field(
-        None, gt=0, description="Storage capacity in GiB, instead of capacity_tib: 1200, 2400, then multiples of 2400 "
+        None, gt=0, le=MAX_LUSTRE_TIB * 1024, description="Storage capacity in GiB, instead of capacity_tib: 1200, 2400, then multiples of 2400 "
                                 "(SCRATCH_1: multiples of 3600)")
     deployment: LustreDeployment = Field("PERSISTENT_2", description="FSx for Lustre deployment type")
-    throughput_per_tib: int | None = Field(None, description="MB/s per TiB (persistent types): PERSISTENT_2 125/250/500/1000")
+    throughput_per_tib: int | None = Field(None, ge=1, le=1000, description="MB/s per TiB (persistent types): PERSISTENT_2 125/250/500/1000")
     kms_key_id: str | None = Field(None, max_length=2048,  # a KMS key ARN is at most 2048 characters
                                    description="KMS key for encryption at rest; default: the AWS managed key")
-    reserve_ips: int = Field(64, ge=0, description="Subnet IPs kept for the file system's interfaces (AWS does not publish the count; a planning margin)")
+    reserve_ips: int = Field(64, ge=0, le=65536, description="Subnet IPs kept for the file system's interfaces (AWS does not publish the count; a planning margin)")
 
 
 class Storage(_Model):
@@ -174,8 +180,8 @@ class Storage(_Model):
 
 
 class Budget(_Model):
-    monthly_usd: float | None = Field(None, gt=0, allow_inf_nan=False, description="Most the cluster may cost a month (run rate, 730 h)")
-    total_usd: float | None = Field(None, gt=0, allow_inf_nan=False, description="The commitment over the whole term")
+    monthly_usd: float | None = Field(None, gt=0, le=MAX_USD, allow_inf_nan=False, description="Most the cluster may cost a month (run rate, 730 h)")
+    total_usd: float | None = Field(None, gt=0, le=MAX_USD, allow_inf_nan=False, description="The commitment over the whole term")
     term_months: int = Field(12, ge=1, le=240, description="Length of the term the total is measured over")
     start: dt.date | None = Field(None, description="Start of the term; default: the earliest pool start")
     rates: str | RateCard | None = Field(None, description="A rate card of negotiated prices: a file path (relative to the spec) or inline")

@@ -62,3 +62,60 @@ def test_the_merge_key_idiom_plans_both_pools(capsys, write_spec, command):
     if command == "plan":
         pools = {p["name"]: p["count"] for p in json.loads(out)["pools"]}
         assert pools == {"gpu": 2, "gpu2": 4}
+
+
+# -- numbers are bounded where they enter ------------------------------------------------------------
+def _unbounded_numbers(schema: dict, defs: dict, where: str = "") -> list[str]:
+    """Every integer or number in a JSON Schema without both a lower and an upper bound."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        return _unbounded_numbers(defs[name], defs, where) if name not in _SEEN.setdefault(id(defs), set()) \
+            and not _SEEN[id(defs)].add(name) else []
+    found = []
+    if schema.get("type") in ("integer", "number") and "enum" not in schema and "const" not in schema:
+        low = "minimum" in schema or "exclusiveMinimum" in schema
+        high = "maximum" in schema or "exclusiveMaximum" in schema
+        if not (low and high):
+            found.append(where or "<root>")
+    for key in ("anyOf", "oneOf", "allOf"):
+        for sub in schema.get(key, []):
+            found += _unbounded_numbers(sub, defs, where)
+    for name, sub in schema.get("properties", {}).items():
+        found += _unbounded_numbers(sub, defs, f"{where}.{name}" if where else name)
+    if isinstance(schema.get("additionalProperties"), dict):
+        found += _unbounded_numbers(schema["additionalProperties"], defs, f"{where}.*")
+    if isinstance(schema.get("items"), dict):
+        found += _unbounded_numbers(schema["items"], defs, f"{where}[]")
+    return found
+
+
+_SEEN: dict[int, set[str]] = {}
+
+
+def _models():
+    from planner.ratecard import RateCard
+    from planner.solve.goals import Goals
+    from planner.spec import ClusterSpec
+    return [ClusterSpec, RateCard, Goals]
+
+
+@pytest.mark.parametrize("model", _models(), ids=lambda m: m.__name__)
+def test_every_numeric_field_has_a_documented_range(model):
+    schema = model.model_json_schema()
+    _SEEN.pop(id(schema.get("$defs", {})), None)
+    assert _unbounded_numbers(schema, schema.get("$defs", {})) == []
+
+
+def test_the_bound_check_sees_an_unbounded_field():
+    schema = {"properties": {"a": {"type": "integer", "minimum": 0}, "b": {"type": "number", "minimum": 0, "maximum": 1}}}
+    assert _unbounded_numbers(schema, {}) == ["a"]
+
+
+@pytest.mark.parametrize("command", ["validate", "plan", "cost", "policy", "check"])
+@pytest.mark.parametrize("field, value", [
+    ("capacity_tib", "1.0e+306"), ("capacity_tib", ".inf"), ("capacity_gib", "1" + "0" * 30)])
+def test_a_number_that_would_overflow_is_an_input_error_at_its_line(capsys, write_spec, command, field, value):
+    path = write_spec(BASE_SPEC + f"storage:\n  lustre: {{{field}: {value}, deployment: PERSISTENT_2, throughput_per_tib: 250}}\n")
+    code, out, err = run(capsys, command, path)
+    assert code == 2, (out, err)
+    assert f"{path}:12:" in out + err and f"storage.lustre.{field}" in out + err

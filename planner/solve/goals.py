@@ -11,14 +11,14 @@ import difflib
 import ipaddress
 import os
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..catalog import Catalog, load_catalog
 from ..errors import SpecError, SpecIssue
 from ..ratecard import Purchase, RateCard, load_rate_card, model_issues
-from ..spec import DNS_NAME, DNS_NAME_HINT
+from ..spec import DNS_NAME, DNS_NAME_HINT, MAX_USD
 from ..yamlload import Path, dotted, line_of, load
 
 SAVINGS_PLANS = ("savings-plan-1y", "savings-plan-3y", "instance-savings-plan-1y", "instance-savings-plan-3y")
@@ -34,17 +34,17 @@ class Term(_Model):
 
 
 class GoalBudget(_Model):
-    total_usd: float | None = Field(None, gt=0, description="The most the whole term may cost")
-    monthly_usd: float | None = Field(None, gt=0, description="The most any month of the term may cost")
+    total_usd: float | None = Field(None, gt=0, le=MAX_USD, allow_inf_nan=False, description="The most the whole term may cost")
+    monthly_usd: float | None = Field(None, gt=0, le=MAX_USD, allow_inf_nan=False, description="The most any month of the term may cost")
 
 
 class Target(_Model):
     """At least `gpus` accelerators online from `date` (until a later target says otherwise)."""
 
     date: dt.date
-    gpus: int = Field(ge=0, description="Accelerators online from this date")
+    gpus: int = Field(ge=0, le=100_000_000, description="Accelerators online from this date")
     generation: str | None = Field(None, description="Count only options whose family contains this, e.g. gb300")
-    nvlink_domain: int | None = Field(None, ge=1, description="Count only options with NVLink domains at least this large")
+    nvlink_domain: int | None = Field(None, ge=1, le=100_000, description="Count only options with NVLink domains at least this large")
 
 
 class Option(_Model):
@@ -72,8 +72,8 @@ class Option(_Model):
 
 class Limits(_Model):
     account: str | None = Field(None, description="An account snapshot (ultraplan account snapshot) whose vCPU quotas bound the plan")
-    quotas: dict[str, float] = Field(default_factory=dict, description="Quota code -> vCPUs, overriding the snapshot")
-    max_per_zone: dict[str, int] = Field(default_factory=dict, description="Zone -> most accelerators online there at once")
+    quotas: dict[str, Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]] = Field(default_factory=dict, description="Quota code -> vCPUs, overriding the snapshot")
+    max_per_zone: dict[str, Annotated[int, Field(ge=0, le=100_000_000)]] = Field(default_factory=dict, description="Zone -> most accelerators online there at once")
 
 
 class Goals(_Model):
