@@ -71,7 +71,8 @@ def validate_document(doc: Any, *, catalog: Any = None, shard_size: int | None =
     from .compile import DEFAULT_SHARD_SIZE, compile_plan
 
     plan = compile_plan(doc, catalog, shard_size=shard_size or DEFAULT_SHARD_SIZE, previous=previous, now=now)
-    issues = policy_settings_issues(plan) + date_issues(plan, today or (clock.utc(now) if now else clock.now()).date())
+    issues = (policy_settings_issues(plan) + date_issues(plan, today or (clock.utc(now) if now else clock.now()).date())
+              + [_at_its_line(i, doc) for i in budget_file_issues(plan)])
     if issues:
         raise SpecError(issues)
     return Validated(doc, plan, price_warnings(plan))
@@ -96,6 +97,40 @@ def date_issues(plan: Any, today: dt.date) -> list[SpecIssue]:
     from .cost.timeline import check_dates
 
     return check_dates(plan.pools, plan.budget, today)
+
+
+def budget_file_issues(plan: Any) -> list[SpecIssue]:
+    """What `cost` reads besides the prices, read as `cost` reads it: the rate card `budget.rates`
+    names (it must exist and parse) and `budget.savings_plans` (on-demand pools of this spec, one
+    commitment per pool at a time), so `validate` refuses what `cost` and `check` would."""
+    from .cost import plan_rate_card
+    from .cost.rates import check_savings_plans, parse_savings_plans
+    from .findings import Source
+
+    issues: list[SpecIssue] = []
+    try:
+        plan_rate_card(plan)
+    except SpecError as exc:
+        issues += exc.issues
+    plans = parse_savings_plans(plan.budget)
+    if plans:
+        try:
+            check_savings_plans(plans, {p["name"]: p for p in plan.pools},
+                                Source.from_json((plan.budget or {}).get("source")))
+        except SpecError as exc:
+            issues += exc.issues
+    return issues
+
+
+def _at_its_line(issue: SpecIssue, doc: Any) -> SpecIssue:
+    """The issue at the line of the field it names (the cost module knows only the budget's line)."""
+    import re
+
+    from .yamlload import line_of
+
+    path = tuple(int(p) if p.isdigit() else p for p in re.findall(r"[^.\[\]]+", issue.path))
+    line = line_of(getattr(doc, "lines", {}) or {}, path) if issue.file in (None, getattr(doc, "file", None)) else None
+    return SpecIssue(issue.path, issue.message, line or issue.line, issue.file, issue.hint) if line else issue
 
 
 def price_warnings(plan: Any) -> list[Finding]:

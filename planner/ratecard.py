@@ -17,7 +17,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .errors import SpecError, SpecIssue
+from .errors import InputFileError, SpecError, SpecIssue
+from .inputs import MAX_RATE_CARD_BYTES, read_text
 from .yamlload import Path, dotted, line_of, load
 
 #: Purchase options a rate applies to: how a pool's capacity is bought.
@@ -144,8 +145,10 @@ def load_rate_card(ref: str | dict[str, Any], base_dir: str | None = None, *, fi
         return parse_rate_card(ref, file, {}, tuple(field.split(".")))
     path = ref if os.path.isabs(ref) or not base_dir else os.path.join(base_dir, ref)
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
+        text = read_text(path, MAX_RATE_CARD_BYTES, "rate card")
+    except InputFileError as exc:
+        raise SpecError([SpecIssue(field, f"the rate card {path}: {exc.problem}", line, file or path,
+                                   exc.hint or "give a path relative to the spec or goals file")]) from None
     except OSError as exc:
         raise SpecError([SpecIssue(field, f"cannot read the rate card {path}: {exc.strerror or exc}", line,
                                    file or path, "give a path relative to the spec or goals file")]) from None

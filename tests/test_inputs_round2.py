@@ -119,3 +119,53 @@ def test_a_number_that_would_overflow_is_an_input_error_at_its_line(capsys, writ
     code, out, err = run(capsys, command, path)
     assert code == 2, (out, err)
     assert f"{path}:12:" in out + err and f"storage.lustre.{field}" in out + err
+
+
+# -- validate refuses what cost and check refuse: the files and commitments a budget names -----------
+SP_BASE = BASE_SPEC.replace("    count: 2\n", "    count: 2\n  - name: spot\n    instance_type: p5.48xlarge\n"
+                            "    count: 1\n    capacity: {type: spot}\n")
+BUDGET = "budget:\n  monthly_usd: 10000000\n  start: 2027-01-01\n  term_months: 12\n"
+
+
+@pytest.mark.parametrize("extra, message", [
+    pytest.param("  rates: no-such-card.yaml\n", "no such rate card", id="rates-missing"),
+    pytest.param("  rates: /dev/zero\n", "not a file", id="rates-device"),
+    pytest.param("  savings_plans:\n  - {type: compute, years: 1, start: 2027-01-01, pools: [gpu]}\n"
+                 "  - {type: compute, years: 1, start: 2027-06-01, pools: [gpu]}\n",
+                 "already covered by savings_plans[0]", id="sp-overlap"),
+    pytest.param("  savings_plans:\n  - {type: compute, years: 1, start: 2027-01-01, pools: [gpux]}\n",
+                 "no pool named 'gpux'", id="sp-unknown-pool"),
+    pytest.param("  savings_plans:\n  - {type: compute, years: 1, start: 2027-01-01, pools: [spot]}\n",
+                 "pays for on-demand usage only", id="sp-spot-pool"),
+])
+@pytest.mark.parametrize("command", ["validate", "cost", "check", "policy", "plan"])
+def test_validate_gives_the_verdict_cost_gives(capsys, write_spec, extra, message, command):
+    path = write_spec(SP_BASE + BUDGET + extra)
+    code, out, err = run(capsys, command, path)
+    assert code == 2, (out, err)
+    assert message in " ".join((out + err).split())  # text output wraps at 80 columns
+
+
+def test_a_fifo_rate_card_is_refused_without_blocking(capsys, tmp_path, write_spec):
+    import os
+    fifo = tmp_path / "card.yaml"
+    os.mkfifo(fifo)
+    path = write_spec(SP_BASE + BUDGET + f"  rates: {fifo}\n")
+    for command in ("validate", "cost"):
+        code, out, err = run(capsys, command, path)
+        assert code == 2 and "not a file" in " ".join((out + err).split())
+    code, out, err = run(capsys, "cost", "examples/p5-on-demand-fsx.yaml", "--rates", str(fifo))
+    assert code == 2 and "not a file" in " ".join((out + err).split())
+
+
+def test_an_oversized_rate_card_is_refused_before_reading(capsys, tmp_path, write_spec):
+    card = tmp_path / "card.yaml"
+    with open(card, "wb") as fh:
+        fh.truncate(5 * 1024 * 1024)  # sparse: a size, not 5 MB of reading
+    code, out, err = run(capsys, "cost", write_spec(SP_BASE + BUDGET + f"  rates: {card}\n"))
+    assert code == 2 and "the limit is 4 MiB" in " ".join((out + err).split())
+
+
+def test_a_goals_file_that_is_a_device_is_exit_2(capsys, tmp_path):
+    code, out, err = run(capsys, "solve", "/dev/zero", "--out", str(tmp_path / "x.yaml"))
+    assert code == 2 and "not a file" in " ".join((out + err).split())

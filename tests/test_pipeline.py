@@ -69,10 +69,10 @@ REJECTED = [
                  "storage.lustre.reserve_ips", "needs addresses in its subnet", id="lustre-reserve-ips-0"),
     pytest.param("compute:\n  - {name: a, instance_type: p5.48xlarge, count: 2}\n"
                  "storage: {lustre: {capacity_gib: 1000000000000000000000000000000, throughput_per_tib: 250}}\n",
-                 "storage.lustre.capacity_gib", "is not a PERSISTENT_2 size", id="lustre-10e30-gib-not-enumerated"),
+                 "storage.lustre.capacity_gib", "is too large for capacity_gib", id="lustre-10e30-gib-bounded"),
     pytest.param("compute:\n  - {name: a, instance_type: p5.48xlarge, count: 2}\n"
                  "storage: {lustre: {capacity_gib: 2400, throughput_per_tib: 250, reserve_ips: 1000000000}}\n",
-                 "storage.lustre.reserve_ips", "do not fit one subnet", id="lustre-reserve-ips-huge"),
+                 "storage.lustre.reserve_ips", "is too large for reserve_ips", id="lustre-reserve-ips-huge"),
     pytest.param("compute:\n  - {name: a, instance_type: p5.48xlarge, count: 2}\n"
                  "storage: {lustre: {capacity_gib: 1200, deployment: SCRATCH_1}}\n",
                  "storage.lustre.deployment", "fsx-encrypted-in-vpc would always fail", id="scratch-1-fails-its-gate"),

@@ -16,7 +16,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..catalog import Catalog, load_catalog
-from ..errors import SpecError, SpecIssue
+from ..errors import InputFileError, SpecError, SpecIssue
+from ..inputs import MAX_GOALS_BYTES, MAX_SNAPSHOT_BYTES, read_text
 from ..ratecard import Purchase, RateCard, load_rate_card, model_issues
 from ..spec import DNS_NAME, DNS_NAME_HINT, MAX_USD
 from ..yamlload import Path, dotted, line_of, load
@@ -104,8 +105,9 @@ class GoalsDocument:
 
 def load_goals(path: str, catalog: Catalog | None = None) -> GoalsDocument:
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
+        text = read_text(path, MAX_GOALS_BYTES, "goals file")
+    except InputFileError as exc:
+        raise SpecError([SpecIssue(exc.field, exc.problem, None, path, exc.hint)]) from None
     except OSError as exc:
         raise SpecError([SpecIssue("", f"cannot read the goals file: {exc.strerror or exc}", None, path)]) from None
     return parse_goals(text, path, catalog)
@@ -151,8 +153,7 @@ def _snapshot_quotas(ref: str, base: str | None) -> tuple[dict[str, float], dict
     import json
 
     path = ref if os.path.isabs(ref) or not base else os.path.join(base, ref)
-    with open(path, encoding="utf-8") as fh:
-        data = json.load(fh)
+    data = json.loads(read_text(path, MAX_SNAPSHOT_BYTES, "account snapshot"))
     items = ((data.get("service_quotas") or {}).get("items") or {}) if isinstance(data, dict) else {}
     if not isinstance(items, dict):
         raise ValueError("service_quotas.items is not a mapping")
