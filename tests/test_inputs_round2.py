@@ -169,3 +169,46 @@ def test_an_oversized_rate_card_is_refused_before_reading(capsys, tmp_path, writ
 def test_a_goals_file_that_is_a_device_is_exit_2(capsys, tmp_path):
     code, out, err = run(capsys, "solve", "/dev/zero", "--out", str(tmp_path / "x.yaml"))
     assert code == 2 and "not a file" in " ".join((out + err).split())
+
+
+# -- a missing fact is unverified (exit 3), never a failure or a pass -------------------------------
+DEMO = "examples/accounts/demo-us-east-1.json"
+
+
+def _snapshot_without(tmp_path, section: str, key: str) -> str:
+    data = json.loads(open(DEMO, encoding="utf-8").read())
+    items = data[section].get("items") or data[section].get("value")
+    for value in items.values():
+        if isinstance(value, dict):
+            value.pop(key, None)
+    path = tmp_path / f"without-{key}.json"
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+@pytest.mark.parametrize("spec, section, key, check_id", [
+    ("examples/p5-on-demand-fsx.yaml", "instance_types", "efa_supported", "preflight.efa.interfaces"),
+    ("examples/p5-on-demand-fsx.yaml", "instance_types", "max_efa_interfaces", "preflight.efa.interfaces"),
+    ("examples/p5-on-demand-fsx.yaml", "instance_types", "vcpus", "preflight.catalog.instance-type"),
+    ("examples/p5-on-demand-fsx.yaml", "images", "state", "preflight.ami.compatible"),
+    ("examples/p5-on-demand-fsx.yaml", "images", "root_gib", "preflight.ami.compatible"),
+    ("examples/gb200-capacity-block.yaml", "capacity_reservations", "total", "preflight.capacity.reservation"),
+    ("examples/gb200-capacity-block.yaml", "capacity_reservations", "instance_type", "preflight.capacity.reservation"),
+])
+def test_a_snapshot_missing_a_fact_leaves_the_check_unverified(capsys, tmp_path, spec, section, key, check_id):
+    code, out, _ = run(capsys, "preflight", spec, "--account", _snapshot_without(tmp_path, section, key),
+                       "--format", "json")
+    findings = json.loads(out)["findings"]
+    mine = [f for f in findings if f["id"] == check_id]
+    assert code == 3, findings
+    assert mine and all(f.get("unverified") for f in mine), mine
+    assert any(key in f["message"] for f in mine)
+    assert not [f for f in findings if f["level"] == "error" and not f.get("unverified")]
+
+
+@pytest.mark.parametrize("spec", ["examples/p5-on-demand-fsx.yaml", "examples/gb200-capacity-block.yaml"])
+def test_the_complete_snapshot_verifies_those_checks(capsys, spec):
+    code, out, _ = run(capsys, "preflight", spec, "--account", DEMO, "--format", "json")
+    findings = json.loads(out)["findings"]
+    assert not [f for f in findings if f.get("unverified")], findings
+    assert code == 0

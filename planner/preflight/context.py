@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import difflib
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from ..findings import Finding, Level, Source, Unverified
 from ..plan import Plan
@@ -179,6 +179,18 @@ class Context:
         finding = self.finding(check_id, Level.WARNING, f"could not check {what}: {err.reason}", hint=hint,
                                pool=pool, source=source)
         return _mark(finding, Unverified(err.operation, err.kind, err.reason))
+
+    def lacking(self, check_id: str, record: dict[str, Any], keys: Iterable[str], what: str, *, operation: str,
+                pool: dict[str, Any] | None = None) -> Finding | None:
+        """Fail closed on a partial answer: the facts a check needs that an AWS answer (or a snapshot)
+        lacks make that check UNVERIFIED for the record, never passed and never failed. One rule for
+        every check: call it with the keys the check reads before reading them; None when all are there."""
+        gone = [k for k in keys if record.get(k) is None]
+        if not gone:
+            return None
+        return self.unverified(check_id, f"could not check {what}: the {operation} answer lacks {', '.join(gone)}",
+                               error="incomplete", operation=operation, pool=pool,
+                               hint="re-take the snapshot with `ultraplan account snapshot`, or run preflight live")
 
     def unverified(self, check_id: str, message: str, *, error: str, operation: str | None = None,
                    hint: str | None = None, pool: dict[str, Any] | None = None) -> Finding:

@@ -71,6 +71,16 @@ def reservation_matches(ctx: Context) -> Iterable[Finding]:
             yield ctx.finding(cid, Level.ERROR, f"resource group {cap['resource_group_arn']} holds no capacity "
                               "reservations", pool=pool)
         want_block = cap["type"] == "capacity-block"
+        complete = []
+        for r in found:
+            gap = ctx.lacking(cid, r, ["instance_type", "total", "available", "state"], f"reservation {r['id']}",
+                              operation="DescribeCapacityReservations", pool=pool)
+            if gap is None:
+                complete.append(r)
+            else:
+                yield gap
+        if len(complete) < len(found):
+            continue  # the pool's totals would count a reservation whose size is unknown
         try:
             zone = ctx.pool_zone(pool)
         except AccountError:

@@ -36,6 +36,11 @@ def ami_compatible(ctx: Context) -> Iterable[Finding]:
             yield ctx.finding(cid, Level.ERROR, f"AMI {ami} does not exist in {ctx.plan.region} or is not shared "
                               "with this account", hint="AMIs are regional: copy it or use this region's id", pool=pool)
             continue
+        gap = ctx.lacking(cid, img, ["state", "architecture", "root_gib"], f"AMI {ami}", operation="DescribeImages",
+                          pool=pool)
+        if gap is not None:
+            yield gap
+            continue
         if img.get("state") not in (None, "available"):
             yield ctx.finding(cid, Level.ERROR, f"AMI {ami} is {img['state']}, not available", pool=pool)
         archs = (facts.get(pool["instance_type"]) or {}).get("architectures") or (
