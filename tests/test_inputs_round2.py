@@ -212,3 +212,39 @@ def test_the_complete_snapshot_verifies_those_checks(capsys, spec):
     findings = json.loads(out)["findings"]
     assert not [f for f in findings if f.get("unverified")], findings
     assert code == 0
+
+
+# -- a rule that crashes is one verdict: exit 4 naming the rule, in every command -------------------
+@pytest.fixture
+def crashing_rule(monkeypatch):
+    import dataclasses
+
+    from policies.registry import load_rules
+
+    registry = load_rules()
+    victim = registry._policies["nodes-reach-lustre"]
+
+    def boom(*args, **kwargs):
+        raise ValueError("planted crash")
+
+    monkeypatch.setitem(registry._policies, victim.id, dataclasses.replace(victim, func=boom))
+    return victim.id
+
+
+@pytest.mark.parametrize("command", [("policy",), ("check",), ("policy", "--plan"), ("check", "--plan")])
+def test_a_crashing_rule_is_exit_4_in_every_command(capsys, tmp_path, crashing_rule, command):
+    plan = tmp_path / "plan.json"
+    assert run(capsys, "plan", "examples/p5-on-demand-fsx.yaml", "--out", str(plan))[0] == 0
+    target = str(plan) if "--plan" in command else "examples/p5-on-demand-fsx.yaml"
+    code, out, err = run(capsys, *command, target)
+    assert code == 4, out + err
+    assert crashing_rule in out + err and "planted crash" in " ".join((out + err).split())
+
+
+def test_a_crash_does_not_hide_a_real_violation(capsys, tmp_path, crashing_rule, write_spec):
+    # The order every report follows: a real finding is the verdict (1) whatever else crashed.
+    path = write_spec(BASE_SPEC.replace('tags: {team: t, cost-center: "1"}\n', "") +
+                      "storage:\n  lustre: {capacity_gib: 2400, deployment: PERSISTENT_2, throughput_per_tib: 250}\n"
+                      "policies:\n  config:\n    required-tags: {tags: [team]}\n")
+    assert run(capsys, "check", path)[0] == 1
+    assert run(capsys, "policy", path)[0] == 1

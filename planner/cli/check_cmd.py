@@ -214,9 +214,11 @@ def _policy_step(run: _Run, plan: Any, monthly: Callable[[Any], float] | None) -
         run.spec_error("policy", exc)
         return
     fill_report(run.report, result)
-    mandatory = len(result.mandatory_violations)
-    advisory = len(result.violations) - mandatory
-    status = "failed" if mandatory else ("warning" if advisory else "ok")
+    # A rule that crashed is a bug (exit 4, as `ultraplan policy` says), not a violation of the gate.
+    crashed = [v for v in result.violations if v.unverified is not None and v.unverified.error == "internal"]
+    mandatory = len([v for v in result.mandatory_violations if v not in crashed])
+    advisory = len(result.violations) - len(crashed) - mandatory
+    status = "failed" if mandatory else ("unverified" if crashed else ("warning" if advisory else "ok"))
     run.step("policy", status, f"{mandatory} mandatory, {advisory} advisory violation(s); "
                                f"{len(result.passed)} passed, {len(result.skipped)} skipped")
 
