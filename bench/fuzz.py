@@ -1,5 +1,7 @@
-"""Fuzz every offline command with generated specs (valid and broken), Plan JSON and account
-snapshot files, and print what broke: tracebacks, undocumented exit codes, commands that disagree
+"""Fuzz every offline command with generated specs (valid and broken; with YAML merge keys; with a
+budget naming rate cards and savings plans, valid, mutated or special files), Plan JSON, previous Plans
+(`--diff`), rate cards (`--rates`) and account snapshot files, special files (FIFO, /dev/zero, a
+folder, a missing or huge file) in every place a command reads one, and print what broke: tracebacks, undocumented exit codes, commands that disagree
 with `validate`, output that changes between two runs of the same input, and the slowest case and
 the peak memory.
 
@@ -26,7 +28,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 
-SPEC_SHARE, PLAN_SHARE = 0.8, 0.1  # the rest: account snapshots
+# Shares of the cases by input kind, in this order; the rest: account snapshots.
+SHARES = (("spec", 0.55), ("budget-files", 0.15), ("plan", 0.1), ("previous-plan", 0.07), ("rate-card", 0.05))
 CHUNK = 250
 
 
@@ -56,26 +59,45 @@ def worker(args: tuple[int, int, float]) -> dict:
     from hypothesis import seed as hseed
     from hypothesis import strategies as st
 
-    from support import fuzz
+    from support import fuzz, fuzz_inputs
 
     warnings.simplefilter("ignore")
     plan, snapshot, spec = _originals()
     stats = {"cases": 0, "specs": 0, "plans": 0, "snapshots": 0, "valid": 0, "failures": [], "slow": [],
-             "max_case_s": 0.0, "max_command": (0.0, ""), "codes": {}, "rss_growth_mb": 0.0}
+             "max_case_s": 0.0, "max_command": (0.0, ""), "codes": {}, "rss_growth_mb": 0.0, "by_kind": {}}
     folder = tempfile.mkdtemp(prefix="ultraplan-fuzz-")
 
     kind = st.floats(0, 1)
 
-    def one(roll, spec_text, plan_text, snapshot_text):
+    def pick(roll: float) -> str:
+        edge = 0.0
+        for name, share in SHARES:
+            edge += share
+            if roll < edge:
+                return name
+        return "snapshot"
+
+    def one(roll, spec_text, budget_case, plan_text, card_text, snapshot_text):
         start, rss_before = time.perf_counter(), _rss_mb()
-        if roll < SPEC_SHARE:
+        kind = pick(roll)
+        stats["by_kind"][kind] = stats["by_kind"].get(kind, 0) + 1
+        if kind in ("spec", "budget-files"):
             stats["specs"] += 1
-            result, shown = fuzz.check_spec(spec_text, folder), spec_text
+            if kind == "spec":
+                result, shown = fuzz.check_spec(spec_text, folder), spec_text
+            else:
+                result = fuzz_inputs.check_budget_files(budget_case, folder)
+                shown = budget_case[0] + "\nfiles: " + repr(budget_case[1])[:1500]
             if result.codes.get("validate") == 0:
                 stats["valid"] += 1
-        elif roll < SPEC_SHARE + PLAN_SHARE:
+        elif kind == "plan":
             stats["plans"] += 1
             result, shown = fuzz.check_plan_file(plan_text, folder), plan_text[:3000]
+        elif kind == "previous-plan":
+            stats["plans"] += 1
+            result, shown = fuzz_inputs.check_previous_plan(plan_text, spec, folder), plan_text[:3000]
+        elif kind == "rate-card":
+            result, shown = fuzz_inputs.check_rate_card(card_text, spec, folder), card_text[:3000]
         else:
             stats["snapshots"] += 1
             result, shown = fuzz.check_snapshot_file(snapshot_text, spec, folder), snapshot_text[:3000]
@@ -85,7 +107,6 @@ def worker(args: tuple[int, int, float]) -> dict:
         stats["max_case_s"] = max(stats["max_case_s"], seconds)
         if result.slowest[0] > stats["max_command"][0]:
             stats["max_command"] = (result.slowest[0], result.slowest[1])
-        kind = "spec" if roll < SPEC_SHARE else "plan" if roll < SPEC_SHARE + PLAN_SHARE else "snapshot"
         for name, code in result.codes.items():
             key = f"{name}={code}"
             stats["codes"][key] = stats["codes"].get(key, 0) + 1
@@ -102,10 +123,19 @@ def worker(args: tuple[int, int, float]) -> dict:
         n = min(CHUNK, cases - done)
         run = hseed(seed * 1000 + done)(settings(max_examples=n, deadline=None, database=None, phases=[Phase.generate],
                                                  suppress_health_check=list(HealthCheck))(
-            given(roll=kind, spec_text=fuzz.spec_text(), plan_text=fuzz.json_file_text(plan),
+            given(roll=kind, spec_text=fuzz.spec_text(), budget_case=fuzz_inputs.budget_files_case(),
+                  plan_text=fuzz.json_file_text(plan), card_text=fuzz_inputs.rate_card_text(),
                   snapshot_text=fuzz.json_file_text(snapshot))(one)))
         run()
         done += n
+    if seed % 1000 == 0:  # the first worker also puts every special file in every place once
+        plan_path = os.path.join(folder, "plan.json")
+        with open(plan_path, "w", encoding="utf-8") as fh:
+            json.dump(plan, fh)
+        snapshot_path = os.path.join(ROOT, "examples", "accounts", "demo-us-east-1.json")
+        special = fuzz_inputs.check_special_files(spec, plan_path, snapshot_path, max_seconds=1.0)
+        stats["special_cases"] = len(fuzz_inputs.SPECIAL) * len(fuzz_inputs.special_file_commands(spec, "", ""))
+        stats["failures"] += [{"problem": p, "input": "(a special file)", "kind": "special-file"} for p in special]
     stats["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return stats
 
@@ -148,8 +178,15 @@ def main() -> int:
         kinds["traceback" if "traceback" in p else "exit code" if "exit code" in p or "not documented" in p
               else "nondeterminism" if "second run" in p else "disagreement"] += 1
 
+    kinds_run: dict[str, int] = {}
+    for r in results:
+        for k, v in r["by_kind"].items():
+            kinds_run[k] = kinds_run.get(k, 0) + v
+    special = sum(r.get("special_cases", 0) for r in results)
     print(f"fuzz: {total['cases']:,} cases ({total['specs']:,} specs, {total['valid']:,} of them valid; "
           f"{total['plans']:,} Plan files; {total['snapshots']:,} snapshots) in {wall:.0f} s with {len(jobs)} worker(s)")
+    print("cases by input: " + ", ".join(f"{k} {v:,}" for k, v in sorted(kinds_run.items()))
+          + f"; special files in every place: {special} runs")
     print(f"tracebacks or internal errors (exit 4) {kinds['traceback']}, undocumented exit codes {kinds['exit code']}, "
           f"disagreements {kinds['disagreement']}, nondeterminism {kinds['nondeterminism']}")
     print(f"slowest command {max_command[0]:.2f} s ({max_command[1]}; {len(slow)} over {args.max_seconds:g} s); "

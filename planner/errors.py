@@ -132,10 +132,11 @@ def with_excerpts(issues: Iterable[SpecIssue]) -> list[SpecIssue]:
     for issue in issues:
         if issue.excerpt is None and issue.file and issue.line:
             if issue.file not in texts:
-                try:
-                    with open(issue.file, encoding="utf-8") as fh:
-                        texts[issue.file] = fh.read()
-                except (OSError, UnicodeDecodeError):
+                from .inputs import MAX_SPEC_BYTES, read_text  # inputs raises this module's errors
+
+                try:  # bounded, regular files only: the file named may be a FIFO or /dev/zero by now
+                    texts[issue.file] = read_text(issue.file, MAX_SPEC_BYTES, "file")
+                except (OSError, ValueError):
                     texts[issue.file] = None
             if texts[issue.file] is not None:
                 issue = locate([issue], texts[issue.file], None)[0]

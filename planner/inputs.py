@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 
 from .errors import InputFileError, SpecError, SpecIssue
 
@@ -42,10 +43,24 @@ def file_size(path: str, what: str) -> int:
     return st.st_size
 
 
+def open_regular(path: str) -> "os.FileIO":
+    """The file opened for reading only if it is a regular file: a FIFO, a device (/dev/zero) or a
+    socket would block or never end. Opened without blocking and checked on the open descriptor, so
+    a file swapped for a FIFO between a stat and the open cannot hang the reader either."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise IsADirectoryError(f"{path} is not a regular file")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def format_marker(path: str) -> str | None:
     """The `format` a JSON document declares as its first key (Plans and snapshots do), or None."""
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:
             head = fh.read(_HEAD)
     except OSError:
         return None
@@ -64,8 +79,13 @@ def read_text(path: str, limit: int, what: str) -> str:
     if size > limit:
         raise InputFileError(path, "", f"the {what} is {size:,} bytes; the limit is {_mib(limit)}",
                              "see README, Limits")
-    with open(path, "rb") as fh:
-        data = fh.read(limit + 1)
+    try:
+        with open_regular(path) as fh:
+            data = fh.read(limit + 1)
+    except IsADirectoryError:
+        raise InputFileError(path, "", f"not a file (a {what} is expected)") from None
+    except OSError as exc:
+        raise InputFileError(path, "", f"cannot read the {what}: {exc.strerror or exc}") from None
     if len(data) > limit:  # grew while we looked
         raise InputFileError(path, "", f"the {what} is over the {_mib(limit)} limit")
     try:

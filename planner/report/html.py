@@ -106,10 +106,11 @@ def _stacks(plan: Plan) -> list[dict[str, str]]:
 def _spec_lines(path: str | None) -> list[str]:
     if not path:
         return []
-    try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            return fh.read().splitlines()
-    except OSError:
+    from ..inputs import MAX_SPEC_BYTES, read_text
+
+    try:  # bounded, regular files only (a report names the spec; it need not still be one)
+        return read_text(path, MAX_SPEC_BYTES, "spec").splitlines()
+    except (OSError, ValueError):
         return []
 
 
