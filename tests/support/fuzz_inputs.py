@@ -113,12 +113,18 @@ def check_budget_files(case: tuple[str, dict[str, str | None]], folder: str | No
         return fuzz.check_spec(text, here)
 
 
+DEMO_SNAPSHOT = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                             "examples", "accounts", "demo-us-east-1.json")
+
+
 def check_previous_plan(text: str, spec: str, folder: str | None = None) -> fuzz.CaseResult:
-    """A (mutated) previous Plan through `plan --diff`, `check --diff` and `cost --diff`."""
+    """A (mutated) Plan as the previous Plan of `plan --diff`, `check --diff` and `cost --diff`, and as
+    the Plan `preflight` checks against the demo snapshot (exit 3 allowed: a fact it lacks)."""
     return fuzz._check_file_commands(text, "previous.json", lambda p: [
         ["plan", spec, "--diff", p, "--format", "json"],
         ["check", spec, "--diff", p, "--format", "json"],
-        ["cost", spec, "--diff", p, "--format", "json"]], folder)
+        ["cost", spec, "--diff", p, "--format", "json"],
+        ["preflight", p, "--account", DEMO_SNAPSHOT, "--format", "json"]], folder, allowed=fuzz.DOCUMENTED_OFFLINE | {3})
 
 
 def check_rate_card(text: str, spec: str, folder: str | None = None) -> fuzz.CaseResult:
