@@ -178,7 +178,7 @@ DEMO = "examples/accounts/demo-us-east-1.json"
 def _snapshot_without(tmp_path, section: str, key: str) -> str:
     data = json.loads(open(DEMO, encoding="utf-8").read())
     items = data[section].get("items") or data[section].get("value")
-    for value in items.values():
+    for value in (items.values() if isinstance(items, dict) else items):
         if isinstance(value, dict):
             value.pop(key, None)
     path = tmp_path / f"without-{key}.json"
@@ -194,6 +194,7 @@ def _snapshot_without(tmp_path, section: str, key: str) -> str:
     ("examples/p5-on-demand-fsx.yaml", "images", "root_gib", "preflight.ami.compatible"),
     ("examples/gb200-capacity-block.yaml", "capacity_reservations", "total", "preflight.capacity.reservation"),
     ("examples/gb200-capacity-block.yaml", "capacity_reservations", "instance_type", "preflight.capacity.reservation"),
+    ("examples/p5-on-demand-fsx.yaml", "availability_zones", "state", "preflight.zone.exists"),
 ])
 def test_a_snapshot_missing_a_fact_leaves_the_check_unverified(capsys, tmp_path, spec, section, key, check_id):
     code, out, _ = run(capsys, "preflight", spec, "--account", _snapshot_without(tmp_path, section, key),
@@ -248,3 +249,16 @@ def test_a_crash_does_not_hide_a_real_violation(capsys, tmp_path, crashing_rule,
                       "policies:\n  config:\n    required-tags: {tags: [team]}\n")
     assert run(capsys, "check", path)[0] == 1
     assert run(capsys, "policy", path)[0] == 1
+
+
+REUSE_SUBNET = BASE_SPEC.replace("network:\n  vpc_cidr: 10.0.0.0/16\n",
+                                 "network: {vpc_id: vpc-4ef3dd8bc31ebe379, subnet_id: subnet-5ba73534e4e1a6786}\n")
+
+
+@pytest.mark.parametrize("drop, unverified", [(False, False), (True, True)], ids=["complete", "without-available-ips"])
+def test_a_reused_subnet_without_its_free_addresses_is_unverified(capsys, tmp_path, write_spec, drop, unverified):
+    snapshot = _snapshot_without(tmp_path, "subnets", "available_ips") if drop else DEMO
+    code, out, _ = run(capsys, "preflight", write_spec(REUSE_SUBNET), "--account", snapshot, "--format", "json")
+    mine = [f for f in json.loads(out)["findings"] if f["id"] == "preflight.subnet.free-ips"]
+    assert bool(mine and all(f.get("unverified") for f in mine)) is unverified, mine
+    assert code == (3 if unverified else 0)

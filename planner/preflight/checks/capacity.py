@@ -266,7 +266,11 @@ def ultraserver_blocks(ctx: Context) -> Iterable[Finding]:
             continue
         for b in active:
             s = status.get(b["id"])
-            if s is None or s.get("interconnect") != "ok":
+            gap = ctx.lacking(cid, s or {}, ["interconnect"], f"block {b['id']}'s interconnect",
+                              operation="DescribeCapacityBlockStatus", pool=pool)
+            if gap is not None:
+                yield gap
+            elif s.get("interconnect") != "ok":
                 yield ctx.finding(cid, Level.ERROR, f"block {b['id']} interconnect is "
                                   f"{(s or {}).get('interconnect', 'unknown')}, not ok",
                                   hint="contact AWS support before launching", pool=pool)

@@ -136,8 +136,13 @@ def free_ips(ctx: Context) -> Iterable[Finding]:
         return
     for sid, (need, pools) in needs.items():
         subnet = subnets.get(sid)
-        if subnet is None or subnet.get("available_ips") is None:
+        if subnet is None:
             continue  # preflight.subnet.existing reports it
+        gap = ctx.lacking(cid, subnet, ["available_ips"], f"free addresses of subnet {sid}", operation="DescribeSubnets",
+                          pool=pools[0] if len(pools) == 1 else None)
+        if gap is not None:
+            yield gap
+            continue
         free = int(subnet["available_ips"])
         if need > free:
             detail = ", ".join(f"{p['name']} {p['instances']} x {p.get('ips_per_instance') or 1} IPs" for p in pools)

@@ -46,7 +46,10 @@ def zone_exists(ctx: Context) -> Iterable[Finding]:
             hint = f"did you mean {' or '.join(close)}?" if close else f"zones in {ctx.plan.region}: {known}"
             yield ctx.finding(cid, Level.ERROR, f"{what}: zone {name} does not exist in {ctx.plan.region}",
                               hint=hint, pool=pool)
-        elif zone.get("state") not in (None, "available"):
+        elif (gap := ctx.lacking(cid, zone, ["state"], f"{what}: zone {name}", operation="DescribeAvailabilityZones",
+                                 pool=pool)) is not None:
+            yield gap
+        elif zone.get("state") != "available":
             yield ctx.finding(cid, Level.ERROR,
                               f"{what}: zone {zone['name']} ({zone['id']}) is {zone['state']}, not available",
                               pool=pool)
