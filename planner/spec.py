@@ -120,6 +120,19 @@ class Capacity(_Model):
         return self._start_time
 
 
+class UserDataFile(_Model):
+    """User data read from a file (a path relative to the spec)."""
+
+    file: str = Field(min_length=1, max_length=4096, description="Path of the user data file, relative to the spec")
+
+
+# A spec's own user data: inline text, or {file: path}. The launch template carries ultraplan's node
+# runtime first and this after it (planner/runtime/userdata.py, docs/runtime.md).
+UserData = Annotated[str, StringConstraints(min_length=1)] | UserDataFile
+USER_DATA_HELP = ("Your own user data, run after ultraplan's node runtime: inline text (a shell script starting "
+                  "with #!, a #cloud-config document, ...) or {file: path relative to the spec}")
+
+
 class Pool(_Model):
     """A compute pool: an UltraServer pool (count in UltraServers) or an instance pool (count in instances)."""
 
@@ -139,6 +152,7 @@ class Pool(_Model):
     end: dt.date | None = Field(None, description="When the pool stops running")
     months: int | None = Field(None, ge=1, le=240, description="How long the pool runs, instead of end")
     tags: dict[str, str] = Field(default_factory=dict, description="Tags on the pool's resources, over the cluster's tags")
+    user_data: UserData | None = Field(None, description=USER_DATA_HELP + "; after the cluster's user_data")
 
     _tags = field_validator("tags", mode="before")(_stringify_tags)
     _tag_rules = field_validator("tags", mode="after")(check_tags)
@@ -224,6 +238,7 @@ class ClusterSpec(_Model):
     network: Network = Field(default_factory=lambda: Network(vpc_cidr="10.0.0.0/16"),
                              description="The VPC; default a new one with vpc_cidr 10.0.0.0/16")
     compute: list[Pool] = Field(min_length=1, description="The compute pools, at least one")
+    user_data: UserData | None = Field(None, description=USER_DATA_HELP + "; on every pool")
     storage: Storage | None = Field(None, description="Shared storage (FSx for Lustre)")
     budget: Budget | None = Field(None, description="Budget gates for `ultraplan cost` and `check`")
     policies: Policies = Field(default_factory=Policies, description="Policy settings and skips (each with a reason)")

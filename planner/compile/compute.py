@@ -11,6 +11,7 @@ from ..plan import Resource, ref
 from ..validate import SpecDocument
 from .builder import Builder
 from .pools import ResolvedPool, block_window
+from .userdata import user_data
 
 ASG = "aws:autoscaling/group:Group"
 SCHEDULE = "aws:autoscaling/schedule:Schedule"
@@ -126,6 +127,8 @@ def build(doc: SpecDocument, b: Builder, pools: list[ResolvedPool], subnet_of: d
             **_market(pool),
             "tagSpecifications": [{"resourceType": kind, "tags": instance_tags} for kind in ("instance", "volume", "network-interface")],
             "updateDefaultVersion": True,
+            # The node runtime (IMEX, Lustre, EFA check, hostname), then the spec's own user data.
+            "userData": user_data(doc, pool),
         }
         lt_inputs = {"imageId": pool.image, **lt_inputs}
         lt = b.add(out, "aws:ec2/launchTemplate:LaunchTemplate", f"lt-{name}", lt_inputs, line=line, pool=name, tags=pool_tags)

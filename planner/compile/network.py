@@ -15,6 +15,7 @@ from ..plan import Resource, ref
 from ..validate import SpecDocument
 from .addressing import SubnetPlan, allocate, slug
 from .builder import Builder
+from .userdata import runtime_policy
 from .pools import ResolvedPool, zone_is_id
 
 SSM_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
@@ -197,6 +198,7 @@ def build(doc: SpecDocument, b: Builder, pools: list[ResolvedPool], subnets: lis
           {"role": ref("node-role", "name"), "policyArn": SSM_POLICY}, line=compute_line)
     if any(p.spec.capacity.type == "capacity-block" for p in pools):
         _drain_policy(b, out, spec.name, spec.region, compute_line)
+    runtime_policy(doc, b, out, compute_line)  # what the boot program may do (planner/runtime/iam.py)
     b.add(out, "aws:iam/instanceProfile:InstanceProfile", "node-profile", {"role": ref("node-role", "name")}, line=compute_line)
 
     record = {

@@ -17,6 +17,7 @@ from typing import Any
 from ..plan import Resource, ref
 from ..validate import SpecDocument
 from .builder import Builder
+from .userdata import lustre_parameters
 
 LUSTRE_PORTS = ((988, 988), (1018, 1023))
 
@@ -58,6 +59,7 @@ def build(doc: SpecDocument, b: Builder, subnet: Any, vpc_id: Any) -> tuple[list
         inputs["kmsKeyId"] = lustre.kms_key_id
     b.add(out, "aws:fsx/lustreFileSystem:LustreFileSystem", "lustre", inputs, line=line,
           depends_on=[f"lustre-sg-ingress-{LUSTRE_PORTS[0][0]}-efa-sg"])
+    lustre_parameters(doc, b, out, line)  # the mount facts nodes read at boot (docs/runtime.md)
     record = {"lustre": {"name": "lustre", "capacity_gib": capacity, "capacity_tib": capacity / 1024,
                          "deployment": lustre.deployment, "throughput_per_tib": lustre.throughput_per_tib,
                          "source": {"file": doc.file, "line": line}}}

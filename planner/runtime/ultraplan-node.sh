@@ -1,0 +1,235 @@
+#!/bin/bash
+# ultraplan-node: what a cluster node does at boot, from its Plan (docs/runtime.md).
+#
+# Reads /etc/ultraplan/node.env (written by the launch template's user data, from the Plan), then:
+#   1. EFA: counts the instance's EFA devices against the Plan's; short, it tags itself, logs and
+#      reports itself unhealthy to its Auto Scaling group (jobs never fall back to TCP).
+#   2. Lustre: reads the file system's DNS name, mount name and Lustre version from the SSM parameters
+#      the storage stack wrote, installs the Lustre client if the image has none, refuses a client
+#      older than the file system, mounts it and adds the /etc/fstab line (FSx for Lustre UG,
+#      "Mounting Amazon FSx file systems").
+#   3. Name: finds its UltraServer's instances (the group's ultraplan:nvlink-domain tag, checked
+#      against DescribeInstanceTopology's CapacityBlockId, which "identifies instances within the
+#      UltraServer domain"), waits for all of them until a deadline, takes a slot, and sets the
+#      hostname the scheduler topology names (`ultraplan runtime`).
+#   4. IMEX (NVIDIA UltraServers): writes /etc/nvidia-imex/nodes_config.cfg with the addresses of its
+#      own UltraServer only (one IMEX domain per UltraServer) and starts nvidia-imex.
+# Every failure is a log line, an `ultraplan:boot` tag on the instance and a non-zero exit.
+#
+# Test seams: ULTRAPLAN_ROOT prefixes every local path, ULTRAPLAN_IMDS is the metadata endpoint, and
+# the AWS CLI honours AWS_ENDPOINT_URL.
+set -Eeuo pipefail
+
+ROOT="${ULTRAPLAN_ROOT:-}"
+IMDS="${ULTRAPLAN_IMDS:-http://169.254.169.254}"
+CONFIG="${ULTRAPLAN_CONFIG:-$ROOT/etc/ultraplan/node.env}"
+STATE="$ROOT/etc/ultraplan"
+
+# Defaults; node.env sets the Plan's values.
+CLUSTER="" REGION="" POOL="" KIND="instance"
+EFA_EXPECTED=0 DOMAIN_SIZE=0 IMEX=0
+PEER_DEADLINE_SECONDS=1800 IMEX_DEADLINE_SECONDS=300 POLL_SECONDS=10
+LUSTRE_PARAMETERS="" LUSTRE_MOUNT_POINT="/fsx"
+# shellcheck source=/dev/null
+. "$CONFIG"
+
+export AWS_DEFAULT_REGION="$REGION" AWS_PAGER=""
+ME="" MY_IP="" TOKEN="" DOMAIN="" PEERS="" SLOT=""
+
+log() { printf '%s ultraplan-node: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }
+
+imds() {
+  if [ -z "$TOKEN" ]; then  # IMDSv2: the launch template requires tokens
+    TOKEN=$(curl -fsS -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: 21600" "$IMDS/latest/api/token")
+  fi
+  curl -fsS -H "X-aws-ec2-metadata-token: $TOKEN" "$IMDS/latest/meta-data/$1"
+}
+
+tag_self() {  # tag_self KEY VALUE: best effort, a failed tag must not hide the real failure
+  aws ec2 create-tags --resources "$ME" --tags "Key=$1,Value=$2" >/dev/null || log "could not tag $ME $1=$2"
+}
+
+fail() {  # fail REASON MESSAGE...
+  local reason=$1
+  shift
+  log "FAILED ($reason): $*"
+  tag_self ultraplan:boot "failed:$reason"
+  exit 1
+}
+
+unhealthy() {  # the group replaces the instance: better than a node that trains over TCP
+  aws autoscaling set-instance-health --instance-id "$ME" --health-status Unhealthy \
+    --no-should-respect-grace-period || log "could not report $ME unhealthy to its Auto Scaling group"
+}
+
+check_efa() {
+  local found=0 dev
+  [ "$EFA_EXPECTED" -gt 0 ] || return 0
+  for dev in "$ROOT"/sys/class/infiniband/*; do
+    [ -e "$dev" ] && found=$((found + 1))
+  done
+  if [ "$found" -lt "$EFA_EXPECTED" ]; then
+    tag_self ultraplan:efa "found $found of $EFA_EXPECTED"
+    log "EFA: found $found of the $EFA_EXPECTED EFA devices the plan gives $POOL; reporting unhealthy"
+    unhealthy
+    fail efa "found $found of $EFA_EXPECTED EFA devices"
+  fi
+  log "EFA: $found of $EFA_EXPECTED devices"
+}
+
+version_at_least() {  # version_at_least HAVE NEED: true when HAVE >= NEED (dotted numbers)
+  [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n 1)" = "$2" ]
+}
+
+mount_lustre() {
+  local dns name version have line
+  [ -n "$LUSTRE_PARAMETERS" ] || return 0
+  dns=$(aws ssm get-parameter --name "$LUSTRE_PARAMETERS/dns-name" --query Parameter.Value --output text) ||
+    fail lustre "cannot read $LUSTRE_PARAMETERS/dns-name"
+  name=$(aws ssm get-parameter --name "$LUSTRE_PARAMETERS/mount-name" --query Parameter.Value --output text) ||
+    fail lustre "cannot read $LUSTRE_PARAMETERS/mount-name"
+  version=$(aws ssm get-parameter --name "$LUSTRE_PARAMETERS/version" --query Parameter.Value --output text) ||
+    fail lustre "cannot read $LUSTRE_PARAMETERS/version"
+  if ! command -v lfs >/dev/null; then  # AL2023: the lustre-client package (FSx for Lustre UG, "Installing the Lustre client")
+    dnf install -y lustre-client >&2 || fail lustre "cannot install the Lustre client"
+  fi
+  have=$(lfs --version | awk '{print $2}')
+  if ! version_at_least "$have" "$version"; then
+    fail lustre "Lustre client $have is older than the file system (Lustre $version)"
+  fi
+  mkdir -p "$ROOT$LUSTRE_MOUNT_POINT"
+  line="$dns@tcp:/$name $LUSTRE_MOUNT_POINT lustre defaults,relatime,flock,_netdev,x-systemd.automount,x-systemd.requires=network.service 0 0"
+  grep -qsF "$line" "$ROOT/etc/fstab" || printf '%s\n' "$line" >>"$ROOT/etc/fstab"
+  mount -t lustre -o relatime,flock "$dns@tcp:/$name" "$ROOT$LUSTRE_MOUNT_POINT" ||
+    fail lustre "cannot mount $dns@tcp:/$name"
+  log "Lustre: $dns@tcp:/$name on $LUSTRE_MOUNT_POINT (client $have)"
+}
+
+my_tag() {
+  aws ec2 describe-instances --instance-ids "$ME" \
+    --query "Reservations[0].Instances[0].Tags[?Key=='$1'].Value | [0]" --output text
+}
+
+capacity_blocks() {  # capacity_blocks ID...: "id capacity-block-id" lines (None where AWS gives none)
+  local ids=("$@") i
+  for ((i = 0; i < ${#ids[@]}; i += 100)); do  # DescribeInstanceTopology takes at most 100 ids
+    aws ec2 describe-instance-topology --instance-ids "${ids[@]:i:100}" \
+      --query 'Instances[].[InstanceId,CapacityBlockId]' --output text
+  done
+}
+
+# Sets PEERS ("id ip slot" lines of the instances of this node's UltraServer) once all DOMAIN_SIZE
+# are there, or fails at the deadline. Candidates carry the group's ultraplan:nvlink-domain tag;
+# where DescribeInstanceTopology gives a CapacityBlockId, only those in this node's block count.
+find_peers() {
+  local deadline=$((SECONDS + PEER_DEADLINE_SECONDS)) candidates ids mine blocks n=0
+  while :; do
+    candidates=$(aws ec2 describe-instances \
+      --filters "Name=tag:ultraplan:cluster,Values=$CLUSTER" "Name=tag:ultraplan:nvlink-domain,Values=$DOMAIN" \
+      "Name=instance-state-name,Values=pending,running" \
+      --query "Reservations[].Instances[].[InstanceId,PrivateIpAddress,Tags[?Key=='ultraplan:slot'].Value | [0]]" \
+      --output text | sort)
+    mapfile -t ids < <(awk '{print $1}' <<<"$candidates")
+    if ! blocks=$(capacity_blocks "${ids[@]}"); then
+      log "peers: DescribeInstanceTopology failed; going by the group's ultraplan:nvlink-domain tag alone"
+      blocks=""
+    fi
+    mine=$(awk -v me="$ME" '$1 == me {print $2}' <<<"$blocks")
+    if [ -n "$mine" ] && [ "$mine" != "None" ]; then
+      if awk -v cb="$mine" '$2 != cb {bad = 1} END {exit !bad}' <<<"$blocks"; then
+        log "peers: the group $DOMAIN has instances outside capacity block $mine (not one UltraServer): keeping those in $mine"
+        tag_self ultraplan:boot "warning:group-spans-ultraservers"
+      fi
+      PEERS=$(awk -v cb="$mine" 'NR == FNR {if ($2 == cb) keep[$1] = 1; next} keep[$1]' <(printf '%s\n' "$blocks") <(printf '%s\n' "$candidates"))
+    else
+      PEERS=$candidates
+    fi
+    n=$(grep -c . <<<"$PEERS" || true)
+    if [ "$n" -eq "$DOMAIN_SIZE" ]; then
+      log "peers: all $n instances of UltraServer $DOMAIN (capacity block ${mine:-unknown})"
+      return 0
+    fi
+    if [ "$n" -gt "$DOMAIN_SIZE" ]; then
+      fail peers "$n instances in UltraServer $DOMAIN, more than its $DOMAIN_SIZE"
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      fail peers "$n of the $DOMAIN_SIZE instances of UltraServer $DOMAIN after ${PEER_DEADLINE_SECONDS}s"
+    fi
+    log "peers: $n of $DOMAIN_SIZE instances of UltraServer $DOMAIN; waiting"
+    sleep "$POLL_SECONDS"
+  done
+}
+
+# This node's slot in its UltraServer, 1..DOMAIN_SIZE, kept in the ultraplan:slot tag: slots that
+# running peers hold stay theirs; the free ones go to the untagged instances in instance-id order, so
+# every node computes the same answer, and a replaced instance takes the slot its predecessor left.
+take_slot() {
+  local held free
+  held=$(awk '$3 != "None" {print $3 + 0}' <<<"$PEERS" | sort -n)
+  SLOT=$(awk -v me="$ME" '$1 == me && $3 != "None" {print $3 + 0}' <<<"$PEERS")
+  if [ -z "$SLOT" ]; then
+    free=$(seq 1 "$DOMAIN_SIZE" | grep -vxF -f <(printf '%s\n' "$held" | grep .) || true)
+    SLOT=$(awk -v me="$ME" '$3 == "None" {n++; if ($1 == me) print n}' <<<"$PEERS")
+    SLOT=$(sed -n "${SLOT}p" <<<"$free")
+    [ -n "$SLOT" ] || fail slot "no free slot in UltraServer $DOMAIN"
+    tag_self ultraplan:slot "$SLOT"
+  fi
+}
+
+set_hostname() {
+  printf '%s\n' "$1" >"$STATE/hostname"
+  hostnamectl set-hostname "$1" || fail hostname "cannot set the hostname $1"
+  tag_self ultraplan:hostname "$1"
+  log "hostname: $1"
+}
+
+write_labels() {  # the node labels the Kueue Topology of `ultraplan runtime` names
+  {
+    printf 'ultraplan.io/cluster=%s\n' "$CLUSTER"
+    printf 'ultraplan.io/pool=%s\n' "$POOL"
+    [ "$KIND" != ultraserver ] || printf 'ultraplan.io/nvlink-domain=%s\n' "$DOMAIN"
+  } >"$STATE/node-labels"
+}
+
+start_imex() {
+  local cfg="$ROOT/etc/nvidia-imex/nodes_config.cfg" deadline=$((SECONDS + IMEX_DEADLINE_SECONDS)) status
+  mkdir -p "$(dirname "$cfg")"
+  # One IMEX domain per UltraServer; every node writes the same list in the same order.
+  awk '{print $2}' <<<"$PEERS" | sort -t . -k1,1n -k2,2n -k3,3n -k4,4n >"$cfg"
+  log "IMEX: $(grep -c . "$cfg") addresses of UltraServer $DOMAIN in $cfg"
+  systemctl enable nvidia-imex >&2 || fail imex "cannot enable nvidia-imex"
+  systemctl restart nvidia-imex >&2 || fail imex "cannot start nvidia-imex"
+  until status=$(nvidia-imex-ctl -q 2>/dev/null) && [ "$status" = READY ]; do
+    [ "$SECONDS" -lt "$deadline" ] || fail imex "nvidia-imex not READY after ${IMEX_DEADLINE_SECONDS}s (${status:-no answer})"
+    sleep "$POLL_SECONDS"
+  done
+  log "IMEX: READY"
+}
+
+main() {
+  trap 'fail internal "line $LINENO: $BASH_COMMAND"' ERR
+  mkdir -p "$STATE"
+  ME=$(imds instance-id)
+  MY_IP=$(imds local-ipv4)
+  log "instance $ME ($MY_IP), pool $POOL of cluster $CLUSTER"
+  check_efa
+  mount_lustre
+  if [ "$KIND" = ultraserver ]; then
+    DOMAIN=$(my_tag ultraplan:nvlink-domain)
+    if [ -z "$DOMAIN" ] || [ "$DOMAIN" = None ]; then
+      fail peers "no ultraplan:nvlink-domain tag on $ME"
+    fi
+    find_peers
+    take_slot
+    set_hostname "$(printf '%s-%02d' "$DOMAIN" "$SLOT")"
+    write_labels
+    [ "$IMEX" != 1 ] || start_imex
+  else
+    set_hostname "$POOL-$ME"
+    write_labels
+  fi
+  tag_self ultraplan:boot ok
+  log "done"
+}
+
+main "$@"
