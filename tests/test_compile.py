@@ -68,11 +68,12 @@ def test_efa_security_group_allows_itself_both_directions():
     assert all("cidrIpv4" not in r.inputs for r in ingress)
 
 
-def test_iam_is_ssm_core_only():
+def test_iam_is_ssm_core_and_the_node_runtime_only():
     by = plan_of(BASE_SPEC).by_name()
     policies = [r for r in by.values() if r.type == "aws:iam/rolePolicyAttachment:RolePolicyAttachment"]
     assert [p.inputs["policyArn"] for p in policies] == ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]
-    assert not [r for r in by.values() if r.type == "aws:iam/rolePolicy:RolePolicy"]
+    # The boot program's policy (tests/test_runtime_iam.py checks what it allows).
+    assert [r.name for r in by.values() if r.type == "aws:iam/rolePolicy:RolePolicy"] == ["node-role-runtime"]
 
 
 def test_block_nodes_may_finish_their_own_drain_and_nothing_more():
@@ -81,7 +82,7 @@ def test_block_nodes_may_finish_their_own_drain_and_nothing_more():
     by = plan_of(spec).by_name()
     hooks = [r for r in by.values() if r.type == "aws:autoscaling/lifecycleHook:LifecycleHook"]
     assert len(hooks) == 3
-    inline = [r for r in by.values() if r.type == "aws:iam/rolePolicy:RolePolicy"]
+    inline = [r for r in by.values() if r.type == "aws:iam/rolePolicy:RolePolicy" and r.name != "node-role-runtime"]
     assert [r.name for r in inline] == ["node-role-drain"]
     assert inline[0].inputs["role"] == {"$ref": "node-role", "attr": "name"}
     (statement,) = json.loads(inline[0].inputs["policy"])["Statement"]

@@ -90,7 +90,8 @@ def lustre_parameters(doc: SpecDocument, b: Builder, out: list[Resource], line: 
     prefix = iam.lustre_parameter_path(doc.spec.name)
     for name, output in LUSTRE_FACTS:
         b.add(out, SSM_PARAMETER, f"lustre-param-{name}", {
-            "name": f"{prefix}/{name}", "type": "String", "value": ref("lustre", output),
+            # insecureValue: a String parameter Pulumi does not mark secret (these are not secrets).
+            "name": f"{prefix}/{name}", "type": "String", "insecureValue": ref("lustre", output),
             "description": f"{doc.spec.name}: the FSx for Lustre file system's {output}, read by the nodes at boot",
             "tags": b.tags(f"lustre-param-{name}"),
         }, line=line)
