@@ -179,6 +179,7 @@ def test_node_writes_its_own_ultraservers_18_addresses_and_mounts_lustre(tmp_pat
     assert "ultraplan.io/nvlink-domain=trainers-u0002" in labels
 
 
+@pytest.mark.slow  # two whole boots (about 25 AWS CLI calls)
 def test_two_nodes_of_one_ultraserver_take_different_slots(tmp_path, plan, aws, imds):
     names = set()
     for k in (0, 1):

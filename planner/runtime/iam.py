@@ -40,6 +40,6 @@ def node_runtime_policy(cluster: str, region: str, lustre: bool) -> dict[str, An
          "Condition": {"StringEquals": {"autoscaling:ResourceTag/ultraplan:cluster": cluster}}},
     ]
     if lustre:
-        statements.append({"Sid": "ReadLustreMountFacts", "Effect": "Allow", "Action": "ssm:GetParameter",
+        statements.append({"Sid": "ReadLustreMountFacts", "Effect": "Allow", "Action": "ssm:GetParameters",
                            "Resource": f"arn:{part}:ssm:{region}:*:parameter{lustre_parameter_path(cluster)}/*"})
     return {"Version": "2012-10-17", "Statement": statements}

@@ -45,8 +45,13 @@ imds() {
   curl -fsS -H "X-aws-ec2-metadata-token: $TOKEN" "$IMDS/latest/meta-data/$1"
 }
 
-tag_self() {  # tag_self KEY VALUE: best effort, a failed tag must not hide the real failure
-  aws ec2 create-tags --resources "$ME" --tags "Key=$1,Value=$2" >/dev/null || log "could not tag $ME $1=$2"
+tag_self() {  # tag_self KEY VALUE [KEY VALUE...]: best effort, a failed tag must not hide the real failure
+  local tags=()
+  while [ "$#" -ge 2 ]; do
+    tags+=("Key=$1,Value=$2")
+    shift 2
+  done
+  aws ec2 create-tags --resources "$ME" --tags "${tags[@]}" >/dev/null || log "could not tag $ME: ${tags[*]}"
 }
 
 fail() {  # fail REASON MESSAGE...
@@ -82,14 +87,17 @@ version_at_least() {  # version_at_least HAVE NEED: true when HAVE >= NEED (dott
 }
 
 mount_lustre() {
-  local dns name version have line
+  local facts dns name version have line
   [ -n "$LUSTRE_PARAMETERS" ] || return 0
-  dns=$(aws ssm get-parameter --name "$LUSTRE_PARAMETERS/dns-name" --query Parameter.Value --output text) ||
-    fail lustre "cannot read $LUSTRE_PARAMETERS/dns-name"
-  name=$(aws ssm get-parameter --name "$LUSTRE_PARAMETERS/mount-name" --query Parameter.Value --output text) ||
-    fail lustre "cannot read $LUSTRE_PARAMETERS/mount-name"
-  version=$(aws ssm get-parameter --name "$LUSTRE_PARAMETERS/version" --query Parameter.Value --output text) ||
-    fail lustre "cannot read $LUSTRE_PARAMETERS/version"
+  facts=$(aws ssm get-parameters --names "$LUSTRE_PARAMETERS/dns-name" "$LUSTRE_PARAMETERS/mount-name" \
+    "$LUSTRE_PARAMETERS/version" --query 'Parameters[].[Name,Value]' --output text) ||
+    fail lustre "cannot read the parameters under $LUSTRE_PARAMETERS"
+  dns=$(awk -v n="$LUSTRE_PARAMETERS/dns-name" '$1 == n {print $2}' <<<"$facts")
+  name=$(awk -v n="$LUSTRE_PARAMETERS/mount-name" '$1 == n {print $2}' <<<"$facts")
+  version=$(awk -v n="$LUSTRE_PARAMETERS/version" '$1 == n {print $2}' <<<"$facts")
+  if [ -z "$dns" ] || [ -z "$name" ] || [ -z "$version" ]; then
+    fail lustre "missing parameters under $LUSTRE_PARAMETERS (dns-name, mount-name, version); is the storage stack up?"
+  fi
   if ! command -v lfs >/dev/null; then  # AL2023: the lustre-client package (FSx for Lustre UG, "Installing the Lustre client")
     dnf install -y lustre-client >&2 || fail lustre "cannot install the Lustre client"
   fi
@@ -172,15 +180,16 @@ take_slot() {
     SLOT=$(awk -v me="$ME" '$3 == "None" {n++; if ($1 == me) print n}' <<<"$PEERS")
     SLOT=$(sed -n "${SLOT}p" <<<"$free")
     [ -n "$SLOT" ] || fail slot "no free slot in UltraServer $DOMAIN"
-    tag_self ultraplan:slot "$SLOT"
   fi
 }
 
-set_hostname() {
-  printf '%s\n' "$1" >"$STATE/hostname"
-  hostnamectl set-hostname "$1" || fail hostname "cannot set the hostname $1"
-  tag_self ultraplan:hostname "$1"
-  log "hostname: $1"
+set_hostname() {  # set_hostname NAME [TAG VALUE...]: the name, and tags that go with it
+  local name=$1
+  shift
+  printf '%s\n' "$name" >"$STATE/hostname"
+  hostnamectl set-hostname "$name" || fail hostname "cannot set the hostname $name"
+  tag_self ultraplan:hostname "$name" "$@"
+  log "hostname: $name"
 }
 
 write_labels() {  # the node labels the Kueue Topology of `ultraplan runtime` names
@@ -221,7 +230,7 @@ main() {
     fi
     find_peers
     take_slot
-    set_hostname "$(printf '%s-%02d' "$DOMAIN" "$SLOT")"
+    set_hostname "$(printf '%s-%02d' "$DOMAIN" "$SLOT")" ultraplan:slot "$SLOT"
     write_labels
     [ "$IMEX" != 1 ] || start_imex
   else
