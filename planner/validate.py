@@ -117,6 +117,7 @@ def _meaning_issues(doc: SpecDocument, catalog: Catalog) -> Iterator[SpecIssue]:
         yield from _lustre_gate_issues(spec, ("storage", "lustre"), issue)
 
     yield from _name_collisions(spec, issue)
+    yield from _user_data_issues(doc, catalog)
 
     if spec.budget:
         b = spec.budget
@@ -518,6 +519,42 @@ def _unreadable_value(text: str, file: str | None, exc: Exception) -> SpecError:
     reason = str(exc).splitlines()[0].split(": value has")[0].split("; use sys.")[0][:120]
     return SpecError([SpecIssue("", f"{what} cannot be read: {reason}", line, file,
                                 "dates are real calendar days (YYYY-MM-DD); numbers have at most a few dozen digits")])
+
+
+def _user_data_issues(doc: SpecDocument, catalog: Catalog) -> Iterator[SpecIssue]:
+    """The spec's own user data (cluster and pools) can be read, is a part cloud-init knows, and fits
+    EC2's 16 KB with the node runtime's part (the same code the compiler runs: planner/compile/userdata.py)."""
+    from .compile.pools import resolve
+    from .compile.userdata import user_data
+    from .runtime.userdata import UserDataError, part_type, read_user_data
+
+    base = os.path.dirname(doc.file) if doc.file else None
+    wherever = [(("user_data",), doc.spec.user_data)] + [
+        (("compute", i, "user_data"), pool.user_data) for i, pool in enumerate(doc.spec.compute)]
+    bad = False
+    for path, value in wherever:
+        if value is None:
+            continue
+        try:
+            part_type(read_user_data(value, base))
+        except UserDataError as exc:
+            bad = True
+            yield SpecIssue(dotted(path), str(exc), doc.line(*path), doc.file, exc.hint)
+    if bad or all(value is None for _, value in wherever):
+        return  # without a spec part, ultraplan's own part fits (tests/test_runtime_userdata.py)
+    try:
+        pools = resolve(doc, catalog)
+    except Exception:  # noqa: BLE001 - a pool the catalog cannot resolve is reported by its own check
+        return
+    seen = set()
+    for pool in pools:
+        try:
+            user_data(doc, pool)
+        except SpecError as exc:
+            for i in exc.issues:
+                if (i.path, i.message) not in seen:  # the cluster's part is in every pool's document
+                    seen.add((i.path, i.message))
+                    yield i
 
 
 def parse_spec(text: str, file: str | None = None, catalog: Catalog | None = None) -> SpecDocument:

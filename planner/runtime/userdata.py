@@ -31,6 +31,9 @@ USER_DATA_MAX_BYTES = 16 * 1024  # EC2 User Guide, user data: "limited to 16 KB,
 PROGRAM_PATH = "/usr/local/sbin/ultraplan-node"
 ENV_PATH = "/etc/ultraplan/node.env"
 # cloud-init's merge rule for a spec's cloud-config parts: append to our lists, never replace our keys.
+# A file larger than this cannot fit even compressed (gzip rarely does better than 64:1 on scripts);
+# refused before it is read whole.
+READ_MAX_BYTES = 1024 * 1024
 MERGE_TYPE = "list(append)+dict(no_replace,recurse_list)+str()"
 
 # First line -> MIME type (cloud-init, "User data formats").
@@ -74,12 +77,12 @@ def read_user_data(value: Any, base_dir: str | None) -> str:
     path = value.file if os.path.isabs(value.file) or not base_dir else os.path.join(base_dir, value.file)
     try:
         with open(path, "rb") as fh:
-            data = fh.read(USER_DATA_MAX_BYTES + 1)
+            data = fh.read(READ_MAX_BYTES + 1)
     except OSError as exc:
         raise UserDataError(f"cannot read {path}: {exc.strerror or exc}",
                             "give a path relative to the spec file, or the user data inline") from None
-    if len(data) > USER_DATA_MAX_BYTES:
-        raise UserDataError(f"{path} is over {USER_DATA_MAX_BYTES} bytes, EC2's user data limit",
+    if len(data) > READ_MAX_BYTES:
+        raise UserDataError(f"{path} is over 1 MiB; EC2 takes {USER_DATA_MAX_BYTES:,} bytes of user data",
                             "keep a small script here that downloads the rest (from S3)")
     try:
         return data.decode("utf-8")
