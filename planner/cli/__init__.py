@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "check": "planner.cli.check_cmd:check",
     "report": "planner.cli.report_cmd:report",
     "solve": "planner.cli.solve_cmd:solve",
+    "runtime": "planner.cli.runtime_cmd:runtime",
 }
 
 
@@ -47,6 +48,9 @@ SHORT_HELP: dict[str, str] = {
     "account": "Work with AWS account data preflight reads.",
     "policy": "Run the policy pack on a spec offline (`policy SPEC`), or list its rules (`policy list`).",
     "check": "Validate, plan, price, policy-check (and preflight) SPEC in one run: one report, one exit code.",
+    "runtime": "Write what a scheduler needs to place jobs inside NVLink domains: a Slurm topology.yaml "
+               "(topology/block, one block per UltraServer, named with the hostnames the nodes set at boot) and "
+               "a Kueue Topology with a ResourceFlavor per UltraServer pool (the node labels the nodes publish).",
 }
 
 
