@@ -46,10 +46,10 @@ def runtime(spec: str, out_dir: str, fmt: str) -> None:
         click.echo(json.dumps({"cluster": plan.name, "files": [os.path.join(out_dir, n) for n in FILES],
                                "pools": pools}, indent=1))
         return
-    for name in FILES:
+    for name in FILES:  # a path alone on its line, never wrapped
         click.echo(f"wrote {os.path.join(out_dir, name)}")
     for p in pools:
-        click.echo(f"  {p['pool']}: {p['blocks']} blocks (UltraServers) of {p['block_size']} nodes, "
-                   f"first {p['first']}")
+        click.echo(f"  {p['pool']}: {p['blocks']} blocks of {p['block_size']} nodes, one per UltraServer")
+        click.echo(f"    first {p['first']}")
     if not pools:
         click.echo("  no UltraServer pools: a flat Slurm topology, no Kueue Topology")

@@ -78,9 +78,9 @@ def slurm_topology(plan: Plan) -> str:
     topologies.append({"topology": "flat", "cluster_default": not per_pool, "flat": True})
     head = [
         f"# Slurm topology for cluster {plan.name}, written by `ultraplan runtime` from its Plan.",
-        "# One block per UltraServer (one NVLink domain); node names are the hostnames ultraplan-node",
-        "# sets at boot (docs/runtime.md). In slurm.conf give each UltraServer pool's partition",
-        "# Topology=<pool>; other partitions use Topology=flat.",
+        "# One block per UltraServer (one NVLink or NeuronLink domain); node names are the hostnames",
+        "# ultraplan-node sets at boot (docs/runtime.md). In slurm.conf give each UltraServer pool's",
+        "# partition Topology=<pool>; other partitions use Topology=flat.",
     ]
     if not per_pool:
         head.append("# This cluster has no UltraServer pools: no blocks.")
