@@ -126,6 +126,8 @@ CASES = [
     ("solve", ("{goals}", "--out", "{dir}/solved.yaml", "--no-explain"), 0, None),
     ("solve", ("{infeasible}", "--out", "{dir}/solved.yaml", "--no-explain"), 1, None),
     ("solve", ("{bad}", "--out", "{dir}/solved.yaml"), 2, None),
+    ("runtime", (GB200, "--out", "{dir}/sched"), 0, None),
+    ("runtime", ("{bad}", "--out", "{dir}/sched"), 2, None),
     ("report", (P5, "--out", "{dir}/report.html"), 0, None),
     ("report", ("{bad}", "--out", "{dir}/report.html"), 2, None),
     ("check", (P5,), 0, None),
@@ -150,6 +152,7 @@ INJECT = {
     ("check", P5): "policies.runner.run_policies",
     ("report", P5, "--out", "{dir}/report.html"): "planner.cli.report_cmd.write_reports",
     ("solve", "{goals}", "--out", "{dir}/solved.yaml", "--no-explain"): "planner.solve.solve",
+    ("runtime", GB200, "--out", "{dir}/sched"): "planner.runtime.topology.slurm_topology",
 }
 
 
