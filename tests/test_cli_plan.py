@@ -36,7 +36,8 @@ def test_plan_text_shows_tree_and_summary():
     out = run("plan", "examples/gb200-capacity-block.yaml")
     assert out.returncode == 0
     assert "+ aws:ec2/launchTemplate:LaunchTemplate  lt-trainers" in out.stdout
-    assert "Resources: + 56 to create in 4 stacks" in out.stdout  # 43 + 4 UltraServers x (2 schedules, hook) + drain policy
+    # 43 + 4 UltraServers x (2 schedules, hook) + drain policy + node runtime policy + 3 Lustre SSM parameters
+    assert "Resources: + 60 to create in 4 stacks" in out.stdout
     assert "NVLink domains" in out.stdout and "115.2 Tbps" in out.stdout
 
 

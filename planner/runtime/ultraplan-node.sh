@@ -40,9 +40,9 @@ log() { printf '%s ultraplan-node: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >
 
 imds() {
   if [ -z "$TOKEN" ]; then  # IMDSv2: the launch template requires tokens
-    TOKEN=$(curl -fsS -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: 21600" "$IMDS/latest/api/token")
+    TOKEN=$(curl -fsS --retry 5 --retry-connrefused -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: 21600" "$IMDS/latest/api/token")
   fi
-  curl -fsS -H "X-aws-ec2-metadata-token: $TOKEN" "$IMDS/latest/meta-data/$1"
+  curl -fsS --retry 5 --retry-connrefused -H "X-aws-ec2-metadata-token: $TOKEN" "$IMDS/latest/meta-data/$1"
 }
 
 tag_self() {  # tag_self KEY VALUE [KEY VALUE...]: best effort, a failed tag must not hide the real failure
@@ -136,7 +136,7 @@ find_peers() {
       --filters "Name=tag:ultraplan:cluster,Values=$CLUSTER" "Name=tag:ultraplan:nvlink-domain,Values=$DOMAIN" \
       "Name=instance-state-name,Values=pending,running" \
       --query "Reservations[].Instances[].[InstanceId,PrivateIpAddress,Tags[?Key=='ultraplan:slot'].Value | [0]]" \
-      --output text | sort)
+      --output text | awk '$2 != "None"' | sort)  # a pending instance may have no address yet
     mapfile -t ids < <(awk '{print $1}' <<<"$candidates")
     if ! blocks=$(capacity_blocks "${ids[@]}"); then
       log "peers: DescribeInstanceTopology failed; going by the group's ultraplan:nvlink-domain tag alone"
