@@ -296,6 +296,19 @@ def _dependents(plan: Plan) -> dict[str, list[tuple[Resource, str, str]]]:
 
 # Outputs that stay the same across an in-place update; any other (e.g. latestVersion) changes with it.
 _STABLE_ATTRS = {"id", "arn", "name", "urn"}
+# Outputs AWS assigns once, at creation: an in-place update keeps them (Amazon FSx API Reference,
+# FileSystem.DNSName and LustreFileSystemConfiguration.MountName).
+_CREATE_ONLY_ATTRS = {"aws:fsx/lustreFileSystem:LustreFileSystem": {"dnsName", "mountName"}}
+# Outputs that change in an in-place update only when the input of the same name does (the Lustre
+# version is upgraded in place when fileSystemTypeVersion changes, and only then).
+_FOLLOWS_INPUT = {"aws:fsx/lustreFileSystem:LustreFileSystem": {"fileSystemTypeVersion"}}
+
+
+def _unchanged_output(cause: Change, attr: str) -> bool:
+    """Whether an in-place update of `cause` leaves its output `attr` as it was."""
+    if attr in _STABLE_ATTRS or attr in _CREATE_ONLY_ATTRS.get(cause.type, ()):
+        return True
+    return attr in _FOLLOWS_INPUT.get(cause.type, ()) and all(_top(c.path) != attr for c in cause.inputs)
 
 
 def _cascade(new: Plan, changes: dict[str, Change]) -> list[Change]:
@@ -311,8 +324,8 @@ def _cascade(new: Plan, changes: dict[str, Change]) -> list[Change]:
             current = changes.get(dep.name)
             if current is not None and current.op in (CREATE, REPLACE):
                 continue
-            if cause.op == UPDATE and attr in _STABLE_ATTRS:
-                continue  # an in-place update keeps the id: nothing downstream changes
+            if cause.op == UPDATE and _unchanged_output(cause, attr):
+                continue  # an in-place update keeps this output: nothing downstream changes
             forces = cause.op == REPLACE and _forces(dep.type, key, None, None)
             link = Link(dep.name, key, name)
             because = f"{key} refers to {name}, {VERB[cause.op]} because {cause.because}"

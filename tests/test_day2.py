@@ -230,7 +230,9 @@ def test_shrinking_storage_capacity_forces_a_replacement_but_growing_does_not():
     _, _, grow = change(text, text.replace("capacity_tib: 112.5", "capacity_tib: 225"))
     _, _, shrink = change(text, text.replace("capacity_tib: 112.5", "capacity_tib: 56.25"))
     assert [(c.name, c.op) for c in grow] == [("lustre", UPDATE)]
-    assert [(c.name, c.op, c.klass) for c in shrink] == [("lustre", REPLACE, DESTROYS_DATA)]
+    # A new file system has a new DNS and mount name: the SSM parameters the nodes read follow it.
+    assert [(c.name, c.op, c.klass) for c in shrink] == [("lustre", REPLACE, DESTROYS_DATA)] + [
+        (f"lustre-param-{n}", UPDATE, HARMLESS) for n in ("dns-name", "mount-name", "version")]
 
 
 def test_terminated_capacity_block_instances_count_the_paid_hours_left():

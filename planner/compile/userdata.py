@@ -92,6 +92,8 @@ def lustre_parameters(doc: SpecDocument, b: Builder, out: list[Resource], line: 
         b.add(out, SSM_PARAMETER, f"lustre-param-{name}", {
             # insecureValue: a String parameter Pulumi does not mark secret (these are not secrets).
             "name": f"{prefix}/{name}", "type": "String", "insecureValue": ref("lustre", output),
+            # Standard whatever the account's default tier: no charge (Systems Manager UG, parameter tiers).
+            "tier": "Standard",
             "description": f"{doc.spec.name}: the FSx for Lustre file system's {output}, read by the nodes at boot",
             "tags": b.tags(f"lustre-param-{name}"),
         }, line=line)
