@@ -128,7 +128,7 @@ def node_root(tmp_path, plan, efa_devices: int = 4, pool: str = "trainers"):
     return root
 
 
-def boot(tmp_path, root, aws, imds, instance, env_extra=None):
+def boot(tmp_path, root, aws, imds, instance, env_extra=None, args=()):
     imds.instance = instance
     log = tmp_path / "tools.log"
     install_stubs(str(tmp_path / "bin"), str(log))
@@ -137,7 +137,7 @@ def boot(tmp_path, root, aws, imds, instance, env_extra=None):
            "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", **(env_extra or {})}
     env.pop("AWS_PROFILE", None)
     program = root / "usr/local/sbin/ultraplan-node"
-    done = subprocess.run([str(program)], env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run([str(program), *args], env=env, capture_output=True, text=True, timeout=120)
     tools = log.read_text().splitlines() if log.exists() else []
     return done, tools
 
@@ -251,3 +251,36 @@ def test_the_boot_program_passes_shellcheck():
     path = os.path.join(os.path.dirname(userdata.__file__), "ultraplan-node.sh")
     done = subprocess.run(["shellcheck", "--severity=style", path], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout
+
+
+@pytest.mark.slow  # three runs of the program
+def test_imex_refresh_follows_a_replaced_instance_and_is_a_no_op_otherwise(tmp_path, plan, aws, imds):
+    """`ultraplan-node imex-refresh` (for a job prolog): the first run writes the config, a second
+    changes nothing, and after an instance of the UltraServer is replaced the config has its new
+    address instead of the old one."""
+    domain = aws["domains"]["trainers-u0002"]
+    me = domain[3]
+    root = node_root(tmp_path, plan)
+    cfg = root / "etc/nvidia-imex/nodes_config.cfg"
+
+    def refresh():
+        log = tmp_path / "tools.log"
+        log.unlink(missing_ok=True)
+        done, tools = boot(tmp_path, root, aws, imds, me, None, ["imex-refresh"])
+        assert done.returncode == 0, done.stderr
+        return tools
+
+    assert "systemctl restart nvidia-imex" in refresh() and sorted(cfg.read_text().split()) == sorted(ip for _, ip in domain)
+    assert "systemctl restart nvidia-imex" not in refresh()  # nothing changed: IMEX keeps running
+
+    old_id, old_ip = domain[10]
+    aws["ec2"].terminate_instances(InstanceIds=[old_id])
+    tags = [{"Key": k, "Value": v} for k, v in tags_of(aws, old_id).items() if k.startswith("ultraplan:")
+            and k in ("ultraplan:cluster", "ultraplan:pool", "ultraplan:nvlink-domain")]
+    (new,) = aws["ec2"].run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, InstanceType="m5.large",
+                                      SubnetId=aws["subnet"], TagSpecifications=[{"ResourceType": "instance", "Tags": tags}])["Instances"]
+    aws["proxy"].blocks[new["InstanceId"]] = BLOCKS[1]
+    domain[10] = (new["InstanceId"], new["PrivateIpAddress"])  # the fixture's view of the UltraServer, for later tests
+    assert "systemctl restart nvidia-imex" in refresh()
+    addresses = cfg.read_text().split()
+    assert new["PrivateIpAddress"] in addresses and old_ip not in addresses and len(addresses) == 18

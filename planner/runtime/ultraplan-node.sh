@@ -15,6 +15,8 @@
 #   4. IMEX (NVIDIA UltraServers): writes /etc/nvidia-imex/nodes_config.cfg with the addresses of its
 #      own UltraServer only (one IMEX domain per UltraServer) and starts nvidia-imex.
 # Every failure is a log line, an `ultraplan:boot` tag on the instance and a non-zero exit.
+# `ultraplan-node imex-refresh` rewrites the IMEX config after an instance of the UltraServer was
+# replaced (for a scheduler's job prolog).
 #
 # Test seams: ULTRAPLAN_ROOT prefixes every local path, ULTRAPLAN_IMDS is the metadata endpoint, and
 # the AWS CLI honours AWS_ENDPOINT_URL.
@@ -34,7 +36,7 @@ LUSTRE_PARAMETERS="" LUSTRE_MOUNT_POINT="/fsx"
 . "$CONFIG"
 
 export AWS_DEFAULT_REGION="$REGION" AWS_PAGER=""
-ME="" MY_IP="" TOKEN="" DOMAIN="" PEERS="" SLOT=""
+ME="" MY_IP="" TOKEN="" DOMAIN="" PEERS="" SLOT="" COMMAND="${1:-boot}"
 
 log() { printf '%s ultraplan-node: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }
 
@@ -58,7 +60,7 @@ fail() {  # fail REASON MESSAGE...
   local reason=$1
   shift
   log "FAILED ($reason): $*"
-  tag_self ultraplan:boot "failed:$reason"
+  [ "$COMMAND" != boot ] || tag_self ultraplan:boot "failed:$reason"
   exit 1
 }
 
@@ -200,11 +202,16 @@ write_labels() {  # the node labels the Kueue Topology of `ultraplan runtime` na
   } >"$STATE/node-labels"
 }
 
+IMEX_CONFIG="$ROOT/etc/nvidia-imex/nodes_config.cfg"
+
+imex_addresses() {  # one IMEX domain per UltraServer; every node lists it in the same order
+  awk '{print $2}' <<<"$PEERS" | sort -t . -k1,1n -k2,2n -k3,3n -k4,4n
+}
+
 start_imex() {
-  local cfg="$ROOT/etc/nvidia-imex/nodes_config.cfg" deadline=$((SECONDS + IMEX_DEADLINE_SECONDS)) status
+  local cfg="$IMEX_CONFIG" deadline=$((SECONDS + IMEX_DEADLINE_SECONDS)) status
   mkdir -p "$(dirname "$cfg")"
-  # One IMEX domain per UltraServer; every node writes the same list in the same order.
-  awk '{print $2}' <<<"$PEERS" | sort -t . -k1,1n -k2,2n -k3,3n -k4,4n >"$cfg"
+  imex_addresses >"$cfg"
   log "IMEX: $(grep -c . "$cfg") addresses of UltraServer $DOMAIN in $cfg"
   systemctl enable nvidia-imex >&2 || fail imex "cannot enable nvidia-imex"
   systemctl restart nvidia-imex >&2 || fail imex "cannot start nvidia-imex"
@@ -215,19 +222,47 @@ start_imex() {
   log "IMEX: READY"
 }
 
+my_domain() {
+  DOMAIN=$(my_tag ultraplan:nvlink-domain)
+  if [ -z "$DOMAIN" ] || [ "$DOMAIN" = None ]; then
+    fail peers "no ultraplan:nvlink-domain tag on $ME"
+  fi
+}
+
+# `ultraplan-node imex-refresh`: after an instance of this UltraServer was replaced (a new address),
+# rewrite the IMEX config and restart nvidia-imex; a no-op while nothing changed. Meant for a job
+# prolog (as the AWS PCS UltraServer prolog reconfigures IMEX per job); one pass, no waiting: an
+# UltraServer that is not whole is a failure (exit 1), so the scheduler does not start the job.
+imex_refresh() {
+  [ "$IMEX" = 1 ] || fail imex "pool $POOL has no IMEX (not an NVIDIA UltraServer pool)"
+  my_domain
+  PEER_DEADLINE_SECONDS=0
+  find_peers
+  if [ -f "$IMEX_CONFIG" ] && [ "$(imex_addresses)" = "$(cat "$IMEX_CONFIG")" ]; then
+    log "IMEX: UltraServer $DOMAIN unchanged"
+    return 0
+  fi
+  start_imex
+}
+
 main() {
   trap 'fail internal "line $LINENO: $BASH_COMMAND"' ERR
   mkdir -p "$STATE"
   ME=$(imds instance-id)
   MY_IP=$(imds local-ipv4)
-  log "instance $ME ($MY_IP), pool $POOL of cluster $CLUSTER"
+  log "$COMMAND: instance $ME ($MY_IP), pool $POOL of cluster $CLUSTER"
+  case "$COMMAND" in
+    boot) ;;
+    imex-refresh)
+      imex_refresh
+      return 0
+      ;;
+    *) fail usage "unknown command $COMMAND (boot, imex-refresh)" ;;
+  esac
   check_efa
   mount_lustre
   if [ "$KIND" = ultraserver ]; then
-    DOMAIN=$(my_tag ultraplan:nvlink-domain)
-    if [ -z "$DOMAIN" ] || [ "$DOMAIN" = None ]; then
-      fail peers "no ultraplan:nvlink-domain tag on $ME"
-    fi
+    my_domain
     find_peers
     take_slot
     set_hostname "$(printf '%s-%02d' "$DOMAIN" "$SLOT")" ultraplan:slot "$SLOT"
