@@ -146,11 +146,12 @@ find_peers() {
     fi
     mine=$(awk -v me="$ME" '$1 == me {print $2}' <<<"$blocks")
     if [ -n "$mine" ] && [ "$mine" != "None" ]; then
-      if awk -v cb="$mine" '$2 != cb {bad = 1} END {exit !bad}' <<<"$blocks"; then
+      # "None": EC2 gave no CapacityBlockId for that instance; the group's tag stands for it then.
+      if awk -v cb="$mine" '$2 != cb && $2 != "None" {bad = 1} END {exit !bad}' <<<"$blocks"; then
         log "peers: the group $DOMAIN has instances outside capacity block $mine (not one UltraServer): keeping those in $mine"
         tag_self ultraplan:boot "warning:group-spans-ultraservers"
       fi
-      PEERS=$(awk -v cb="$mine" 'NR == FNR {if ($2 == cb) keep[$1] = 1; next} keep[$1]' <(printf '%s\n' "$blocks") <(printf '%s\n' "$candidates"))
+      PEERS=$(awk -v cb="$mine" 'NR == FNR {if ($2 == cb || $2 == "None") keep[$1] = 1; next} keep[$1]' <(printf '%s\n' "$blocks") <(printf '%s\n' "$candidates"))
     else
       PEERS=$candidates
     fi
