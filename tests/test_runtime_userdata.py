@@ -166,6 +166,19 @@ def test_bad_user_data_names_the_field_and_the_fix(tmp_path, user_data, message,
     assert message in issue.message and hint in issue.hint and issue.line is not None
 
 
+@pytest.mark.parametrize("kind", ["fifo", "device", "folder"])
+def test_a_user_data_path_that_is_no_regular_file_is_refused_without_hanging(tmp_path, kind):
+    target = {"fifo": tmp_path / "pipe", "device": "/dev/zero", "folder": tmp_path / "dir"}[kind]
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "folder":
+        target.mkdir()
+    (tmp_path / "spec.yaml").write_text(BASE_SPEC.replace("compute:", f"user_data: {{file: {target}}}\ncompute:", 1))
+    with pytest.raises(SpecError) as err:
+        load_spec(str(tmp_path / "spec.yaml"))
+    assert "is not a regular file" in _issue(err.value, "user_data").message
+
+
 def test_a_file_that_is_not_utf8_is_refused(tmp_path):
     (tmp_path / "bin.sh").write_bytes(b"#!/bin/bash\n\xff\xfe\n")
     (tmp_path / "spec.yaml").write_text(BASE_SPEC.replace("compute:", "user_data: {file: bin.sh}\ncompute:", 1))

@@ -76,9 +76,13 @@ def read_user_data(value: Any, base_dir: str | None) -> str:
     if isinstance(value, str):
         return value
     path = value.file if os.path.isabs(value.file) or not base_dir else os.path.join(base_dir, value.file)
+    from ..inputs import open_regular
+
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:  # a FIFO or a device would block or never end
             data = fh.read(READ_MAX_BYTES + 1)
+    except IsADirectoryError:
+        raise UserDataError(f"{path} is not a regular file", "give the path of a script or #cloud-config file") from None
     except OSError as exc:
         raise UserDataError(f"cannot read {path}: {exc.strerror or exc}",
                             "give a path relative to the spec file, or the user data inline") from None
