@@ -125,7 +125,7 @@ class PolicyRegistry:
 
 REGISTRY = PolicyRegistry()
 
-_RULE_MODULES = ("network", "reachability", "compute", "schedule", "storage", "state", "iam", "tags", "cost")
+_RULE_MODULES = ("network", "reachability", "compute", "schedule", "launch", "storage", "state", "iam", "tags", "cost")
 
 
 def load_rules() -> PolicyRegistry:

@@ -53,9 +53,17 @@ def test_launch_template_is_secure_by_default():
     assert inputs["metadataOptions"]["httpTokens"] == "required"
     ebs = inputs["blockDeviceMappings"][0]["ebs"]
     assert ebs == {"volumeSize": 200, "volumeType": "gp3", "encrypted": "true", "deleteOnTermination": "true"}
-    assert {n["associatePublicIpAddress"] for n in inputs["networkInterfaces"]} == {"false"}
-    assert inputs["networkInterfaces"][0] | {} and inputs["networkInterfaces"][0]["deviceIndex"] == 0
+    # 33 interfaces: no public-IP flag on any (EC2 assigns none to a multi-interface launch), and
+    # never one on an efa-only interface, where even "false" fails every launch (launch-rules).
+    assert [n.get("associatePublicIpAddress") for n in inputs["networkInterfaces"]] == [None] * 33
+    assert inputs["networkInterfaces"][0]["deviceIndex"] == 0
     assert len(inputs["networkInterfaces"]) == 33
+
+
+def test_single_interface_launch_template_says_no_public_ip():
+    spec = BASE_SPEC + "  - name: head\n    instance_type: m7i.4xlarge\n    count: 1\n"
+    [ni] = lt(plan_of(spec), "head")["networkInterfaces"]
+    assert (ni["interfaceType"], ni["associatePublicIpAddress"]) == ("interface", "false")
 
 
 def test_efa_security_group_allows_itself_both_directions():

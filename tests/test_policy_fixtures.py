@@ -26,23 +26,28 @@ def _res(type_: str, name: str, inputs: dict[str, Any], line: int, pool: str | N
     return data
 
 
-def _interfaces(n_efa: int) -> list[dict[str, Any]]:
+def _interfaces(n_efa: int, cards: tuple[int, ...] | None = None) -> list[dict[str, Any]]:
+    """The primary ENA interface and `n_efa` efa-only ones: on cards 0 (device 1), 1, 2, ... or, where
+    card 0 is ENA-only (p6e-gb200), on the given cards at device 0."""
     nis = [{"networkCardIndex": 0, "deviceIndex": 0, "interfaceType": "interface"}]
-    nis += [{"networkCardIndex": 0 if i == 0 else i, "deviceIndex": 1 if i == 0 else 0, "interfaceType": "efa-only"}
-            for i in range(n_efa)]
+    cards = cards or tuple(range(n_efa))
+    nis += [{"networkCardIndex": c, "deviceIndex": 1 if c == 0 else 0, "interfaceType": "efa-only"}
+            for c in cards[:n_efa]]
     for ni in nis:
-        ni.update({"associatePublicIpAddress": "false", "deleteOnTermination": "true",
+        # No IP setting on a multi-interface launch: an efa-only interface takes none (launch-rules).
+        ni.update({"deleteOnTermination": "true",
                    "securityGroups": [_ref("efa-sg")], "subnetId": _ref("subnet-use1-az1")})
     return nis
 
 
-def _launch_template(name: str, instance_type: str, line: int, pool: str, n_efa: int, **extra: Any) -> dict[str, Any]:
+def _launch_template(name: str, instance_type: str, line: int, pool: str, n_efa: int,
+                     cards: tuple[int, ...] | None = None, **extra: Any) -> dict[str, Any]:
     inputs = {
         "imageId": "ami-0123456789abcdef0", "instanceType": instance_type,
         "metadataOptions": {"httpTokens": "required", "httpEndpoint": "enabled", "httpPutResponseHopLimit": 2},
         "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"volumeSize": 200, "volumeType": "gp3",
                                                                     "encrypted": "true", "deleteOnTermination": "true"}}],
-        "networkInterfaces": _interfaces(n_efa),
+        "networkInterfaces": _interfaces(n_efa, cards),
         "iamInstanceProfile": {"arn": _ref("node-profile", "arn")},
         **extra,
     }
@@ -134,7 +139,7 @@ def good_plan_json() -> dict[str, Any]:
         _res("aws:ec2/placementGroup:PlacementGroup", "pg-train", {"strategy": "cluster"}, 10, "train"),
         _launch_template("lt-train", "p5.48xlarge", 10, "train", 4),
         _asg("asg-train", "lt-train", 4, 10, "train", pg="pg-train"),
-        _launch_template("lt-gb", "p6e-gb200.36xlarge", 20, "gb", 4,
+        _launch_template("lt-gb", "p6e-gb200.36xlarge", 20, "gb", 4, cards=(1, 5, 9, 13),
                          instanceMarketOptions={"marketType": "capacity-block"},
                          capacityReservationSpecification={"capacityReservationTarget": {
                              "capacityReservationResourceGroupArn":

@@ -128,7 +128,8 @@ def test_all_advisory_turns_violations_into_warnings():
         d["stacks"][2]["resources"][1]["inputs"]["networkInterfaces"][0]["associatePublicIpAddress"] = "true"
 
     result = run_policies(mutate(change))
-    assert [(f.check_id, f.level) for f in result.violations] == [("no-public-ip", Level.WARNING)]
+    assert [(f.check_id, f.level) for f in result.violations] == [("no-public-ip", Level.WARNING),
+                                                                  ("launch-rules", Level.WARNING)]
     assert result.mandatory_violations == []
 
 

@@ -450,7 +450,22 @@ def gpu_pool_zone_by_id(d):
     d["pools"][0]["availability_zone"] = "use1-az1"
 
 
+def efa_only_public_ip_false(d):
+    """The provider sends a set string, so "false" on an efa-only interface fails every launch."""
+    lt_nis(d)[1]["associatePublicIpAddress"] = "false"
+
+
+def single_interface_public_ip_false(d):
+    """One interface: "false" on eth0 is a setting EC2 accepts (and the secure default)."""
+    resource(d, "lt-train")["inputs"]["networkInterfaces"] = [{
+        "networkCardIndex": 0, "deviceIndex": 0, "interfaceType": "interface", "associatePublicIpAddress": "false",
+        "securityGroups": [_ref("efa-sg")], "subnetId": _ref("subnet-use1-az1")}]
+
+
 FAILING = [
+    pytest.param("launch-rules", efa_only_public_ip_false,
+                 "launch template lt-train: [efa-only-no-ip-settings] efa-only interface on card 0 device 1 sets "
+                 "associatePublicIpAddress", id="launch-efa-only-public-ip-false"),
     pytest.param("nodes-reach-each-other", drop_egress_self,
                  "efa-sg cannot reach efa-sg on all traffic: no egress rule on efa-sg allows all traffic to efa-sg", id="nodes-no-self-egress"),
     pytest.param("nodes-reach-each-other", ingress_tcp_only, "no ingress rule on efa-sg allows all traffic from efa-sg", id="nodes-ingress-tcp-only"),
@@ -530,6 +545,7 @@ FAILING = [
 ]
 
 PASSING = [
+    pytest.param("launch-rules", single_interface_public_ip_false, id="launch-single-interface-public-ip-false"),
     pytest.param("nodes-reach-each-other", inline_self_rules, id="nodes-inline-self-rules"),
     pytest.param("nodes-reach-each-other", legacy_sg_rules, id="nodes-legacy-rule-resources"),
     pytest.param("nodes-reach-lustre", lambda d: None, id="lustre-both-ways"),
@@ -595,8 +611,9 @@ def test_mandatory_is_error_and_advisory_is_warning():
     plan = mutate(lambda d: (public_ip_on_interface(d), no_placement_group(d)))
     result = run_policies(plan)
     levels = {f.check_id: f.level for f in result.violations}
-    assert levels == {"no-public-ip": Level.ERROR, "efa-placement-group": Level.WARNING}
-    assert [f.check_id for f in result.mandatory_violations] == ["no-public-ip"]
+    # A public IP on a multi-interface launch breaks the security rule and the launch-time rule.
+    assert levels == {"no-public-ip": Level.ERROR, "launch-rules": Level.ERROR, "efa-placement-group": Level.WARNING}
+    assert sorted(f.check_id for f in result.mandatory_violations) == ["launch-rules", "no-public-ip"]
 
 
 def test_violation_located_at_the_resource_line():

@@ -19,12 +19,21 @@ HOOK = "aws:autoscaling/lifecycleHook:LifecycleHook"
 
 
 def _network_interfaces(pool: ResolvedPool, subnet: Any) -> list[dict[str, Any]]:
-    return [{
-        "networkCardIndex": i.card, "deviceIndex": i.device, "interfaceType": i.type,
-        # More than one interface rules out a public IP; a GPU node never gets one (secure default).
-        "associatePublicIpAddress": "false", "deleteOnTermination": "true",
-        "securityGroups": [ref("efa-sg")], "subnetId": subnet,
-    } for i in pool.interfaces]
+    """The launch template's interfaces, with only the fields RunInstances accepts for each kind
+    (planner/launchrules.py; docs/launch-templates.md). An `efa-only` interface has no IP, so it gets
+    no IP setting at all: the provider sends any set string, "false" included, and EC2 then refuses
+    every launch (EC2 UG, create-efa; Karpenter's launchtemplate.go leaves the same fields unset).
+    The public-IP flag is set ("false", the secure default) only on a single-interface launch: with
+    more than one interface EC2 never assigns a public IP, and the flag is left unset as Karpenter does."""
+    single = len(pool.interfaces) == 1
+    out = []
+    for i in pool.interfaces:
+        ni: dict[str, Any] = {"networkCardIndex": i.card, "deviceIndex": i.device, "interfaceType": i.type}
+        if single and i.takes_ip:
+            ni["associatePublicIpAddress"] = "false"
+        ni.update({"deleteOnTermination": "true", "securityGroups": [ref("efa-sg")], "subnetId": subnet})
+        out.append(ni)
+    return out
 
 
 def _market(pool: ResolvedPool) -> dict[str, Any]:
