@@ -243,11 +243,31 @@ def test_pools_without_ami_use_the_catalog_default_image():
     assert any("pin an ami" in n["message"] for n in plan.notes)
 
 
-def test_accelerator_without_a_known_default_image_needs_an_ami():
-    text = DFW_SPEC.replace("instance_type: p5.48xlarge", "ultraserver: u-p6e-gb200x72").replace(
-        "count: 2", "count: 1\n    capacity: {type: capacity-reservation, reservation_id: cr-0123456789abcdef0}")
+GB200_NO_AMI = DFW_SPEC.replace("instance_type: p5.48xlarge", "ultraserver: u-p6e-gb200x72").replace(
+    "count: 2", "count: 1\n    capacity: {type: capacity-reservation, reservation_id: cr-0123456789abcdef0}")
+
+
+@pytest.mark.parametrize("text, pool_type, parameter", [
+    (GB200_NO_AMI, "p6e-gb200", "/aws/service/deeplearning/ami/arm64/base-oss-nvidia-driver-gpu-amazon-linux-2023/latest/ami-id"),
+    (GB200_NO_AMI.replace("u-p6e-gb200x72", "u-p6e-gb300x72"), "p6e-gb300",
+     "/aws/service/deeplearning/ami/arm64/base-oss-nvidia-driver-gpu-amazon-linux-2023/latest/ami-id"),
+    (BASE_SPEC.replace("p5.48xlarge", "trn2.48xlarge"), "trn2",
+     "/aws/service/neuron/dlami/multi-framework/amazon-linux-2023/latest/image_id"),
+], ids=["gb200-arm64-dlami", "gb300-arm64-dlami", "trn2-neuron-dlami"])
+def test_grace_blackwell_and_trainium_pools_default_to_their_dlami(text, pool_type, parameter):
+    plan = plan_of(text)
+    template = next(r.inputs for r in plan.resources() if r.type == "aws:ec2/launchTemplate:LaunchTemplate")
+    assert template["instanceType"].startswith(pool_type)
+    assert template["imageId"] == "resolve:ssm:" + parameter
+    assert template["blockDeviceMappings"][0]["deviceName"] == "/dev/xvda", "AL2023 images boot from /dev/xvda"
+
+
+def test_accelerator_without_a_known_default_image_needs_an_ami(monkeypatch):
+    import planner.validate as validate
+
+    monkeypatch.setattr(validate, "default_image", lambda itype: None)  # a type the catalog has no image for
     with pytest.raises(SpecError) as info:
-        plan_of(text)
+        plan_of(GB200_NO_AMI)
     issue = info.value.issues[0]
     assert issue.path == "compute[0].ami" and "no default image" in issue.message
 
