@@ -139,6 +139,8 @@ class Seed:
     requests: list[tuple[str, Any]] = field(default_factory=list)  # (operation, raw body) of seeded answers
     other_quotas: dict[tuple[str, str], float] = field(default_factory=dict)  # (service, code) -> value
     images: list[dict[str, Any]] = field(default_factory=list)  # DescribeImages items (moto has no PlatformDetails)
+    # Public SSM parameters moto does not ship (the DLAMI ones) and refuses to create (reserved /aws/ names).
+    ssm_parameters: dict[str, str] = field(default_factory=dict)
 
     def answer(self, operation: str, body: dict[str, Any]) -> dict[str, Any] | None:
         if operation == "DescribeAvailabilityZones" and self.zones is not None:
@@ -149,6 +151,10 @@ class Seed:
         if operation == "DescribeImages" and self.images:
             wanted = {v for k, v in body.items() if k.startswith("ImageId")}  # query protocol: ImageId.1, ...
             return {"Images": [copy.deepcopy(i) for i in self.images if not wanted or i["ImageId"] in wanted]}
+        if operation == "GetParameter" and body.get("Name") in self.ssm_parameters:
+            name = body["Name"]
+            return {"Parameter": {"Name": name, "Type": "String", "Value": self.ssm_parameters[name], "Version": 1,
+                                  "DataType": "aws:ec2:image"}}
         if operation == "DescribeCapacityReservations":
             return {"CapacityReservations": copy.deepcopy(self.reservations)}
         if operation == "DescribeCapacityBlocks":

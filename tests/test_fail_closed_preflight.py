@@ -32,6 +32,7 @@ ASKS = {
     "preflight.quota.vcpus": "get_service_quota",
     "preflight.quota.vpc": "get_service_quota",
     "preflight.quota.limits": "get_service_quota",
+    "preflight.ami.compatible": "get_parameter",  # the pool's default image: resolve:ssm: as EC2 resolves it
 }
 
 
@@ -160,8 +161,11 @@ def test_through_the_proxy_moto_answers(through, spec, capsys):
     result = json.loads(out)
     assert result["status"]["preflight.zone.exists"] == "passed"
     assert result["status"]["preflight.offering.zone"] == "passed"
-    # moto has no EC2 Service Quotas: the vCPU quota is unverified (not found), so exit 3, not 0.
-    assert result["status"]["preflight.quota.vcpus"] == "unverified" and code == 3
+    # moto has no EC2 Service Quotas: the vCPU quota is unverified (not found), never passed; and moto
+    # ships no DLAMI SSM parameter, so the pool's default image does not resolve: a verdict (exit 1),
+    # which outranks unverified (3).
+    assert result["status"]["preflight.quota.vcpus"] == "unverified"
+    assert result["status"]["preflight.ami.compatible"] == "failed" and code == 1
 
 
 def test_explain_permissions_prints_the_policy_derived_from_the_code(capsys):

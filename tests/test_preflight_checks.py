@@ -486,9 +486,18 @@ def test_network_interface_quota_short(aws):
     assert "the plan adds 132" in f.message
 
 
-# -- launch dry run (moto answers DryRun) ------------------------------------------------------------
+# -- launch dry run (moto answers DryRun; tests/test_launch_dry_run.py asserts the request itself) -----
+def _compiled(text=None):
+    from conftest import BASE_SPEC
+
+    from planner import compile_plan
+    from planner.validate import parse_spec
+
+    return compile_plan(parse_spec(text or BASE_SPEC, "spec.yaml"))
+
+
 def test_launch_dry_run_ok(aws):
-    result = preflight(plan(pool()), launch_dry_run=True)
+    result = preflight(_compiled(), launch_dry_run=True)
     assert check(result, "preflight.launch.dry-run") == []
     assert "preflight.launch.dry-run" in result.checks
 
@@ -499,11 +508,11 @@ def test_launch_dry_run_insufficient_capacity(aws):
     session = make_session(REGION)
     standard_seed().install(session)
     inject_error(session, "RunInstances", "InsufficientInstanceCapacity", "We currently do not have sufficient capacity")
-    result = run(plan(pool()), LiveAccount(REGION, session=session, max_attempts=1), now=NOW, launch_dry_run=True)
+    result = run(_compiled(), LiveAccount(REGION, session=session, max_attempts=1), now=NOW, launch_dry_run=True)
     [f] = check(result, "preflight.launch.dry-run")
     assert f.level == Level.ERROR
-    assert f.message == ("launch dry run: InsufficientInstanceCapacity: AWS has not enough p5.48xlarge capacity in "
-                         "us-east-1a right now")
+    assert f.message == ("launch dry run (the Plan's launch template): InsufficientInstanceCapacity: AWS has not "
+                         "enough p5.48xlarge capacity in us-east-1a right now")
 
 
 def test_launch_dry_run_skipped_by_default_and_on_snapshots(aws):
@@ -567,12 +576,10 @@ def test_ultraserver_resource_group(aws):
 
 
 def test_launch_dry_run_with_existing_subnet_and_efa(aws):
+    from conftest import BASE_SPEC
+
     vpc, [sid] = _vpc()
-    interfaces = [{"card": 0, "device": 0, "type": "interface"}] + [
-        {"card": c, "device": 0 if c else 1, "type": "efa-only"} for c in range(32)]
-    record = pool(existing_subnet_id=sid)
-    record["interfaces"] = interfaces  # the pool record's layout list (docs/plan-format.md)
-    p = plan(record, vpc_id=vpc, subnets=[])
+    p = _compiled(BASE_SPEC.replace("  vpc_cidr: 10.0.0.0/16", f"  vpc_id: {vpc}\n  subnet_id: {sid}"))
     from planner.preflight.checks.dry_run import launch_request
     from planner.preflight.context import Context
 
@@ -690,10 +697,3 @@ def test_block_schedule_in_the_past_is_a_warning(aws):
     assert found[0].hint.startswith("re-plan now")
 
 
-def test_dry_run_of_per_ultraserver_pool_launches_one_ultraserver_into_the_first_id():
-    from planner.preflight.checks.dry_run import launch_request
-
-    req = launch_request(None, _per_ultraserver_pool(), "ami-0123456789abcdef0", {"name": "us-east-1a"})
-    assert (req["MinCount"], req["MaxCount"]) == (18, 18)
-    assert req["CapacityReservationSpecification"] == {"CapacityReservationTarget": {"CapacityReservationId": "cr-u1"}}
-    assert req["InstanceMarketOptions"] == {"MarketType": "capacity-block"}

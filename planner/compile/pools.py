@@ -200,6 +200,7 @@ def record(p: ResolvedPool, doc: SpecDocument, resources: dict[str, Any]) -> dic
         "launch_template": resources["launch_template"],
         "groups": resources["groups"],
         "root_volume_gib": p.spec.root_volume_gib,
+        "root_device_name": p.spec.root_device_name,
         "ami": p.spec.ami,
         "image": p.image,
         "unconfirmed": sorted(set(itype.unconfirmed) | set(p.ultra.unconfirmed if p.ultra else ())),

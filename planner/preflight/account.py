@@ -94,6 +94,12 @@ class Account(Protocol):
 
     def default_image(self, architecture: str) -> str: ...
 
+    def image_parameter(self, name: str) -> str:
+        """The image id an SSM parameter (a pool's default image) names now; "" when it does not exist."""
+
+    def launch_template(self, name_tag: str) -> dict[str, Any] | None:
+        """The deployed launch template tagged Name = `name_tag` ({id, name, latest_version}), or None."""
+
 
 def offering_query(
     *, instance_type: str | None, ultraserver_type: str | None, count: int, days: int | None,

@@ -13,6 +13,8 @@ from ..findings import Finding, Level, Source, Unverified
 from ..plan import Plan
 from .account import Account, AccountError, offering_query
 
+SSM_PREFIX = "resolve:ssm:"  # a launch template's image id that EC2 resolves from an SSM parameter at launch
+
 
 class Context:
     def __init__(self, plan: Plan, account: Account, *, catalog: Any = None, quotas: Any = None,
@@ -56,8 +58,30 @@ class Context:
         return self.ask("types", lambda: self.account.instance_types(self.instance_types()))
 
     def images(self) -> dict[str, dict[str, Any] | None]:
-        ids = sorted({p["ami"] for p in self.pools if p.get("ami")})
-        return self.ask("images", lambda: self.account.images(ids)) if ids else {}
+        """DescribeImages of every image the pools launch: the AMIs they name and the ones their
+        default-image parameters resolve to now (a parameter that cannot be read is left out here;
+        `pool_image` reports it)."""
+        ids = {p["ami"] for p in self.pools if p.get("ami")}
+        for p in self.pools:
+            if not p.get("ami") and str(p.get("image") or "").startswith(SSM_PREFIX):
+                try:
+                    ids.add(self.pool_image(p))
+                except AccountError:
+                    pass
+        ids.discard("")
+        ids_sorted = sorted(ids)
+        return self.ask(("images", tuple(ids_sorted)), lambda: self.account.images(ids_sorted)) if ids_sorted else {}
+
+    def pool_image(self, pool: dict[str, Any]) -> str:
+        """The image id a pool launches now: its `ami`, or what its `resolve:ssm:` parameter names
+        (SSM GetParameter, as EC2 resolves it at launch); "" when the parameter does not exist."""
+        if pool.get("ami"):
+            return str(pool["ami"])
+        image = str(pool.get("image") or "")
+        if not image.startswith(SSM_PREFIX):
+            return image
+        name = image.removeprefix(SSM_PREFIX)
+        return self.ask(("image-parameter", name), lambda: self.account.image_parameter(name))
 
     def quota(self, service: str, code: str) -> dict[str, Any]:
         return self.ask(("quota", service, code), lambda: known_quota(self.account.service_quota(service, code)))

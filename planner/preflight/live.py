@@ -515,6 +515,30 @@ class LiveAccount:
         data = self._request("ssm", "get_parameter", Name=AL2023_IMAGE.format(arch=arch))
         return data["Parameter"]["Value"]
 
+    @reads(("ssm", "get_parameter"))
+    def image_parameter(self, name: str) -> str:
+        """The image id a public SSM parameter names now (what `resolve:ssm:` resolves at launch)."""
+        try:
+            data = self._request("ssm", "get_parameter", Name=name)
+        except AccountError as err:
+            if "ParameterNotFound" not in err.reason:
+                raise
+            self.failures.pop()  # an answer: the parameter does not exist here
+            return ""
+        return data["Parameter"]["Value"]
+
+    @reads(("ec2", "describe_launch_templates"))
+    def launch_template(self, name_tag: str) -> dict[str, Any] | None:
+        """The deployed launch template whose Name tag is `name_tag` (the Plan tags each one), or None."""
+        data = self._request("ec2", "describe_launch_templates",
+                             Filters=[{"Name": "tag:Name", "Values": [name_tag]}])
+        found = data.get("LaunchTemplates", [])
+        if not found:
+            return None
+        lt = found[0]
+        return {"id": lt["LaunchTemplateId"], "name": lt.get("LaunchTemplateName"),
+                "latest_version": lt.get("LatestVersionNumber")}
+
     @reads(("ec2", "run_instances"))
     def launch_dry_run(self, request: dict[str, Any]) -> str:
         self._declared("ec2", "run_instances")
@@ -548,6 +572,7 @@ def normalize_image(img: dict[str, Any]) -> dict[str, Any]:
     root = next((m for m in img.get("BlockDeviceMappings", []) if m.get("DeviceName") == img.get("RootDeviceName")), {})
     return {"id": img["ImageId"], "name": img.get("Name"), "architecture": img.get("Architecture"),
             "state": img.get("State"), "root_gib": (root.get("Ebs") or {}).get("VolumeSize"),
+            "root_device_name": img.get("RootDeviceName"),
             "platform": img.get("PlatformDetails") or img.get("Platform") or "Linux/UNIX"}
 
 

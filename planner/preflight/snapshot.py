@@ -15,6 +15,7 @@ from typing import Any, Callable, Sequence
 from ..errors import UsageError
 from ..plan import Plan, write_atomic
 from .account import AccountError
+from .context import SSM_PREFIX
 from .checks.quotas import wants_block
 from .context import Context
 
@@ -94,7 +95,11 @@ def capture(account: Any, plan: Plan | Sequence[Plan] | None = None, *, catalog:
     say(f"offerings and facts of {len(types)} instance types")
     doc["instance_type_offerings"] = _batch(types, account.instance_type_offerings)
     doc["instance_types"] = _batch(types, account.instance_types)
-    amis = sorted({p["ami"] for pl in plans for p in pl.pools if p.get("ami")})
+    params = sorted({p["image"].removeprefix(SSM_PREFIX) for pl in plans for p in pl.pools
+                     if str(p.get("image") or "").startswith(SSM_PREFIX)})
+    doc["image_parameters"] = _items(params, account.image_parameter)
+    resolved = [v for v in (doc["image_parameters"].get("items") or {}).values() if v]
+    amis = sorted({p["ami"] for pl in plans for p in pl.pools if p.get("ami")} | set(resolved))
     doc["images"] = _batch(amis, account.images) if amis else {"items": {}, "errors": {}}
     say("service quotas")
     limits = getattr(quotas, "limits", ())
@@ -152,7 +157,9 @@ def _snapshot_shape():
         "instance_types": keyed(Opt(Obj({}, {
             "vcpus": Opt(INT), "efa_supported": BOOL, "max_efa_interfaces": Opt(INT), "network_cards": Opt(INT),
             "max_network_interfaces": Opt(INT), "architectures": ListOf(STR)}))),
-        "images": keyed(Opt(Obj({"id": STR}, {"architecture": Opt(STR), "state": Opt(STR), "root_gib": Opt(NUM)}))),
+        "images": keyed(Opt(Obj({"id": STR}, {"architecture": Opt(STR), "state": Opt(STR), "root_gib": Opt(NUM),
+                                              "root_device_name": Opt(STR)}))),
+        "image_parameters": keyed(STR),
         "service_quotas": keyed(quota),
         "service_quota_lists": keyed(ListOf(quota)),
         "capacity_reservations": single(MapOf(Obj({"id": STR}, {
@@ -274,6 +281,12 @@ class SnapshotAccount:
 
     def default_image(self, architecture: str) -> str:
         raise AccountError("get_parameter", "a snapshot cannot resolve images", "not-captured")
+
+    def image_parameter(self, name: str) -> str:
+        return self._item("image_parameters", name, "get_parameter")
+
+    def launch_template(self, name_tag: str) -> dict[str, Any] | None:
+        raise AccountError("describe_launch_templates", "a snapshot holds no launch templates", "not-captured")
 
     def launch_dry_run(self, request: dict[str, Any]) -> str:
         raise AccountError("run_instances", "a launch dry run needs a live account", "not-captured")

@@ -1,0 +1,182 @@
+"""`preflight --launch-dry-run` sends the Plan's OWN launch template (and, where the account holds it,
+launches from that template), and preflight resolves default images through SSM like EC2 does.
+
+moto: RunInstances DryRun, DescribeLaunchTemplates, DescribeImages (its public AMIs), SSM's Amazon
+Linux parameters, VPCs and subnets. Seeded (preflight_fixtures.Seed): quotas, capacity, the DLAMI SSM
+parameters (moto ships none and refuses /aws/ names). Each request is captured from boto3's
+`provide-client-params` event, so the assertions are on what would go to AWS.
+"""
+from __future__ import annotations
+
+import base64
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from conftest import BASE_SPEC, ROOT  # noqa: E402
+from preflight_fixtures import NOW, REGION, inject_error, make_session, standard_seed  # noqa: E402
+
+from planner import compile_plan  # noqa: E402
+from planner.findings import Level  # noqa: E402
+from planner.plan import Plan  # noqa: E402
+from planner.preflight import run  # noqa: E402
+from planner.preflight.checks.dry_run import launch_request  # noqa: E402
+from planner.preflight.context import Context  # noqa: E402
+from planner.preflight.live import LiveAccount  # noqa: E402
+from planner.validate import parse_spec  # noqa: E402
+
+DLAMI_X86 = "/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-amazon-linux-2023/latest/ami-id"
+DRY = "preflight.launch.dry-run"
+
+
+def _plan(text: str = BASE_SPEC) -> Plan:
+    return compile_plan(parse_spec(text, "spec.yaml"))
+
+
+def _account(seed=None, errors=()):
+    session = make_session(REGION)
+    sent: list[dict] = []
+    session.events.register("provide-client-params.ec2.RunInstances", lambda params, **_: sent.append(dict(params)))
+    (seed or standard_seed()).install(session)
+    for op, code in errors:
+        inject_error(session, op, code, f"{code} (injected)")
+    return LiveAccount(REGION, session=session, max_attempts=1), sent
+
+
+def _moto_image(arch: str = "x86_64") -> dict:
+    ec2 = make_session(REGION).client("ec2")
+    return next(i for i in ec2.describe_images(Owners=["amazon"])["Images"]
+                if i["Architecture"] == arch and i.get("BlockDeviceMappings") and i.get("RootDeviceName") == "/dev/xvda")
+
+
+def _found(result, check_id=DRY):
+    return [f for f in result.findings if f.check_id == check_id]
+
+
+def test_dry_run_sends_the_plans_own_launch_template(aws):
+    img = _moto_image()
+    account, sent = _account(standard_seed(ssm_parameters={DLAMI_X86: img["ImageId"]}))
+    plan = _plan()
+    result = run(plan, account, now=NOW, launch_dry_run=True)
+    assert _found(result) == []
+    [request] = sent
+    template = plan.by_name()["lt-gpu"].inputs
+    assert request["DryRun"] is True and (request["MinCount"], request["MaxCount"]) == (2, 2)
+    assert request["ImageId"] == img["ImageId"], "the image the Plan's resolve:ssm: parameter names today"
+    assert request["InstanceType"] == "p5.48xlarge"
+    # Every interface of the template, with exactly the fields the template sets (refs left out).
+    assert [(n["NetworkCardIndex"], n["DeviceIndex"], n["InterfaceType"]) for n in request["NetworkInterfaces"]] == [
+        (n["networkCardIndex"], n["deviceIndex"], n["interfaceType"]) for n in template["networkInterfaces"]]
+    assert all("AssociatePublicIpAddress" not in n for n in request["NetworkInterfaces"])
+    assert request["MetadataOptions"] == {"HttpTokens": "required", "HttpEndpoint": "enabled", "HttpPutResponseHopLimit": 2}
+    assert request["BlockDeviceMappings"] == [{"DeviceName": "/dev/xvda", "Ebs": {
+        "VolumeSize": 200, "VolumeType": "gp3", "Encrypted": True, "DeleteOnTermination": True}}]
+    assert request["Placement"] == {"AvailabilityZone": "us-east-1a"}
+
+
+def test_a_public_ip_flag_on_efa_only_is_sent_as_the_provider_would_and_refused(aws):
+    """The template with the bug (associatePublicIpAddress "false" on efa-only interfaces) goes to EC2
+    as a boolean False on those interfaces; EC2's answer (InvalidParameterValue, injected here: moto
+    does not model the rule) is an error naming the Plan's template."""
+    plan = _plan()
+    data = plan.to_json()
+    for stack in data["stacks"]:
+        for r in stack["resources"]:
+            if r["name"] == "lt-gpu":
+                for ni in r["inputs"]["networkInterfaces"]:
+                    ni["associatePublicIpAddress"] = "false"
+    bad = Plan.from_json(data)
+    account, sent = _account(errors=[("RunInstances", "InvalidParameterValue")])
+    [f] = _found(run(bad, account, now=NOW, launch_dry_run=True))
+    assert f.level == Level.ERROR
+    assert f.message == ("launch dry run (the Plan's launch template): InvalidParameterValue: EC2 refuses the launch "
+                         "template's settings")
+    efa_only = [n for n in sent[0]["NetworkInterfaces"] if n["InterfaceType"] == "efa-only"]
+    assert efa_only and all(n["AssociatePublicIpAddress"] is False for n in efa_only)
+
+
+def test_capacity_block_group_overrides_go_with_the_launch():
+    text = open(os.path.join(ROOT, "examples", "gb200-capacity-block.yaml")).read()
+    plan = compile_plan(parse_spec(text, "gb200.yaml"))
+    pool = plan.pools[0]
+    req = launch_request(Context(plan, None), pool, "ami-0123456789abcdef0", {"name": "us-east-1-dfw-2a"})
+    assert (req["MinCount"], req["MaxCount"]) == (18, 18), "one UltraServer into its own reservation"
+    assert req["InstanceMarketOptions"] == {"MarketType": "capacity-block"}
+    first_id = pool["capacity"]["reservation_ids"][0]
+    assert req["CapacityReservationSpecification"] == {"CapacityReservationTarget": {"CapacityReservationId": first_id}}
+    assert [n["NetworkCardIndex"] for n in req["NetworkInterfaces"]] == [0, 1, 5, 9, 13]
+    assert "GroupName" not in req["Placement"], "blocks launch without a placement group"
+
+
+def test_user_data_is_sent_decoded_and_a_planned_profile_left_out():
+    plan = _plan()
+    template = dict(plan.by_name()["lt-gpu"].inputs, userData=base64.b64encode(b"#cloud-config\n{}\n").decode())
+    req = launch_request(None, plan.pools[0], "ami-1", None, template=template, group=None)
+    assert req["UserData"] == "#cloud-config\n{}\n", "boto3 base64-encodes RunInstances UserData itself"
+    assert "IamInstanceProfile" not in req, "the node profile is a Plan reference: not created yet"
+
+
+def test_dry_run_launches_from_the_deployed_template_where_the_account_holds_it(aws):
+    img = _moto_image()
+    account, sent = _account(standard_seed(ssm_parameters={DLAMI_X86: img["ImageId"]}))
+    plan = _plan()
+    name = plan.by_name()["lt-gpu"].inputs["tags"]["Name"]
+    ec2 = make_session(REGION).client("ec2")
+    made = ec2.create_launch_template(
+        LaunchTemplateName="gpu-template", LaunchTemplateData={"ImageId": img["ImageId"], "InstanceType": "p5.48xlarge"},
+        TagSpecifications=[{"ResourceType": "launch-template", "Tags": [{"Key": "Name", "Value": name}]}])
+    result = run(plan, account, now=NOW, launch_dry_run=True)
+    assert _found(result) == []
+    [request] = sent
+    assert request["LaunchTemplate"] == {"LaunchTemplateId": made["LaunchTemplate"]["LaunchTemplateId"], "Version": "1"}
+    assert "NetworkInterfaces" not in request and "ImageId" not in request, "the stored template is what is tried"
+
+
+def test_a_pool_whose_template_is_not_in_the_plan_is_an_error(aws):
+    plan = _plan()
+    data = plan.to_json()
+    for stack in data["stacks"]:
+        stack["resources"] = [r for r in stack["resources"] if r["name"] != "lt-gpu"]
+    account, sent = _account()
+    [f] = _found(run(Plan.from_json(data), account, now=NOW, launch_dry_run=True))
+    assert f.level == Level.ERROR and "has no launch template 'lt-gpu'" in f.message and sent == []
+
+
+# -- default images: preflight resolves resolve:ssm: as EC2 will ------------------------------------
+def test_default_image_parameter_resolves_and_its_image_is_checked(aws):
+    img = _moto_image()
+    account, _ = _account(standard_seed(ssm_parameters={DLAMI_X86: img["ImageId"]}))
+    result = run(_plan(), account, now=NOW)
+    assert _found(result, "preflight.ami.compatible") == []
+    assert "preflight.ami.compatible" in result.checks
+
+
+def test_default_image_parameter_missing_or_on_another_root_device_fails(aws):
+    account, _ = _account()
+    [f] = _found(run(_plan(), account, now=NOW), "preflight.ami.compatible")
+    assert f.level == Level.ERROR and f.message == (
+        f"SSM parameter {DLAMI_X86} does not exist in us-east-1: the launch template's image cannot resolve")
+    img = _moto_image()
+    account, _ = _account(standard_seed(ssm_parameters={DLAMI_X86: img["ImageId"]}))
+    ubuntu_root = _plan(BASE_SPEC + "    root_device_name: /dev/sda1\n")
+    [f] = _found(run(ubuntu_root, account, now=NOW), "preflight.ami.compatible")
+    assert f"boots from /dev/xvda; the launch template maps the root volume as /dev/sda1" in f.message
+    assert f.hint == "set the pool's root_device_name: /dev/xvda"
+
+
+@pytest.mark.parametrize("captured, status", [(True, "passed"), (False, "unverified")])
+def test_snapshots_carry_the_resolved_parameters(aws, captured, status):
+    from planner.preflight.snapshot import SnapshotAccount, capture
+
+    img = _moto_image()
+    account, _ = _account(standard_seed(ssm_parameters={DLAMI_X86: img["ImageId"]}))
+    plan = _plan()
+    doc = capture(account, plan)
+    assert doc["image_parameters"]["items"] == {DLAMI_X86: img["ImageId"]}
+    assert img["ImageId"] in doc["images"]["items"]
+    if not captured:
+        del doc["image_parameters"]
+    result = run(plan, SnapshotAccount(doc, "snap"), now=NOW)
+    assert result.statuses()["preflight.ami.compatible"].value == status
