@@ -185,6 +185,8 @@ class Lustre(_Model):
     kms_key_id: str | None = Field(None, max_length=2048,  # a KMS key ARN is at most 2048 characters
                                    description="KMS key for encryption at rest; default: the AWS managed key")
     reserve_ips: int = Field(64, ge=0, le=65536, description="Subnet IPs kept for the file system's interfaces (AWS does not publish the count; a planning margin)")
+    efa: bool | None = Field(None, description="EFA-enabled file system (PERSISTENT_2; fixed at creation). Default: on when "
+                                               "every EFA pool is a confirmed EFA client and the capacity fits the EFA steps")
 
 
 class Storage(_Model):

@@ -115,6 +115,7 @@ def _meaning_issues(doc: SpecDocument, catalog: Catalog) -> Iterator[SpecIssue]:
     if spec.storage and spec.storage.lustre:
         yield from _lustre_issues(spec.storage.lustre, ("storage", "lustre"), issue)
         yield from _lustre_gate_issues(spec, ("storage", "lustre"), issue)
+        yield from _lustre_efa_issues(spec, catalog, ("storage", "lustre"), issue)
 
     yield from _name_collisions(spec, issue)
     yield from _user_data_issues(doc, catalog)
@@ -461,6 +462,27 @@ def _lustre_gate_issues(spec: ClusterSpec, p, issue) -> Iterator[SpecIssue]:
         yield issue(p + ("deployment",), f"{lustre.deployment} does not encrypt data in transit, so the mandatory "
                     "policy fsx-encrypted-in-vpc would always fail",
                     "use SCRATCH_2 or PERSISTENT_2, or skip the policy: policies.skip.fsx-encrypted-in-vpc: <why>")
+
+
+def efa_families(spec: ClusterSpec, catalog: Catalog) -> list[str]:
+    """Instance families of the pools that use EFA (the clients an EFA-enabled file system serves)."""
+    out = []
+    for pool in spec.compute:
+        ultra = catalog.ultraservers.get(pool.ultraserver or "")
+        itype = catalog.instance_types.get(ultra.member if ultra else (pool.instance_type or ""))
+        if itype and _uses_efa(pool, catalog):
+            out.append(itype.family)
+    return out
+
+
+def _lustre_efa_issues(spec: ClusterSpec, catalog: Catalog, p, issue) -> Iterator[SpecIssue]:
+    """`efa: true` on a file system AWS cannot make EFA-enabled (FSx for Lustre UG, efa-file-systems)."""
+    lustre = spec.storage.lustre
+    if not lustre.efa:
+        return
+    _, problems = fsx.efa_decision(lustre, efa_families(spec, catalog))
+    for problem in problems:
+        yield issue(p + ("efa",), problem, "set efa: false, or change the deployment, capacity or pools as the message says")
 
 
 def _lustre_issues(lustre, p, issue) -> Iterator[SpecIssue]:

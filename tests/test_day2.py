@@ -219,7 +219,8 @@ def test_deployment_type_change_destroys_data_and_points_at_the_spec_line():
     after = text.replace("deployment: PERSISTENT_2, throughput_per_tib: 500", "deployment: PERSISTENT_1, throughput_per_tib: 200")
     old, new, changes = change(text, after, file="examples/p5-on-demand-fsx.yaml")
     (c,) = [c for c in changes if c.name == "lustre"]
-    assert (c.op, c.klass, c.because) == (REPLACE, DESTROYS_DATA, "deploymentType changed")
+    # The p5 file system is EFA-enabled; PERSISTENT_1 cannot be, so EFA goes too (both replace it).
+    assert (c.op, c.klass, c.because) == (REPLACE, DESTROYS_DATA, "deploymentType, efaEnabled changed")
     findings = diff_findings(changes, [], new)
     (f,) = [f for f in findings if f.check_id == "change.destroys-data"]
     assert f.resource == "lustre" and f.source.line == 19  # storage.lustre
@@ -253,7 +254,9 @@ def test_terminated_capacity_block_instances_count_the_paid_hours_left():
 
 # -- 4. the gate --------------------------------------------------------------------------------------
 def test_gate_blocks_unless_allowed_by_name_with_a_reason():
-    text = example("p5-on-demand-fsx.yaml")
+    # efa: false, so that only the file system changes (an EFA-enabled one also swaps its all-traffic
+    # security-group rules for the Lustre port rules, which the gate reports as networking changes).
+    text = example("p5-on-demand-fsx.yaml").replace("throughput_per_tib: 500}", "throughput_per_tib: 500, efa: false}")
     after = text.replace("deployment: PERSISTENT_2, throughput_per_tib: 500", "deployment: PERSISTENT_1, throughput_per_tib: 200")
     allowed = after + 'changes:\n  allow_replace:\n    lustre: "moving to PERSISTENT_1"\n'
     _, new, changes = change(text, allowed)

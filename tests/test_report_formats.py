@@ -120,9 +120,10 @@ def test_sarif_results_point_at_spec_lines_and_rules(report):
     for rule in rules:
         assert rule["shortDescription"]["text"] and rule["help"]["text"], rule["id"]
     by_rule = {r["ruleId"]: r for r in run["results"] if not r.get("suppressions")}
-    # Without its self egress rule efa-sg fails the EFA rule and the reachability proof of node <-> node.
-    assert set(by_rule) == {"efa-sg-self-rules", "nodes-reach-each-other", "no-public-ip", "efa-placement-group",
-                            "preflight.quota.vcpus"}
+    # Without its self egress rule efa-sg fails the EFA rule and the reachability proof of node <-> node;
+    # the public IP on a multi-interface launch breaks the security rule and the launch-time rule.
+    assert set(by_rule) == {"efa-sg-self-rules", "nodes-reach-each-other", "no-public-ip", "launch-rules",
+                            "efa-placement-group", "preflight.quota.vcpus"}
     for result in by_rule.values():
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
         loc = result["locations"][0]["physicalLocation"]
@@ -162,10 +163,11 @@ def test_junit_one_case_per_rule_failures_and_skips(report):
     assert cases["vpc-dns-enabled"].find("skipped").get("message") == "skipped: shared VPC owned by the network team"
     assert cases["efa-placement-group"].find("failure") is None, "advisory stays below --fail-on error"
     assert cases["imdsv2-required"].find("failure") is None
-    assert int(policy.get("failures")) == 3 and int(policy.get("skipped")) == 1
+    assert cases["launch-rules"].find("failure") is not None, "a public IP on a multi-interface launch"
+    assert int(policy.get("failures")) == 4 and int(policy.get("skipped")) == 1
     steps = {c.get("name"): c for c in suites["ultraplan.steps"].findall("testcase")}
     assert steps["preflight"].find("failure") is not None
-    assert int(root.get("failures")) == 5
+    assert int(root.get("failures")) == 6
 
 
 def test_junit_fail_on_warning_fails_advisory_rules(report):
@@ -199,8 +201,8 @@ def test_markdown_and_text_show_violations_skips_and_verdict(report):
     assert "- `vpc-dns-enabled`: shared VPC owned by the network team" in md
     text = render(report, "text")
     assert "skipped vpc-dns-enabled: shared VPC owned by the network team" in text
-    passed = len(load_rules()) - 4 - 1 - 1  # 4 violated, 1 skipped, max-monthly-cost not applicable
-    assert f"FAIL: 1 advisory, 1 error, 3 mandatory, {passed} passed, 1 skipped (fail on error)" in text
+    passed = len(load_rules()) - 5 - 1 - 1  # 5 violated (launch-rules too), 1 skipped, max-monthly-cost not applicable
+    assert f"FAIL: 1 advisory, 1 error, 4 mandatory, {passed} passed, 1 skipped (fail on error)" in text
 
 
 def test_gate_follows_fail_on():

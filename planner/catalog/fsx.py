@@ -41,3 +41,50 @@ def neighbours(deployment: str, gib: float, sizes: dict[str, Any] | None = None)
 def describe(deployment: str, sizes: dict[str, Any] | None = None) -> str:
     first, step = _rule(deployment, sizes)
     return f"{', '.join(f'{f:,}' for f in first)}, then multiples of {step:,} GiB"
+
+
+@functools.lru_cache(maxsize=1)
+def lustre_features() -> dict[str, Any]:
+    """Version, metadata configuration and EFA facts of FSx for Lustre (fsx_lustre_features.yaml)."""
+    with open(os.path.join(HERE, "fsx_lustre_features.yaml"), encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def efa_step_gib(throughput_per_tib: int | None) -> int | None:
+    """The capacity step (GiB) of an EFA-enabled PERSISTENT_2 file system at a throughput tier."""
+    step = lustre_features()["efa"]["capacity_step_gib"].get(throughput_per_tib)
+    return None if step is None else int(step)
+
+
+def efa_client(family: str) -> bool | None:
+    """Whether an instance family is a confirmed EFA client of FSx for Lustre (None: not confirmed)."""
+    efa = lustre_features()["efa"]
+    if family in efa["excluded_families"]:
+        return False
+    return True if family in efa["client_families"] else None
+
+
+def efa_decision(lustre: Any, efa_families: list[str]) -> tuple[bool, list[str]]:
+    """Whether the file system is EFA-enabled, and why not where it is not (or, for `efa: true`,
+    what stands in the way). `efa_families`: the instance families of the cluster's EFA pools."""
+    efa = lustre_features()["efa"]
+    problems: list[str] = []
+    if lustre.deployment != efa["deployment"]:
+        problems.append(f"EFA-enabled Lustre is {efa['deployment']} only, not {lustre.deployment}")
+    step = efa_step_gib(lustre.throughput_per_tib)
+    gib = lustre.capacity_gib if lustre.capacity_gib is not None else (lustre.capacity_tib or 0) * 1024
+    if lustre.deployment == efa["deployment"] and step and gib % step:
+        problems.append(f"an EFA-enabled file system at {lustre.throughput_per_tib} MB/s/TiB is sized in steps of "
+                        f"{step:,} GiB; {gib:,.0f} GiB is not one")
+    excluded = sorted({f for f in efa_families if efa_client(f) is False})
+    if excluded:
+        problems.append(f"{', '.join(excluded)} cannot be EFA clients of FSx for Lustre")
+    if lustre.efa is not None:
+        return bool(lustre.efa) and not problems, problems if lustre.efa else []
+    unconfirmed = sorted({f for f in efa_families if efa_client(f) is None})
+    if not efa_families:
+        problems.append("no pool uses EFA")
+    if unconfirmed:
+        problems.append(f"{', '.join(unconfirmed)} not confirmed as EFA clients of FSx for Lustre (set efa: true to "
+                        "enable it anyway)")
+    return not problems, problems

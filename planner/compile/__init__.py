@@ -180,7 +180,8 @@ def compile_plan(doc: SpecDocument, catalog: Catalog | None = None, *, shard_siz
     subnet_of = {p.name: (spec.network.subnet_id if reuse else ref(p.subnet)) for p in pools}
     vpc_id = spec.network.vpc_id or ref("vpc")
     home = spec.network.subnet_id if reuse else ref(home_name)
-    storage_resources, storage_record, storage_notes = storage.build(doc, b, home, vpc_id)
+    efa_families = [p.itype.family for p in pools if p.interfaces and any(i.type != "interface" for i in p.interfaces)]
+    storage_resources, storage_record, storage_notes = storage.build(doc, b, home, vpc_id, efa_families)
     compute_resources, made = compute.build(doc, b, pools, subnet_of)
 
     stacks = [Stack("network", net_resources)]
