@@ -1,9 +1,11 @@
 """The compiler: EFA layouts from catalog data, secure defaults, capacity targeting, subnet sizing, sharding."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
-from conftest import BASE_SPEC
+from conftest import BASE_SPEC, ROOT
 from planner import compile_plan
 from planner.catalog import build_catalog, load_catalog
 from planner.compile.interfaces import layout
@@ -368,3 +370,50 @@ def test_block_schedules_and_hooks_stay_in_their_groups_stack():
         for r in s.resources:
             for ref in iter_refs(r.inputs):
                 assert stack_of[ref["$ref"]] in ("network", "compute-gpu-1", s.name), (r.name, ref)
+
+
+# -- FSx for Lustre: version, metadata configuration, EFA (catalog/fsx_lustre_features.yaml) ----------
+def _lustre_of(text):
+    plan = plan_of(text)
+    return plan.by_name()["lustre"].inputs, plan
+
+
+@pytest.mark.parametrize("example", sorted(f for f in os.listdir(os.path.join(ROOT, "examples")) if f.endswith(".yaml")))
+def test_every_lustre_file_system_is_2_15(example):
+    plan = compile_plan(parse_spec(open(os.path.join(ROOT, "examples", example)).read(), example))
+    lustre = [r.inputs for r in plan.resources() if r.type == "aws:fsx/lustreFileSystem:LustreFileSystem"]
+    assert lustre, f"{example} has a file system"
+    for inputs in lustre:
+        assert inputs["fileSystemTypeVersion"] == "2.15"
+        assert inputs["metadataConfiguration"] == {"mode": "AUTOMATIC"}
+
+
+P5_LUSTRE = BASE_SPEC + "storage:\n  lustre: {capacity_gib: %d, deployment: PERSISTENT_2, throughput_per_tib: 500%s}\n"
+
+
+def test_lustre_is_efa_enabled_for_p5_clients_when_the_capacity_fits_its_steps():
+    inputs, plan = _lustre_of(P5_LUSTRE % (19200, ""))
+    assert inputs["efaEnabled"] is True and plan.storage["lustre"]["efa"] is True
+    rules = {r.name: r.inputs for r in plan.resources() if r.name.startswith(("lustre-sg-", "efa-sg-")) and "lustre" in r.name}
+    assert {i["ipProtocol"] for i in rules.values()} == {"-1"} and len(rules) == 6, "all traffic, both ways, and self"
+
+
+@pytest.mark.parametrize("text, why", [
+    (P5_LUSTRE % (4800, ""), "sized in steps of 9,600 GiB; 4,800 GiB is not one"),
+    (P5_LUSTRE.replace("p5.48xlarge", "trn2.48xlarge") % (19200, ""), "trn2 cannot be EFA clients"),
+], ids=["capacity-off-step", "trn2-excluded"])
+def test_lustre_without_efa_says_why(text, why):
+    inputs, plan = _lustre_of(text)
+    assert "efaEnabled" not in inputs and plan.storage["lustre"]["efa"] is False
+    assert any(n["message"].startswith("FSx for Lustre without EFA") and why in n["message"] for n in plan.notes)
+    ports = {(r.inputs.get("fromPort"), r.inputs["ipProtocol"]) for r in plan.resources() if r.name.startswith("lustre-sg-ingress")}
+    assert ports == {(988, "tcp"), (1018, "tcp")}
+
+
+def test_efa_true_on_a_file_system_aws_cannot_make_efa_enabled_is_refused():
+    with pytest.raises(SpecError) as info:
+        plan_of(P5_LUSTRE % (4800, ", efa: true"))
+    [issue] = [i for i in info.value.issues if i.path == "storage.lustre.efa"]
+    assert "sized in steps of 9,600 GiB" in issue.message
+    inputs, _ = _lustre_of(P5_LUSTRE % (19200, ", efa: false"))
+    assert "efaEnabled" not in inputs
