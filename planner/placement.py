@@ -10,6 +10,7 @@ what to do. Availability Zones of a Region offer all of them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from .catalog import Catalog, is_local_zone
 
@@ -42,6 +43,15 @@ def offered(catalog: Catalog, zone: str, service: str) -> tuple[str, str]:
     if lz is None:
         return "unconfirmed", f"{zone} is a Local Zone the catalog does not describe"
     return lz.offers(service), lz.offer_source(service)
+
+
+def region_zone(spec: Any) -> str | None:
+    """The Region zone Region-only services go to for a pool in a Local Zone: `network.region_zone`,
+    else the cluster's own `availability_zone` when that is a Region zone (a cluster in us-east-1a
+    with one pool in the Dallas Local Zone puts that pool's NAT gateway in us-east-1a), else None."""
+    if spec.network.region_zone is not None:
+        return spec.network.region_zone
+    return None if is_local_zone(spec.availability_zone) else spec.availability_zone
 
 
 def place(catalog: Catalog, zone: str, service: str, region_zone: str | None) -> Placement | None:

@@ -159,10 +159,13 @@ class Pool(_Model):
     _zone = field_validator("availability_zone", mode="before")(_zone)
 
 
+DEFAULT_VPC_CIDR = "10.0.0.0/16"
+
+
 class Network(_Model):
     """A new VPC (vpc_cidr) or an existing VPC and subnet (vpc_id + subnet_id)."""
 
-    vpc_cidr: str | None = Field(None, description="CIDR of a new VPC, /16 to /28")
+    vpc_cidr: str | None = Field(None, description=f"CIDR of a new VPC, /16 to /28; default {DEFAULT_VPC_CIDR} unless vpc_id is given")
     secondary_cidrs: list[str] = Field(default_factory=list, description="More CIDR blocks for the VPC, for clusters beyond one /16")
     vpc_id: str | None = Field(None, pattern=r"^vpc-[0-9a-f]{8,17}$", description="An existing VPC to reuse (with subnet_id)")
     subnet_id: str | None = Field(None, pattern=r"^subnet-[0-9a-f]{8,17}$",
@@ -172,7 +175,15 @@ class Network(_Model):
                            "(ssm, ssmmessages, ec2messages) and the S3 gateway endpoint")
     region_zone: str | None = Field(
         None, description="An Availability Zone of the Region (name or ID) for services a Local Zone does not offer "
-                          "(NAT gateway, FSx for Lustre, VPC interface endpoints), placed there with a note on the traffic path")
+                          "(NAT gateway, FSx for Lustre, VPC interface endpoints), placed there with a note on the traffic path; "
+                          "default: the cluster's availability_zone when that is a Region zone")
+
+    @model_validator(mode="after")
+    def _default_cidr(self) -> "Network":
+        # A `network:` block that only sets egress or region_zone still gets the default VPC, as no block does.
+        if self.vpc_cidr is None and self.vpc_id is None and self.subnet_id is None:
+            object.__setattr__(self, "vpc_cidr", DEFAULT_VPC_CIDR)
+        return self
 
 
 class Lustre(_Model):
@@ -237,8 +248,8 @@ class ClusterSpec(_Model):
     region: str = Field(pattern=r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$", description="AWS region, e.g. us-east-1")
     availability_zone: str = Field(max_length=64, description="Zone name (us-east-1-dfw-2a) or zone ID (use1-az4)")
     tags: dict[str, str] = Field(default_factory=dict, description="Tags on every resource (numbers are read as text)")
-    network: Network = Field(default_factory=lambda: Network(vpc_cidr="10.0.0.0/16"),
-                             description="The VPC; default a new one with vpc_cidr 10.0.0.0/16")
+    network: Network = Field(default_factory=lambda: Network(vpc_cidr=DEFAULT_VPC_CIDR),
+                             description=f"The VPC; default a new one with vpc_cidr {DEFAULT_VPC_CIDR}")
     compute: list[Pool] = Field(min_length=1, description="The compute pools, at least one")
     user_data: UserData | None = Field(None, description=USER_DATA_HELP + "; on every pool")
     storage: Storage | None = Field(None, description="Shared storage (FSx for Lustre)")

@@ -154,3 +154,24 @@ def test_region_zone_with_an_existing_vpc_is_rejected():
                                                        "  region_zone: use1-az4")
     [issue] = issues(text)
     assert issue.path == "network.region_zone" and issue.line == 8 and "only applies to a new VPC" in issue.message
+
+
+# -- a cluster in a Region zone with a pool in a Local Zone --------------------------------------------
+REGION_CLUSTER_LZ_POOL = BASE_SPEC.replace("  vpc_cidr: 10.0.0.0/16\n", "  egress: nat\n") + (
+    "  - name: gb\n    ultraserver: u-p6e-gb200x72\n    count: 1\n    availability_zone: us-east-1-dfw-2a\n"
+    "    capacity: {type: capacity-reservation, reservation_id: cr-0123456789abcdef0}\n")
+
+
+def test_a_local_zone_pool_of_a_region_zone_cluster_uses_the_clusters_zone_for_region_only_services():
+    """No network.region_zone: the Dallas pool's NAT gateway goes to the cluster's own zone, us-east-1a
+    (it was a 'the cluster's Local Zone lacks services' error, although the cluster's zone is no Local Zone)."""
+    plan = compile_plan(parse_spec(REGION_CLUSTER_LZ_POOL, "spec.yaml", CAT), CAT)  # no SpecError
+    nat_subnets = [r for r in plan.resources() if r.type == "aws:ec2/subnet:Subnet" and r.name.startswith("subnet-public-")]
+    assert {r.inputs["availabilityZone"] for r in nat_subnets} == {"us-east-1a"}
+    assert any("NAT gateway: us-east-1-dfw-2a is not confirmed" in n["message"] and "placed in us-east-1a" in n["message"]
+               for n in plan.notes)
+
+
+def test_a_network_block_without_vpc_cidr_keeps_the_default_cidr():
+    plan = compile_plan(parse_spec(BASE_SPEC.replace("  vpc_cidr: 10.0.0.0/16\n", "  egress: nat\n"), "spec.yaml"), CAT)
+    assert plan.by_name()["vpc"].inputs["cidrBlock"] == "10.0.0.0/16"

@@ -215,7 +215,7 @@ def _home_zone(doc: SpecDocument, catalog: Catalog, lustre: bool) -> tuple[str, 
         return spec.availability_zone, []
     notes, zone = [], spec.availability_zone
     for service in services:
-        where = placement.place(catalog, spec.availability_zone, service, spec.network.region_zone)
+        where = placement.place(catalog, spec.availability_zone, service, placement.region_zone(spec))
         if where is not None and where.moved:
             zone = where.zone
             notes.append({"level": "warning", "source": {"file": doc.file, "line": doc.line("network", "region_zone")},

@@ -30,7 +30,7 @@ def _nat_zones(doc: SpecDocument, catalog: Catalog, subnets: list[SubnetPlan], n
     where a Local Zone does not offer NAT gateways (validate has made sure region_zone is set then)."""
     zones: list[str] = []
     for zone in sorted({s.zone for s in subnets}):
-        where = placement.place(catalog, zone, placement.NAT_GATEWAY, doc.spec.network.region_zone)
+        where = placement.place(catalog, zone, placement.NAT_GATEWAY, placement.region_zone(doc.spec))
         if where is None:  # validate rejects this; a direct caller gets the same rule
             raise SpecError([SpecIssue("network.region_zone", f"{zone} does not offer NAT gateways and no region_zone is set",
                                        doc.line("network"), doc.file)])
