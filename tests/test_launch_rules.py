@@ -274,3 +274,9 @@ def test_launch_rules_run_inside_pulumi_policy_with_unknown_values(public_ip, ex
     assert [m.split("[")[1].split("]")[0] for m, _ in reported] == expected
     for message, urn in reported:
         assert urn.endswith("::lt-gb") and "create-efa.html" in message
+
+
+def test_docs_list_every_rule():
+    text = open(os.path.join(ROOT, "docs", "launch-templates.md"), encoding="utf-8").read()
+    for rule_id in rules():
+        assert f"| `{rule_id}` |" in text, f"docs/launch-templates.md misses {rule_id}"

@@ -118,8 +118,9 @@ def instance_family_letters(instance_type: Any) -> str | None:
     "no-public-ip", level=MANDATORY, severity="high", tags=("efa", "network", "security"),
     types=(LAUNCH_TEMPLATE, INSTANCE),
     description="No public IP address on GPU/accelerator or multi-interface instances.",
-    remediation="Set associatePublicIpAddress to \"false\" on every network interface and launch into a "
-                "private subnet; reach the nodes through SSM, a bastion or a load balancer.",
+    remediation="Remove associatePublicIpAddress (\"false\" only on a single-interface launch, never on an "
+                "efa-only interface: see launch-rules) and launch into a private subnet; reach the nodes through "
+                "SSM, a bastion or a load balancer.",
     config={"properties": {"acceleratedFamilies": {
         "type": "array", "items": {"type": "string"},
         "default": list(ACCELERATED_FAMILIES),
