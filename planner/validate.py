@@ -300,6 +300,11 @@ def _pool_issues(doc: SpecDocument, pool: Pool, p: tuple[Any, ...], catalog: Cat
     if pool.ami is None and default_image(itype) is None:
         yield issue(p + ("ami",), f"{itype.name} ({itype.architecture}, {itype.accelerator.model if itype.accelerator else 'cpu'}) "
                     "has no default image ultraplan can vouch for", "give ami: ami-... (an image with the accelerator drivers and EFA)")
+    elif pool.ami is None and default_image(itype).get("root_device_name") not in (None, pool.root_device_name):
+        root = default_image(itype)["root_device_name"]
+        yield issue(p + ("root_device_name",), f"{pool.root_device_name} is not the root device of the default image "
+                    f"({default_image(itype)['image']} boots from {root}): the mapping would add a second volume and "
+                    "leave the root with the image's size and encryption", f"root_device_name: {root}, or give an ami")
     if pool.efa and not itype.efa_supported:
         yield issue(p + ("efa",), f"{itype.name} does not support EFA", "remove efa or choose an EFA-capable type (p5, p6, trn2, ...)")
 

@@ -417,3 +417,12 @@ def test_efa_true_on_a_file_system_aws_cannot_make_efa_enabled_is_refused():
     assert "sized in steps of 9,600 GiB" in issue.message
     inputs, _ = _lustre_of(P5_LUSTRE % (19200, ", efa: false"))
     assert "efaEnabled" not in inputs
+
+
+def test_a_root_device_the_default_image_does_not_boot_from_is_a_spec_error():
+    with pytest.raises(SpecError) as info:
+        plan_of(BASE_SPEC + "    root_device_name: /dev/sda1\n")
+    [issue] = info.value.issues
+    assert issue.path == "compute[0].root_device_name" and "boots from /dev/xvda" in issue.message
+    assert issue.hint == "root_device_name: /dev/xvda, or give an ami"
+    plan_of(BASE_SPEC + "    ami: ami-0123456789abcdef0\n    root_device_name: /dev/sda1\n")  # an own image: preflight checks it

@@ -159,10 +159,10 @@ def test_default_image_parameter_missing_or_on_another_root_device_fails(aws):
     assert f.level == Level.ERROR and f.message == (
         f"SSM parameter {DLAMI_X86} does not exist in us-east-1: the launch template's image cannot resolve")
     img = _moto_image()
-    account, _ = _account(standard_seed(ssm_parameters={DLAMI_X86: img["ImageId"]}))
-    ubuntu_root = _plan(BASE_SPEC + "    root_device_name: /dev/sda1\n")
+    account, _ = _account()
+    ubuntu_root = _plan(BASE_SPEC + f"    ami: {img['ImageId']}\n    root_device_name: /dev/sda1\n")
     [f] = _found(run(ubuntu_root, account, now=NOW), "preflight.ami.compatible")
-    assert f"boots from /dev/xvda; the launch template maps the root volume as /dev/sda1" in f.message
+    assert "boots from /dev/xvda; the launch template maps the root volume as /dev/sda1" in f.message
     assert f.hint == "set the pool's root_device_name: /dev/xvda"
 
 
