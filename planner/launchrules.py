@@ -293,7 +293,7 @@ def imds_settings(launch: Launch) -> Iterable[str]:
             yield f"metadataOptions.{key} is {value!r}; EC2 takes 'enabled' or 'disabled'"
 
 
-@rule("metadata-tag-keys")
+@rule("metadata-tag-keys", GROUP)
 def metadata_tag_keys(launch: Launch) -> Iterable[str]:
     if _dig(launch.template, "metadataOptions", "instanceMetadataTags") != "enabled":
         return
@@ -356,6 +356,21 @@ def image_facts(image_id: Any, known: Mapping[str, Image] | None = None) -> Imag
     if known and image_id in known:
         return known[image_id]
     return _images_by_parameter().get(image_id)
+
+
+def group_key(group: Mapping[str, Any] | None) -> tuple:
+    """What the GROUP rules can see of a group, with reservation ids and names masked: groups with
+    the same key get the same verdict, so a caller judging thousands of UltraServer groups (one
+    reservation id each) evaluates each shape once."""
+    if not group:
+        return ()
+    spec = group.get("capacityReservationSpecification")
+    spec = spec if _is_map(spec) else {}
+    target = spec.get("capacityReservationTarget")
+    tags = tuple(sorted(t.get("key") for t in _list(group.get("tags"))
+                        if _is_map(t) and t.get("propagateAtLaunch") in (True, "true") and isinstance(t.get("key"), str)))
+    return (spec.get("capacityReservationPreference"), tuple(sorted(target)) if _is_map(target) else None,
+            bool(group.get("placementGroup")), bool(group.get("mixedInstancesPolicy")), tags)
 
 
 def _itype(template: Mapping[str, Any], group: Mapping[str, Any] | None, catalog: Catalog | None) -> InstanceType | None:

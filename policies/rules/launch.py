@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from planner.launchrules import GROUP, TEMPLATE, Breach, evaluate
+from planner.launchrules import GROUP, TEMPLATE, Breach, evaluate, group_key
 
 from ..context import LAUNCH_TEMPLATE, StackContext, inputs
 from ..registry import MANDATORY, REGISTRY, NotApplicable, Violation
@@ -42,8 +42,12 @@ def launch_rules(ctx: StackContext, config: Mapping[str, Any]) -> Iterable[Viola
         where = dict(resource=lt["name"], pool=lt.get("pool"))
         for breach in evaluate(inputs(lt), None, scope=TEMPLATE):
             yield Violation(_message(lt, breach), **where)
+        verdicts: dict[tuple, list[Breach]] = {}  # one evaluation per group shape (ids masked)
         for group in ctx.groups_using(lt["name"]):
             if _launches_nothing(ctx, group):
                 continue
-            for breach in evaluate(inputs(lt), inputs(group), scope=GROUP):
+            key = group_key(inputs(group))
+            if key not in verdicts:
+                verdicts[key] = evaluate(inputs(lt), inputs(group), scope=GROUP)
+            for breach in verdicts[key]:
                 yield Violation(_message(lt, breach, group), resource=group["name"], pool=group.get("pool"))
