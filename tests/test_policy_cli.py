@@ -56,7 +56,8 @@ def test_policy_on_an_edited_plan_fails_in_sarif(capsys, tmp_path):
     code, out, _ = policy(capsys, "--plan", str(path), "--format", "sarif")
     assert code == 1
     results = json.loads(out)["runs"][0]["results"]
-    assert [(r["ruleId"], r["level"]) for r in results] == [("imdsv2-required", "error")]
+    # The security rule, and the launch-time table's imds-settings rule (IMDSv2 is one of its rows).
+    assert [(r["ruleId"], r["level"]) for r in results] == [("imdsv2-required", "error"), ("launch-rules", "error")]
 
 
 def test_unknown_policy_in_the_spec_exits_2_with_a_suggestion(capsys, write_spec):

@@ -135,7 +135,7 @@ def test_sarif_results_point_at_spec_lines_and_rules(report):
     assert by_rule["efa-sg-self-rules"]["locations"][0]["physicalLocation"]["region"]["startLine"] == 5
     assert by_rule["efa-placement-group"]["level"] == "warning"
     help_text = next(r for r in rules if r["id"] == "no-public-ip")["help"]["text"]
-    assert "Remediation: Set associatePublicIpAddress" in help_text
+    assert "Remediation: Remove associatePublicIpAddress" in help_text
     assert next(r for r in rules if r["id"] == "efa-placement-group")["defaultConfiguration"]["level"] == "warning"
 
 
