@@ -358,17 +358,20 @@ def image_facts(image_id: Any, known: Mapping[str, Image] | None = None) -> Imag
     return _images_by_parameter().get(image_id)
 
 
-def group_key(group: Mapping[str, Any] | None) -> tuple:
+def group_key(group: Mapping[str, Any] | None, template: Mapping[str, Any] | None = None) -> tuple:
     """What the GROUP rules can see of a group, with reservation ids and names masked: groups with
     the same key get the same verdict, so a caller judging thousands of UltraServer groups (one
-    reservation id each) evaluates each shape once."""
+    reservation id each) evaluates each shape once. Propagated tag keys count only where the
+    template serves instance tags in metadata (`metadata-tag-keys`)."""
     if not group:
         return ()
     spec = group.get("capacityReservationSpecification")
     spec = spec if _is_map(spec) else {}
     target = spec.get("capacityReservationTarget")
-    tags = tuple(sorted(t.get("key") for t in _list(group.get("tags"))
-                        if _is_map(t) and t.get("propagateAtLaunch") in (True, "true") and isinstance(t.get("key"), str)))
+    tags: tuple = ()
+    if _dig(template or {}, "metadataOptions", "instanceMetadataTags") == "enabled":
+        tags = tuple(sorted(t.get("key") for t in _list(group.get("tags")) if _is_map(t)
+                            and t.get("propagateAtLaunch") in (True, "true") and isinstance(t.get("key"), str)))
     return (spec.get("capacityReservationPreference"), tuple(sorted(target)) if _is_map(target) else None,
             bool(group.get("placementGroup")), bool(group.get("mixedInstancesPolicy")), tags)
 

@@ -46,7 +46,7 @@ def launch_rules(ctx: StackContext, config: Mapping[str, Any]) -> Iterable[Viola
         for group in ctx.groups_using(lt["name"]):
             if _launches_nothing(ctx, group):
                 continue
-            key = group_key(inputs(group))
+            key = group_key(inputs(group), inputs(lt))
             if key not in verdicts:
                 verdicts[key] = evaluate(inputs(lt), inputs(group), scope=GROUP)
             for breach in verdicts[key]:
