@@ -62,6 +62,9 @@ def worker(args: tuple[int, int, float]) -> dict:
     from support import fuzz, fuzz_inputs
 
     warnings.simplefilter("ignore")
+    # One planning clock for the whole run (tests/conftest.py pins it too): messages about a block that
+    # has ended say "it is <now>", so two runs a second apart would differ by the clock, not by a bug.
+    os.environ.setdefault("ULTRAPLAN_NOW", "2026-12-06T12:00:00Z")
     plan, snapshot, spec = _originals()
     stats = {"cases": 0, "specs": 0, "plans": 0, "snapshots": 0, "valid": 0, "failures": [], "slow": [],
              "max_case_s": 0.0, "max_command": (0.0, ""), "codes": {}, "rss_growth_mb": 0.0, "by_kind": {}}
