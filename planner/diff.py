@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
 from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import yaml
+from planner import tokens as T
 
-from .catalog import HERE as CATALOG_DIR
+from .catalog import replace_on_change
 from .plan import Plan, Resource, iter_refs
+from .records import pool_of
 
 CREATE, UPDATE, REPLACE, DELETE, MOVE = "create", "update", "replace", "delete", "move"
 OPS = (CREATE, UPDATE, REPLACE, DELETE, MOVE)
@@ -84,8 +84,7 @@ class Change:
 
 @functools.lru_cache(maxsize=1)
 def _replace_data() -> dict[str, dict[str, Any]]:
-    with open(os.path.join(CATALOG_DIR, "replace_on_change.yaml"), encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+    data = replace_on_change()
     return {t: (entry if isinstance(entry, dict) else {"replace": entry}) for t, entry in data["types"].items()}
 
 
@@ -255,12 +254,13 @@ def _direct(old: Plan, new: Plan) -> dict[str, Change]:
     return changes
 
 
-SCHEDULE = "aws:autoscaling/schedule:Schedule"
+SCHEDULE = T.SCHEDULED_ACTION
 
 
-def _running_block(pool: dict[str, Any] | None) -> dict[str, Any] | None:
-    cap = (pool or {}).get("capacity") or {}
-    return cap if cap.get("type") == "capacity-block" and cap.get("phase") == "running" else None
+def _running_block(pool: Any) -> Any:
+    """The pool's capacity when it is a block that had opened when the Plan was made, else None."""
+    cap = pool_of(pool).capacity if pool else None
+    return cap if cap is not None and cap.running else None
 
 
 def _fired_scale_out(before: Resource, pool: dict[str, Any] | None) -> str | None:
@@ -279,7 +279,7 @@ def _opened_block(change: Change, pool: dict[str, Any] | None) -> str | None:
     """A block's group sized up in place because its block has opened (compile/blocks.py)."""
     cap = _running_block(pool)
     paths = {_top(c.path) for c in change.inputs}
-    if change.type != "aws:autoscaling/group:Group" or cap is None or not paths <= {"minSize", "desiredCapacity"}:
+    if change.type != T.AUTOSCALING_GROUP or cap is None or not paths <= {"minSize", "desiredCapacity"}:
         return None
     return f"the block opened at {cap.get('starts_at')} and the group runs it at its scheduled size"
 

@@ -18,20 +18,23 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any
 
+from planner import tokens as T
+
 from .diff import (CREATE, DELETE, DESTROYS_DATA, DISRUPTS_NETWORKING, HARMLESS, MOVE, REPLACE,
                    TERMINATES_CAPACITY, UPDATE, Change)
 from .plan import Plan
+from .records import pool_of
 
-DATA_TYPES = {"aws:fsx/lustreFileSystem:LustreFileSystem", "aws:ebs/volume:Volume"}
-ASG = "aws:autoscaling/group:Group"
-INSTANCE = "aws:ec2/instance:Instance"
+DATA_TYPES = {T.LUSTRE, T.EBS_VOLUME}
+ASG = T.AUTOSCALING_GROUP
+INSTANCE = T.INSTANCE
 CAPACITY_TYPES = {ASG, INSTANCE}
 NETWORK_TYPES = {
-    "aws:ec2/vpc:Vpc", "aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation", "aws:ec2/subnet:Subnet",
-    "aws:ec2/internetGateway:InternetGateway", "aws:ec2/eip:Eip", "aws:ec2/natGateway:NatGateway",
-    "aws:ec2/routeTable:RouteTable", "aws:ec2/route:Route", "aws:ec2/routeTableAssociation:RouteTableAssociation",
-    "aws:ec2/vpcEndpoint:VpcEndpoint", "aws:ec2/securityGroup:SecurityGroup",
-    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+    T.VPC, T.VPC_CIDR, T.SUBNET,
+    T.INTERNET_GATEWAY, T.EIP, T.NAT_GATEWAY,
+    T.ROUTE_TABLE, T.ROUTE, T.ROUTE_TABLE_ASSOCIATION,
+    T.VPC_ENDPOINT, T.SECURITY_GROUP,
+    T.INGRESS_RULE, T.EGRESS_RULE,
 }
 # Inputs of a group that place its instances: when what they refer to is replaced, the instances
 # must leave it (a subnet or placement group with instances in it cannot be deleted).
@@ -96,11 +99,11 @@ def _block_scaled_in(pool: dict[str, Any] | None, now: dt.datetime) -> bool:
     """A Capacity Block group at or past its scheduled scale-in holds no instances: the schedule set
     it to zero and EC2 reclaims what is left before the end (docs/capacity.md). Removing an ended
     block's pool from the spec terminates nothing."""
-    cap = (pool or {}).get("capacity") or {}
-    if cap.get("type") != "capacity-block" or cap.get("planned"):
+    cap = pool_of(pool).capacity if pool else None
+    if cap is None or not cap.block or cap.planned:
         return False
     try:
-        scale_in = _instant(cap.get("scale_in_at")) or _instant(cap.get("ends_at"))
+        scale_in = _instant(cap.scale_in_at) or _instant(cap.ends_at)
     except ValueError:
         return False
     if scale_in is None:
@@ -115,8 +118,8 @@ def _pool(plan: Plan, name: str | None) -> dict[str, Any] | None:
 def _capacity(change: Change, old: Plan, new: Plan, lost: int, now: dt.datetime) -> dict[str, Any]:
     pool = _pool(old, change.pool) or _pool(new, change.pool) or {}
     out: dict[str, Any] = {"instances": lost, "gpus": lost * int(pool.get("gpus_per_instance") or 0)}
-    cap = pool.get("capacity") or {}
-    if cap.get("type") == "capacity-block":
+    cap = pool_of(pool).capacity
+    if cap.block:
         hours = _block_hours_left(cap, now)
         if hours is None:
             out["note"] = "capacity block without start/end dates in the Plan: paid hours at stake unknown"

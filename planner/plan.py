@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any, Iterator
 
 from .findings import Source
+from .records import PoolRecord
 
 PLAN_FORMAT_VERSION = 1
 PLAN_FORMAT = "ultraplan-plan"  # the marker that tells a Plan from a spec (planner.inputs), always the first key
@@ -30,7 +33,8 @@ def ref(name: str, attr: str = "id") -> dict[str, str]:
 
 
 def is_ref(value: Any) -> bool:
-    return isinstance(value, dict) and "$ref" in value
+    """A reference object (a dict, or a read-only mapping such as the policy pack's views)."""
+    return (type(value) is dict or isinstance(value, Mapping)) and "$ref" in value
 
 
 def iter_refs(value: Any) -> Iterator[dict[str, str]]:
@@ -104,7 +108,7 @@ class Plan:
     region: str
     spec_file: str | None
     stacks: list[Stack]
-    pools: list[dict[str, Any]] = field(default_factory=list)
+    pools: list[PoolRecord] = field(default_factory=list)
     network: dict[str, Any] = field(default_factory=dict)
     storage: dict[str, Any] | None = None
     tags: dict[str, str] = field(default_factory=dict)
@@ -134,7 +138,7 @@ class Plan:
                 return s
         raise KeyError(f"no stack {name!r} in plan (stacks: {', '.join(s.name for s in self.stacks)})")
 
-    def pool(self, name: str) -> dict[str, Any]:
+    def pool(self, name: str) -> PoolRecord:
         for p in self.pools:
             if p["name"] == name:
                 return p
@@ -152,7 +156,7 @@ class Plan:
             "summary": self.summary,
             "network": self.network,
             "storage": self.storage,
-            "pools": self.pools,
+            "pools": [p.to_json() for p in self.pools],
             "budget": self.budget,
             "policies": self.policies,
             "catalog": self.catalog,
@@ -172,7 +176,7 @@ class Plan:
             summary=data.get("summary", {}),
             network=data.get("network", {}),
             storage=data.get("storage"),
-            pools=data.get("pools", []),
+            pools=[PoolRecord.from_json(p) for p in data.get("pools", [])],
             budget=data.get("budget"),
             policies=data.get("policies", {}),
             catalog=data.get("catalog", {}),
@@ -220,27 +224,50 @@ def write_atomic(path: str, text: str) -> None:
 
 
 def _plan_shape():
-    from .fileshape import ANY, INT, MapOf, NUM, Obj, Opt, STR, BOOL, ListOf
+    """The shape of a Plan file: every field a consumer reads, typed (the pool record from
+    planner/records.py; the inputs consumers read by resource type from planner/tokens.py)."""
+    from .fileshape import ANY, BOOL, CIDR, INT, NUM, STR, Both, ListOf, MapOf, Obj, Opt, Where
+    from .tokens import input_shapes
 
     source = Opt(Obj({}, {"file": Opt(STR), "line": Opt(INT)}))
-    resource = Obj({"type": STR, "name": STR, "inputs": MapOf(ANY)},
-                   {"depends_on": ListOf(STR), "source": source, "pool": Opt(STR)})
-    capacity = Obj({"type": STR}, {"reservation_id": Opt(STR), "resource_group_arn": Opt(STR), "start": Opt(STR),
-                                   "end": Opt(STR), "days": Opt(INT), "planned": BOOL})
-    pool = Obj({"name": STR, "instance_type": STR, "count": INT, "instances": INT, "vcpus_per_instance": INT},
-               {"kind": STR, "ultraserver_type": Opt(STR), "instances_per_ultraserver": Opt(INT), "vcpus": INT,
-                "gpus": Opt(NUM), "efa": BOOL, "interfaces_per_instance": Opt(INT), "ips_per_instance": Opt(INT),
-                "efa_interfaces_per_instance": Opt(INT), "availability_zone": Opt(STR),
-                "availability_zone_is_id": Opt(BOOL), "capacity": Opt(capacity), "schedule": Opt(MapOf(ANY)),
-                "ami": Opt(STR), "source": source, "subnet": Opt(STR), "existing_subnet_id": Opt(STR)})
-    subnet = Obj({}, {"name": Opt(STR), "availability_zone": Opt(STR), "cidr": Opt(STR)})
-    return Obj(
+    reference = Obj({"$ref": STR, "attr": STR})
+    inputs = Both(MapOf(ANY), Where(lambda v: type(v) is dict and "$ref" in v, reference))  # JSON: plain dicts
+    resource = Both(Obj({"type": STR, "name": STR, "inputs": inputs},
+                        {"depends_on": ListOf(STR), "source": source, "pool": Opt(STR),
+                         "options": Obj({}, {"protect": BOOL, "retainOnDelete": BOOL})}),
+                    input_shapes())
+    subnet = Obj({}, {"name": Opt(STR), "availability_zone": Opt(STR), "cidr": Opt(CIDR), "existing_subnet_id": Opt(STR),
+                      "ips_needed": Opt(INT), "ips_total": Opt(INT), "reserved_ips": Opt(INT), "pools": ListOf(STR)})
+    public_subnet = Obj({}, {"availability_zone": Opt(STR), "cidr": Opt(CIDR), "network_border_group": Opt(STR)})
+    from .records import DATE
+
+    savings_plan = Obj({"type": STR, "years": INT, "start": DATE, "pools": ListOf(STR)})
+    budget = Obj({}, {"monthly_usd": Opt(NUM), "total_usd": Opt(NUM), "term_months": INT, "start": Opt(DATE),
+                      "savings_plans": ListOf(savings_plan), "source": source})
+    note = Obj({}, {"level": STR, "message": STR, "pool": Opt(STR), "source": source})
+    changes = Obj({}, {"allow_replace": MapOf(STR), "lines": MapOf(Opt(INT))})
+    return Both(Obj(
         {"format": STR, "version": INT, "name": STR, "region": STR, "stacks": ListOf(Obj({"name": STR},
                                                                                        {"resources": ListOf(resource)}))},
         {"spec_file": Opt(STR), "tags": MapOf(STR), "summary": MapOf(ANY),
-         "network": Obj({}, {"subnets": Opt(ListOf(subnet)), "vpc_id": Opt(STR)}), "storage": Opt(MapOf(ANY)),
-         "pools": ListOf(pool), "budget": Opt(MapOf(ANY)), "policies": MapOf(ANY), "catalog": MapOf(ANY),
-         "notes": ListOf(MapOf(ANY))})
+         "network": Obj({}, {"subnets": Opt(ListOf(subnet)), "public_subnets": Opt(ListOf(public_subnet)),
+                             "vpc_id": Opt(STR), "vpc_cidr": Opt(CIDR), "secondary_cidrs": Opt(ListOf(CIDR)),
+                             "egress": Opt(STR), "existing_subnet_id": Opt(STR), "region_zone": Opt(STR)}),
+         "storage": Opt(MapOf(ANY)), "pools": ListOf(PoolRecord.shape()), "budget": Opt(budget),
+         "policies": Obj({}, {"config": MapOf(ANY), "skip": MapOf(STR), "lines": MapOf(Opt(INT))}),
+         "catalog": MapOf(ANY), "notes": ListOf(note), "changes": Opt(changes)}))
+
+
+_LARGE_EXPONENT = re.compile(r"\d[eE][+]?\d{3,}")
+
+
+class _NonFinite:
+    name = "a finite number"
+
+    def check(self, value: Any, path: str) -> None:
+        from .fileshape import _Mismatch
+
+        raise _Mismatch(path, "expected a finite number, got NaN or infinity")
 
 
 def load_plan(path: str) -> Plan:
@@ -252,8 +279,17 @@ def load_plan(path: str) -> Plan:
     from .fileshape import conform
 
     text = read_text(path, MAX_PLAN_BYTES, "plan file")
+    # NaN and Infinity (which Python's json reads), or an exponent that overflows to infinity: rare,
+    # so only then is the whole Plan walked to name the field (a hook on every float costs ~1 s at
+    # frontier scale).
+    odd: list[str] = [m.group(0) for m in _LARGE_EXPONENT.finditer(text, 0)][:1]
+
+    def constant(literal: str) -> float:
+        odd.append(literal)
+        return float(literal)
+
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=constant)
     except json.JSONDecodeError as exc:
         raise InputFileError(path, f"line {exc.lineno}", f"not an ultraplan plan JSON ({exc.msg}, column {exc.colno})",
                              "a Plan is the JSON `ultraplan plan --out` writes") from None
@@ -266,5 +302,18 @@ def load_plan(path: str) -> Plan:
     if data.get("version") != PLAN_FORMAT_VERSION:
         raise InputFileError(path, "version", f"Plan format version {data.get('version')!r} is not supported "
                              f"(this ultraplan reads version {PLAN_FORMAT_VERSION})", "re-run `ultraplan plan --out`")
-    conform(data, _plan_shape(), path, "re-run `ultraplan plan --out`, or fix the field")
+    shape = _plan_shape()
+    if odd:  # rare: walk the whole Plan to name the field
+        from .fileshape import Both, Where, finite
+
+        shape = Both(Where(lambda v: not finite(v), _NonFinite(), scalars=True), shape)
+    conform(data, shape, path, "re-run `ultraplan plan --out`, or fix the field")
+    from .catalog import regions
+
+    if data["region"] not in regions():  # as `validate` refuses it in a spec: nothing can be priced or checked
+        import difflib
+
+        close = difflib.get_close_matches(data["region"], list(regions()), n=2)
+        raise InputFileError(path, "region", f"unknown region {data['region']!r}",
+                             f"did you mean {' or '.join(close)}?" if close else "e.g. us-east-1")
     return Plan.from_json(data)

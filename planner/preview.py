@@ -15,6 +15,7 @@ from rich.tree import Tree
 
 from .diff import SYMBOL, Change, counts
 from .plan import Plan
+from .records import pool_of
 
 COLLAPSE_AFTER = 3  # runs of one type in one pool longer than this are shown as one line
 
@@ -86,7 +87,7 @@ def pools_table(plan: Plan) -> Table:
         table.add_column(col, justify="left" if col in ("pool", "type", "capacity") else "right", overflow="fold")
     for p in plan.pools:
         table.add_row(p["name"], p["ultraserver_type"] or p["instance_type"], f"{p['count']:,}", f"{p['instances']:,}",
-                      f"{p['gpus']:,}", p["capacity"]["type"], str(p["efa_interfaces_per_instance"]), str(p["ips_per_instance"]))
+                      f"{p['gpus']:,}", pool_of(p).capacity.type, str(p["efa_interfaces_per_instance"]), str(p["ips_per_instance"]))
     table.caption = "EFA and IPs are per instance; zones and subnets are in the summary"
     return table
 

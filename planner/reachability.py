@@ -24,11 +24,12 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
+from planner import tokens as T
 
-SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
-SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
-SG_INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-SG_EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+SECURITY_GROUP = T.SECURITY_GROUP
+SG_RULE = T.SECURITY_GROUP_RULE
+SG_INGRESS = T.INGRESS_RULE
+SG_EGRESS = T.EGRESS_RULE
 
 ALL = "-1"
 PROTOCOL_NUMBERS = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", "-1": ALL, "all": ALL}

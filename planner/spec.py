@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, Strict, StringConstraints, WithJsonSchema,
                       field_validator, model_serializer, model_validator)
 
+from .catalog import fsx
 from .ratecard import RateCard, SavingsPlanUse
 
 from .tags import check_tags
@@ -189,10 +190,11 @@ class Network(_Model):
 class Lustre(_Model):
     capacity_tib: float | None = Field(None, gt=0, le=MAX_LUSTRE_TIB, allow_inf_nan=False, description="Storage capacity in TiB (1 TiB = 1,024 GiB); must be a size FSx accepts")
     capacity_gib: int | None = Field(
-        None, gt=0, le=MAX_LUSTRE_TIB * 1024, description="Storage capacity in GiB, instead of capacity_tib: 1200, 2400, then multiples of 2400 "
-                                "(SCRATCH_1: multiples of 3600)")
+        None, gt=0, le=MAX_LUSTRE_TIB * 1024, description="Storage capacity in GiB, instead of capacity_tib: "
+                                + fsx.describe("PERSISTENT_2") + f" (SCRATCH_1: multiples of {fsx.describe_step('SCRATCH_1')})")
     deployment: LustreDeployment = Field("PERSISTENT_2", description="FSx for Lustre deployment type")
-    throughput_per_tib: int | None = Field(None, ge=1, le=1000, description="MB/s per TiB (persistent types): PERSISTENT_2 125/250/500/1000")
+    throughput_per_tib: int | None = Field(None, ge=1, le=fsx.max_throughput_tier(),
+                                           description="MB/s per TiB (persistent types): " + fsx.describe_tiers())
     kms_key_id: str | None = Field(None, max_length=2048,  # a KMS key ARN is at most 2048 characters
                                    description="KMS key for encryption at rest; default: the AWS managed key")
     reserve_ips: int = Field(64, ge=0, le=65536, description="Subnet IPs kept for the file system's interfaces (AWS does not publish the count; a planning margin)")

@@ -11,20 +11,22 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Iterable, Mapping
 
-ASG = "aws:autoscaling/group:Group"
-LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
-PLACEMENT_GROUP = "aws:ec2/placementGroup:PlacementGroup"
-EIP = "aws:ec2/eip:Eip"
-NAT = "aws:ec2/natGateway:NatGateway"
-SUBNET = "aws:ec2/subnet:Subnet"
-SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
-VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
-LUSTRE = "aws:fsx/lustreFileSystem:LustreFileSystem"
+from planner import tokens as T
+
+ASG = T.AUTOSCALING_GROUP
+LAUNCH_TEMPLATE = T.LAUNCH_TEMPLATE
+PLACEMENT_GROUP = T.PLACEMENT_GROUP
+EIP = T.EIP
+NAT = T.NAT_GATEWAY
+SUBNET = T.SUBNET
+SECURITY_GROUP = T.SECURITY_GROUP
+VPC_ENDPOINT = T.VPC_ENDPOINT
+LUSTRE = T.LUSTRE
 # Standalone rule resources, and which direction each counts in.
 RULE_TYPES = {
-    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "ingress",
-    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "egress",
-    "aws:ec2/securityGroupRule:SecurityGroupRule": None,  # direction in its `type` input
+    T.INGRESS_RULE: "ingress",
+    T.EGRESS_RULE: "egress",
+    T.SECURITY_GROUP_RULE: None,  # direction in its `type` input
 }
 
 
@@ -98,6 +100,6 @@ def plan_usage(resources: Iterable[Any], pools: Iterable[Mapping[str, Any]]) -> 
         "fullest_security_group": fullest[0],
         "network_interfaces": enis,
         "lustre_storage_gib": dict(sorted(lustre.items())),
-        "scheduled_actions": by_type["aws:autoscaling/schedule:Schedule"],
-        "lifecycle_hooks": by_type["aws:autoscaling/lifecycleHook:LifecycleHook"],
+        "scheduled_actions": by_type[T.SCHEDULED_ACTION],
+        "lifecycle_hooks": by_type[T.LIFECYCLE_HOOK],
     }

@@ -17,9 +17,9 @@ from typing import Any, Iterator
 import yaml
 from pydantic import ValidationError
 
-from .catalog import HERE as CATALOG_DIR
 from . import placement
-from .catalog import Catalog, default_image, fsx, is_local_zone, load_catalog, read_bundled_yaml
+from .catalog import Catalog, default_image, fsx, is_local_zone, load_catalog
+from .catalog import regions as catalog_regions
 from .errors import SpecError, SpecIssue, locate
 from .shape import about_placeholder, set_aside, shape_issues
 from .spans import spans_of, syntax_issue
@@ -59,7 +59,7 @@ class SpecDocument:
 
 @functools.lru_cache(maxsize=1)
 def known_regions() -> dict[str, str]:
-    return read_bundled_yaml(os.path.join(CATALOG_DIR, "regions.yaml"))["regions"]
+    return catalog_regions()
 
 
 def region_zone_prefix(region: str) -> str:
@@ -440,9 +440,9 @@ def _purchase_issues(pool: Pool, itype, ultra, p: tuple[Any, ...], issue, catalo
                     "DescribeInstanceTypes SupportedUsageClasses)", f"use one of: {how}")
 
 
-# Deployment types that encrypt data in transit (FSx for Lustre UG, encryption-in-transit); the
-# mandatory policy fsx-encrypted-in-vpc requires one.
-IN_TRANSIT_ENCRYPTED = ("PERSISTENT_1", "PERSISTENT_2", "SCRATCH_2")
+# Deployment types that encrypt data in transit (catalog fsx_lustre.yaml); the mandatory policy
+# fsx-encrypted-in-vpc requires one.
+IN_TRANSIT_ENCRYPTED = fsx.in_transit_encrypted()
 
 
 def _policy_relaxed(spec: ClusterSpec, policy_id: str) -> bool:
@@ -511,8 +511,8 @@ def _lustre_issues(lustre, p, issue) -> Iterator[SpecIssue]:
                         "Amazon FSx API Reference, CreateFileSystem StorageCapacity)",
                         "use " + " or ".join(f"capacity_gib: {v}" + (f" ({v / 1024:g} TiB)" if field == "capacity_tib" else "")
                                              for v in options))
-    if lustre.deployment in ("PERSISTENT_2", "PERSISTENT_1"):
-        allowed = {"PERSISTENT_2": (125, 250, 500, 1000), "PERSISTENT_1": (50, 100, 200)}[lustre.deployment]
+    allowed = fsx.throughput_tiers(lustre.deployment)  # catalog fsx_lustre.yaml
+    if allowed:
         if lustre.throughput_per_tib is None:
             yield issue(p + ("throughput_per_tib",), f"{lustre.deployment} needs throughput_per_tib", f"one of {allowed}")
         elif lustre.throughput_per_tib not in allowed:

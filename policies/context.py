@@ -10,25 +10,28 @@ from dataclasses import dataclass, field
 from collections.abc import Callable, Iterable, Mapping, Sequence  # concrete ABCs: typing's aliases make isinstance slow
 from typing import Any
 
+from planner import tokens as T
+from planner.plan import is_ref  # noqa: F401 - one definition; the rules import it from here
+
 # Type tokens the rules look at (pulumi-aws 7 names; see docs/plan-format.md).
-VPC = "aws:ec2/vpc:Vpc"
-SUBNET = "aws:ec2/subnet:Subnet"
-SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
-SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
-SG_INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-SG_EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
-LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
-INSTANCE = "aws:ec2/instance:Instance"
-EBS_VOLUME = "aws:ebs/volume:Volume"
-ASG = "aws:autoscaling/group:Group"
-PLACEMENT_GROUP = "aws:ec2/placementGroup:PlacementGroup"
-LUSTRE = "aws:fsx/lustreFileSystem:LustreFileSystem"
-IAM_ROLE = "aws:iam/role:Role"
-IAM_POLICY = "aws:iam/policy:Policy"
-IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
-IAM_USER_POLICY = "aws:iam/userPolicy:UserPolicy"
-IAM_GROUP_POLICY = "aws:iam/groupPolicy:GroupPolicy"
-IAM_ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+VPC = T.VPC
+SUBNET = T.SUBNET
+SECURITY_GROUP = T.SECURITY_GROUP
+SG_RULE = T.SECURITY_GROUP_RULE
+SG_INGRESS = T.INGRESS_RULE
+SG_EGRESS = T.EGRESS_RULE
+LAUNCH_TEMPLATE = T.LAUNCH_TEMPLATE
+INSTANCE = T.INSTANCE
+EBS_VOLUME = T.EBS_VOLUME
+ASG = T.AUTOSCALING_GROUP
+PLACEMENT_GROUP = T.PLACEMENT_GROUP
+LUSTRE = T.LUSTRE
+IAM_ROLE = T.ROLE
+IAM_POLICY = T.IAM_POLICY
+IAM_ROLE_POLICY = T.ROLE_POLICY
+IAM_USER_POLICY = T.USER_POLICY
+IAM_GROUP_POLICY = T.GROUP_POLICY
+IAM_ROLE_POLICY_ATTACHMENT = T.ROLE_POLICY_ATTACHMENT
 
 EFA_INTERFACE_TYPES = ("efa", "efa-only")
 ANYWHERE = ("0.0.0.0/0", "::/0")
@@ -39,10 +42,6 @@ ANYWHERE = ("0.0.0.0/0", "::/0")
 # through __subclasscheck__, ~10x slower) only for other mappings and sequences.
 def _is_mapping(value: Any) -> bool:
     return type(value) is dict or isinstance(value, Mapping)
-
-
-def is_ref(value: Any) -> bool:
-    return _is_mapping(value) and "$ref" in value
 
 
 def ref_name(value: Any) -> str | None:

@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from planner import tokens as T
+
 from .context import (
     ASG, INSTANCE, LAUNCH_TEMPLATE, PLACEMENT_GROUP, SECURITY_GROUP, SUBNET, VPC, StackContext, resource_view,
 )
@@ -30,7 +32,7 @@ _KEY_TYPES = {
     "securityGroupIds": SECURITY_GROUP, "vpcSecurityGroupIds": SECURITY_GROUP,
     "subnetId": SUBNET, "subnetIds": SUBNET, "vpcZoneIdentifiers": SUBNET,
     "vpcId": VPC, "placementGroup": PLACEMENT_GROUP, "groupName": PLACEMENT_GROUP,
-    "launchTemplate.id": LAUNCH_TEMPLATE, "iamInstanceProfile.arn": "aws:iam/instanceProfile:InstanceProfile",
+    "launchTemplate.id": LAUNCH_TEMPLATE, "iamInstanceProfile.arn": T.INSTANCE_PROFILE,
     "instanceId": INSTANCE,
     # A schedule or lifecycle hook names its group: linked, capacity-block-lifecycle finds a group's
     # schedules in the engine too (they share its stack).

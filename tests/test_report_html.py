@@ -7,6 +7,8 @@ They are skipped, with the reason, only when Chromium cannot run here.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import os
 import re
@@ -70,7 +72,7 @@ def test_frontier_report_stays_small_and_its_picture_is_aggregated(capsys, tmp_p
 
 def test_dot_labels_are_quoted_so_a_name_cannot_break_the_graph():
     plan = planner.plan_file(GB200)
-    plan.pools[0]["name"] = 'evil"];\nx -> y [label="'
+    plan.pools[0] = dataclasses.replace(plan.pools[0], name='evil"];\nx -> y [label="')  # records are frozen
     dot = to_dot(plan)
     assert 'pool evil\\"];\\nx -> y [label=\\"' in dot
     assert "\nx -> y" not in dot

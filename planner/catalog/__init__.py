@@ -274,6 +274,30 @@ def _read(name: str) -> dict[str, Any]:
     return read_bundled_yaml(os.path.join(HERE, name)) or {}
 
 
+@functools.lru_cache(maxsize=None)
+def bundled(name: str) -> dict[str, Any]:
+    """A bundled catalog data file by name (`regions.yaml`, `replace_on_change.yaml`, ...), read once.
+    The one door to planner/catalog/*.yaml for code outside this package (tests/test_one_door.py)."""
+    if os.sep in name or "/" in name or not name.endswith(".yaml"):
+        raise ValueError(f"not a bundled catalog file name: {name!r}")
+    return _read(name)
+
+
+def regions() -> dict[str, str]:
+    """Region code -> name of every region the catalog knows (regions.yaml)."""
+    return bundled("regions.yaml")["regions"]
+
+
+def replace_on_change() -> dict[str, Any]:
+    """Per type token, the inputs whose change makes Pulumi replace the resource (replace_on_change.yaml)."""
+    return bundled("replace_on_change.yaml")
+
+
+def savings_plan_facts() -> dict[str, Any]:
+    """The published Savings Plans ranges, with their source (savings_plans.yaml)."""
+    return bundled("savings_plans.yaml")
+
+
 @functools.lru_cache(maxsize=1)
 def capacity_block_facts() -> dict[str, Any]:
     """Start/end times, reclaim leads and drain bounds of Capacity Blocks (capacity_blocks.yaml)."""

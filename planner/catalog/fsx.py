@@ -1,19 +1,39 @@
 """FSx for Lustre storage sizes as data (fsx_lustre.yaml), queried by small pure functions."""
 from __future__ import annotations
 
-import functools
-import os
 from typing import Any
 
-import yaml
 
-HERE = os.path.dirname(__file__)
-
-
-@functools.lru_cache(maxsize=1)
 def lustre_sizes() -> dict[str, Any]:
-    with open(os.path.join(HERE, "fsx_lustre.yaml"), encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    """fsx_lustre.yaml: storage sizes, throughput tiers and in-transit encryption per deployment type."""
+    from . import bundled
+
+    return bundled("fsx_lustre.yaml")
+
+
+def describe_step(deployment: str, sizes: dict[str, Any] | None = None) -> str:
+    return f"{_rule(deployment, sizes)[1]:,}"
+
+
+def throughput_tiers(deployment: str, sizes: dict[str, Any] | None = None) -> tuple[int, ...]:
+    """MB/s per TiB a deployment type can be created with (empty: the type has no tiers)."""
+    return tuple(int(x) for x in ((sizes or lustre_sizes()).get("throughput_per_tib") or {}).get(deployment, ()))
+
+
+def max_throughput_tier(sizes: dict[str, Any] | None = None) -> int:
+    """The highest tier of any deployment type (the spec schema's bound)."""
+    return max(int(t) for v in ((sizes or lustre_sizes()).get("throughput_per_tib") or {}).values() for t in v)
+
+
+def in_transit_encrypted(sizes: dict[str, Any] | None = None) -> tuple[str, ...]:
+    """Deployment types that encrypt traffic between clients and the file system."""
+    return tuple((sizes or lustre_sizes())["in_transit_encrypted"])
+
+
+def describe_tiers(sizes: dict[str, Any] | None = None) -> str:
+    """`PERSISTENT_2 125/250/500/1000` for every type with tiers (the spec schema's description)."""
+    tiers = (sizes or lustre_sizes()).get("throughput_per_tib") or {}
+    return ", ".join(f"{d} {'/'.join(str(t) for t in v)}" for d, v in sorted(tiers.items(), reverse=True))
 
 
 def _rule(deployment: str, sizes: dict[str, Any] | None = None) -> tuple[tuple[int, ...], int]:

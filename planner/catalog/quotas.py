@@ -7,13 +7,10 @@ instance type's vCPUs count against. A bucket whose code no primary source confi
 from __future__ import annotations
 
 import functools
-import os
 import re
 from dataclasses import dataclass
 from typing import Any
 
-
-HERE = os.path.dirname(__file__)
 MARKETS = ("on-demand", "spot", "capacity-block")
 
 
@@ -137,6 +134,6 @@ def _limit(data: dict[str, Any]) -> Limit:
 @functools.lru_cache(maxsize=1)
 def load_quotas() -> Quotas:
     """The bundled quota codes, loaded once per process."""
-    from . import read_bundled_yaml
+    from . import bundled
 
-    return build_quotas(read_bundled_yaml(os.path.join(HERE, "quotas.yaml")) or {})
+    return build_quotas(bundled("quotas.yaml"))

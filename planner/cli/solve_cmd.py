@@ -13,15 +13,18 @@ from .common import format_option, now_option
 def _purchases(spec: dict[str, Any]) -> list[dict[str, Any]]:
     import datetime as dt
 
+    from ..spec import Pool
+
     out = []
-    for p in spec["compute"]:
-        cap = p.get("capacity") or {}
-        row = {"pool": p["name"], "item": p.get("ultraserver") or p.get("instance_type"),
-               "purchase": cap.get("type", "on-demand"), "zone": p.get("availability_zone"), "count": p["count"],
-               "start": str(cap.get("start") or p.get("start")), "end": str(p["end"]) if p.get("end") else None,
-               "days": cap.get("days")}
-        if cap.get("type") == "capacity-block":  # a block can be bought at most 8 weeks before it starts
-            row["buy_from"] = str(cap["start"] - dt.timedelta(weeks=8))
+    for data in spec["compute"]:
+        p = Pool.model_validate(data)  # the solver's spec output, read as the spec model reads it
+        cap = p.capacity
+        row = {"pool": p.name, "item": p.ultraserver or p.instance_type,
+               "purchase": cap.type, "zone": p.availability_zone, "count": p.count,
+               "start": str(cap.start or p.start), "end": str(p.end) if p.end else None,
+               "days": cap.days}
+        if cap.type == "capacity-block":  # a block can be bought at most 8 weeks before it starts
+            row["buy_from"] = str(cap.start - dt.timedelta(weeks=8))
         out.append(row)
     for sp in (spec["budget"].get("savings_plans") or []):
         for name in sp["pools"]:

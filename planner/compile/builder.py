@@ -3,18 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from planner import tokens as T
+
 from ..findings import Source
 from ..plan import Resource
 
-# Types whose pulumi-aws resource takes a `tags` map.
-TAGGABLE = {
-    "aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/internetGateway:InternetGateway", "aws:ec2/eip:Eip",
-    "aws:ec2/natGateway:NatGateway", "aws:ec2/routeTable:RouteTable", "aws:ec2/vpcEndpoint:VpcEndpoint",
-    "aws:ec2/securityGroup:SecurityGroup", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
-    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "aws:iam/role:Role",
-    "aws:iam/instanceProfile:InstanceProfile", "aws:fsx/lustreFileSystem:LustreFileSystem",
-    "aws:ec2/placementGroup:PlacementGroup", "aws:ec2/launchTemplate:LaunchTemplate",
-}
+# Types whose pulumi-aws resource takes a `tags` map (planner/tokens.py).
+TAGGABLE = T.TAGS_MAP
 
 
 class Builder:

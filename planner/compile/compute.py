@@ -7,15 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from planner import tokens as T
+
 from ..plan import Resource, ref
 from ..validate import SpecDocument
 from .builder import Builder
 from .pools import ResolvedPool, block_window
 from .userdata import user_data
 
-ASG = "aws:autoscaling/group:Group"
-SCHEDULE = "aws:autoscaling/schedule:Schedule"
-HOOK = "aws:autoscaling/lifecycleHook:LifecycleHook"
+ASG = T.AUTOSCALING_GROUP
+SCHEDULE = T.SCHEDULED_ACTION
+HOOK = T.LIFECYCLE_HOOK
 
 
 def _network_interfaces(pool: ResolvedPool, subnet: Any) -> list[dict[str, Any]]:
@@ -122,7 +124,7 @@ def build(doc: SpecDocument, b: Builder, pools: list[ResolvedPool], subnet_of: d
         resources: dict[str, Any] = {"groups": []}
         pg = None
         if pool.placement_group:
-            pg = b.add(out, "aws:ec2/placementGroup:PlacementGroup", f"pg-{name}", {"strategy": "cluster"},
+            pg = b.add(out, T.PLACEMENT_GROUP, f"pg-{name}", {"strategy": "cluster"},
                        line=line, pool=name, tags=pool_tags)
             resources["placement_group"] = pg
         instance_tags = {**b.base_tags, **pool_tags}
@@ -140,7 +142,7 @@ def build(doc: SpecDocument, b: Builder, pools: list[ResolvedPool], subnet_of: d
             "userData": user_data(doc, pool),
         }
         lt_inputs = {"imageId": pool.image, **lt_inputs}
-        lt = b.add(out, "aws:ec2/launchTemplate:LaunchTemplate", f"lt-{name}", lt_inputs, line=line, pool=name, tags=pool_tags)
+        lt = b.add(out, T.LAUNCH_TEMPLATE, f"lt-{name}", lt_inputs, line=line, pool=name, tags=pool_tags)
         resources["launch_template"] = lt
 
         per_group = pool.ultra.instances if pool.ultra else pool.instances

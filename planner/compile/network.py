@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from planner import tokens as T
+
 from .. import placement
 from ..catalog import Catalog, is_local_zone, load_catalog
 from ..errors import SpecError, SpecIssue
@@ -46,16 +48,16 @@ def _nat(doc: SpecDocument, b: Builder, out: list[Resource], catalog: Catalog, p
          vpc_id: Any, associations: list[str]) -> None:
     """Internet gateway, one public /28 subnet + NAT gateway per NAT zone, the private default route."""
     egress_line = doc.line("network", "egress")
-    b.add(out, "aws:ec2/internetGateway:InternetGateway", "igw", {"vpcId": vpc_id}, line=egress_line)
-    b.add(out, "aws:ec2/routeTable:RouteTable", "rt-public", {"vpcId": vpc_id}, line=egress_line)
-    b.add(out, "aws:ec2/route:Route", "route-public-default",
+    b.add(out, T.INTERNET_GATEWAY, "igw", {"vpcId": vpc_id}, line=egress_line)
+    b.add(out, T.ROUTE_TABLE, "rt-public", {"vpcId": vpc_id}, line=egress_line)
+    b.add(out, T.ROUTE, "route-public-default",
           {"routeTableId": ref("rt-public"), "destinationCidrBlock": "0.0.0.0/0", "gatewayId": ref("igw")}, line=egress_line)
     for zone, cidr in public:
         z = slug(zone)
-        b.add(out, "aws:ec2/subnet:Subnet", f"subnet-public-{z}", {
+        b.add(out, T.SUBNET, f"subnet-public-{z}", {
             "vpcId": vpc_id, "cidrBlock": cidr, **_zone_input(zone), "mapPublicIpOnLaunch": False,
         }, line=egress_line, depends_on=associations, tags={"ultraplan:tier": "public"})
-        b.add(out, "aws:ec2/routeTableAssociation:RouteTableAssociation", f"rta-subnet-public-{z}",
+        b.add(out, T.ROUTE_TABLE_ASSOCIATION, f"rta-subnet-public-{z}",
               {"subnetId": ref(f"subnet-public-{z}"), "routeTableId": ref("rt-public")}, line=egress_line)
         # In a Local Zone the NAT gateway's Elastic IP must come from the zone's network border group,
         # or the NAT gateway fails to launch (EC2 API Reference, CreateNatGateway; local_zones.yaml). In a
@@ -64,12 +66,12 @@ def _nat(doc: SpecDocument, b: Builder, out: list[Resource], catalog: Catalog, p
         eip = {"domain": "vpc"}
         if is_local_zone(zone):
             eip["networkBorderGroup"] = placement.border_group(catalog, zone, doc.spec.region)
-        b.add(out, "aws:ec2/eip:Eip", f"nat-eip-{z}", eip, line=egress_line)
-        b.add(out, "aws:ec2/natGateway:NatGateway", f"nat-{z}",
+        b.add(out, T.EIP, f"nat-eip-{z}", eip, line=egress_line)
+        b.add(out, T.NAT_GATEWAY, f"nat-{z}",
               {"allocationId": ref(f"nat-eip-{z}"), "subnetId": ref(f"subnet-public-{z}")},
               line=egress_line, depends_on=["igw"])
     # One private route table: its default route uses the first zone's NAT gateway.
-    b.add(out, "aws:ec2/route:Route", "route-private-default",
+    b.add(out, T.ROUTE, "route-private-default",
           {"routeTableId": ref("rt-private"), "destinationCidrBlock": "0.0.0.0/0", "natGatewayId": ref(f"nat-{slug(public[0][0])}")},
           line=egress_line)
 
@@ -84,23 +86,23 @@ ENDPOINT_IPS = len(SSM_ENDPOINT_SERVICES)  # one interface (one IP) per endpoint
 
 def _ssm_endpoints(doc: SpecDocument, b: Builder, out: list[Resource], vpc_id: Any, subnet: str) -> None:
     line = doc.line("network", "egress")
-    b.add(out, "aws:ec2/securityGroup:SecurityGroup", "endpoints-sg", {
+    b.add(out, T.SECURITY_GROUP, "endpoints-sg", {
         "vpcId": vpc_id, "description": f"{doc.spec.name}: VPC interface endpoints (SSM); HTTPS from the nodes",
     }, line=line)
-    b.add(out, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "endpoints-sg-ingress-https", {
+    b.add(out, T.INGRESS_RULE, "endpoints-sg-ingress-https", {
         "securityGroupId": ref("endpoints-sg"), "referencedSecurityGroupId": ref("efa-sg"), "ipProtocol": "tcp",
         "fromPort": 443, "toPort": 443, "description": "HTTPS from the cluster nodes",
     }, line=line)
     for service in SSM_ENDPOINT_SERVICES:
-        b.add(out, "aws:ec2/vpcEndpoint:VpcEndpoint", f"{service}-endpoint", {
+        b.add(out, T.VPC_ENDPOINT, f"{service}-endpoint", {
             "vpcId": vpc_id, "serviceName": f"com.amazonaws.{doc.spec.region}.{service}", "vpcEndpointType": "Interface",
             "subnetIds": [ref(subnet)], "securityGroupIds": [ref("endpoints-sg")], "privateDnsEnabled": True,
         }, line=line)
-    b.add(out, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "efa-sg-egress-endpoints", {
+    b.add(out, T.EGRESS_RULE, "efa-sg-egress-endpoints", {
         "securityGroupId": ref("efa-sg"), "referencedSecurityGroupId": ref("endpoints-sg"), "ipProtocol": "tcp",
         "fromPort": 443, "toPort": 443, "description": "HTTPS to the SSM interface endpoints",
     }, line=line)
-    b.add(out, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "efa-sg-egress-s3", {
+    b.add(out, T.EGRESS_RULE, "efa-sg-egress-s3", {
         "securityGroupId": ref("efa-sg"), "prefixListId": ref("s3-endpoint", "prefixListId"), "ipProtocol": "tcp",
         "fromPort": 443, "toPort": 443, "description": "HTTPS to S3 through the gateway endpoint",
     }, line=line)
@@ -125,7 +127,7 @@ def _drain_policy(b: Builder, out: list[Resource], cluster: str, region: str, li
         "Resource": f"arn:{_partition(region)}:autoscaling:{region}:*:autoScalingGroup:*:autoScalingGroupName/*",
         "Condition": {"StringEquals": {"autoscaling:ResourceTag/ultraplan:cluster": cluster}},
     }]}
-    b.add(out, "aws:iam/rolePolicy:RolePolicy", "node-role-drain", {
+    b.add(out, T.ROLE_POLICY, "node-role-drain", {
         "role": ref("node-role", "name"),
         "policy": json.dumps(document, separators=(",", ":")),
     }, line=line)
@@ -144,36 +146,36 @@ def build(doc: SpecDocument, b: Builder, pools: list[ResolvedPool], subnets: lis
     if not reuse:
         zones = _nat_zones(doc, catalog, subnets, notes) if net.egress == "nat" else []
         public = allocate(doc, subnets, zones)
-        b.add(out, "aws:ec2/vpc:Vpc", "vpc", {"cidrBlock": net.vpc_cidr, "enableDnsSupport": True, "enableDnsHostnames": True},
+        b.add(out, T.VPC, "vpc", {"cidrBlock": net.vpc_cidr, "enableDnsSupport": True, "enableDnsHostnames": True},
               line=doc.line("network", "vpc_cidr"))
         vpc_id = ref("vpc")
         for i, cidr in enumerate(net.secondary_cidrs):
-            b.add(out, "aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation", f"vpc-cidr-{i + 1}",
+            b.add(out, T.VPC_CIDR, f"vpc-cidr-{i + 1}",
                   {"vpcId": vpc_id, "cidrBlock": cidr}, line=doc.line("network", "secondary_cidrs", i))
         associations = [f"vpc-cidr-{i + 1}" for i in range(len(net.secondary_cidrs))]
-        b.add(out, "aws:ec2/routeTable:RouteTable", "rt-private", {"vpcId": vpc_id}, line=net_line)
+        b.add(out, T.ROUTE_TABLE, "rt-private", {"vpcId": vpc_id}, line=net_line)
         for s in subnets:
             first = s.pools[0] if s.pools else None
-            b.add(out, "aws:ec2/subnet:Subnet", s.name, {
+            b.add(out, T.SUBNET, s.name, {
                 "vpcId": vpc_id, "cidrBlock": s.cidr, **_zone_input(s.zone), "mapPublicIpOnLaunch": False,
             }, line=doc.line("compute", first.index) if first else doc.line("availability_zone"), depends_on=associations,
                 tags={"ultraplan:tier": "private"})
-            b.add(out, "aws:ec2/routeTableAssociation:RouteTableAssociation", f"rta-{s.name}",
+            b.add(out, T.ROUTE_TABLE_ASSOCIATION, f"rta-{s.name}",
                   {"subnetId": ref(s.name), "routeTableId": ref("rt-private")}, line=net_line)
         if public:
             _nat(doc, b, out, catalog, public, vpc_id, associations)
-        b.add(out, "aws:ec2/vpcEndpoint:VpcEndpoint", "s3-endpoint", {
+        b.add(out, T.VPC_ENDPOINT, "s3-endpoint", {
             "vpcId": vpc_id, "serviceName": f"com.amazonaws.{spec.region}.s3", "vpcEndpointType": "Gateway",
             "routeTableIds": [ref("rt-private")],
         }, line=net_line)
 
     efa_line = next((p.line for p in pools if p.efa), net_line)
-    b.add(out, "aws:ec2/securityGroup:SecurityGroup", "efa-sg", {
+    b.add(out, T.SECURITY_GROUP, "efa-sg", {
         "vpcId": vpc_id, "description": f"{spec.name}: cluster nodes; all traffic within the group (EFA needs it)",
     }, line=efa_line)
     # EFA needs all traffic to and from the group itself, both directions (EC2 User Guide, efa-start).
-    for kind, token in (("ingress", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"),
-                        ("egress", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")):
+    for kind, token in (("ingress", T.INGRESS_RULE),
+                        ("egress", T.EGRESS_RULE)):
         b.add(out, token, f"efa-sg-{kind}-self", {
             "securityGroupId": ref("efa-sg"), "referencedSecurityGroupId": ref("efa-sg"), "ipProtocol": "-1",
             "description": f"EFA: all {kind} traffic within the group",
@@ -181,7 +183,7 @@ def build(doc: SpecDocument, b: Builder, pools: list[ResolvedPool], subnets: lis
     if net.egress == "nat" or reuse:
         # The provider removes AWS's default allow-all egress rule, so HTTPS out is explicit
         # (aws-gpu-facts.md, "Security groups created through Pulumi/Terraform").
-        b.add(out, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "efa-sg-egress-https", {
+        b.add(out, T.EGRESS_RULE, "efa-sg-egress-https", {
             "securityGroupId": ref("efa-sg"), "cidrIpv4": "0.0.0.0/0", "ipProtocol": "tcp", "fromPort": 443, "toPort": 443,
             "description": "HTTPS out: SSM, S3, package mirrors",
         }, line=doc.line("network", "egress"))
@@ -189,17 +191,17 @@ def build(doc: SpecDocument, b: Builder, pools: list[ResolvedPool], subnets: lis
         _ssm_endpoints(doc, b, out, vpc_id, home_subnet or subnets[0].name)
 
     compute_line = doc.line("compute")
-    b.add(out, "aws:iam/role:Role", "node-role", {
+    b.add(out, T.ROLE, "node-role", {
         "description": f"{spec.name}: cluster nodes (SSM access only)",
         "assumeRolePolicy": json.dumps({"Version": "2012-10-17", "Statement": [{
             "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}, separators=(",", ":")),
     }, line=compute_line)
-    b.add(out, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "node-role-ssm",
+    b.add(out, T.ROLE_POLICY_ATTACHMENT, "node-role-ssm",
           {"role": ref("node-role", "name"), "policyArn": SSM_POLICY}, line=compute_line)
     if any(p.spec.capacity.type == "capacity-block" for p in pools):
         _drain_policy(b, out, spec.name, spec.region, compute_line)
     runtime_policy(doc, b, out, compute_line)  # what the boot program may do (planner/runtime/iam.py)
-    b.add(out, "aws:iam/instanceProfile:InstanceProfile", "node-profile", {"role": ref("node-role", "name")}, line=compute_line)
+    b.add(out, T.INSTANCE_PROFILE, "node-profile", {"role": ref("node-role", "name")}, line=compute_line)
 
     record = {
         "vpc_id": net.vpc_id, "vpc_cidr": net.vpc_cidr, "secondary_cidrs": list(net.secondary_cidrs), "egress": net.egress,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..catalog import Catalog, InstanceType, UltraServerType, capacity_block_facts, default_image
+from ..records import BlockWindow, CapacityRecord, InterfaceRecord, PoolRecord, ScheduleRecord, SourceRef, _utc
 from ..spec import Pool
 from ..validate import SpecDocument
 from .interfaces import Interface, efa_interfaces, ips_per_instance, layout
@@ -72,41 +73,6 @@ def resolve(doc: SpecDocument, catalog: Catalog) -> list[ResolvedPool]:
     return out
 
 
-@dataclass(frozen=True)
-class BlockWindow:
-    """When a Capacity Block opens and ends (UTC) and when its pool scales in (catalog
-    capacity_blocks.yaml); `start_assumed`: the spec gave a date only, so the start time is the
-    catalog's assumption rather than the reservation's StartDate."""
-
-    start: dt.datetime
-    end: dt.datetime
-    reclaim_minutes: int
-    drain_seconds: int
-    margin_minutes: int
-    start_assumed: bool = False
-
-    @property
-    def scale_out_at(self) -> str:
-        return _utc(self.start)
-
-    @property
-    def scale_in(self) -> dt.datetime:
-        return self.end - dt.timedelta(minutes=self.lead_minutes)
-
-    @property
-    def lead_minutes(self) -> int:
-        """Minutes before the end at which the group scales in: EC2's reclaim lead, the drain, a margin."""
-        return self.reclaim_minutes + -(-self.drain_seconds // 60) + self.margin_minutes
-
-    @property
-    def scale_in_at(self) -> str:
-        return _utc(self.scale_in)
-
-
-def _utc(moment: dt.datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _at(day: dt.date, hhmm: str) -> dt.datetime:
     hour, minute = (int(x) for x in hhmm.split(":"))
     return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=dt.timezone.utc)
@@ -138,8 +104,8 @@ def _date(value: dt.date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def record(p: ResolvedPool, doc: SpecDocument, resources: dict[str, Any]) -> dict[str, Any]:
-    """The pool record written into the Plan (docs/plan-format.md)."""
+def record(p: ResolvedPool, doc: SpecDocument, resources: dict[str, Any]) -> PoolRecord:
+    """The pool record written into the Plan (planner/records.py, docs/plan-format.md)."""
     cap = p.spec.capacity
     end = block_end(cap)
     itype = p.itype
@@ -147,63 +113,60 @@ def record(p: ResolvedPool, doc: SpecDocument, resources: dict[str, Any]) -> dic
     window = timing.window if timing is not None else None
     # Only a block that has not opened yet scales out on a schedule; an open one is sized to run now.
     scheduled_out = window is not None and not timing.running
-    return {
-        "name": p.name,
-        "kind": "ultraserver" if p.ultra else "instance",
-        "instance_type": itype.name,
-        "ultraserver_type": p.ultra.name if p.ultra else None,
-        "count": p.spec.count,
-        "instances": p.instances,
-        "instances_per_ultraserver": p.ultra.instances if p.ultra else None,
-        "vcpus_per_instance": itype.vcpus,
-        "vcpus": itype.vcpus * p.instances,
-        "gpus_per_instance": itype.accelerators,
-        "gpus": itype.accelerators * p.instances,
-        "accelerator": itype.accelerator.model if itype.accelerator else None,
-        "family": itype.family,
-        "architecture": itype.architecture,
-        "nvlink_domains": (p.spec.count if p.ultra else (p.instances if itype.accelerator else 0)),
-        "efa": p.efa,
-        "efa_interfaces_per_instance": efa_interfaces(p.interfaces),
-        "interfaces_per_instance": len(p.interfaces),
-        "interfaces": [{"card": i.card, "device": i.device, "type": i.type} for i in p.interfaces],
-        "ips_per_instance": ips_per_instance(p.interfaces),
-        "efa_bandwidth_gbps_per_instance": itype.efa_bandwidth_gbps if p.efa else 0,
-        "availability_zone": p.zone,
-        "availability_zone_is_id": zone_is_id(p.zone),
-        "subnet": p.subnet,
-        "existing_subnet_id": doc.spec.network.subnet_id,
-        "capacity": {
-            "type": cap.type,
-            "reservation_id": cap.reservation_id,
-            # One id per UltraServer, in the order of `groups` (groups[i] targets reservation_ids[i]).
-            "reservation_ids": list(cap.reservation_ids) if cap.reservation_ids else None,
-            "resource_group_arn": cap.resource_group_arn,
-            "start": _date(cap.start),
-            "days": cap.days if cap.days is not None else ((end - cap.start).days if cap.start and end else None),
-            "end": _date(end),
-            "planned": cap.planned,
-            # Capacity Block lifecycle: when the block opens and ends, where the planning clock falls
-            # (before-start | running), when the groups scale out and back to zero, and the drain hook.
-            "starts_at": window.scale_out_at if window else None,
-            "start_time_assumed": window.start_assumed if window else None,
-            "ends_at": _utc(window.end) if window else None,
-            "phase": timing.phase if timing is not None else None,
-            "scale_out_at": window.scale_out_at if scheduled_out else None,
-            "scale_in_at": window.scale_in_at if window else None,
-            "scale_in_lead_minutes": window.lead_minutes if window else None,
-            "drain_seconds": window.drain_seconds if window else None,
-        },
-        "schedule": ({"start": _date(p.spec.start), "end": _date(p.spec.end), "months": p.spec.months}
-                     if (p.spec.start or p.spec.end or p.spec.months) else None),
-        "placement_group": resources.get("placement_group"),
-        "launch_template": resources["launch_template"],
-        "groups": resources["groups"],
-        "root_volume_gib": p.spec.root_volume_gib,
-        "root_device_name": p.spec.root_device_name,
-        "ami": p.spec.ami,
-        "image": p.image,
-        "unconfirmed": sorted(set(itype.unconfirmed) | set(p.ultra.unconfirmed if p.ultra else ())),
-        "catalog_source": itype.source + (f"; {p.ultra.source}" if p.ultra else ""),
-        "source": {"file": doc.file, "line": p.line},
-    }
+    return PoolRecord(
+        name=p.name,
+        kind="ultraserver" if p.ultra else "instance",
+        instance_type=itype.name,
+        ultraserver_type=p.ultra.name if p.ultra else None,
+        count=p.spec.count,
+        instances=p.instances,
+        instances_per_ultraserver=p.ultra.instances if p.ultra else None,
+        vcpus_per_instance=itype.vcpus,
+        vcpus=itype.vcpus * p.instances,
+        gpus_per_instance=itype.accelerators,
+        gpus=itype.accelerators * p.instances,
+        accelerator=itype.accelerator.model if itype.accelerator else None,
+        family=itype.family,
+        architecture=itype.architecture,
+        nvlink_domains=(p.spec.count if p.ultra else (p.instances if itype.accelerator else 0)),
+        efa=p.efa,
+        efa_interfaces_per_instance=efa_interfaces(p.interfaces),
+        interfaces_per_instance=len(p.interfaces),
+        interfaces=[InterfaceRecord(card=i.card, device=i.device, type=i.type) for i in p.interfaces],
+        ips_per_instance=ips_per_instance(p.interfaces),
+        efa_bandwidth_gbps_per_instance=itype.efa_bandwidth_gbps if p.efa else 0,
+        availability_zone=p.zone,
+        availability_zone_is_id=zone_is_id(p.zone),
+        subnet=p.subnet,
+        existing_subnet_id=doc.spec.network.subnet_id,
+        capacity=CapacityRecord(
+            type=cap.type,
+            reservation_id=cap.reservation_id,
+            reservation_ids=list(cap.reservation_ids) if cap.reservation_ids else None,
+            resource_group_arn=cap.resource_group_arn,
+            start=_date(cap.start),
+            days=cap.days if cap.days is not None else ((end - cap.start).days if cap.start and end else None),
+            end=_date(end),
+            planned=cap.planned,
+            starts_at=window.scale_out_at if window else None,
+            start_time_assumed=window.start_assumed if window else None,
+            ends_at=_utc(window.end) if window else None,
+            phase=timing.phase if timing is not None else None,
+            scale_out_at=window.scale_out_at if scheduled_out else None,
+            scale_in_at=window.scale_in_at if window else None,
+            scale_in_lead_minutes=window.lead_minutes if window else None,
+            drain_seconds=window.drain_seconds if window else None,
+        ),
+        schedule=(ScheduleRecord(start=_date(p.spec.start), end=_date(p.spec.end), months=p.spec.months)
+                  if (p.spec.start or p.spec.end or p.spec.months) else None),
+        placement_group=resources.get("placement_group"),
+        launch_template=resources["launch_template"],
+        groups=resources["groups"],
+        root_volume_gib=p.spec.root_volume_gib,
+        root_device_name=p.spec.root_device_name,
+        ami=p.spec.ami,
+        image=p.image,
+        unconfirmed=sorted(set(itype.unconfirmed) | set(p.ultra.unconfirmed if p.ultra else ())),
+        catalog_source=itype.source + (f"; {p.ultra.source}" if p.ultra else ""),
+        source=SourceRef(file=doc.file, line=p.line),
+    )

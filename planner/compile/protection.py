@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from planner import tokens as T
+
 from ..plan import Resource
 
 PROTECTED: dict[str, dict[str, Any]] = {
     # Data: deleting it loses the data; keep it in AWS even if it leaves the stack.
-    "aws:fsx/lustreFileSystem:LustreFileSystem": {"protect": True, "retainOnDelete": True},
-    "aws:ebs/volume:Volume": {"protect": True, "retainOnDelete": True},
+    T.LUSTRE: {"protect": True, "retainOnDelete": True},
+    T.EBS_VOLUME: {"protect": True, "retainOnDelete": True},
     # Foundation: replacing it replaces every subnet, group and instance in it. Not retained: a VPC
     # left behind by a deliberate delete would only leak addresses.
-    "aws:ec2/vpc:Vpc": {"protect": True},
+    T.VPC: {"protect": True},
 }
 
 

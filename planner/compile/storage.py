@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from planner import tokens as T
+
 from ..catalog.fsx import efa_decision, lustre_features
 from ..plan import Resource, ref
 from ..validate import SpecDocument
@@ -39,7 +41,7 @@ def build(doc: SpecDocument, b: Builder, subnet: Any, vpc_id: Any,
     line = doc.line("storage", "lustre")
     features = lustre_features()
     efa, why_not = efa_decision(lustre, list(efa_families or []))
-    b.add(out, "aws:ec2/securityGroup:SecurityGroup", "lustre-sg",
+    b.add(out, T.SECURITY_GROUP, "lustre-sg",
           {"vpcId": vpc_id, "description": f"{doc.spec.name}: FSx for Lustre servers"}, line=line)
     # An EFA-enabled file system needs all traffic between the file system's group and the clients'
     # group, both ways, and within its own group (FSx for Lustre UG, limit-access-security-groups):
@@ -47,7 +49,7 @@ def build(doc: SpecDocument, b: Builder, subnet: Any, vpc_id: Any,
     for group, peer in (("lustre-sg", "efa-sg"), ("lustre-sg", "lustre-sg"), ("efa-sg", "lustre-sg")):
         for low, high in (((None, None),) if efa else LUSTRE_PORTS):
             for kind, direction in (("ingress", "from"), ("egress", "to")):
-                token = f"aws:vpc/securityGroup{kind.capitalize()}Rule:SecurityGroup{kind.capitalize()}Rule"
+                token = T.INGRESS_RULE if kind == "ingress" else T.EGRESS_RULE
                 if efa:
                     rule = {"ipProtocol": "-1", "description": f"EFA-enabled Lustre: all traffic {direction} {peer}"}
                 else:
@@ -79,7 +81,7 @@ def build(doc: SpecDocument, b: Builder, subnet: Any, vpc_id: Any,
     elif lustre.deployment == "PERSISTENT_2" and lustre.efa is None and efa_families:
         notes.append({"level": "info", "source": {"file": doc.file, "line": line},
                       "message": "FSx for Lustre without EFA: " + "; ".join(why_not)})
-    b.add(out, "aws:fsx/lustreFileSystem:LustreFileSystem", "lustre", inputs, line=line,
+    b.add(out, T.LUSTRE, "lustre", inputs, line=line,
           depends_on=[f"lustre-sg-ingress-{'all' if efa else LUSTRE_PORTS[0][0]}-efa-sg"])
     lustre_parameters(doc, b, out, line)  # the mount facts nodes read at boot (docs/runtime.md)
     record = {"lustre": {"name": "lustre", "capacity_gib": capacity, "capacity_tib": capacity / 1024,

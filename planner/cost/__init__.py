@@ -14,6 +14,8 @@ import os
 from collections import defaultdict
 from datetime import date
 
+from planner import tokens as T
+
 from ..catalog.prices import PriceBook, has_region, load_prices, stale_reason
 from ..errors import UsageError
 from ..findings import Source
@@ -106,7 +108,7 @@ def plan_rate_card(plan: Plan) -> RateCard | None:
 def _coverage(pools: list[dict], windows: list[Window], term, priced) -> dict:
     """What share of the term's accelerator-hours is priced: a report with unpriced GPU pools says
     how much of the cluster its totals leave out."""
-    unpriced_pools = {u.pool for u in priced.unpriced if u.resource_type == "aws:autoscaling/group:Group"}
+    unpriced_pools = {u.pool for u in priced.unpriced if u.resource_type == T.AUTOSCALING_GROUP}
     total = covered = 0.0
     for pool, window in zip(pools, windows):
         hours = overlap_hours(window.start or term.start, window.end or term.end, term.start, term.end)

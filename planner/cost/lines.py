@@ -10,8 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from planner import tokens as T
+
 from ..catalog.prices import PriceBook, Quote, free_reason, fsx_lustre_item, price
 from ..plan import Plan, Resource
+from ..records import pool_of
 from .model import SHARED, Line, Unpriced, UsageCost, Window
 
 # Which price market a pool's capacity type is billed on. A capacity reservation (ODCR) is billed at
@@ -158,7 +161,7 @@ class _Walker:
         if instances is None:
             instances = _number(res.inputs.get("maxSize")) or 0.0
         self.instances_by_pool[pool["name"]] = self.instances_by_pool.get(pool["name"], 0.0) + instances
-        cap_type = (pool.get("capacity") or {}).get("type", "on-demand")
+        cap_type = pool_of(pool).capacity.type
         member = pool.get("instance_type") or self.launch_type(res)
         # Memoised like quote(): one answer per (capacity, type), asked once per group.
         key = (cap_type, member, pool.get("ultraserver_type"), pool.get("instances_per_ultraserver"))
@@ -225,12 +228,12 @@ def _number(value: Any) -> float | None:
 
 
 HANDLERS: dict[str, Callable[[_Walker, Resource], None]] = {
-    "aws:autoscaling/group:Group": _Walker.group,
-    "aws:ec2/launchTemplate:LaunchTemplate": _Walker.launch_template,
-    "aws:fsx/lustreFileSystem:LustreFileSystem": _Walker.lustre,
-    "aws:ec2/natGateway:NatGateway": _Walker.nat,
-    "aws:ec2/eip:Eip": _Walker.eip,
-    "aws:ec2/vpcEndpoint:VpcEndpoint": _Walker.endpoint,
+    T.AUTOSCALING_GROUP: _Walker.group,
+    T.LAUNCH_TEMPLATE: _Walker.launch_template,
+    T.LUSTRE: _Walker.lustre,
+    T.NAT_GATEWAY: _Walker.nat,
+    T.EIP: _Walker.eip,
+    T.VPC_ENDPOINT: _Walker.endpoint,
 }
 
 

@@ -14,30 +14,23 @@ ranges ("up to 66 %"), so a plan is priced from a rate card entry; without one i
 from __future__ import annotations
 
 import dataclasses
-import functools
-import os
 import re
 from datetime import date
 from typing import Any, Iterable
 
-import yaml
+
+from planner import tokens as T
 
 from ..errors import SpecError, SpecIssue
+from ..catalog import savings_plan_facts
 from ..findings import Source
+from ..records import pool_of
 from ..ratecard import Rate, RateCard, SavingsPlanUse
 from .model import Line, Unpriced, Window
 from .timeline import add_months
 
-GROUP = "aws:autoscaling/group:Group"
+GROUP = T.AUTOSCALING_GROUP
 SPECIFICITY = {"instance_type": 3, "ultraserver": 3, "family": 2, "generation": 1}
-CATALOG = os.path.join(os.path.dirname(os.path.dirname(__file__)), "catalog", "savings_plans.yaml")
-
-
-@functools.lru_cache(maxsize=1)
-def savings_plan_facts() -> dict[str, Any]:
-    """The published Savings Plans ranges (catalog/savings_plans.yaml), with their source."""
-    with open(CATALOG, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
 
 
 def generation(family: str) -> str:
@@ -118,7 +111,7 @@ def check_savings_plans(plans: list[SavingsPlanUse], pools: dict[str, dict[str, 
                 issues.append(SpecIssue(path, f"no pool named {name!r}", budget_src.line, budget_src.file,
                                         f"did you mean '{close[0]}'?" if close else f"pools: {', '.join(pools)}"))
                 continue
-            cap = (pool.get("capacity") or {}).get("type", "on-demand")
+            cap = pool_of(pool).capacity.type
             if cap != "on-demand":
                 issues.append(SpecIssue(path, f"pool {name} buys {cap}; a Savings Plan pays for on-demand usage only",
                                         budget_src.line, budget_src.file, "set the pool's capacity.type: on-demand"))
@@ -185,7 +178,7 @@ class Applier:
     # -- priced lines -------------------------------------------------------------------------------
     def _split(self, line: Line, pool: dict[str, Any], out: list[Line], unpriced: list[Unpriced]) -> None:
         ws, we = line.window.start or self.term.start, line.window.end or self.term.end
-        purchase = (pool.get("capacity") or {}).get("type", "on-demand")
+        purchase = pool_of(pool).capacity.type
         plans = self.plans_by_pool.get(pool["name"], [])
         for sp in plans:  # the commitment's whole term, whatever the pool's own window
             a, b = sp_window(sp)
@@ -230,7 +223,7 @@ class Applier:
         pool = info.record
         if self.card is None or u.quantity is None:
             return False
-        purchase = (pool.get("capacity") or {}).get("type", "on-demand")
+        purchase = pool_of(pool).capacity.type
         ws, we = info.window.start or self.term.start, info.window.end or self.term.end
         cuts = [ws, *boundaries(self.card, pool, purchase, ws, we), we]
         pieces = []

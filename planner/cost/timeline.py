@@ -16,6 +16,7 @@ from typing import Any, Iterable
 from ..errors import SpecError, SpecIssue
 from ..findings import Source
 from .model import Line, MonthCost, Share, Term, Window
+from ..records import pool_of
 
 
 def parse_date(value: Any) -> date | None:
@@ -35,35 +36,30 @@ def _pool_path(index: int, *rest: str) -> str:
     return ".".join([f"compute[{index}]", *rest])
 
 
-def pool_window(pool: dict[str, Any], index: int) -> Window:
-    """The days a pool is paid for; raises SpecError (with the pool's line) for dates out of order."""
-    src = Source.from_json(pool.get("source"))
-    cap = pool.get("capacity") or {}
-    sched = pool.get("schedule") or {}
+def pool_window(pool: Any, index: int) -> Window:
+    """The days a pool is paid for (PoolRecord.window()); raises SpecError (with the pool's line) for
+    dates out of order."""
+    record = pool_of(pool)
+    src = Source.from_json(record.source)
+    run = record.window()
 
     def bad(path: str, message: str) -> SpecError:
         return SpecError([SpecIssue(path, message, src.line, src.file)])
 
-    if cap.get("type") == "capacity-block":
-        start = parse_date(cap.get("start")) or parse_date(sched.get("start"))
-        end = parse_date(cap.get("end"))
-        if end is None and cap.get("days") and start is not None:
-            end = start + timedelta(days=int(cap["days"]))
-        if start and end and end <= start:
-            raise bad(_pool_path(index, "capacity", "end"), f"capacity block end {end} is not after its start {start}")
-        if start is None and end is None and cap.get("days"):
-            return Window(days=int(cap["days"]))  # a planned block: from the term's start
-        return Window(start, end)
-
-    start = parse_date(sched.get("start"))
-    end = parse_date(sched.get("end"))
-    months = sched.get("months")
-    if end is None and months:
+    if record.capacity.block:
+        if run.days is not None:
+            return Window(days=run.days)  # a planned block: from the term's start
+        if run.start and run.end and run.end <= run.start:
+            raise bad(_pool_path(index, "capacity", "end"),
+                      f"capacity block end {run.end} is not after its start {run.start}")
+        return Window(run.start, run.end)
+    start, end = run.start, run.end
+    if end is None and run.months:
         if start is None:  # `months` from the term's start, resolved once the term is known
-            return Window(None, None, int(months))
-        end = add_months(start, int(months))
+            return Window(None, None, run.months)
+        end = add_months(start, run.months)
     if start and end and end <= start:
-        raise bad(_pool_path(index, "end"), f"pool {pool.get('name')}: end {end} is not after start {start}")
+        raise bad(_pool_path(index, "end"), f"pool {record.name}: end {end} is not after start {start}")
     return Window(start, end)
 
 

@@ -11,6 +11,7 @@ from typing import Any, Callable, Iterable
 
 from ..findings import Finding, Level, Source, Unverified
 from ..plan import Plan
+from ..records import pool_of
 from .account import Account, AccountError, offering_query
 
 SSM_PREFIX = "resolve:ssm:"  # a launch template's image id that EC2 resolves from an SSM parameter at launch
@@ -141,36 +142,32 @@ class Context:
 
     def pool_reservation_ids(self, pool: dict[str, Any]) -> list[str]:
         """Reservations a pool launches into: its reservation id, or the members of its group."""
-        cap = pool.get("capacity") or {}
-        if cap.get("reservation_ids"):
-            return list(dict.fromkeys(cap["reservation_ids"]))  # one per UltraServer, in group order
-        if cap.get("reservation_id"):
-            return [cap["reservation_id"]]
-        if cap.get("resource_group_arn"):
-            return self.group(cap["resource_group_arn"])
-        return []
+        cap = pool_of(pool).capacity
+        if cap.resource_group_arn and not cap.targets():
+            return self.group(cap.resource_group_arn)
+        return cap.targets()  # one per UltraServer, in group order
 
     def reservation_demand(self, pool: dict[str, Any]) -> dict[str, int]:
         """Instances the pool launches into each reservation it names: an UltraServer's instances for
         each of `reservation_ids` (one UltraServer a reservation), every instance for a single
         `reservation_id`. Resource groups are left out: EC2 picks the member at launch."""
-        cap = pool.get("capacity") or {}
-        if cap.get("reservation_ids"):
+        cap = pool_of(pool).capacity
+        if cap.reservation_ids:
             per = int(pool.get("instances_per_ultraserver") or 1)
             out: dict[str, int] = {}
-            for rid in cap["reservation_ids"]:
+            for rid in cap.reservation_ids:
                 out[rid] = out.get(rid, 0) + per
             return out
-        if cap.get("reservation_id"):
-            return {cap["reservation_id"]: int(pool["instances"])}
+        if cap.reservation_id:
+            return {cap.reservation_id: int(pool["instances"])}
         return {}
 
     def offering_query(self, pool: dict[str, Any]) -> dict[str, Any]:
-        cap = pool.get("capacity") or {}
+        cap = pool_of(pool).capacity
         ultra = pool.get("ultraserver_type")
         count = pool["count"] if ultra else min(int(pool["instances"]), 64)  # 64 instances a block
         return offering_query(instance_type=pool["instance_type"], ultraserver_type=ultra, count=count,
-                              days=cap.get("days"), start=cap.get("start"), end=cap.get("end"))
+                              days=cap.days, start=cap.start, end=cap.end)
 
     def catalog_type(self, name: str) -> Any:
         if self.catalog is None:

@@ -14,6 +14,7 @@ from typing import Any, Callable, Sequence
 
 from ..errors import UsageError
 from ..plan import Plan, write_atomic
+from ..records import pool_of
 from .account import AccountError
 from .context import SSM_PREFIX
 from .checks.quotas import wants_block
@@ -114,7 +115,7 @@ def capture(account: Any, plan: Plan | Sequence[Plan] | None = None, *, catalog:
     active = sorted(b["id"] for b in (doc["capacity_blocks"].get("value") or {}).values() if b.get("state") == "active")
     doc["capacity_block_status"] = _batch(active, account.capacity_block_status) if active else {"items": {}, "errors": {}}
     pools = [p for pl in plans for p in pl.pools]
-    arns = sorted({(p.get("capacity") or {}).get("resource_group_arn") for p in pools} - {None})
+    arns = sorted({pool_of(p).capacity.resource_group_arn for p in pools} - {None})
     doc["reservation_groups"] = _items(arns, account.reservation_group)
     queries = {query_key(q): q for pl in plans for q in
                (Context(pl, account).offering_query(p) for p in pl.pools if wants_block(p))}

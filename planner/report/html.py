@@ -18,6 +18,7 @@ from typing import Any
 
 from ..diff import SYMBOL, Change, counts
 from ..plan import Plan
+from ..records import pool_of
 from .grouping import group_by_rule, where
 from .model import Report
 from .topology import DOMAINS_DRAWN, PALETTE, family_colours, to_dot
@@ -72,12 +73,13 @@ def _tiles(plan: Plan) -> list[tuple[str, str]]:
 
 
 def _runs(pool: dict[str, Any]) -> str:
-    cap, sched = pool.get("capacity") or {}, pool.get("schedule") or {}
-    if cap.get("type") == "capacity-block":
-        return f"block from {cap.get('start') or 'term start'} for {cap.get('days') or '?'} days"
-    if sched.get("start") or sched.get("end") or sched.get("months"):
-        end = sched.get("end") or (f"{sched['months']} months" if sched.get("months") else "term end")
-        return f"{sched.get('start') or 'term start'} → {end}"
+    record = pool_of(pool)
+    cap, sched = record.capacity, record.schedule
+    if cap.block:
+        return f"block from {cap.start or 'term start'} for {cap.days or '?'} days"
+    if sched is not None and (sched.start or sched.end or sched.months):
+        end = sched.end or (f"{sched.months} months" if sched.months else "term end")
+        return f"{sched.start or 'term start'} → {end}"
     return "whole term"
 
 
@@ -85,7 +87,7 @@ def _pools(plan: Plan) -> list[dict[str, str]]:
     colours = family_colours(plan)
     return [{"name": p.get("name"), "type": p.get("ultraserver_type") or p.get("instance_type"), "count": _n(p.get("count")),
              "instances": _n(p.get("instances")), "gpus": _n(p.get("gpus")),
-             "capacity": (p.get("capacity") or {}).get("type", "on-demand"), "zone": p.get("availability_zone"),
+             "capacity": pool_of(p).capacity.type, "zone": p.get("availability_zone"),
              "subnet": p.get("subnet") or p.get("existing_subnet_id") or "?",
              "efa": _n(p.get("efa_interfaces_per_instance")), "runs": _runs(p),
              "colour": colours.get(p.get("family") or "", "#888888")} for p in plan.pools]

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from planner import tokens as T
+
 from ..plan import Plan
+from ..records import pool_of
 
 DOMAINS_DRAWN = 3  # NVLink domains drawn one by one per pool; the rest become one "N more" node
-LUSTRE = "aws:fsx/lustreFileSystem:LustreFileSystem"
-ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
-NAT = "aws:ec2/natGateway:NatGateway"
+LUSTRE = T.LUSTRE
+ENDPOINT = T.VPC_ENDPOINT
+NAT = T.NAT_GATEWAY
 
 # Pool colours by family, shared with the cost chart's generation colours (report.js reads PALETTE).
 PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f")
@@ -73,14 +76,15 @@ class _Dot:
 def _pool_label(pool: dict[str, Any]) -> str:
     kind = pool.get("ultraserver_type") or pool.get("instance_type")
     unit = "UltraServers" if pool.get("ultraserver_type") else "instances"
-    cap = (pool.get("capacity") or {}).get("type", "on-demand")
+    capacity = pool_of(pool).capacity
+    cap = capacity.type
     if pool.get("count") == 1:
         unit = unit[:-1]
     lines = [f"pool {pool.get('name')}", f"{kind} × {_n(pool.get('count'))} {unit}"]
     if pool.get("gpus"):
         unit = "Trainium chips" if link_name(pool) == "NeuronLink" else "GPUs"
         lines.append(f"{_n(pool.get('gpus'))} {unit} · {_n(pool.get('instances'))} instances")
-    lines.append(cap + (" (planned)" if (pool.get("capacity") or {}).get("planned") else ""))
+    lines.append(cap + (" (planned)" if capacity.planned else ""))
     return "\n".join(lines)
 
 

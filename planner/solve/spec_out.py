@@ -15,17 +15,13 @@ import math
 import os
 from typing import Any
 
-from ..catalog import is_local_zone
+from ..catalog import capacity_block_facts, is_local_zone
 from .offers import ABBR, Offer, Periods
 
 
 def block_rules() -> dict[str, Any]:
     """Capacity Block purchase rules (catalog/capacity_blocks.yaml, EC2 User Guide)."""
-    import yaml
-
-    path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "catalog", "capacity_blocks.yaml")
-    with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    return capacity_block_facts()
 
 
 BLOCK_MAX_DAYS = int(block_rules()["max_days"])

@@ -10,15 +10,18 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+from planner.records import pool_of
+
+from planner import tokens as T
+
 from ..context import (
     ASG, EBS_VOLUME, INSTANCE, LAUNCH_TEMPLATE, StackContext, as_list, dig, efa_interfaces, inputs,
     is_true, market_type, ref_name, reservation_target, target_key,
 )
 from ..registry import ADVISORY, MANDATORY, REGISTRY, NotApplicable, Violation
 
-RESERVED = ("capacity-reservation", "capacity-block")
-SCHEDULE = "aws:autoscaling/schedule:Schedule"
-HOOK = "aws:autoscaling/lifecycleHook:LifecycleHook"
+SCHEDULE = T.SCHEDULED_ACTION
+HOOK = T.LIFECYCLE_HOOK
 
 
 @REGISTRY.resource(
@@ -214,10 +217,10 @@ def no_placement_group_with_reservation(ctx: StackContext, config: Mapping[str, 
                                 f"template {lt['name']} targets reserved capacity",
                                 resource=asg["name"], pool=asg.get("pool"))
     for pool in ctx.pools:
-        if (pool.get("capacity") or {}).get("type") in RESERVED:
+        if pool_of(pool).capacity.reserved:
             seen = True
             if pool.get("placement_group"):
-                yield Violation(f"pool {pool['name']} ({pool['capacity']['type']}) has placement group "
+                yield Violation(f"pool {pool['name']} ({pool_of(pool).capacity.type}) has placement group "
                                 f"{pool['placement_group']}", resource=pool["placement_group"], pool=pool["name"])
     if not seen:
         raise NotApplicable("no pool targets a reservation or capacity block")
@@ -277,7 +280,7 @@ def capacity_block_market_type(ctx: StackContext, config: Mapping[str, Any]) -> 
         for asg in groups:
             yield from _capacity_block_group(asg)
     for pool in ctx.pools:
-        if (pool.get("capacity") or {}).get("type") != "capacity-block":
+        if not pool_of(pool).capacity.block:
             continue
         seen = True
         lt = _pool_launch_template(ctx, pool)
@@ -288,7 +291,7 @@ def capacity_block_market_type(ctx: StackContext, config: Mapping[str, Any]) -> 
             continue  # the template itself was checked above
         yield Violation(f"capacity-block pool {pool['name']}: launch template {lt['name']} has market type "
                         f"{market_type(lt)!r}, not 'capacity-block'", resource=lt["name"], pool=pool["name"])
-        if not _targets_reservation(ctx, lt) and not (pool.get("capacity") or {}).get("planned"):
+        if not _targets_reservation(ctx, lt) and not pool_of(pool).capacity.planned:
             yield Violation(f"capacity-block pool {pool['name']}: launch template {lt['name']} targets no "
                             f"reservation", resource=lt["name"], pool=pool["name"])
     if not seen:
@@ -298,7 +301,7 @@ def capacity_block_market_type(ctx: StackContext, config: Mapping[str, Any]) -> 
 def _block_end(pool: Mapping[str, Any] | None) -> datetime | None:
     from planner.catalog import capacity_block_facts
 
-    end = (pool or {}).get("capacity", {}).get("end")
+    end = pool_of(pool).capacity.end if pool else None
     if not end:
         return None
     hour, minute = (int(x) for x in capacity_block_facts()["end_time_utc"].split(":"))
@@ -323,7 +326,7 @@ def _when(value: Any) -> datetime | None:
 def _block_running(pool: Mapping[str, Any] | None, ups: list, downs: list) -> bool:
     """The block had opened when the Plan was made: the pool record says so offline; without one (the
     engine, an older Plan) a group with a scheduled scale-in and no scheduled scale-out is read as one."""
-    phase = ((pool or {}).get("capacity") or {}).get("phase")
+    phase = pool_of(pool).capacity.phase if pool else None
     if phase:
         return phase == "running"
     return not ups and bool(downs)

@@ -8,6 +8,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from planner import tokens as T
+
 from ..context import (
     ANYWHERE, ASG, INSTANCE, LAUNCH_TEMPLATE, SECURITY_GROUP, SG_EGRESS, SG_INGRESS, SG_RULE, SUBNET, VPC,
     StackContext, as_list, efa_interfaces, inputs, is_ref, is_true, ref_name, same_target, target_key,
@@ -197,9 +199,9 @@ def vpc_dns_enabled(resource: Mapping[str, Any], config: Mapping[str, Any]) -> I
             yield f"{key} is not true"
 
 
-ROUTE = "aws:ec2/route:Route"
-ROUTE_TABLE_ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
-INTERNET_GATEWAY = "aws:ec2/internetGateway:InternetGateway"
+ROUTE = T.ROUTE
+ROUTE_TABLE_ASSOCIATION = T.ROUTE_TABLE_ASSOCIATION
+INTERNET_GATEWAY = T.INTERNET_GATEWAY
 
 
 def _node_templates(ctx: StackContext) -> list[dict[str, Any]]:

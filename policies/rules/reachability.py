@@ -22,13 +22,15 @@ from planner.reachability import (
     ALL_TRAFFIC, ANY_IPV4, Endpoint, Flow, SecurityModel, endpoint, group_key, label, tcp,
 )
 
+from planner import tokens as T
+
 from ..context import LAUNCH_TEMPLATE, LUSTRE, SUBNET, StackContext, as_list, inputs, is_true, ref_name
 from ..registry import ADVISORY, MANDATORY, REGISTRY, NotApplicable, Violation
 
-VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
-ROUTE = "aws:ec2/route:Route"
-ROUTE_TABLE_ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
-ASG = "aws:autoscaling/group:Group"
+VPC_ENDPOINT = T.VPC_ENDPOINT
+ROUTE = T.ROUTE
+ROUTE_TABLE_ASSOCIATION = T.ROUTE_TABLE_ASSOCIATION
+ASG = T.AUTOSCALING_GROUP
 
 LUSTRE_FLOWS = (tcp(988), tcp(1018, 1023))
 HTTPS = tcp(443)

@@ -8,10 +8,12 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from planner import tokens as T
+
 from ..context import inputs
 from ..registry import MANDATORY, REGISTRY
 
-SCHEDULE = "aws:autoscaling/schedule:Schedule"
+SCHEDULE = T.SCHEDULED_ACTION
 
 
 def _moment(value: Any) -> datetime | None:

@@ -8,11 +8,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from planner.catalog import fsx
+
 from ..context import LUSTRE, as_list, inputs
 from ..registry import MANDATORY, REGISTRY
 
-# Deployment types that encrypt data in transit (FSx for Lustre User Guide, encryption-in-transit-fsxl).
-IN_TRANSIT_ENCRYPTED = ("PERSISTENT_1", "PERSISTENT_2", "SCRATCH_2")
+# Deployment types that encrypt data in transit (catalog fsx_lustre.yaml, with its source).
+IN_TRANSIT_ENCRYPTED = fsx.in_transit_encrypted()
 
 
 @REGISTRY.resource(

@@ -4,6 +4,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from planner import tokens as T
+
 from ..context import (
     ASG, EBS_VOLUME, IAM_POLICY, IAM_ROLE, INSTANCE, LAUNCH_TEMPLATE, LUSTRE, PLACEMENT_GROUP,
     SECURITY_GROUP, SG_EGRESS, SG_INGRESS, SUBNET, VPC, as_list, inputs,
@@ -11,12 +13,7 @@ from ..context import (
 from ..registry import MANDATORY, REGISTRY
 
 # Resource types that take tags and cost money or hold data (what a cost report groups by).
-TAGGABLE = (
-    VPC, SUBNET, SECURITY_GROUP, SG_INGRESS, SG_EGRESS, LAUNCH_TEMPLATE, INSTANCE, EBS_VOLUME, ASG,
-    PLACEMENT_GROUP, LUSTRE, IAM_ROLE, IAM_POLICY,
-    "aws:ec2/internetGateway:InternetGateway", "aws:ec2/natGateway:NatGateway", "aws:ec2/eip:Eip",
-    "aws:ec2/routeTable:RouteTable", "aws:ec2/vpcEndpoint:VpcEndpoint", "aws:iam/instanceProfile:InstanceProfile",
-)
+TAGGABLE = T.TAGGABLE  # planner/tokens.py
 
 
 def tag_keys(resource: Mapping[str, Any]) -> set[str]:

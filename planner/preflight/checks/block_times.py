@@ -6,6 +6,7 @@ from typing import Any, Iterable
 
 from ...clock import stamp as _stamp
 from ...findings import Finding, Level
+from ...records import pool_of
 from ..account import AccountError
 from ..context import Context
 from . import check
@@ -38,9 +39,8 @@ def _ids(ids: list[str]) -> str:
 
 def _blocks(ctx: Context) -> Iterable[dict[str, Any]]:
     for pool in ctx.pools:
-        cap = pool.get("capacity") or {}
-        if cap.get("type") == "capacity-block" and not cap.get("planned") and cap.get("start") and (
-                cap.get("reservation_id") or cap.get("reservation_ids") or cap.get("resource_group_arn")):
+        cap = pool_of(pool).capacity
+        if cap.block and cap.names_capacity() and cap.start:
             yield pool
 
 

@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable
 
 from ...findings import Finding, Level
+from ...records import pool_of
 from ..account import AccountError
 from ..context import Context
 from .quotas import wants_block
@@ -16,9 +17,7 @@ LATER_STATES = {"pending", "scheduled", "payment-pending", "assessing", "delayed
 
 def _placed_pools(ctx: Context) -> Iterable[dict[str, Any]]:
     for pool in ctx.pools:
-        cap = pool.get("capacity") or {}
-        if cap.get("type") in ("capacity-reservation", "capacity-block") and not cap.get("planned") and (
-                cap.get("reservation_id") or cap.get("reservation_ids") or cap.get("resource_group_arn")):
+        if pool_of(pool).capacity.names_capacity():
             yield pool
 
 
@@ -30,12 +29,7 @@ def _day(text: str | None) -> date | None:
 
 def pool_window(pool: dict[str, Any]) -> tuple[date | None, date | None]:
     """The days a pool needs its capacity: the capacity dates, else the schedule, else open."""
-    cap, sched = pool.get("capacity") or {}, pool.get("schedule") or {}
-    start = _day(cap.get("start")) or _day(sched.get("start"))
-    end = _day(cap.get("end")) or _day(sched.get("end"))
-    if end is None and start and cap.get("days"):
-        end = start + timedelta(days=int(cap["days"]))
-    return start, end
+    return pool_of(pool).capacity_window()
 
 
 def _lookup(ctx: Context, pool: dict[str, Any]):
@@ -63,14 +57,14 @@ def reservation_matches(ctx: Context) -> Iterable[Finding]:
         except AccountError as err:
             yield ctx.could_not(cid, "capacity reservations", err, pool=pool)
             continue
-        cap = pool["capacity"]
+        cap = pool_of(pool).capacity
         for rid in missing:
             yield ctx.finding(cid, Level.ERROR, f"capacity reservation {rid} does not exist in {ctx.plan.region}",
                               hint="check the reservation id and the region", pool=pool)
-        if cap.get("resource_group_arn") and not found and not missing:
-            yield ctx.finding(cid, Level.ERROR, f"resource group {cap['resource_group_arn']} holds no capacity "
+        if cap.resource_group_arn and not found and not missing:
+            yield ctx.finding(cid, Level.ERROR, f"resource group {cap.resource_group_arn} holds no capacity "
                               "reservations", pool=pool)
-        want_block = cap["type"] == "capacity-block"
+        want_block = cap.block
         complete = []
         for r in found:
             gap = ctx.lacking(cid, r, ["instance_type", "total", "available", "state"], f"reservation {r['id']}",
@@ -88,7 +82,7 @@ def reservation_matches(ctx: Context) -> Iterable[Finding]:
         for r in found:
             yield from _one_reservation(ctx, cid, pool, r, want_block, zone)
         yield from _not_active_yet(ctx, cid, pool, found)
-        if cap.get("reservation_ids"):
+        if cap.reservation_ids:
             yield from _per_ultraserver_sizes(ctx, cid, pool, found)
         elif found:
             total = sum(int(r.get("total") or 0) for r in found)
@@ -141,7 +135,7 @@ def _one_reservation(ctx: Context, cid: str, pool: dict[str, Any], r: dict[str, 
     if want_block != is_block:
         kind = "a capacity block" if is_block else "an on-demand capacity reservation"
         yield ctx.finding(cid, Level.ERROR, f"{rid} is {kind}, but the pool's capacity type is "
-                          f"{pool['capacity']['type']}", hint="set the pool's capacity type to match", pool=pool)
+                          f"{pool_of(pool).capacity.type}", hint="set the pool's capacity type to match", pool=pool)
     if r.get("instance_type") != pool["instance_type"]:
         yield ctx.finding(cid, Level.ERROR, f"{rid} reserves {r.get('instance_type')}, the pool launches "
                           f"{pool['instance_type']}", pool=pool)
@@ -167,9 +161,9 @@ def _one_reservation(ctx: Context, cid: str, pool: dict[str, Any], r: dict[str, 
 def _past_schedules(ctx: Context, cid: str) -> Iterable[Finding]:
     now = ctx.now.astimezone(timezone.utc) if ctx.now.tzinfo else ctx.now.replace(tzinfo=timezone.utc)
     for pool in _placed_pools(ctx):
-        cap = pool["capacity"]
-        past = [f"{what} at {cap[key]}" for what, key in (("scale-out", "scale_out_at"), ("scale-in", "scale_in_at"))
-                if cap.get(key) and datetime.fromisoformat(str(cap[key]).replace("Z", "+00:00")) <= now]
+        cap = pool_of(pool).capacity
+        past = [f"{what} at {at}" for what, at in (("scale-out", cap.scale_out_at), ("scale-in", cap.scale_in_at))
+                if at and datetime.fromisoformat(str(at).replace("Z", "+00:00")) <= now]
         if past:
             yield ctx.finding(cid, Level.WARNING, f"the block's scheduled {' and '.join(past)} "
                               f"{'is' if len(past) == 1 else 'are'} in the past: Auto Scaling refuses a scheduled "
@@ -227,7 +221,7 @@ def ultraserver_blocks(ctx: Context) -> Iterable[Finding]:
         size = int(pool.get("instances_per_ultraserver") or 1)
         try:
             found, _ = _lookup(ctx, pool)
-            blocks = ctx.blocks() if pool["capacity"]["type"] == "capacity-block" else {}
+            blocks = ctx.blocks() if pool_of(pool).capacity.block else {}
         except AccountError as err:
             yield ctx.could_not(cid, "UltraServer capacity blocks", err, pool=pool)
             continue
@@ -237,7 +231,7 @@ def ultraserver_blocks(ctx: Context) -> Iterable[Finding]:
             if int(r.get("total") or 0) % size:
                 yield ctx.finding(cid, Level.ERROR, f"{r['id']} reserves {r.get('total')} instances, not whole "
                                   f"UltraServers of {size}", pool=pool)
-            if pool["capacity"]["type"] != "capacity-block":
+            if not pool_of(pool).capacity.block:
                 continue
             block = blocks.get(r.get("capacity_block_id") or "") or by_reservation.get(r["id"])
             if block is None:
@@ -288,9 +282,9 @@ def block_offered(ctx: Context) -> Iterable[Finding]:
     asked for one 64-instance block (the per-block maximum)."""
     cid = "preflight.capacity.offering"
     for pool in ctx.pools:
-        cap = pool.get("capacity") or {}
         if not wants_block(pool):
             continue
+        cap = pool_of(pool).capacity
         query = ctx.offering_query(pool)
         try:
             offers = ctx.block_offerings(query)

@@ -11,6 +11,7 @@ import binascii
 from typing import Any, Iterable, Mapping
 
 from ...findings import Finding, Level
+from ...records import pool_of
 from ..account import AccountError
 from ..context import Context
 from . import check
@@ -105,9 +106,8 @@ def _user_data(lt: Mapping[str, Any]) -> str | None:
 
 
 def _count(pool: Mapping[str, Any]) -> int:
-    cap = pool.get("capacity") or {}
     # One reservation a UltraServer: the dry run launches the first UltraServer into the first id.
-    return int(pool["instances_per_ultraserver"]) if cap.get("reservation_ids") else int(pool["instances"])
+    return int(pool["instances_per_ultraserver"]) if pool_of(pool).capacity.reservation_ids else int(pool["instances"])
 
 
 def plan_resources(ctx: Context | None, pool: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:

@@ -4,12 +4,14 @@ from __future__ import annotations
 import ipaddress
 from typing import Any, Iterable
 
+from planner import tokens as T
+
 from ...findings import Finding, Level
 from ..account import AccountError
 from ..context import Context
 from . import check
 
-SUBNET_TYPE = "aws:ec2/subnet:Subnet"
+SUBNET_TYPE = T.SUBNET
 AWS_RESERVED_IPS = 5  # AWS keeps the first four and the last address of every subnet (VPC User Guide: subnet sizing)
 
 

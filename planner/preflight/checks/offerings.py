@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from ...findings import Finding, Level
+from ...records import pool_of
 from ..account import AccountError
 from ..context import Context
 from . import check
@@ -32,8 +33,7 @@ def offered_in_zone(ctx: Context) -> Iterable[Finding]:
         zones = offers.get(itype, [])
         if zone["id"] in zones:
             continue
-        cap = pool.get("capacity") or {}
-        placed = bool(cap.get("reservation_id") or cap.get("reservation_ids") or cap.get("resource_group_arn"))
+        placed = pool_of(pool).capacity.names_reservation()
         level = Level.WARNING if placed else Level.ERROR
         where = f"{zone['name']} ({zone['id']})"
         if zones:

@@ -17,6 +17,7 @@ from typing import Any, Iterable
 
 from ...catalog.quotas import QuotaBucket, bucket_for
 from ...findings import Finding, Level
+from ...records import pool_of
 from ..account import AccountError
 from ..context import Context, known_quota
 from . import check
@@ -45,7 +46,7 @@ def _covered_instances(ctx: Context, pool: dict[str, Any], notes: list[str]) -> 
 
 def pool_needs(ctx: Context, pool: dict[str, Any], market: str, notes: list[str]) -> int:
     """vCPUs a pool needs from the `market` quota buckets (see the module docstring)."""
-    cap = (pool.get("capacity") or {}).get("type", "on-demand")
+    cap = pool_of(pool).capacity.type
     per, instances = int(pool["vcpus_per_instance"]), int(pool["instances"])
     if market == "on-demand":
         if cap == "on-demand":
@@ -62,9 +63,7 @@ def pool_needs(ctx: Context, pool: dict[str, Any], market: str, notes: list[str]
 
 def wants_block(pool: dict[str, Any]) -> bool:
     """A capacity block the spec wants but has not bought yet (`planned`, or no reservation named)."""
-    cap = pool.get("capacity") or {}
-    return cap.get("type") == "capacity-block" and (
-        bool(cap.get("planned")) or not (cap.get("reservation_id") or cap.get("reservation_ids") or cap.get("resource_group_arn")))
+    return pool_of(pool).capacity.wants_block()
 
 
 def resolve_quota(ctx: Context, bucket: QuotaBucket) -> tuple[dict[str, Any], str]:

@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from planner import tokens as T
+
 from ...findings import Finding, Level
 from ...usage import plan_usage
 from ..account import AccountError
 from ..context import Context
 from . import check
 
-SG_TYPE = "aws:ec2/securityGroup:SecurityGroup"
-VPC_TYPE = "aws:ec2/vpc:Vpc"
+SG_TYPE = T.SECURITY_GROUP
+VPC_TYPE = T.VPC
 
 
 def planned_usage(ctx: Context) -> dict[str, int]:
