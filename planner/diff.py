@@ -298,10 +298,10 @@ def _dependents(plan: Plan) -> dict[str, list[tuple[Resource, str, str]]]:
 _STABLE_ATTRS = {"id", "arn", "name", "urn"}
 # Outputs AWS assigns once, at creation: an in-place update keeps them (Amazon FSx API Reference,
 # FileSystem.DNSName and LustreFileSystemConfiguration.MountName).
-_CREATE_ONLY_ATTRS = {"aws:fsx/lustreFileSystem:LustreFileSystem": {"dnsName", "mountName"}}
+_CREATE_ONLY_ATTRS = {T.LUSTRE: {"dnsName", "mountName"}}
 # Outputs that change in an in-place update only when the input of the same name does (the Lustre
 # version is upgraded in place when fileSystemTypeVersion changes, and only then).
-_FOLLOWS_INPUT = {"aws:fsx/lustreFileSystem:LustreFileSystem": {"fileSystemTypeVersion"}}
+_FOLLOWS_INPUT = {T.LUSTRE: {"fileSystemTypeVersion"}}
 
 
 def _unchanged_output(cause: Change, attr: str) -> bool:

@@ -36,6 +36,8 @@ INSTANCE = "aws:ec2/instance:Instance"
 EBS_VOLUME = "aws:ebs/volume:Volume"
 # storage
 LUSTRE = "aws:fsx/lustreFileSystem:LustreFileSystem"
+# node runtime (the boot program's Lustre facts)
+SSM_PARAMETER = "aws:ssm/parameter:Parameter"
 # IAM
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"

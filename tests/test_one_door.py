@@ -20,7 +20,7 @@ import pytest
 from conftest import ROOT
 
 SOURCES = ("planner", "policies", "stacks")
-TOKEN = re.compile(r"^aws:[a-zA-Z0-9]+/[a-zA-Z0-9]+:[A-Za-z0-9]+$")
+TOKEN = re.compile(r"^aws:[a-z0-9]+/[a-z][A-Za-z0-9]*:[A-Z][A-Za-z0-9]*$")  # not IAM keys (aws:ResourceTag/...)
 
 
 def _files():

@@ -8,6 +8,8 @@ import json
 import os
 from typing import Any
 
+from planner import tokens as T
+
 from ..errors import SpecError, SpecIssue
 from ..plan import Resource, ref
 from ..runtime import iam
@@ -17,7 +19,7 @@ from ..yamlload import dotted
 from .builder import Builder
 from .pools import ResolvedPool
 
-SSM_PARAMETER = "aws:ssm/parameter:Parameter"
+SSM_PARAMETER = T.SSM_PARAMETER
 RUNTIME_POLICY = "node-role-runtime"
 
 # How long a node waits for its UltraServer's other instances, and for nvidia-imex to be READY. A
@@ -103,6 +105,6 @@ def runtime_policy(doc: SpecDocument, b: Builder, out: list[Resource], line: int
     """The node role's inline policy for the boot program (planner/runtime/iam.py)."""
     spec = doc.spec
     document_ = iam.node_runtime_policy(spec.name, spec.region, bool(spec.storage and spec.storage.lustre))
-    b.add(out, "aws:iam/rolePolicy:RolePolicy", RUNTIME_POLICY, {
+    b.add(out, T.ROLE_POLICY, RUNTIME_POLICY, {
         "role": ref("node-role", "name"), "policy": json.dumps(document_, separators=(",", ":")),
     }, line=line)
