@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .catalog import Catalog, InstanceType, default_images, load_catalog, read_bundled_yaml
+from .catalog import Catalog, InstanceType, bundled, default_images, load_catalog
 
 EFA_TYPES = ("efa", "efa-only")
 # Everything an efa-only interface must leave unset: it has no IP (EC2 UG, create-efa), and the
@@ -327,9 +327,7 @@ def user_data_size(launch: Launch) -> Iterable[str]:
 @functools.lru_cache(maxsize=1)
 def rules() -> dict[str, RuleInfo]:
     """The rule table (catalog/launch_rules.yaml), one entry per check above, in the file's order."""
-    import os
-
-    data = read_bundled_yaml(os.path.join(os.path.dirname(__file__), "catalog", "launch_rules.yaml"))
+    data = bundled("launch_rules.yaml")
     return {rid: RuleInfo(id=rid, title=r["title"], source=r["source"], url=r["url"], quote=r["quote"],
                           as_of=str(r["as_of"]))
             for rid, r in data["rules"].items()}

@@ -63,11 +63,11 @@ def describe(deployment: str, sizes: dict[str, Any] | None = None) -> str:
     return f"{', '.join(f'{f:,}' for f in first)}, then multiples of {step:,} GiB"
 
 
-@functools.lru_cache(maxsize=1)
 def lustre_features() -> dict[str, Any]:
     """Version, metadata configuration and EFA facts of FSx for Lustre (fsx_lustre_features.yaml)."""
-    with open(os.path.join(HERE, "fsx_lustre_features.yaml"), encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    from . import bundled
+
+    return bundled("fsx_lustre_features.yaml")
 
 
 def efa_step_gib(throughput_per_tib: int | None) -> int | None:
