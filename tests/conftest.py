@@ -18,6 +18,41 @@ EXAMPLES = sorted(glob.glob(os.path.join(ROOT, "examples", "*.yaml")))
 SMALL_EXAMPLES = [e for e in EXAMPLES if not e.endswith("frontier.yaml")]
 
 
+# Under CI (`CI` set, as GitHub Actions and .ci/run do) a skip is a failure: a missing Chromium,
+# shellcheck, cloud-init, yaml-language-server or deploy extra must not turn the tests that need
+# it into a quiet "s". Locally a skip still says what is missing and how to install it.
+IN_CI = bool(os.environ.get("CI"))
+
+
+def need(missing: str | None, what: str) -> None:
+    """Skip the calling test because `what` is missing (`missing` is the reason); under CI, fail."""
+    if missing:
+        if IN_CI:
+            pytest.fail(f"{what} is missing under CI: {missing}", pytrace=False)
+        pytest.skip(f"{what}: {missing}")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI, which must run everything: {reason}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    # A module-level importorskip skips the whole file at collection: under CI that is a failure too.
+    outcome = yield
+    report = outcome.get_result()
+    if IN_CI and report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"{report.nodeid} skipped under CI, which must run everything: {reason}"
+
+
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true", help="rewrite tests/data/golden/* from the current output")
 

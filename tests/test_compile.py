@@ -58,7 +58,10 @@ def test_launch_template_is_secure_by_default():
     # 33 interfaces: no public-IP flag on any (EC2 assigns none to a multi-interface launch), and
     # never one on an efa-only interface, where even "false" fails every launch (launch-rules).
     assert [n.get("associatePublicIpAddress") for n in inputs["networkInterfaces"]] == [None] * 33
-    assert inputs["networkInterfaces"][0]["deviceIndex"] == 0
+    first = {k: v for k, v in inputs["networkInterfaces"][0].items() if k != "interfaceType"}  # pinned above
+    assert first == {
+        "networkCardIndex": 0, "deviceIndex": 0, "deleteOnTermination": "true",
+        "securityGroups": [{"$ref": "efa-sg", "attr": "id"}], "subnetId": {"$ref": "subnet-us-east-1a", "attr": "id"}}
     assert len(inputs["networkInterfaces"]) == 33
 
 
