@@ -18,7 +18,7 @@ EXAMPLES = sorted(glob.glob(os.path.join(ROOT, "examples", "*.yaml")))
 SMALL_EXAMPLES = [e for e in EXAMPLES if not e.endswith("frontier.yaml")]
 
 
-# Under CI (`CI` set, as GitHub Actions and .ci/run do) a skip is a failure: a missing Chromium,
+# Under CI (`CI` set: GitHub Actions sets it; `CI=true bash .ci/run`) a skip is a failure: a missing Chromium,
 # shellcheck, cloud-init, yaml-language-server or deploy extra must not turn the tests that need
 # it into a quiet "s". Locally a skip still says what is missing and how to install it.
 IN_CI = bool(os.environ.get("CI"))

@@ -50,3 +50,24 @@ def test_yaml_language_server_is_there():
 
     need(None if server_command() else "tests/lsp/node_modules is missing (cd tests/lsp && npm ci)",
          "yaml-language-server")
+
+
+def test_ci_run_stops_when_it_cannot_install_a_tool_under_ci(tmp_path):
+    """.ci/run under CI exits 1 naming the package when apt-get fails (it used to warn and go on,
+    and the browser tests then skipped); it stops before installing or running anything."""
+    import os
+
+    from conftest import ROOT
+
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    for tool in ("apt-get", "sudo"):
+        (fake / tool).write_text("#!/bin/sh\necho 'E: Unable to locate package' >&2\nexit 100\n")
+        (fake / tool).chmod(0o755)
+    (fake / "python3").write_text("#!/bin/sh\necho python3 was run >&2\nexit 0\n")  # must not be reached
+    (fake / "python3").chmod(0o755)
+    env = {**os.environ, "CI": "true", "ULTRAPLAN_CHROMIUM": str(tmp_path / "no-chromium"),
+           "PATH": f"{fake}:{os.environ['PATH']}"}
+    run = subprocess.run(["bash", os.path.join(ROOT, ".ci", "run")], capture_output=True, text=True, env=env, timeout=60)
+    assert run.returncode == 1, run.stderr
+    assert "could not install chromium" in run.stderr and "python3 was run" not in run.stderr
