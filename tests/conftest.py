@@ -53,6 +53,14 @@ def pytest_make_collect_report(collector):
         report.longrepr = f"{report.nodeid} skipped under CI, which must run everything: {reason}"
 
 
+def pytest_configure(config):
+    # Each check's and policy's observed outcomes, asserted at the end of a full run (outcome_recorder).
+    import outcome_recorder
+
+    if not config.pluginmanager.is_registered(outcome_recorder):
+        config.pluginmanager.register(outcome_recorder, "outcome_recorder")
+
+
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true", help="rewrite tests/data/golden/* from the current output")
 
