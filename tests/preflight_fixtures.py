@@ -162,9 +162,7 @@ class Seed:
         if operation == "DescribeCapacityBlockStatus":
             return {"CapacityBlockStatuses": copy.deepcopy(self.block_status)}
         if operation == "DescribeCapacityBlockOfferings":
-            want = body.get("UltraserverType") or body.get("InstanceType")
-            return {"CapacityBlockOfferings": [o for o in self.offerings
-                                               if want in (o.get("UltraserverType"), o.get("InstanceType"))]}
+            return offerings_answer(self.offerings, body)
         if operation == "ListGroupResources":
             group = body.get("Group")
             arns = [f"arn:aws:ec2:{REGION}:123456789012:capacity-reservation/{r}" for r in self.groups.get(group, [])]
@@ -209,6 +207,44 @@ class Seed:
             return _Http(status), parsed
 
         session.events.register_first("before-call", handler)
+
+
+def _query_time(value: Any) -> datetime | None:
+    if not value:
+        return None
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def offerings_answer(offerings: list[dict[str, Any]], body: dict[str, Any]) -> dict[str, Any]:
+    """DescribeCapacityBlockOfferings as AWS answers it (EC2 API Reference): CapacityDurationHours is
+    required and comes in 1-day steps up to 14 days, then 7-day steps up to 182 days; a block holds at
+    most 64 instances; an offering matches the type, the count (InstanceCount, or UltraserverCount for
+    an UltraServer type), the duration, starts no earlier than StartDateRange and ends no later than
+    EndDateRange. A malformed query is refused (InvalidParameterValue), as AWS does, so a preflight
+    that asks for the wrong duration, count or dates finds nothing or fails, never a canned offer."""
+    def refuse(message: str) -> dict[str, Any]:
+        return {"Error": {"Code": "InvalidParameterValue", "Message": message}, "ResponseMetadata": {"HTTPStatusCode": 400}}
+
+    try:
+        hours = int(body["CapacityDurationHours"])
+    except (KeyError, TypeError, ValueError):
+        return refuse("CapacityDurationHours is required")
+    days, rest = divmod(hours, 24)
+    if rest or not (1 <= days <= 14 or (days % 7 == 0 and days <= 182)):
+        return refuse(f"CapacityDurationHours {hours} is not 1 to 14 days, or 7-day steps up to 182 days")
+    ultra = body.get("UltraserverType")
+    kind, count_key = (ultra, "UltraserverCount") if ultra else (body.get("InstanceType"), "InstanceCount")
+    if not kind or body.get(count_key) is None:
+        return refuse(f"{'UltraserverType' if ultra else 'InstanceType'} and {count_key} are required")
+    count = int(body[count_key])
+    if not ultra and not 1 <= count <= 64:
+        return refuse(f"InstanceCount {count}: a Capacity Block holds 1 to 64 instances")
+    start, end = _query_time(body.get("StartDateRange")), _query_time(body.get("EndDateRange"))
+    found = [copy.deepcopy(o) for o in offerings
+             if (o.get("UltraserverType") if ultra else o.get("InstanceType")) == kind
+             and int(o.get(count_key) or 0) == count and int(o.get("CapacityBlockDurationHours") or 0) == hours
+             and (start is None or o["StartDate"] >= start) and (end is None or o["EndDate"] <= end)]
+    return {"CapacityBlockOfferings": found}
 
 
 class _Http:

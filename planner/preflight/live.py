@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import threading
 import time
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Iterator, Sequence
 
 import boto3
@@ -133,6 +133,15 @@ def _iso(value: Any) -> str | None:
 def _to_datetime(text: str) -> datetime:
     dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def _latest_end(text: str) -> datetime:
+    """EndDateRange ("the latest end date for the Capacity Block offering") for a pool's end. A block
+    ends at 11:30 UTC (EC2 User Guide, capacity blocks), so an end given as a day means any time that
+    day: midnight would rule out every block that ends on it (end = start + days then matched none)."""
+    if "T" in text:
+        return _to_datetime(text)
+    return _to_datetime(text) + timedelta(days=1)
 
 
 def error_from(operation: str, exc: BaseException) -> AccountError:
@@ -440,7 +449,7 @@ class LiveAccount:
         if query.get("start"):
             params["StartDateRange"] = _to_datetime(query["start"])
         if query.get("end"):
-            params["EndDateRange"] = _to_datetime(query["end"])
+            params["EndDateRange"] = _latest_end(query["end"])
         out = []
         for page in self._pages("ec2", "describe_capacity_block_offerings", None, **params):
             for o in page.get("CapacityBlockOfferings", []):
