@@ -12,7 +12,7 @@ import yaml
 from botocore.stub import Stubber
 
 from planner.catalog.prices import load_prices, price
-from planner.catalog.refresh import fetch_on_demand, parse_price_list, product_filters, write_new
+from planner.catalog.refresh import fetch_on_demand, parse_price_list, write_new
 from planner.errors import ServiceError, UsageError
 
 TODAY = dt.date(2026, 11, 23)
@@ -37,9 +37,25 @@ def price_item(instance_type: str, usd: str, sku: str = "SKU123") -> str:
     })
 
 
+def filters(itype: str, region: str = "us-east-1") -> list[dict[str, str]]:
+    """The request AWS documents for one Linux, shared-tenancy, on-demand hourly price, written out
+    here (not built with the product's own `product_filters`, which a wrong filter would agree with):
+    a Windows, Dedicated, BYOL or reserved-capacity filter would fetch another price."""
+    return [
+        {"Type": "TERM_MATCH", "Field": "instanceType", "Value": itype},
+        {"Type": "TERM_MATCH", "Field": "regionCode", "Value": region},
+        {"Type": "TERM_MATCH", "Field": "operatingSystem", "Value": "Linux"},
+        {"Type": "TERM_MATCH", "Field": "tenancy", "Value": "Shared"},
+        {"Type": "TERM_MATCH", "Field": "preInstalledSw", "Value": "NA"},
+        {"Type": "TERM_MATCH", "Field": "licenseModel", "Value": "No License required"},
+        {"Type": "TERM_MATCH", "Field": "capacitystatus", "Value": "Used"},
+        {"Type": "TERM_MATCH", "Field": "marketoption", "Value": "OnDemand"},
+    ]
+
+
 def expect(stub: Stubber, itype: str, pages: list[dict]) -> None:
     for i, page in enumerate(pages):
-        params = {"ServiceCode": "AmazonEC2", "Filters": product_filters(itype, "us-east-1"),
+        params = {"ServiceCode": "AmazonEC2", "Filters": filters(itype),
                   "FormatVersion": "aws_v1", "MaxResults": 100}
         if i:
             params["NextToken"] = f"page{i}"
