@@ -41,14 +41,14 @@ def test_issue_rules_are_all_there():
             "iam-no-wildcard-actions", "max-monthly-cost"} <= set(REGISTRY.ids())
 
 
-def test_every_policy_has_a_passing_and_a_failing_test():
-    failing = {p.values[0] for p in FAILING} | {"max-monthly-cost"}  # cost: dedicated tests in test_policy_rules
+def test_every_policy_has_a_passing_and_a_failing_case_listed():
+    """The tables of test_policy_rules name each policy (max-monthly-cost has its own tests there and
+    in test_policy_outcomes). That a policy is really *seen* failing and passing (not on the baseline
+    only) is asserted by what the run observes: tests/outcome_recorder.py, at the end of a full run."""
+    failing = {p.values[0] for p in FAILING} | {"max-monthly-cost"}
     passing = {p.values[0] for p in PASSING} | {"max-monthly-cost"}
     assert set(REGISTRY.ids()) <= failing, set(REGISTRY.ids()) - failing
     assert set(REGISTRY.ids()) <= passing, set(REGISTRY.ids()) - passing
-    import test_policy_rules as t
-
-    assert t.test_max_monthly_cost_fails_over_the_ceiling and t.test_max_monthly_cost_passes_under_the_ceiling
 
 
 def test_config_schema_defaults_are_valid_against_the_schema():
