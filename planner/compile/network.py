@@ -20,7 +20,9 @@ from .builder import Builder
 from .userdata import runtime_policy
 from .pools import ResolvedPool, zone_is_id
 
-SSM_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+# An AWS managed policy's ARN carries the partition (arn:aws-us-gov:iam::aws:policy/... in GovCloud,
+# arn:aws-cn:... in China; IAM User Guide, "AWS managed policies" and "IAM identifiers").
+SSM_POLICY = "arn:{partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
 
 
 def _zone_input(zone: str) -> dict[str, str]:
@@ -197,7 +199,8 @@ def build(doc: SpecDocument, b: Builder, pools: list[ResolvedPool], subnets: lis
             "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}, separators=(",", ":")),
     }, line=compute_line)
     b.add(out, T.ROLE_POLICY_ATTACHMENT, "node-role-ssm",
-          {"role": ref("node-role", "name"), "policyArn": SSM_POLICY}, line=compute_line)
+          {"role": ref("node-role", "name"), "policyArn": SSM_POLICY.format(partition=_partition(spec.region))},
+          line=compute_line)
     if any(p.spec.capacity.type == "capacity-block" for p in pools):
         _drain_policy(b, out, spec.name, spec.region, compute_line)
     runtime_policy(doc, b, out, compute_line)  # what the boot program may do (planner/runtime/iam.py)
