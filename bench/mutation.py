@@ -47,7 +47,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The area's source files and the tests that cover them: a test set small enough to run per mutant.
 AREAS: dict[str, tuple[list[str], list[str]]] = {
     "compile": (["planner/compile/*.py"], [
-        "tests/test_compile.py", "tests/test_compile_capacity.py", "tests/test_examples.py",
+        "tests/test_compile.py", "tests/test_compile_capacity.py", "tests/test_compile_network.py", "tests/test_examples.py",
         "tests/test_local_zones.py", "tests/test_peer_parity.py", "tests/test_peer_parity_network.py",
         "tests/test_day2.py", "tests/test_policy_rules.py"]),
     "preflight": (["planner/preflight/checks/*.py"], [

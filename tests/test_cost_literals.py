@@ -1,0 +1,103 @@
+"""Cost details the mutation bench found unpinned: the JSON report's documented keys, the budget
+message's figures, the UltraServer-priced-per-member note, a group whose pool record lacks the
+instance type (read from its launch template), and a block device without a size."""
+from __future__ import annotations
+
+from datetime import date
+
+from test_cost_estimate import NOW, PRICES, by_resource, make_plan, pool, resources_for
+
+import planner
+from planner.cost import estimate
+from planner.plan import Plan
+
+# Every key docs/cost.md documents for `ultraplan cost --format json` (paths; [] is any list item).
+JSON_KEYS = {
+    "plan", "region", "currency", "now", "hourly_usd", "monthly_usd", "peak_month", "peak_month.month", "peak_month.usd",
+    "term", "term.start", "term.end", "term.months", "term.assumed", "term.total_usd", "timeline", "timeline.[].month",
+    "timeline.[].usd", "breakdown", "breakdown.generation", "breakdown.phase", "breakdown.pool",
+    "breakdown.pool.[].name", "breakdown.pool.[].usd", "breakdown.pool.[].share", "breakdown.pool.[].unpriced",
+    "breakdown.phase.[].name", "budget", "budget.status", "budget.configured", "budget.messages", "budget.monthly",
+    "budget.monthly.name", "budget.monthly.limit_usd", "budget.monthly.actual_usd", "budget.monthly.used_pct",
+    "budget.monthly.status", "budget.monthly.over_by_usd", "budget.monthly.at", "budget.monthly.drivers",
+    "budget.monthly.drivers.[].name", "budget.monthly.drivers.[].usd", "budget.monthly.drivers.[].share",
+    "budget.monthly.source", "budget.monthly.source.file", "budget.monthly.source.line", "budget.total",
+    "budget.total.limit_usd", "budget.total.actual_usd", "lines", "lines.[].resource", "lines.[].type", "lines.[].pool",
+    "lines.[].item", "lines.[].market", "lines.[].quantity", "lines.[].unit", "lines.[].unit_price_usd",
+    "lines.[].hourly_usd", "lines.[].monthly_usd", "lines.[].term_usd", "lines.[].active_now", "lines.[].runs",
+    "lines.[].runs.start", "lines.[].runs.end", "lines.[].generation", "lines.[].phase", "lines.[].list_price",
+    "lines.[].price_basis", "lines.[].source", "lines.[].stale", "lines.[].as_of", "lines.[].note",
+    "lines.[].spec_source", "lines.[].spec_source.file", "lines.[].spec_source.line", "unpriced", "unpriced.[].resource",
+    "unpriced.[].item", "unpriced.[].market", "unpriced.[].reason", "coverage", "coverage.accelerator_hours",
+    "coverage.accelerator_hours_priced", "coverage.priced_share", "coverage.unpriced_pools", "usage_based",
+    "usage_based.[].resource", "usage_based.[].item", "usage_based.[].unit", "usage_based.[].unit_price_usd",
+    "usage_based.[].source", "usage_based.[].note", "free", "prices", "prices.as_of", "prices.files", "prices.stale",
+    "prices.stale.[].item", "prices.stale.[].market", "prices.stale.[].as_of", "prices.stale.[].reason",
+    "prices.rate_card",
+}
+
+
+def key_paths(value, prefix=""):
+    out = set()
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out.add(prefix + k)
+            if not prefix.startswith("free"):
+                out |= key_paths(v, prefix + k + ".")
+    elif isinstance(value, list):
+        for item in value:
+            out |= key_paths(item, prefix + "[].")
+    return out
+
+
+def test_json_report_has_every_documented_key():
+    report = estimate(planner.plan_file("examples/gb200-capacity-block.yaml"), now=date(2026, 11, 23))
+    doc = report.to_json()
+    missing = JSON_KEYS - key_paths(doc)
+    assert not missing, sorted(missing)
+    assert doc["now"] == "2026-11-23" and doc["budget"]["configured"] is True
+    assert [p["name"] for p in doc["breakdown"]["phase"]] == ["2026-12-01 → 2026-12-15", "whole term"]
+    assert doc["prices"]["files"] and all(f.endswith(".yaml") for f in doc["prices"]["files"])
+
+
+def test_budget_message_gives_the_share_in_percent():
+    budget = {"monthly_usd": 10_000, "term_months": 12, "start": "2027-01-01", "source": {"file": "spec.yaml", "line": 30}}
+    r = estimate(make_plan([pool("gpu", "gpu.big", 1)], budget), PRICES)
+    # 1 x 10 USD/h over January's 744.7 h... as the cost model counts the month: 7,447 USD.
+    assert r.budget.messages == ("monthly budget: peak month 2027-01 $7,447 is 74.5 % of $10,000",)
+    [gate] = [g for g in r.budget.gates if g.name == "monthly"]
+    assert gate.to_json()["limit_usd"] == 10_000
+
+
+def test_ultraserver_without_its_own_price_is_priced_per_member_and_says_so():
+    p = pool("nvl", "gpu.big", 2, ultra="u-none", per=4,
+             capacity={"type": "capacity-block", "start": "2027-01-01", "days": 7})
+    r = estimate(make_plan([p], {"term_months": 1, "start": "2027-01-01"}), PRICES, now=NOW)
+    lines = by_resource(r)
+    assert (lines["asg-nvl-u0001"].item, lines["asg-nvl-u0001"].note) == (
+        "gpu.big", "u-none has no capacity-block UltraServer price; priced per member instance")
+    assert lines["asg-nvl-u0001"].quantity == 4
+
+
+def test_group_priced_from_its_launch_template_when_the_pool_record_has_no_type():
+    p = pool("gpu", "gpu.big", 2)
+    compute = resources_for(p)
+    compute[1]["inputs"]["launchTemplate"] = {"id": {"$ref": "lt-gpu", "attr": "id"}, "version": "1"}
+    p = {**p, "instance_type": None}
+    plan = Plan.from_json({"name": "t", "region": "us-east-1", "spec_file": "spec.yaml", "pools": [p], "budget": None,
+                           "stacks": [{"name": "compute-1", "resources": compute}]})
+    r = estimate(plan, PRICES, now=NOW)
+    asg = by_resource(r)["asg-gpu"]
+    assert (asg.item, asg.quantity, asg.unit_price_usd) == ("gpu.big", 2, 10.0)
+
+
+def test_block_device_without_a_size_adds_no_volume_line():
+    p = pool("gpu", "gpu.big", 2)
+    compute = resources_for(p)
+    compute[0]["inputs"]["blockDeviceMappings"] = [{"deviceName": "/dev/xvda", "ebs": {"volumeType": "gp3"}},
+                                                   {"deviceName": "/dev/sdf", "ebs": {"volumeSize": 50}}]
+    plan = Plan.from_json({"name": "t", "region": "us-east-1", "spec_file": "spec.yaml", "pools": [p], "budget": None,
+                           "stacks": [{"name": "compute-1", "resources": compute}]})
+    r = estimate(plan, PRICES, now=NOW)
+    volumes = [line for line in r.lines if line.item == "ebs-gp3"]
+    assert [(line.resource, line.quantity) for line in volumes] == [("lt-gpu", 100.0)]  # 2 x 50 GiB
