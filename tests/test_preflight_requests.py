@@ -142,3 +142,29 @@ def test_reservation_and_block_reads_are_sent_in_full(aws):
     assert requests(seed, "DescribeCapacityBlockOfferings") == []  # bought: nothing to look up
     assert [f for f in result.findings if f.check_id == "preflight.capacity.ultraserver"] == []
     assert result.statuses()["preflight.capacity.ultraserver"].value == "passed"
+
+
+def test_every_request_of_a_preflight_is_sent_in_full(aws):
+    """One p5 pool on an on-demand reservation: each AWS call preflight makes, in order, with its
+    whole request. A new call, a changed filter or quota code shows up here (update the list with the
+    AWS page that says why)."""
+    import json
+
+    seed = standard_seed(reservations=[reservation("cr-1", end=None)])
+    run_live(plan(pool("gpu", "p5.48xlarge", 4, capacity={"type": "capacity-reservation", "reservation_id": "cr-1"})), seed)
+    ec2 = {"Version": "2016-11-15"}
+    sent = [(op, json.loads(body) if isinstance(body, bytes) else body) for op, body in seed.requests]
+    assert sent == [
+        ("DescribeAvailabilityZones", {"Action": "DescribeAvailabilityZones", **ec2, "AllAvailabilityZones": "true"}),
+        ("DescribeInstanceTypeOfferings", {"Action": "DescribeInstanceTypeOfferings", **ec2, "LocationType": "availability-zone-id",
+                                           "Filter.1.Name": "instance-type", "Filter.1.Value.1": "p5.48xlarge", "MaxResults": 1000}),
+        ("DescribeInstanceTypes", {"Action": "DescribeInstanceTypes", **ec2, "InstanceType.1": "p5.48xlarge"}),
+        ("DescribeCapacityReservations", {"Action": "DescribeCapacityReservations", **ec2, "MaxResults": 1000}),
+        ("GetServiceQuota", {"ServiceCode": "ec2", "QuotaCode": "L-417A185B"}),  # Running On-Demand P instances
+        ("GetServiceQuota", {"ServiceCode": "vpc", "QuotaCode": "L-F678F1CE"}),  # VPCs per Region
+        ("DescribeVpcs", {"Action": "DescribeVpcs", **ec2, "MaxResults": 1000}),
+        ("GetServiceQuota", {"ServiceCode": "vpc", "QuotaCode": "L-DF5E4CA3"}),  # Network interfaces per Region
+        ("DescribeNetworkInterfaces", {"Action": "DescribeNetworkInterfaces", **ec2, "MaxResults": 1000}),
+        ("GetServiceQuota", {"ServiceCode": "vpc", "QuotaCode": "L-E79EC296"}),  # Security groups per Region
+        ("DescribeSecurityGroups", {"Action": "DescribeSecurityGroups", **ec2, "MaxResults": 1000}),
+    ]
