@@ -145,8 +145,8 @@ def test_reservation_and_block_reads_are_sent_in_full(aws):
 
 
 def test_every_request_of_a_preflight_is_sent_in_full(aws):
-    """One p5 pool on an on-demand reservation: each AWS call preflight makes, in order, with its
-    whole request. A new call, a changed filter or quota code shows up here (update the list with the
+    """One p5 pool on an on-demand reservation that holds it: each AWS call preflight makes, in order,
+    with its whole request (no vCPU quota asked: the reservation holds the instances). A new call, a changed filter or quota code shows up here (update the list with the
     AWS page that says why)."""
     import json
 
@@ -160,7 +160,6 @@ def test_every_request_of_a_preflight_is_sent_in_full(aws):
                                            "Filter.1.Name": "instance-type", "Filter.1.Value.1": "p5.48xlarge", "MaxResults": 1000}),
         ("DescribeInstanceTypes", {"Action": "DescribeInstanceTypes", **ec2, "InstanceType.1": "p5.48xlarge"}),
         ("DescribeCapacityReservations", {"Action": "DescribeCapacityReservations", **ec2, "MaxResults": 1000}),
-        ("GetServiceQuota", {"ServiceCode": "ec2", "QuotaCode": "L-417A185B"}),  # Running On-Demand P instances
         ("GetServiceQuota", {"ServiceCode": "vpc", "QuotaCode": "L-F678F1CE"}),  # VPCs per Region
         ("DescribeVpcs", {"Action": "DescribeVpcs", **ec2, "MaxResults": 1000}),
         ("GetServiceQuota", {"ServiceCode": "vpc", "QuotaCode": "L-DF5E4CA3"}),  # Network interfaces per Region
