@@ -103,3 +103,17 @@ def test_arns_carry_the_regions_partition(region, partition):
     assert names["node-role-ssm"].inputs["policyArn"] == f"arn:{partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
     [statement] = json.loads(names["node-role-drain"].inputs["policy"])["Statement"]
     assert statement["Resource"] == f"arn:{partition}:autoscaling:{region}:*:autoScalingGroup:*:autoScalingGroupName/*"
+
+
+def test_an_outgrown_subnet_names_the_pool_that_outgrew_it():
+    """Day 2: the pool grows past its subnet; the note names the pool and its count line."""
+    import os
+
+    from conftest import ROOT
+
+    with open(os.path.join(ROOT, "examples", "p5-on-demand-fsx.yaml"), encoding="utf-8") as fh:
+        text = fh.read()
+    old = plan_of(text)
+    new = plan_of(text.replace("count: 64", "count: 500"), previous=old)
+    [note] = [n for n in new.notes if "no longer holds" in n["message"]]
+    assert (note["pool"], note["topic"], note["level"], note["source"]["line"]) == ("gpu", "addresses", "warning", 11)
