@@ -82,8 +82,11 @@ def test_egress_none_reaches_ssm_through_endpoints_whose_references_resolve():
             assert ref["$ref"] in names, (r.name, ref)
     assert not [r for r in plan.resources() if r.type == "aws:ec2/natGateway:NatGateway"]
     ingress = names["endpoints-sg-ingress-https"].inputs
-    assert (ingress["securityGroupId"], ingress["referencedSecurityGroupId"], ingress["fromPort"]) == (
-        {"$ref": "endpoints-sg", "attr": "id"}, {"$ref": "efa-sg", "attr": "id"}, 443)
+    assert (ingress["securityGroupId"], ingress["referencedSecurityGroupId"], ingress["ipProtocol"],
+            ingress["fromPort"], ingress["toPort"]) == (
+        {"$ref": "endpoints-sg", "attr": "id"}, {"$ref": "efa-sg", "attr": "id"}, "tcp", 443, 443)
+    # The endpoints come from `egress: none`: they point at that line (line 7 of the spec).
+    assert {names[n].source.line for n in ("endpoints-sg", "endpoints-sg-ingress-https", "ssm-endpoint")} == {7}
     for service in ("ssm", "ssmmessages", "ec2messages"):
         ep = names[f"{service}-endpoint"].inputs
         assert (ep["serviceName"], ep["vpcEndpointType"], ep["privateDnsEnabled"], ep["securityGroupIds"]) == (
@@ -117,3 +120,14 @@ def test_an_outgrown_subnet_names_the_pool_that_outgrew_it():
     new = plan_of(text.replace("count: 64", "count: 500"), previous=old)
     [note] = [n for n in new.notes if "no longer holds" in n["message"]]
     assert (note["pool"], note["topic"], note["level"], note["source"]["line"]) == ("gpu", "addresses", "warning", 11)
+
+
+def test_secondary_cidrs_are_associated_before_the_subnets_that_use_them():
+    text = BASE_SPEC.replace("vpc_cidr: 10.0.0.0/16", "vpc_cidr: 10.0.0.0/16\n  secondary_cidrs: [10.1.0.0/16, 10.2.0.0/16]")
+    plan = plan_of(text)
+    names = plan.by_name()
+    assocs = {n: names[n].inputs for n in ("vpc-cidr-1", "vpc-cidr-2")}
+    assert assocs == {"vpc-cidr-1": {"vpcId": {"$ref": "vpc", "attr": "id"}, "cidrBlock": "10.1.0.0/16"},
+                      "vpc-cidr-2": {"vpcId": {"$ref": "vpc", "attr": "id"}, "cidrBlock": "10.2.0.0/16"}}
+    subnets = [r for r in plan.resources() if r.type == "aws:ec2/subnet:Subnet"]
+    assert subnets and all(r.depends_on == ["vpc-cidr-1", "vpc-cidr-2"] for r in subnets)
