@@ -101,3 +101,13 @@ def test_block_device_without_a_size_adds_no_volume_line():
     r = estimate(plan, PRICES, now=NOW)
     volumes = [line for line in r.lines if line.item == "ebs-gp3"]
     assert [(line.resource, line.quantity) for line in volumes] == [("lt-gpu", 100.0)]  # 2 x 50 GiB
+
+
+def test_generation_comes_from_the_instance_type():
+    """The generation a line is grouped under is the instance type's family and accelerator, read
+    from the type itself (a pool record without `family`, as older Plans have, groups the same)."""
+    from planner.cost.lines import generation_of
+
+    assert generation_of({"instance_type": "p6e-gb200.36xlarge", "accelerator": "NVIDIA B200"}) == "p6e-gb200 (NVIDIA B200)"
+    assert generation_of({"instance_type": "m7i.large", "family": "m7i"}) == "m7i (CPU)"
+    assert generation_of({"family": "trn2", "accelerator": "AWS Trainium2"}) == "trn2 (AWS Trainium2)"
