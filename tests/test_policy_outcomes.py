@@ -196,3 +196,50 @@ def test_max_monthly_cost_reads_the_plan_it_is_given():
                      monthly_cost=lambda p: seen.append(p.name) or 5.0)
     assert result.status == PASSED and seen == ["demo"]
     assert outcome(mutate(lambda d: None), "max-monthly-cost", monthly_cost=lambda p: 1e12).status == NOT_APPLICABLE
+
+
+# -- found by bench/mutation.py --------------------------------------------------------------------
+def _planned(d):
+    from test_policy_rules import planned_block
+
+    planned_block(d)
+
+
+def test_planned_block_group_that_can_launch_one_instance_is_a_violation():
+    def change(d):
+        _planned(d)
+        resource(d, "asg-gb-u0002")["inputs"]["minSize"] = 1
+    result = outcome(mutate(change), "capacity-block-market-type")
+    assert result.status == VIOLATED
+    assert [f.message for f in result.violations] == [
+        "launch template lt-gb uses market type capacity-block without a capacityReservationTarget on it or its "
+        "groups (groups asg-gb-u0002 can launch)"]
+
+
+def test_planned_block_group_raised_by_a_schedule_is_a_violation():
+    def change(d):
+        _planned(d)
+        add(d, "compute-1", _res("aws:autoscaling/schedule:Schedule", "asg-gb-u0001-start", {
+            "autoscalingGroupName": _ref("asg-gb-u0001", "name"), "scheduledActionName": "block-start",
+            "startTime": "2026-12-01T11:30:00Z", "minSize": 0, "maxSize": 18, "desiredCapacity": 1}, 20, "gb", tags=False))
+    assert outcome(mutate(change), "capacity-block-market-type").status == VIOLATED
+
+
+def test_planned_block_group_with_only_zero_schedules_launches_nothing():
+    def change(d):
+        _planned(d)
+        add(d, "compute-1", _res("aws:autoscaling/schedule:Schedule", "asg-gb-u0001-end", {
+            "autoscalingGroupName": _ref("asg-gb-u0001", "name"), "scheduledActionName": "block-end",
+            "startTime": "2026-12-15T10:15:00Z", "minSize": 0, "maxSize": 0, "desiredCapacity": 0}, 20, "gb", tags=False))
+    assert outcome(mutate(change), "capacity-block-market-type").status == PASSED
+
+
+def test_placement_rule_does_not_apply_without_reserved_capacity():
+    def on_demand_only(d):
+        remove(d, "lt-gb")
+        for name in ("asg-gb-u0001", "asg-gb-u0002"):
+            for suffix in ("", "-start", "-end", "-drain"):
+                remove(d, name + suffix)
+        d["pools"] = [p for p in d["pools"] if p["name"] != "gb"]
+    result = outcome(mutate(on_demand_only), "no-placement-group-with-reservation")
+    assert result.status == NOT_APPLICABLE
