@@ -131,3 +131,14 @@ def test_secondary_cidrs_are_associated_before_the_subnets_that_use_them():
                       "vpc-cidr-2": {"vpcId": {"$ref": "vpc", "attr": "id"}, "cidrBlock": "10.2.0.0/16"}}
     subnets = [r for r in plan.resources() if r.type == "aws:ec2/subnet:Subnet"]
     assert subnets and all(r.depends_on == ["vpc-cidr-1", "vpc-cidr-2"] for r in subnets)
+
+
+def test_a_subnet_that_grew_past_an_earlier_one_is_still_allocated_first():
+    """Pools are placed largest first, but two pools sharing zone b make its subnet (299 IPs, a /22 with
+    headroom) larger than zone a's (200, a /23) after zone a's was made: the allocation still takes
+    the largest first, so the /22 starts the VPC and the /23 follows without a hole."""
+    text = BASE_SPEC.replace("count: 2\n", "count: 200\n") + (
+        "  - {name: b1, instance_type: p5.48xlarge, count: 150, availability_zone: us-east-1b}\n"
+        "  - {name: b2, instance_type: p5.48xlarge, count: 149, availability_zone: us-east-1b}\n")
+    subnets = {s["name"]: (s["cidr"], s["ips_needed"]) for s in plan_of(text).network["subnets"]}
+    assert subnets == {"subnet-us-east-1b": ("10.0.0.0/22", 299), "subnet-us-east-1a": ("10.0.4.0/23", 200)}
