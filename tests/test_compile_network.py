@@ -96,7 +96,8 @@ def test_egress_none_reaches_ssm_through_endpoints_whose_references_resolve():
         {"$ref": "efa-sg", "attr": "id"}, {"$ref": "endpoints-sg", "attr": "id"})
 
 
-@pytest.mark.parametrize("region, partition", [("us-east-1", "aws"), ("us-gov-east-1", "aws-us-gov")])
+@pytest.mark.parametrize("region, partition", [("us-east-1", "aws"), ("us-gov-east-1", "aws-us-gov"),
+                                               ("cn-north-1", "aws-cn")])
 def test_arns_carry_the_regions_partition(region, partition):
     """A managed policy ARN and the drain policy's resource are per partition: the commercial ARN
     does not exist in GovCloud, so the attachment would fail there."""
