@@ -111,3 +111,22 @@ def test_generation_comes_from_the_instance_type():
     assert generation_of({"instance_type": "p6e-gb200.36xlarge", "accelerator": "NVIDIA B200"}) == "p6e-gb200 (NVIDIA B200)"
     assert generation_of({"instance_type": "m7i.large", "family": "m7i"}) == "m7i (CPU)"
     assert generation_of({"family": "trn2", "accelerator": "AWS Trainium2"}) == "trn2 (AWS Trainium2)"
+
+
+def test_money_is_shown_with_the_precision_of_its_size():
+    from planner.cost.render import usd
+
+    assert [usd(x) for x in (0, 0.0731, 0.5, 1.5, 12.345, 99.994, 150.4, 1_234_567.8, -2.5)] == [
+        "$0", "$0.0731", "$0.5000", "$1.50", "$12.35", "$99.99", "$150", "$1,234,568", "-$2.50"]
+
+
+def test_a_grouped_row_keeps_the_note_of_its_first_line():
+    """Groups of one pool collapse into one row; the UltraServer per-member note stays on it."""
+    from planner.cost.render import group_lines
+
+    p = pool("nvl", "gpu.big", 2, ultra="u-none", per=4,
+             capacity={"type": "capacity-block", "start": "2027-01-01", "days": 7})
+    r = estimate(make_plan([p], {"term_months": 1, "start": "2027-01-01"}), PRICES, now=NOW)
+    [row] = [row for row in group_lines(r.lines) if row.item == "gpu.big"]
+    assert row.names == ["asg-nvl-u0001", "asg-nvl-u0002"]
+    assert row.notes == {"u-none has no capacity-block UltraServer price; priced per member instance"}
