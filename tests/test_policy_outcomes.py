@@ -205,10 +205,11 @@ def _planned(d):
     planned_block(d)
 
 
-def test_planned_block_group_that_can_launch_one_instance_is_a_violation():
+@pytest.mark.parametrize("size", ["minSize", "desiredCapacity"])
+def test_planned_block_group_that_can_launch_one_instance_is_a_violation(size):
     def change(d):
         _planned(d)
-        resource(d, "asg-gb-u0002")["inputs"]["minSize"] = 1
+        resource(d, "asg-gb-u0002")["inputs"][size] = 1
     result = outcome(mutate(change), "capacity-block-market-type")
     assert result.status == VIOLATED
     assert [f.message for f in result.violations] == [
