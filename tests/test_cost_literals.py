@@ -130,3 +130,41 @@ def test_a_grouped_row_keeps_the_note_of_its_first_line():
     [row] = [row for row in group_lines(r.lines) if row.item == "gpu.big"]
     assert row.names == ["asg-nvl-u0001", "asg-nvl-u0002"]
     assert row.notes == {"u-none has no capacity-block UltraServer price; priced per member instance"}
+
+
+def test_a_block_that_ends_when_it_starts_is_refused():
+    import pytest
+
+    from planner.errors import SpecError
+
+    p = pool("gpu", "gpu.big", 1, capacity={"type": "capacity-block", "start": "2027-01-05", "end": "2027-01-05"})
+    with pytest.raises(SpecError) as exc:
+        estimate(make_plan([p], {"term_months": 1, "start": "2027-01-01"}), PRICES, now=NOW)
+    assert [(i.path, i.message) for i in exc.value.issues] == [
+        ("compute[0].capacity.end", "capacity block end 2027-01-05 is not after its start 2027-01-05")]
+
+
+def test_text_and_markdown_name_unpriced_items_by_pool_or_shared():
+    from planner.cost.render import _group_unpriced, render_markdown
+
+    p = pool("new", "new.chip", 1)
+    nat = {"type": "aws:ec2/natGateway:NatGateway", "name": "nat-x", "inputs": {}}
+    r = estimate(make_plan([p, pool("gpu", "gpu.big", 1)], {"term_months": 1, "start": "2027-01-01"}, extra=[nat]),
+                 PRICES, now=NOW)
+    groups = _group_unpriced(r)
+    assert any(g.startswith("asg-new [new] new.chip: ") for g in groups), groups
+    md = render_markdown(r)
+    # Phases and generations with nothing unpriced show no "+ 0 unpriced".
+    assert "+ 0 unpriced" not in md and "+ 1 unpriced" in md
+
+
+def test_text_diff_lists_each_changed_resource():
+    from planner.cost.diff import diff_reports
+    from planner.cost.render import render_diff_text
+
+    budget = {"term_months": 1, "start": "2027-01-01"}
+    old = estimate(make_plan([pool("gpu", "gpu.big", 1)], budget), PRICES, now=NOW)
+    new = estimate(make_plan([pool("gpu", "gpu.big", 1), pool("cpu", "cpu.small", 2)], budget), PRICES, now=NOW)
+    text = render_diff_text(diff_reports(old, new))
+    rows = [line for line in text.splitlines() if "asg-cpu" in line]
+    assert len(rows) == 1 and "+" in rows[0] and "cpu" in rows[0]
