@@ -254,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sample", type=int, default=40, help="mutants per area, sampled (0: all)")
     ap.add_argument("--seed", type=int, default=21)
     ap.add_argument("--target", type=float, default=85.0, help="kill-rate percentage every area must reach")
+    ap.add_argument("--tests", nargs="+", help="run these test files instead of the area's list (one area)")
     ap.add_argument("--match", action="append", help="only mutants whose label contains this (repeatable), "
                     "e.g. to re-run the survivors of a previous run")
     ap.add_argument("--list", action="store_true", help="print the mutants and stop")
@@ -289,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     ok = True
     try:
         for area in areas:
-            tests = [t for t in AREAS[area][1] if os.path.exists(os.path.join(repo, t))]
+            tests = [t for t in (args.tests or AREAS[area][1]) if os.path.exists(os.path.join(repo, t))]
             verdict, clean = run_tests(repo, tests, timeout=1800)
             if verdict != "survived":
                 print(f"{area}: the unmutated tests fail in the scratch copy; fix them first ({' '.join(tests)})")
