@@ -123,11 +123,14 @@ def test_block_not_active_yet_is_a_warning_and_its_interconnect_is_not_asked(aws
     assert not [op for op, _ in seed.requests if op == "DescribeCapacityBlockStatus"]
 
 
-def test_interconnect_without_status_is_an_error(aws):
+def test_interconnect_without_status_is_unverified_never_a_pass(aws):
+    """AWS answers nothing for the block: the check cannot tell, so it says so (unverified), fail closed."""
     seed = ultra_seed()
     seed.block_status = []
     result, _ = preflight(plan(ultra_pool()), seed)
-    assert of(result, ULTRA) == [(Level.ERROR, "block cb-1 interconnect is unknown, not ok")]
+    assert of(result, ULTRA) == [(Level.WARNING, "could not check block cb-1's interconnect: the "
+                                                 "DescribeCapacityBlockStatus answer lacks interconnect")]
+    assert result.statuses()[ULTRA].value == "unverified"
 
 
 def test_whole_ultraservers_on_a_healthy_block_pass(aws):
