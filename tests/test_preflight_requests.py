@@ -167,3 +167,13 @@ def test_every_request_of_a_preflight_is_sent_in_full(aws):
         ("GetServiceQuota", {"ServiceCode": "vpc", "QuotaCode": "L-E79EC296"}),  # Security groups per Region
         ("DescribeSecurityGroups", {"Action": "DescribeSecurityGroups", **ec2, "MaxResults": 1000}),
     ]
+
+
+def test_the_cheapest_offering_in_the_pools_zone_is_reported(aws):
+    def offer(fee, zone="us-east-1a"):
+        return {"InstanceType": "p5.48xlarge", "AvailabilityZone": zone, "InstanceCount": 64,
+                "StartDate": utc(2026, 12, 1, 11, 30), "EndDate": utc(2026, 12, 15, 11, 30),
+                "CapacityBlockDurationHours": 336, "UpfrontFee": fee, "CurrencyCode": "USD"}
+    seed = standard_seed(offerings=[offer("900.00"), offer("700.00"), offer("100.00", "us-east-1b"), offer("800.00")])
+    [f] = [f for f in run_live(plan(instance_block()), seed).findings if f.check_id == OFFERING]
+    assert f.level == Level.INFO and "USD 700.00 upfront" in f.message and "in us-east-1a" in f.message
