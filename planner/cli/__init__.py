@@ -154,6 +154,13 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("aborted", err=True)
         sys.exit(130)
+    except ModuleNotFoundError as exc:  # an optional dependency is not installed: setup, not a bug
+        if exc.name is None or exc.name.split(".")[0] in ("planner", "stacks", "policies"):
+            internal_error(exc, argv)  # our own module missing is a broken install or a bug
+        from ..extras import missing_module_message
+
+        click.echo(f"error: {missing_module_message(exc)}", err=True)
+        sys.exit(EXIT_INVALID)
     except Exception as exc:  # noqa: BLE001 - anything else is a bug, and CI must be able to tell it from a verdict
         internal_error(exc, argv)
     sys.exit(rv if isinstance(rv, int) else 0)
