@@ -40,11 +40,14 @@ def test_every_example_passes_check_with_no_mandatory_violation(capsys, example)
     assert steps["preflight"] == "skipped"
     assert not [v for v in report["violations"] if v["level"] == "mandatory"]
     assert report["cost"]["monthly_usd"] > 0
-    # The only thing that may fail an example's gate is the cost module's budget verdict (frontier's
-    # term total is over its budget at the bundled prices); policies never do.
+    # Every bundled example passes its own gate (README: examples pass `ultraplan check`).
     errors = [v for v in report["violations"] if v["severity"] == "error"]
-    assert all(v["policy"].startswith("cost.budget.") for v in errors), errors
-    assert code == (1 if errors else 0) and report["ok"] is (not errors)
+    assert not errors and code == 0 and report["ok"] is True
+
+
+def test_check_on_the_examples_folder_exits_0(capsys):
+    code, report, _ = check_json(capsys, "examples/")
+    assert code == 0, [v for v in report.get("violations", []) if v.get("severity") == "error"]
 
 
 def edited_plan(tmp_path, edit):
