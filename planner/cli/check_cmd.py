@@ -121,11 +121,13 @@ def _plan_step(run: _Run, spec: str | None, plan_file: str | None, previous: Any
         run.step("plan", "not-run", "the spec is invalid")
         return None
     doc, plan = result.doc, result.plan
-    # validate's only warning so far (no prices for the region) is the cost step's finding too
-    # (cost.estimate, an error when a budget depends on it), so it is reported there, once.
+    # validate's warning (no prices for the region: "could not price") is a finding here as in
+    # `validate`; the cost step then prices every line as unpriced, the same warning verdict.
     run.step("validate", "warning" if result.warnings else "ok",
              f"cluster '{doc.spec.name}' in {doc.spec.region}, {len(doc.spec.compute)} pool(s)"
              + "".join(f"; {w.message}" for w in result.warnings))
+    for finding in result.warnings:
+        run.add(finding, "cost")
     for finding in result.notes():
         run.add(finding, "plan")
     summary = plan.summary or {}
@@ -178,8 +180,10 @@ def _cost_step(run: _Run, plan: Any) -> Callable[[Any], float] | None:
         return None
     budget = estimate.budget
     _budget_findings(run, plan, budget)
-    status = {"over": "failed", "warning": "warning"}.get(budget.status, "ok")
-    run.step("cost", status, f"${estimate.monthly_usd:,.0f}/month, ${estimate.hourly_usd:,.2f}/hour; budget {budget.status}",
+    status = {"over": "failed", "warning": "warning"}.get(budget.status, "warning" if estimate.unpriced else "ok")
+    unpriced = f"; could not price {len(estimate.unpriced)} item(s)" if estimate.unpriced else ""
+    run.step("cost", status, f"${estimate.monthly_usd:,.0f}/month, ${estimate.hourly_usd:,.2f}/hour; "
+                             f"budget {budget.status}{unpriced}",
              {"monthly_usd": estimate.monthly_usd, "hourly_usd": estimate.hourly_usd, "budget": budget.status})
     run.report.extra["cost"] = {"monthly_usd": estimate.monthly_usd, "hourly_usd": estimate.hourly_usd,
                                 "total_usd": estimate.total_usd, "budget": budget.to_json()}

@@ -14,8 +14,7 @@ import os
 from collections import defaultdict
 from datetime import date
 
-from ..catalog.prices import PriceBook, has_region, load_prices, stale_reason
-from ..errors import UsageError
+from ..catalog.prices import PriceBook, load_prices, stale_reason
 from ..findings import Source
 from ..ratecard import RateCard, load_rate_card
 from ..plan import Plan
@@ -38,14 +37,11 @@ def estimate(plan: Plan, prices: PriceBook | None = None, *, now: date | None = 
     date, planner.clock).
     `rates` (a rate card) overrides list prices; default: the Plan's `budget.rates`, if any (a path
     is read relative to the spec). `budget.savings_plans` re-price the pools they cover.
-    Raises SpecError for dates out of order or outside the term, UsageError when the catalog has
-    no prices for the region.
+    Raises SpecError for dates out of order or outside the term. A region without prices is not an
+    error: every line it needs is unpriced, saying why ("could not price"), as `validate` and
+    `check` report it too.
     """
     prices = prices if prices is not None else load_prices()
-    if not has_region(prices, plan.region):
-        have = ", ".join(prices.region_names()) or "none"
-        raise UsageError(f"no prices for region {plan.region} (price files cover: {have}); "
-                         f"run `ultraplan catalog refresh --prices --region {plan.region}`")
     check_budget_values(plan.budget)
 
     raw_windows = [pool_window(p, i) for i, p in enumerate(plan.pools)]
