@@ -116,3 +116,49 @@ def test_the_install_command_names_the_extra_that_declares_a_module(monkeypatch)
     assert extras.install_command("highspy") == "python3 -m pip install 'highspy<2,>=1.7'"
     monkeypatch.setattr(extras, "_editable_root", lambda: "/src/ultraplan")
     assert extras.install_command("pulumi") == "python3 -m pip install -e '/src/ultraplan[deploy]'"
+
+
+def _checkout_copy(dest) -> None:
+    """The files a clone would have (tracked and new, not ignored), copied to `dest`."""
+    import shutil
+
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, capture_output=True,
+                           check=True).stdout.decode().split("\0")
+    for rel in filter(None, files):
+        src = os.path.join(ROOT, rel)
+        if os.path.isfile(src):
+            os.makedirs(os.path.join(dest, os.path.dirname(rel)), exist_ok=True)
+            shutil.copy2(src, os.path.join(dest, rel))
+
+
+@pytest.mark.slow
+def test_the_readme_in_a_fresh_venv(tmp_path):
+    """A new user's first commands, for real: the README's "Try it" line (venv, `pip install -e .`,
+    plan) in a copy of the checkout, then every README command that needs no extra, from that venv
+    (no PYTHONPATH, no test extra, no pulumi): `ultraplan solve goals/small.yaml` among them."""
+    from support.docblocks import blocks, is_shell
+
+    checkout = tmp_path / "ultraplan"
+    _checkout_copy(checkout)
+    readme = [b for b in blocks(ROOT) if b.file == "README.md" and is_shell(b)]
+    try_it = next(b for b in readme if "python3 -m venv .venv" in b.body and "'.[test]'" not in b.body)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if "/.venv/" not in p)
+    (command, expected), = try_it.commands()
+    proc = subprocess.run(["bash", "-c", command], cwd=checkout, env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == expected, proc.stderr[-3000:]
+    venv_bin = checkout / ".venv" / "bin"
+    probe = subprocess.run([str(venv_bin / "python"), "-c", "import pulumi_aws"], capture_output=True, text=True)
+    assert probe.returncode != 0, "the light install must not bring pulumi_aws"
+    env["PATH"] = f"{venv_bin}{os.pathsep}{env['PATH']}"
+    ran = 0
+    for block in readme:
+        if block.mark == "skip":
+            continue
+        for command, expected in block.commands():
+            proc = subprocess.run(["bash", "-c", command], cwd=checkout, env=env, capture_output=True, text=True,
+                                  timeout=900)
+            assert proc.returncode == expected, (block.id, command, proc.stderr[-3000:])
+            assert "internal error" not in proc.stderr
+            ran += 1
+    assert ran >= 3  # the solve, cost and frontier solve lines at least
