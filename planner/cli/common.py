@@ -93,6 +93,28 @@ def worst_exit(codes: list[int]) -> int:
     return max(codes, key=lambda c: _EXIT_RANK.get(c, 1), default=0)
 
 
+_quiet = False
+
+
+def set_quiet(ctx: Any, _param: Any, value: bool) -> bool:
+    """--quiet: the text report leaves out info findings (and says how many)."""
+    global _quiet
+    _quiet = bool(value)
+    return value
+
+
+def quiet() -> bool:
+    return _quiet
+
+
+def wrap_lines(text: str, indent: int = 4) -> list[str]:
+    """`text` wrapped to the terminal width, lines after the first indented (stderr progress lines)."""
+    import textwrap
+
+    return textwrap.wrap(text, terminal_width(), subsequent_indent=" " * indent, break_on_hyphens=False,
+                         break_long_words=True) or [""]
+
+
 def set_color(mode: str) -> None:
     global _color
     _color = mode

@@ -139,8 +139,11 @@ def render_text(report: CostReport, width: int = 160) -> str:
     src_index, src_notes = _sources(rows)
     console.print(f"Cost of {report.plan_name} ({report.region}, {report.currency}, prices as of {report.prices_as_of})")
     if report.rate_card:
-        console.print(f"Rate card: {report.rate_card['name']} ({report.rate_card['source']}): negotiated lines say so",
-                      soft_wrap=True)
+        import textwrap
+
+        text = f"Rate card: {report.rate_card['name']} ({report.rate_card['source']}): negotiated lines say so"
+        for line in textwrap.wrap(text, console.width, subsequent_indent="    ", break_on_hyphens=False):
+            console.print(line, soft_wrap=True, markup=False, highlight=False)
     columns = [("Resource", "left"), ("Pool", "left"), ("Qty", "right"), ("Unit", "left"), ("Unit price", "right"),
                ("Hourly", "right"), ("Monthly", "right"), (f"Term ({report.term.months} mo)", "right"),
                ("Runs", "left"), ("Src", "right")]
