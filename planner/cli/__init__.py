@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "report": "planner.cli.report_cmd:report",
     "solve": "planner.cli.solve_cmd:solve",
     "runtime": "planner.cli.runtime_cmd:runtime",
+    "init": "planner.cli.init_cmd:init",
 }
 
 
@@ -51,6 +52,8 @@ SHORT_HELP: dict[str, str] = {
     "runtime": "Write what a scheduler needs to place jobs inside NVLink domains: a Slurm topology.yaml "
                "(topology/block, one block per UltraServer, named with the hostnames the nodes set at boot) and "
                "a Kueue Topology with a ResourceFlavor per UltraServer pool (the node labels the nodes publish).",
+    "init": "Write a starter spec: one GPU pool and a head node, with the schema line for editors (yaml-language-server) "
+            "and the schema file beside it.",
 }
 
 
