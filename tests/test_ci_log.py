@@ -150,3 +150,10 @@ def test_quiet_leaves_out_info_and_says_so():
     quiet = ultraplan("check", "examples/p5-on-demand-fsx.yaml", "--quiet").stdout.decode()
     assert ": info plan.note" in loud and ": info " not in quiet
     assert "info finding(s) not shown (--quiet)" in quiet
+
+
+def test_markdown_counts_a_rules_warnings_apart_from_its_infos():
+    md = ultraplan("check", "examples/frontier.yaml", "--format", "markdown").stdout.decode()
+    rows = [line for line in md.splitlines() if line.startswith("| ") and "`plan.note`" in line]
+    levels = sorted(row.split("|")[1].strip() for row in rows)
+    assert levels == ["info", "warning"], rows

@@ -131,8 +131,15 @@ def _plan_step(run: _Run, spec: str | None, plan_file: str | None, previous: Any
     for finding in result.notes():
         run.add(finding, "plan")
     summary = plan.summary or {}
-    run.step("plan", "ok", f"{sum(1 for _ in plan.resources())} resources in {len(plan.stacks)} stacks, "
-                           f"{summary.get('gpus', '?')} accelerators, {summary.get('instances', '?')} instances")
+    from ..findings import counted
+
+    def number(key: str, noun: str) -> str:
+        value = summary.get(key)
+        return counted(value, noun) if isinstance(value, int) else f"? {noun}s"
+
+    run.step("plan", "ok", f"{counted(sum(1 for _ in plan.resources()), 'resource')} in "
+                           f"{counted(len(plan.stacks), 'stack')}, {number('gpus', 'accelerator')}, "
+                           f"{number('instances', 'instance')}")
     return plan
 
 

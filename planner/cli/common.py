@@ -148,6 +148,17 @@ def color_mode() -> str:
     return _color
 
 
+def use_color(stderr: bool = False) -> bool:
+    """Whether human output gets colour: --color always, or auto on a terminal without NO_COLOR."""
+    import sys
+
+    if _color == "always":
+        return True
+    if _color == "never" or os.environ.get("NO_COLOR"):
+        return False
+    return (sys.stderr if stderr else sys.stdout).isatty()
+
+
 def terminal_width() -> int:
     """COLUMNS when set, else the terminal's width, else 80 (pipes and CI logs)."""
     return max(40, shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns)

@@ -6,7 +6,7 @@ import datetime as dt
 import click
 
 from ..errors import EXIT_FINDINGS, UsageError
-from .common import format_option, now_option, terminal_width
+from .common import format_option, now_option, terminal_width, use_color
 
 FORMATS = ["text", "json", "markdown"]
 
@@ -68,9 +68,9 @@ def cost(spec: str, fmt: str, old_plan: str | None, price_files: tuple[str, ...]
         text = (render.render_diff_text(diff, width=terminal_width()) if fmt == "text" else
                 {"json": render.render_diff_json, "markdown": render.render_diff_markdown}[fmt](diff))
     else:
-        text = (render.render_text(report, width=terminal_width()) if fmt == "text" else
+        text = (render.render_text(report, width=terminal_width(), color=use_color()) if fmt == "text" else
                 {"json": render.render_json, "markdown": render.render_markdown}[fmt](report))
-    click.echo(text.rstrip("\n"))
+    click.echo(text.rstrip("\n"), color=use_color() or None)
     if report.budget.status == "over":
         # SystemExit, not ctx.exit: the top-level main() runs click with standalone_mode=False, which
         # turns ctx.exit(1) into a return value that main() does not pass on.

@@ -151,8 +151,11 @@ def _render(result, fmt: str, changes, moves, old: str | None, expand: bool, out
     if fmt == "json":
         click.echo(result.dumps())
         return
-    if fmt == "markdown":
-        raise UsageError("--format markdown shows a diff: give --diff OLD.json")
+    if fmt == "markdown":  # without --diff: the summary and the stacks
+        from ..diffreport import plan_markdown
+
+        click.echo(plan_markdown(result))
+        return
     from ..preview import diff_tree, move_commands, notes_view, plan_tree, pools_table, summary_table
 
     console = _console()

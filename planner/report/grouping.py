@@ -43,10 +43,13 @@ class RuleGroup:
 def group_by_rule(report: Report) -> list[RuleGroup]:
     """Groups ordered worst level first, then by count (largest first), then by rule id."""
     rules = {r.id: r for r in report.all_rules()}
-    groups: dict[str, RuleGroup] = {}
+    # One group per rule and level: a rule whose findings come at several levels (plan.note: info and
+    # warning) gets a row per level, so its warnings are never counted with its infos.
+    groups: dict[tuple[str, str], RuleGroup] = {}
     for entry in report.entries:
         rid = entry.finding.check_id
-        groups.setdefault(rid, RuleGroup(rules.get(rid) or RuleInfo(rid, rid))).entries.append(entry)
+        key = (rid, entry.level_label)
+        groups.setdefault(key, RuleGroup(rules.get(rid) or RuleInfo(rid, rid))).entries.append(entry)
     return sorted(groups.values(), key=lambda g: (-g.level, -len(g.entries), g.rule.id))
 
 

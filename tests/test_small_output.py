@@ -1,0 +1,46 @@
+"""Small things a person notices: `plan --format markdown` works without --diff, counts read "1
+instance" and "499,968", `--color always` colours cost and validate (and only then)."""
+from __future__ import annotations
+
+import pytest
+
+from planner.cli import main
+from planner.findings import counted
+
+
+def run(capsys, *argv):
+    with pytest.raises(SystemExit) as info:
+        main(list(argv))
+    out = capsys.readouterr()
+    return info.value.code, out.out, out.err
+
+
+def test_plan_markdown_without_diff_is_the_summary_and_stacks(capsys):
+    code, out, err = run(capsys, "plan", "examples/p5-on-demand-fsx.yaml", "--format", "markdown")
+    assert code == 0, err
+    assert out.startswith("## ultraplan plan: p5-research")
+    assert "| GPUs / accelerators | 512 |" in out and "| `network` |" in out and "| vCPUs | 12,320 |" in out
+
+
+@pytest.mark.parametrize("n, one, text", [(1, "instance", "1 instance"), (2, "instance", "2 instances"),
+                                          (499968, "GPU", "499,968 GPUs"), (1, "Elastic IP", "1 Elastic IP")])
+def test_counted(n, one, text):
+    assert counted(n, one) == text
+
+
+def test_check_and_plan_say_1_elastic_ip_and_separate_thousands(capsys):
+    _, out, _ = run(capsys, "plan", "examples/p5-on-demand-fsx.yaml")
+    flat = " ".join(out.split())
+    assert "1 Elastic IP," in flat and "1 Elastic IPs" not in flat
+    _, out, _ = run(capsys, "check", "examples/trn2-ultraserver.yaml")
+    flat = " ".join(out.split())
+    assert "70 resources in 4 stacks, 512 accelerators, 33 instances" in flat
+
+
+@pytest.mark.parametrize("command", ["cost", "validate"])
+def test_color_always_colours_and_a_pipe_does_not(command, capsys):
+    ansi = "\x1b["
+    _, out, err = run(capsys, "--color", "always", command, "examples/p5-on-demand-fsx.yaml")
+    assert ansi in out + err
+    _, out, err = run(capsys, command, "examples/p5-on-demand-fsx.yaml")
+    assert ansi not in out + err
