@@ -44,3 +44,16 @@ def test_color_always_colours_and_a_pipe_does_not(command, capsys):
     assert ansi in out + err
     _, out, err = run(capsys, command, "examples/p5-on-demand-fsx.yaml")
     assert ansi not in out + err
+
+
+def test_check_takes_shard_size_as_plan_does(capsys):
+    _, out, _ = run(capsys, "check", "examples/gb200-capacity-block.yaml", "--shard-size", "5", "--format", "json")
+    import json
+
+    plan_step = next(s for s in json.loads(out)["steps"] if s["name"] == "plan")
+    _, default, _ = run(capsys, "check", "examples/gb200-capacity-block.yaml", "--format", "json")
+    default_step = next(s for s in json.loads(default)["steps"] if s["name"] == "plan")
+    stacks = int(plan_step["summary"].split(" in ")[1].split(" stack")[0])
+    assert stacks > int(default_step["summary"].split(" in ")[1].split(" stack")[0])
+    code, _, err = run(capsys, "check", "examples/gb200-capacity-block.yaml", "--shard-size", "0")
+    assert code == 2 and "--shard-size" in err

@@ -94,7 +94,8 @@ class _Run:
         self.exit_override = EXIT_INVALID
 
 
-def _plan_step(run: _Run, spec: str | None, plan_file: str | None, previous: Any | None = None) -> Any | None:
+def _plan_step(run: _Run, spec: str | None, plan_file: str | None, previous: Any | None = None,
+               shard_size: int | None = None) -> Any | None:
     """The pipeline's validate stage (planner.pipeline): the same verdict `ultraplan validate` gives."""
     from .. import pipeline
     from ..inputs import is_plan_file
@@ -115,7 +116,7 @@ def _plan_step(run: _Run, spec: str | None, plan_file: str | None, previous: Any
     if not spec:
         raise UsageError("give a SPEC file, or --plan PLAN.json")
     try:
-        result = pipeline.validate(spec, previous=previous)
+        result = pipeline.validate(spec, previous=previous, shard_size=shard_size)
     except SpecError as exc:
         run.spec_error("validate", exc)
         run.step("plan", "not-run", "the spec is invalid")
@@ -303,12 +304,15 @@ def _preflight_step(run: _Run, plan: Any, snapshot: Any | None, asked: bool, liv
 @click.option("--accept-unverified", "accepts", multiple=True, metavar="ID=REASON",
               help="Accept that check ID could not verify (it is still reported as unverified, never as "
                    "passed, but does not exit 3). Repeatable.")
+@click.option("--shard-size", type=click.IntRange(1, 100_000), default=None,
+              help="Most resources in one compute stack, as `plan --shard-size` (default 500): the policies and "
+                   "the diff gate see the stacks `pulumi up` will.")
 @report_options
 @now_option()
 def check(specs: tuple[str, ...], plan_file: str | None, account_file: str | None, live: bool, launch_dry_run: bool,
-          html_out: str | None, old: str | None, timeout: float | None, accepts: tuple[str, ...], fmt: str,
-          fail_on: str, sarif_out: str | None, junit_out: str | None, markdown_out: str | None,
-          json_out: str | None) -> None:
+          html_out: str | None, old: str | None, timeout: float | None, accepts: tuple[str, ...],
+          shard_size: int | None, fmt: str, fail_on: str, sarif_out: str | None, junit_out: str | None,
+          markdown_out: str | None, json_out: str | None) -> None:
     """Validate, plan, price, policy-check (and preflight) SPEC in one run: one report, one exit code.
 
     SPEC may be several files or a folder (every .yaml/.yml under it): one report for all of them,
@@ -349,7 +353,7 @@ def check(specs: tuple[str, ...], plan_file: str | None, account_file: str | Non
             raise UsageError("--diff compares one cluster with its deployed Plan: give one SPEC (or --plan)")
         before = load_plan(old)  # a bad file stops the run before any work (exit 2)
     runs = [_check_one(spec, plan_file, snapshot, account_file, live, launch_dry_run, Level.parse(fail_on), html_out,
-                       before, old, timeout, accept)
+                       before, old, timeout, accept, shard_size)
             for spec in files]
     report = merge([r for r, _, _ in runs], "check")
     emit_report(report, fmt, reports)
@@ -365,11 +369,11 @@ def check(specs: tuple[str, ...], plan_file: str | None, account_file: str | Non
 def _check_one(spec: str | None, plan_file: str | None, snapshot: Any | None, account_file: str | None, live: bool,
                launch_dry_run: bool, fail_on: Level, html_out: str | None = None, before: Any | None = None,
                old: str | None = None, timeout: float | None = None,
-               accept: dict[str, str] | None = None) -> tuple[Any, int, str | None]:
+               accept: dict[str, str] | None = None, shard_size: int | None = None) -> tuple[Any, int, str | None]:
     """One spec through every step (with `before`, the deployed Plan, the diff gate): its report, its
     exit code and why it stopped on bad input."""
     run = _Run(spec, fail_on)
-    plan = _plan_step(run, spec, plan_file, before)
+    plan = _plan_step(run, spec, plan_file, before, shard_size)
     if plan is not None:
         run.report.name = plan.name
         run.report.spec_file = run.report.spec_file or plan.spec_file
