@@ -57,3 +57,28 @@ def test_check_takes_shard_size_as_plan_does(capsys):
     assert stacks > int(default_step["summary"].split(" in ")[1].split(" stack")[0])
     code, _, err = run(capsys, "check", "examples/gb200-capacity-block.yaml", "--shard-size", "0")
     assert code == 2 and "--shard-size" in err
+
+
+def test_solve_leaves_out_a_savings_plan_longer_than_the_term_and_says_so(tmp_path, capsys):
+    import shutil
+
+    goals = open("goals/small.yaml", encoding="utf-8").read().replace("months: 48", "months: 24").replace(
+        "{date: 2029-01-01, gpus: 8000}", "{date: 2028-01-01, gpus: 8000}")
+    (tmp_path / "g.yaml").write_text(goals)
+    shutil.copy("goals/rates.yaml", tmp_path / "rates.yaml")
+    code, out, err = run(capsys, "solve", str(tmp_path / "g.yaml"), "--out", str(tmp_path / "s.yaml"), "--no-explain")
+    assert code == 0, err
+    flat = " ".join(out.split())
+    assert "Not considered: p5en.48xlarge savings-plan-3y: a 3-year commitment does not fit the 24-month term" in flat
+    import yaml
+
+    spec = yaml.safe_load((tmp_path / "s.yaml").read_text())
+    assert all(sp["years"] != 3 for sp in (spec.get("budget") or {}).get("savings_plans") or [])
+
+
+def test_solve_says_what_it_is_doing_on_stderr_and_prints_a_target_date_once(tmp_path, capsys):
+    code, out, err = run(capsys, "solve", "goals/small.yaml", "--out", str(tmp_path / "s.yaml"))
+    assert code == 0
+    assert "solve: solving:" in err and "solve: explaining:" in err
+    assert all(len(line) <= 80 for line in err.splitlines())
+    assert "targets[0]: 2,000 GPUs from 2027-01-01: saves" in out and "from 2027-01-01, from 2027-01-01" not in out
