@@ -31,6 +31,7 @@ def init(out: str, name: str | None, region: str | None, zone: str | None, insta
     (yaml-language-server) and the schema file beside it. Asks for Region, zone, GPU type, count and
     capacity type on a terminal (or takes them as flags); the spec it writes validates and passes
     `ultraplan check`. Exit 2 when a value is not valid (nothing is written then)."""
+    from .. import clock
     from ..catalog import load_catalog
     from ..catalog.zones import region_zones
 
@@ -71,7 +72,7 @@ def init(out: str, name: str | None, region: str | None, zone: str | None, insta
     capacity = value(capacity, "Capacity type", "on-demand", type=click.Choice(CAPACITY))
     name = name or _dns_name(os.path.splitext(os.path.basename(out))[0])
     text = starter_spec(name=name, region=region, zone=zone, instance_type=instance_type, count=count,
-                        capacity=capacity, today=dt.date.today(), ami=ami)
+                        capacity=capacity, today=clock.today(), ami=ami)
 
     from ..errors import SpecError
     from ..validate import parse_spec
