@@ -66,5 +66,5 @@ def test_validate_cli_exits_2_at_the_zone_line(tmp_path):
         proc = subprocess.run([sys.executable, "-m", "planner", command, str(spec)], capture_output=True, text=True,
                               cwd=ROOT)
         assert proc.returncode == 2, (command, proc.stderr)
-        out = proc.stderr + proc.stdout
+        out = " ".join((proc.stderr + proc.stdout).split())  # wrapped lines are indented under their start
         assert f"{spec}:3" in out and "zone 'us-east-1z' is not an Availability Zone" in out, out
