@@ -60,7 +60,6 @@ def test_init_defaults_to_a_zone_that_offers_the_type(tmp_path, capsys):
     pytest.param(["--instance-type", "p5.48xlarg"], "did you mean p5.48xlarge", id="typo-type"),
     pytest.param(["--region", "us-west-1", "--instance-type", "p6-b300.48xlarge"], "no zone of us-west-1 offers it",
                  id="type-not-sold-there"),
-    pytest.param(["--region", "us-east-2", "--instance-type", "trn2.48xlarge"], "give --ami", id="trainium-needs-ami"),
 ])
 def test_init_refuses_bad_values_and_writes_nothing(argv, message, tmp_path, capsys):
     out = tmp_path / "c.yaml"
@@ -92,6 +91,16 @@ def test_init_asks_on_a_terminal(tmp_path, monkeypatch):
     spec = parse_spec(out.read_text(), str(out)).spec
     assert spec.compute[0].instance_type == "p5en.48xlarge" and spec.compute[0].count == 3
     assert spec.availability_zone == "use1-az2" and spec.compute[0].capacity.type == "spot"
+
+
+def test_a_type_without_a_default_image_needs_ami(tmp_path, capsys, monkeypatch):
+    """Types the catalog vouches no default image for (none today: the launch rules added Neuron and
+    ARM64 images) must name one: init asks, or says to give --ami, and writes nothing."""
+    monkeypatch.setattr("planner.catalog.default_image", lambda itype: None)
+    out = tmp_path / "c.yaml"
+    code, _, err = run(capsys, "init", "--yes", "--out", str(out), "--region", "us-east-2", "--instance-type",
+                       "trn2.48xlarge")
+    assert code == 2 and "give --ami" in err and not out.exists()
 
 
 def test_starter_spec_block_starts_four_weeks_out():
