@@ -75,3 +75,25 @@ def diff_markdown(name: str, changes: list[Change], moves: list[StateMove], *, a
     if moves:
         lines += ["", "Carry these resources over before `pulumi up`:", "", "```sh"] + [cmd for m in moves for cmd in m.commands] + ["```"]
     return "\n".join(lines + [""])
+
+
+def plan_markdown(plan) -> str:
+    """`plan --format markdown` without --diff: the summary and the stacks, for a pull-request comment."""
+    s = plan.summary or {}
+    lines = [f"## ultraplan plan: {plan.name}", "", "| | |", "|---|---|"]
+    rows = [("GPUs / accelerators", s.get("gpus")), ("NVLink domains", s.get("nvlink_domains")),
+            ("UltraServers", s.get("ultraservers")), ("Instances", s.get("instances")), ("vCPUs", s.get("vcpus")),
+            ("EFA interfaces", s.get("efa_interfaces"))]
+    lines += [f"| {name} | {value:,} |" for name, value in rows if isinstance(value, int)]
+    for sub in s.get("subnets") or []:
+        lines.append(f"| Subnet `{sub['name']}` | {_cell(sub.get('cidr') or 'existing')} in {_cell(sub.get('az'))}: "
+                     f"{sub.get('ips_used', 0):,} IPs needed |")
+    total = sum(len(st.resources) for st in plan.stacks)
+    lines += [f"| Resources | {total:,} in {len(plan.stacks):,} stack{'s' if len(plan.stacks) != 1 else ''} |", "",
+              "| stack | resources |", "|---|---:|"]
+    lines += [f"| `{st.name}` | {len(st.resources):,} |" for st in plan.stacks]
+    notes = [n for n in plan.notes or [] if n.get("level") in ("warning", "error")]
+    if notes:
+        lines += ["", "Notes:", ""] + [f"- **{n.get('level')}**" + (f" `{n['pool']}`" if n.get("pool") else "")
+                                        + f": {_cell(n.get('message'))}" for n in notes]
+    return "\n".join(lines + [""])

@@ -183,3 +183,8 @@ class Registry:
 
     def ids(self) -> list[str]:
         return list(self._checks)
+
+
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """`1 instance`, `2 instances`, `499,968 GPUs`: a count with its noun, thousands separated."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"

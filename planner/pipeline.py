@@ -137,11 +137,12 @@ def price_warnings(plan: Any) -> list[Finding]:
     """No price file for the region: `cost` cannot run and a budget cannot be checked (a warning
     here; the cost step fails closed when a budget depends on it)."""
     try:
-        from .catalog.prices import has_region, load_prices
+        from .catalog.prices import has_region
+        from .cost import plan_prices
 
-        prices = load_prices()
+        prices = plan_prices(plan)  # the bundled files and the spec's budget.prices
     except (ImportError, OSError, ValueError) as exc:
-        return [Finding("cost.prices", Level.WARNING, f"the bundled prices could not be read: {exc}",
+        return [Finding("cost.prices", Level.WARNING, f"the prices could not be read: {exc}",
                         source=Source(plan.spec_file, None))]
     if has_region(prices, plan.region):
         return []

@@ -15,6 +15,7 @@ from rich.tree import Tree
 
 from .diff import SYMBOL, Change, counts
 from .plan import Plan
+from .findings import counted
 from .records import pool_of
 
 COLLAPSE_AFTER = 3  # runs of one type in one pool longer than this are shown as one line
@@ -74,11 +75,12 @@ def _limit_rows(table: Table, limits: dict | None) -> None:
         return
     nat = limits.get("nat_gateways_per_zone") or {}
     table.add_row("Account limits", (
-        f"{limits['auto_scaling_groups']:,} auto-scaling groups, {limits['launch_templates']:,} launch templates, "
-        f"{limits['placement_groups']:,} placement groups, {limits['elastic_ips']:,} Elastic IPs, "
-        f"NAT gateways {', '.join(f'{n} in {z}' for z, n in nat.items()) or 'none'}, "
-        f"{limits['rules_per_security_group']:,} rules in the fullest security group direction, "
-        f"{limits['network_interfaces']:,} network interfaces (preflight compares them with the quotas)"))
+        f"{counted(limits['auto_scaling_groups'], 'auto-scaling group')}, "
+        f"{counted(limits['launch_templates'], 'launch template')}, "
+        f"{counted(limits['placement_groups'], 'placement group')}, {counted(limits['elastic_ips'], 'Elastic IP')}, "
+        f"NAT gateways {', '.join(f'{n:,} in {z}' for z, n in nat.items()) or 'none'}, "
+        f"{counted(limits['rules_per_security_group'], 'rule')} in the fullest security group direction, "
+        f"{counted(limits['network_interfaces'], 'network interface')} (preflight compares them with the quotas)"))
 
 
 def pools_table(plan: Plan) -> Table:
@@ -138,7 +140,7 @@ def diff_tree(changes: list[Change], *, title: str, moves: list[Any] | None = No
             if c.chain:
                 line.add(Text(f"because {c.because}", style="magenta" if c.op == "replace" else ""))
             if c.impact.get("instances"):
-                line.add(Text(f"{c.impact['instances']:,} instances, {c.impact['gpus']:,} GPUs"
+                line.add(Text(f"{counted(c.impact['instances'], 'instance')}, {counted(c.impact['gpus'], 'GPU')}"
                               + (f"; {c.impact['note']}" if c.impact.get("note") else ""), style="red"))
             elif c.impact.get("note"):
                 line.add(Text(c.impact["note"], style="red"))

@@ -215,6 +215,13 @@ class Budget(_Model):
     start: dt.date | None = Field(None, description="Start of the term; default: the earliest pool start")
     rates: str | RateCard | None = Field(None, description="A rate card of negotiated prices: a file path (relative to the spec) or inline")
     savings_plans: list[SavingsPlanUse] = Field(default_factory=list, description="Savings Plan commitments and the on-demand pools they pay for")
+    prices: list[str] = Field(default_factory=list, max_length=64, description="Price files (relative to the spec) "
+                              "applied over the bundled ones, e.g. written by `ultraplan catalog refresh --prices`")
+
+    @field_validator("prices", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
 
     @model_serializer(mode="wrap")
     def _omit_unused(self, handler: Any) -> dict[str, Any]:
@@ -224,6 +231,8 @@ class Budget(_Model):
             data.pop("rates", None)
         if not data.get("savings_plans"):
             data.pop("savings_plans", None)
+        if not data.get("prices"):
+            data.pop("prices", None)
         return data
 
 

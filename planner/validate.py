@@ -94,6 +94,9 @@ def _meaning_issues(doc: SpecDocument, catalog: Catalog) -> Iterator[SpecIssue]:
         yield issue(("availability_zone",), f"zone '{spec.availability_zone}' is not in region {spec.region}",
                     f"a zone name starting with '{spec.region}' (e.g. {spec.region}a) or a zone ID starting with '{region_zone_prefix(spec.region)}-'")
 
+    else:
+        yield from _unknown_zone_issues(doc, issue)
+
     yield from _date_issues(spec, issue)
     yield from _network_issues(doc, issue)
     yield from _local_zone_issues(doc, catalog, issue)
@@ -229,6 +232,31 @@ def _uses_efa(pool: Pool, catalog: Catalog) -> bool:
     ultra = catalog.ultraservers.get(pool.ultraserver or "")
     itype = catalog.instance_types.get(ultra.member if ultra else (pool.instance_type or ""))
     return bool(itype and itype.efa_supported)
+
+
+def _unknown_zone_issues(doc: SpecDocument, issue) -> Iterator[SpecIssue]:
+    """Every Availability Zone the spec names (cluster, pools, network.region_zone) is one of its
+    Region's zones in the catalog (planner/catalog/zones.yaml), by name or by zone ID; Local Zones are
+    checked against local_zones.yaml instead. AWS rejects an unknown zone only at deploy time."""
+    from .catalog.zones import region_zones
+
+    spec = doc.spec
+    known = region_zones(spec.region)
+    if known is None:
+        return
+    paths = [(spec.availability_zone, ("availability_zone",))]
+    paths += [(p.availability_zone, ("compute", i, "availability_zone")) for i, p in enumerate(spec.compute)
+              if p.availability_zone]
+    if spec.network and spec.network.region_zone:
+        paths.append((spec.network.region_zone, ("network", "region_zone")))
+    for zone, path in paths:
+        if is_local_zone(zone) or not zone_in_region(zone, spec.region) or known.knows(zone):
+            continue
+        close = known.close_to(zone)
+        listed = known.zone_ids if "-az" in zone else known.zones
+        yield issue(path, f"zone '{zone}' is not an Availability Zone of {spec.region} "
+                          f"({spec.region} has {', '.join(listed)}: planner/catalog/zones.yaml)",
+                    f"did you mean {' or '.join(close)}?")
 
 
 def _local_zone_issues(doc: SpecDocument, catalog: Catalog, issue) -> Iterator[SpecIssue]:

@@ -269,9 +269,12 @@ def test_zero_or_negative_budget_values_are_spec_errors(key, value):
         estimate(make_plan([pool("c", "cpu.small", 1)], {key: value, "term_months": 12} | {key: value}), PRICES)
 
 
-def test_region_without_prices_is_a_usage_error():
-    with pytest.raises(UsageError, match="no prices for region eu-nowhere-9 .*catalog refresh --prices --region eu-nowhere-9"):
-        estimate(make_plan([pool("c", "cpu.small", 1)], region="eu-nowhere-9"), PRICES)
+def test_region_without_prices_prices_every_line_as_unpriced_saying_why():
+    report = estimate(make_plan([pool("c", "cpu.small", 1)], {"monthly_usd": 1000}, region="eu-nowhere-9"), PRICES)
+    assert report.lines == [] and report.unpriced
+    assert all("no prices for region eu-nowhere-9" in u.reason and "catalog refresh --prices --region eu-nowhere-9"
+               in u.reason for u in report.unpriced)
+    assert report.budget.status == "warning"  # could not price: never "ok", never a crash
 
 
 # -- diff -------------------------------------------------------------------------------------------------------

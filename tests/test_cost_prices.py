@@ -36,7 +36,7 @@ def test_price_found_with_source_and_hourly_rate():
         pytest.param("a.big", "xx-test-1", "capacity-block", "sold out", id="known-unknown"),
         pytest.param("a.big", "xx-test-1", "spot", "no spot price for a.big in xx-test-1 (catalog has: capacity-block, on-demand)", id="no-market"),
         pytest.param("zz.tiny", "xx-test-1", "on-demand", "zz.tiny is not in the xx-test-1 price catalog", id="no-item"),
-        pytest.param("a.big", "eu-nowhere-9", "on-demand", "no price data for region eu-nowhere-9 (have: xx-test-1)", id="no-region"),
+        pytest.param("a.big", "eu-nowhere-9", "on-demand", "no prices for region eu-nowhere-9 (price files cover: xx-test-1); run `ultraplan catalog refresh --prices --region eu-nowhere-9`", id="no-region"),
     ],
 )
 def test_unknown_prices_are_never_zero(item, region, market, reason):

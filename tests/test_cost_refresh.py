@@ -134,3 +134,49 @@ def test_cli_refresh_without_prices_flag_is_a_usage_error(capsys):
         main(["catalog", "refresh", "--region", "us-east-1"])
     assert exc.value.code == 2
     assert "pass --prices" in capsys.readouterr().err
+
+
+def usw2_item(instance_type: str, usd: str) -> str:
+    return price_item(instance_type, usd).replace('"regionCode": "us-east-1"', '"regionCode": "us-west-2"')
+
+
+def test_cli_refresh_defaults_beside_the_specs_and_the_spec_reads_it_back(client, tmp_path, monkeypatch, capsys):
+    """The default file is prices/<region>.<date>.yaml in the current directory (never the installed
+    package); a us-west-2 spec that names it in budget.prices is priced from it by cost and check."""
+    from conftest import BASE_SPEC
+    from planner.cli import main
+
+    c, stub = client
+    params = {"ServiceCode": "AmazonEC2", "Filters": product_filters("p5.48xlarge", "us-west-2"),
+              "FormatVersion": "aws_v1", "MaxResults": 100}
+    stub.add_response("get_products", {"FormatVersion": "aws_v1", "PriceList": [usw2_item("p5.48xlarge", "55.04")]},
+                      params)
+    monkeypatch.setattr("planner.catalog.refresh.make_client", lambda: c)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        main(["catalog", "refresh", "--prices", "--region", "us-west-2", "--instance-type", "p5.48xlarge"])
+    written = capsys.readouterr().out.strip()
+    assert exc.value.code == 0
+    assert written.startswith("prices/us-west-2.") and (tmp_path / written).is_file()
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(BASE_SPEC.replace("us-east-1a", "us-west-2a").replace("us-east-1", "us-west-2")
+                    + f"budget: {{monthly_usd: 1000000, prices: [{written}]}}\n")
+    with pytest.raises(SystemExit) as exc:
+        main(["cost", str(spec), "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    gpu = [line for line in report["lines"] if line.get("item") == "p5.48xlarge"]
+    assert gpu and gpu[0]["unit_price_usd"] == 55.04 and "Price List API" in gpu[0]["source"]
+    assert exc.value.code == 0
+
+
+def test_refresh_never_writes_into_the_installed_package(tmp_path):
+    import os
+
+    import planner
+
+    result_path = os.path.join(os.path.dirname(planner.__file__), "catalog", "prices", "us-west-2.2026-11-23.yaml")
+    from planner.catalog.refresh import RefreshResult
+
+    with pytest.raises(UsageError, match="inside the installed ultraplan package"):
+        write_new(RefreshResult("us-west-2", "2026-11-23"), result_path)
+    assert not os.path.exists(result_path)

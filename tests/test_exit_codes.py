@@ -128,6 +128,8 @@ CASES = [
     ("solve", ("{bad}", "--out", "{dir}/solved.yaml"), 2, None),
     ("runtime", (GB200, "--out", "{dir}/sched"), 0, None),
     ("runtime", ("{bad}", "--out", "{dir}/sched"), 2, None),
+    ("init", ("--yes", "--out", "{dir}/cluster.yaml"), 0, None),
+    ("init", ("--yes", "--out", "{dir}/cluster.yaml", "--zone", "us-east-1z"), 2, None),
     ("report", (P5, "--out", "{dir}/report.html"), 0, None),
     ("report", ("{bad}", "--out", "{dir}/report.html"), 2, None),
     ("check", (P5,), 0, None),
@@ -153,6 +155,7 @@ INJECT = {
     ("report", P5, "--out", "{dir}/report.html"): "planner.cli.report_cmd.write_reports",
     ("solve", "{goals}", "--out", "{dir}/solved.yaml", "--no-explain"): "planner.solve.solve",
     ("runtime", GB200, "--out", "{dir}/sched"): "planner.runtime.topology.slurm_topology",
+    ("init", "--yes", "--out", "{dir}/cluster.yaml"): "planner.cli.init_cmd.starter_spec",
 }
 
 

@@ -233,7 +233,7 @@ def test_report_of_a_plan_json_without_prices_says_why_there_is_no_chart(capsys,
     code, path, _ = write_report(capsys, tmp_path, "--plan", str(plan_path))
     html = path.read_text(encoding="utf-8")
     assert code == 0
-    assert "could not estimate cost: no prices for region ap-southeast-7" in html
+    assert "could not price: no prices for region ap-southeast-7" in html
     assert 'id="cost-chart"' not in html and 'id="topology-picture"' in html
 
 

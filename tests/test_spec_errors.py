@@ -199,7 +199,7 @@ def test_check_and_validate_show_the_same_messages_and_hints(tmp_path, capsys):
         with pytest.raises(SystemExit) as info:
             main(argv)
         out = capsys.readouterr()
-        text = (out.out + out.err).replace("\n", " ")
+        text = " ".join((out.out + out.err).split())  # wrapped lines are indented under their start
         assert info.value.code == 2, argv
         for m in messages:
             assert m.split(" (")[0][:30] in text, (argv, m)

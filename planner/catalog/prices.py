@@ -215,7 +215,8 @@ def price(prices: PriceBook, item: str, region: str, market: str = "on-demand") 
     if items is None:
         have = ", ".join(prices.region_names()) or "none"
         return Quote(item, market, region, None, None, None, None,
-                     reason=f"no price data for region {region} (have: {have})")
+                     reason=f"no prices for region {region} (price files cover: {have}); run "
+                            f"`ultraplan catalog refresh --prices --region {region}`")
     markets = items.get(item)
     if not markets:
         return Quote(item, market, region, None, None, None, None,

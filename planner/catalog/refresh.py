@@ -2,7 +2,8 @@
 
 `ultraplan catalog refresh --prices --region R` calls `pricing.get_products` (the API's endpoint is
 us-east-1) once per instance type with the filters AWS documents for Linux, shared-tenancy, on-demand
-usage, and writes `planner/catalog/prices/<region>.<YYYY-MM-DD>.yaml` (or `--out`). It never edits an
+usage, and writes `prices/<region>.<YYYY-MM-DD>.yaml` in the current directory (or `--out`), never into
+the installed package; a spec reads it through `budget.prices` (or `cost --prices`). It never edits an
 existing file: the loader applies dated files over the base one, entry by entry, and each entry says
 it came from the Price List API, so a changed price is never silent. The caller also gets the list
 of changes against the current catalog to print.
@@ -135,12 +136,25 @@ def fetch_on_demand(client, region: str, instance_types: Iterable[str], *, today
     return result
 
 
-def default_path(region: str, today: dt.date, folder: str = HERE) -> str:
+DEFAULT_FOLDER = "prices"  # beside the specs (the current directory), never inside the installed package
+
+
+def default_path(region: str, today: dt.date, folder: str = DEFAULT_FOLDER) -> str:
     return os.path.join(folder, f"{region}.{today.isoformat()}.yaml")
+
+
+def inside_package(path: str) -> bool:
+    """Whether `path` is inside the installed ultraplan package (the bundled catalog is read-only data)."""
+    package = os.path.realpath(os.path.dirname(os.path.dirname(HERE)))  # planner/
+    target = os.path.realpath(os.path.abspath(path))
+    return os.path.commonpath([package, target]) == package
 
 
 def write_new(result: RefreshResult, path: str) -> str:
     """Write the refreshed prices to a file that must not exist yet (prices are never edited in place)."""
+    if inside_package(path):
+        raise UsageError(f"{path} is inside the installed ultraplan package; write the prices beside your specs "
+                         f"(the default, {DEFAULT_FOLDER}/) and name them in the spec's budget.prices or with --prices")
     if os.path.exists(path):
         raise UsageError(f"{path} exists; a refresh writes a new file and never overwrites prices (choose --out)")
     header = (f"# Written by `ultraplan catalog refresh --prices --region {result.region}` on {result.fetched_on}\n"

@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "report": "planner.cli.report_cmd:report",
     "solve": "planner.cli.solve_cmd:solve",
     "runtime": "planner.cli.runtime_cmd:runtime",
+    "init": "planner.cli.init_cmd:init",
 }
 
 
@@ -51,6 +52,8 @@ SHORT_HELP: dict[str, str] = {
     "runtime": "Write what a scheduler needs to place jobs inside NVLink domains: a Slurm topology.yaml "
                "(topology/block, one block per UltraServer, named with the hostnames the nodes set at boot) and "
                "a Kueue Topology with a ResourceFlavor per UltraServer pool (the node labels the nodes publish).",
+    "init": "Write a starter spec: one GPU pool and a head node, with the schema line for editors (yaml-language-server) "
+            "and the schema file beside it.",
 }
 
 
@@ -154,6 +157,13 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("aborted", err=True)
         sys.exit(130)
+    except ModuleNotFoundError as exc:  # an optional dependency is not installed: setup, not a bug
+        if exc.name is None or exc.name.split(".")[0] in ("planner", "stacks", "policies"):
+            internal_error(exc, argv)  # our own module missing is a broken install or a bug
+        from ..extras import missing_module_message
+
+        click.echo(f"error: {missing_module_message(exc)}", err=True)
+        sys.exit(EXIT_INVALID)
     except Exception as exc:  # noqa: BLE001 - anything else is a bug, and CI must be able to tell it from a verdict
         internal_error(exc, argv)
     sys.exit(rv if isinstance(rv, int) else 0)

@@ -68,7 +68,8 @@ def list_catalog(fmt: str) -> None:
 @click.option("--prices", "do_prices", is_flag=True, help="Refresh on-demand instance prices from the AWS Price List API.")
 @click.option("--region", required=True, help="Region whose prices to fetch, e.g. us-east-1.")
 @click.option("--out", type=click.Path(dir_okay=False),
-              help="File to write (must not exist); default planner/catalog/prices/<region>.<date>.yaml.")
+              help="File to write (must not exist); default prices/<region>.<date>.yaml in the current "
+                   "directory. Never inside the installed package.")
 @click.option("--instance-type", "instance_types", multiple=True,
               help="Only these types (repeatable); default: every instance type in the catalog.")
 def refresh(do_prices: bool, region: str, out: str | None, instance_types: tuple[str, ...]) -> None:
@@ -85,7 +86,8 @@ def refresh(do_prices: bool, region: str, out: str | None, instance_types: tuple
     types = list(instance_types) or sorted(load_catalog().instance_types)
     result = fetch_on_demand(make_client(), region, types, today=today, current=load_prices())
     path = write_new(result, out or default_path(region, today))
-    click.echo(f"{len(result.items)} on-demand price(s) for {region} written to {path}", err=True)
+    click.echo(f"{len(result.items)} on-demand price(s) for {region} written to {path}; use it with "
+               f"`budget: {{prices: [{path}]}}` in the spec (relative to the spec) or `--prices {path}`", err=True)
     for change in result.changes:
         click.echo(f"  {change}", err=True)
     if result.missing:

@@ -94,7 +94,8 @@ class _Run:
         self.exit_override = EXIT_INVALID
 
 
-def _plan_step(run: _Run, spec: str | None, plan_file: str | None, previous: Any | None = None) -> Any | None:
+def _plan_step(run: _Run, spec: str | None, plan_file: str | None, previous: Any | None = None,
+               shard_size: int | None = None) -> Any | None:
     """The pipeline's validate stage (planner.pipeline): the same verdict `ultraplan validate` gives."""
     from .. import pipeline
     from ..inputs import is_plan_file
@@ -115,22 +116,31 @@ def _plan_step(run: _Run, spec: str | None, plan_file: str | None, previous: Any
     if not spec:
         raise UsageError("give a SPEC file, or --plan PLAN.json")
     try:
-        result = pipeline.validate(spec, previous=previous)
+        result = pipeline.validate(spec, previous=previous, shard_size=shard_size)
     except SpecError as exc:
         run.spec_error("validate", exc)
         run.step("plan", "not-run", "the spec is invalid")
         return None
     doc, plan = result.doc, result.plan
-    # validate's only warning so far (no prices for the region) is the cost step's finding too
-    # (cost.estimate, an error when a budget depends on it), so it is reported there, once.
+    # validate's warning (no prices for the region: "could not price") is a finding here as in
+    # `validate`; the cost step then prices every line as unpriced, the same warning verdict.
     run.step("validate", "warning" if result.warnings else "ok",
              f"cluster '{doc.spec.name}' in {doc.spec.region}, {len(doc.spec.compute)} pool(s)"
              + "".join(f"; {w.message}" for w in result.warnings))
+    for finding in result.warnings:
+        run.add(finding, "cost")
     for finding in result.notes():
         run.add(finding, "plan")
     summary = plan.summary or {}
-    run.step("plan", "ok", f"{sum(1 for _ in plan.resources())} resources in {len(plan.stacks)} stacks, "
-                           f"{summary.get('gpus', '?')} accelerators, {summary.get('instances', '?')} instances")
+    from ..findings import counted
+
+    def number(key: str, noun: str) -> str:
+        value = summary.get(key)
+        return counted(value, noun) if isinstance(value, int) else f"? {noun}s"
+
+    run.step("plan", "ok", f"{counted(sum(1 for _ in plan.resources()), 'resource')} in "
+                           f"{counted(len(plan.stacks), 'stack')}, {number('gpus', 'accelerator')}, "
+                           f"{number('instances', 'instance')}")
     return plan
 
 
@@ -178,8 +188,10 @@ def _cost_step(run: _Run, plan: Any) -> Callable[[Any], float] | None:
         return None
     budget = estimate.budget
     _budget_findings(run, plan, budget)
-    status = {"over": "failed", "warning": "warning"}.get(budget.status, "ok")
-    run.step("cost", status, f"${estimate.monthly_usd:,.0f}/month, ${estimate.hourly_usd:,.2f}/hour; budget {budget.status}",
+    status = {"over": "failed", "warning": "warning"}.get(budget.status, "warning" if estimate.unpriced else "ok")
+    unpriced = f"; could not price {len(estimate.unpriced)} item(s)" if estimate.unpriced else ""
+    run.step("cost", status, f"${estimate.monthly_usd:,.0f}/month, ${estimate.hourly_usd:,.2f}/hour; "
+                             f"budget {budget.status}{unpriced}",
              {"monthly_usd": estimate.monthly_usd, "hourly_usd": estimate.hourly_usd, "budget": budget.status})
     run.report.extra["cost"] = {"monthly_usd": estimate.monthly_usd, "hourly_usd": estimate.hourly_usd,
                                 "total_usd": estimate.total_usd, "budget": budget.to_json()}
@@ -292,12 +304,15 @@ def _preflight_step(run: _Run, plan: Any, snapshot: Any | None, asked: bool, liv
 @click.option("--accept-unverified", "accepts", multiple=True, metavar="ID=REASON",
               help="Accept that check ID could not verify (it is still reported as unverified, never as "
                    "passed, but does not exit 3). Repeatable.")
+@click.option("--shard-size", type=click.IntRange(1, 100_000), default=None,
+              help="Most resources in one compute stack, as `plan --shard-size` (default 500): the policies and "
+                   "the diff gate see the stacks `pulumi up` will.")
 @report_options
 @now_option()
 def check(specs: tuple[str, ...], plan_file: str | None, account_file: str | None, live: bool, launch_dry_run: bool,
-          html_out: str | None, old: str | None, timeout: float | None, accepts: tuple[str, ...], fmt: str,
-          fail_on: str, sarif_out: str | None, junit_out: str | None, markdown_out: str | None,
-          json_out: str | None) -> None:
+          html_out: str | None, old: str | None, timeout: float | None, accepts: tuple[str, ...],
+          shard_size: int | None, fmt: str, fail_on: str, sarif_out: str | None, junit_out: str | None,
+          markdown_out: str | None, json_out: str | None) -> None:
     """Validate, plan, price, policy-check (and preflight) SPEC in one run: one report, one exit code.
 
     SPEC may be several files or a folder (every .yaml/.yml under it): one report for all of them,
@@ -338,7 +353,7 @@ def check(specs: tuple[str, ...], plan_file: str | None, account_file: str | Non
             raise UsageError("--diff compares one cluster with its deployed Plan: give one SPEC (or --plan)")
         before = load_plan(old)  # a bad file stops the run before any work (exit 2)
     runs = [_check_one(spec, plan_file, snapshot, account_file, live, launch_dry_run, Level.parse(fail_on), html_out,
-                       before, old, timeout, accept)
+                       before, old, timeout, accept, shard_size)
             for spec in files]
     report = merge([r for r, _, _ in runs], "check")
     emit_report(report, fmt, reports)
@@ -354,11 +369,11 @@ def check(specs: tuple[str, ...], plan_file: str | None, account_file: str | Non
 def _check_one(spec: str | None, plan_file: str | None, snapshot: Any | None, account_file: str | None, live: bool,
                launch_dry_run: bool, fail_on: Level, html_out: str | None = None, before: Any | None = None,
                old: str | None = None, timeout: float | None = None,
-               accept: dict[str, str] | None = None) -> tuple[Any, int, str | None]:
+               accept: dict[str, str] | None = None, shard_size: int | None = None) -> tuple[Any, int, str | None]:
     """One spec through every step (with `before`, the deployed Plan, the diff gate): its report, its
     exit code and why it stopped on bad input."""
     run = _Run(spec, fail_on)
-    plan = _plan_step(run, spec, plan_file, before)
+    plan = _plan_step(run, spec, plan_file, before, shard_size)
     if plan is not None:
         run.report.name = plan.name
         run.report.spec_file = run.report.spec_file or plan.spec_file

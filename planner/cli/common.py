@@ -63,9 +63,13 @@ SPEC_SUFFIXES = (".yaml", ".yml")
 
 
 def expand_specs(paths: tuple[str, ...] | list[str]) -> list[str]:
-    """Files as given; a folder stands for every .yaml/.yml file under it (sorted, hidden folders
-    skipped). Each file once, in the order given. A folder without specs is a usage error."""
+    """Files as given; a folder stands for every spec under it (.yaml/.yml, sorted, hidden folders
+    skipped): goals files, rate cards, account snapshots, price files and YAML that is not
+    ultraplan's are skipped there with a note on stderr naming the command that takes them. A file
+    named on its own that is one of those is a usage error saying so. Each file once, in the order
+    given. A folder without specs is a usage error."""
     from ..errors import UsageError
+    from ..filekind import FOREIGN, PLAN, SPEC, kind_of
 
     out: list[str] = []
     for path in paths:
@@ -73,11 +77,23 @@ def expand_specs(paths: tuple[str, ...] | list[str]) -> list[str]:
             found = []
             for folder, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                found += [os.path.join(folder, f) for f in sorted(files) if f.endswith(SPEC_SUFFIXES)]
+                for name in sorted(files):
+                    if not name.endswith(SPEC_SUFFIXES):
+                        continue
+                    file = os.path.join(folder, name)
+                    kind = kind_of(file)
+                    if kind.kind in (SPEC, PLAN):
+                        found.append(file)
+                    else:
+                        for line in wrap_lines(f"note: skipped {file}: {kind.note}"):
+                            click.echo(line, err=True)
             if not found:
                 raise UsageError(f"{path}: no .yaml or .yml spec in this folder")
             out += found
         else:
+            kind = kind_of(path) if os.path.isfile(path) else None
+            if kind is not None and kind.kind not in (SPEC, PLAN, FOREIGN):
+                raise UsageError(f"{path} is {kind.note}")
             out.append(path)
     seen: set[str] = set()
     return [p for p in out if not (os.path.abspath(p) in seen or seen.add(os.path.abspath(p)))]
@@ -93,6 +109,36 @@ def worst_exit(codes: list[int]) -> int:
     return max(codes, key=lambda c: _EXIT_RANK.get(c, 1), default=0)
 
 
+_quiet = False
+
+
+def set_quiet(ctx: Any, _param: Any, value: bool) -> bool:
+    """--quiet: the text report leaves out info findings (and says how many)."""
+    global _quiet
+    _quiet = bool(value)
+    return value
+
+
+def quiet() -> bool:
+    return _quiet
+
+
+def wrap_lines(text: str, indent: int = 4) -> list[str]:
+    """`text` wrapped to the terminal width, lines after the first indented (stderr progress lines)."""
+    import textwrap
+
+    width = terminal_width()
+    lines = textwrap.wrap(text, width, subsequent_indent=" " * indent, break_on_hyphens=False,
+                          break_long_words=False) or [""]
+    out = []
+    for line in lines:  # a word (a path) longer than a line is cut, the rest indented below it
+        while len(line) > width:
+            out.append(line[:width])
+            line = " " * indent + line[width:]
+        out.append(line)
+    return out
+
+
 def set_color(mode: str) -> None:
     global _color
     _color = mode
@@ -100,6 +146,17 @@ def set_color(mode: str) -> None:
 
 def color_mode() -> str:
     return _color
+
+
+def use_color(stderr: bool = False) -> bool:
+    """Whether human output gets colour: --color always, or auto on a terminal without NO_COLOR."""
+    import sys
+
+    if _color == "always":
+        return True
+    if _color == "never" or os.environ.get("NO_COLOR"):
+        return False
+    return (sys.stderr if stderr else sys.stdout).isatty()
 
 
 def terminal_width() -> int:

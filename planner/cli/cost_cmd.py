@@ -6,7 +6,7 @@ import datetime as dt
 import click
 
 from ..errors import EXIT_FINDINGS, UsageError
-from .common import format_option, now_option, terminal_width
+from .common import format_option, now_option, terminal_width, use_color
 
 FORMATS = ["text", "json", "markdown"]
 
@@ -36,15 +36,16 @@ def cost(spec: str, fmt: str, old_plan: str | None, price_files: tuple[str, ...]
     over the term and the term total, by generation and phase, with budget gates.
 
     Exits 1 when budget.monthly_usd or budget.total_usd is exceeded (a warning above 90 % does not
-    fail), 2 for an invalid spec, dates or region without prices. SPEC may also be a Plan JSON.
+    fail), 2 for an invalid spec, dates or price file. A region without prices is a warning:
+    every line is unpriced, saying why. SPEC may also be a Plan JSON.
     """
-    from ..catalog.prices import load_prices
-    from ..cost import estimate
+    from ..cost import estimate, plan_prices
     from ..cost import render
     from ..plan import load_plan
 
+    plan = _plan_of(spec)
     try:
-        prices = load_prices(extra_files=price_files) if price_files else load_prices()
+        prices = plan_prices(plan, price_files)  # bundled, then the spec's budget.prices, then --prices
     except UsageError:
         raise  # names the file and the field itself: a bundled file is not blamed on --prices
     except (OSError, ValueError) as exc:
@@ -57,7 +58,7 @@ def cost(spec: str, fmt: str, old_plan: str | None, price_files: tuple[str, ...]
         from ..ratecard import load_rate_card
 
         card = load_rate_card(rates_file)
-    report = estimate(_plan_of(spec), prices, now=now.date() if now else None, today=today, rates=card)
+    report = estimate(plan, prices, now=now.date() if now else None, today=today, rates=card)
 
     if old_plan:
         from ..cost.diff import diff_reports
@@ -67,9 +68,9 @@ def cost(spec: str, fmt: str, old_plan: str | None, price_files: tuple[str, ...]
         text = (render.render_diff_text(diff, width=terminal_width()) if fmt == "text" else
                 {"json": render.render_diff_json, "markdown": render.render_diff_markdown}[fmt](diff))
     else:
-        text = (render.render_text(report, width=terminal_width()) if fmt == "text" else
+        text = (render.render_text(report, width=terminal_width(), color=use_color()) if fmt == "text" else
                 {"json": render.render_json, "markdown": render.render_markdown}[fmt](report))
-    click.echo(text.rstrip("\n"))
+    click.echo(text.rstrip("\n"), color=use_color() or None)
     if report.budget.status == "over":
         # SystemExit, not ctx.exit: the top-level main() runs click with standalone_mode=False, which
         # turns ctx.exit(1) into a return value that main() does not pass on.

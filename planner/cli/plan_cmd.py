@@ -44,14 +44,20 @@ def validate(specs: tuple[str, ...], fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(_validate_json(results), indent=1))
     else:
+        from rich.text import Text
+
+        from .common import console
+
+        out, err = console(), console(stderr=True)
         for path, doc, issues, warnings in results:
             if doc is not None:
                 s = doc.spec
                 for w in warnings:
                     where = f"{w.source.file}:{w.source.line}: " if w.source.file and w.source.line else ""
-                    click.echo(f"warning: {where}{w.message}" + (f" ({w.hint})" if w.hint else ""), err=True)
-                click.echo(f"ok: {path}")
-                click.echo(f"    cluster '{s.name}' in {s.region}, {len(s.compute)} pool(s)")
+                    _print_hanging(err, Text.assemble(("warning", "yellow"), f": {where}{w.message}"
+                                                      + (f" ({w.hint})" if w.hint else "")))
+                _print_hanging(out, Text.assemble(("ok", "green"), f": {path}"))
+                _print_hanging(out, Text(f"    cluster '{s.name}' in {s.region}, {len(s.compute)} pool(s)"))
             else:
                 click.echo(SpecError(issues).render_text(terminal_width()), err=True)
         if len(files) > 1:
@@ -59,6 +65,18 @@ def validate(specs: tuple[str, ...], fmt: str) -> None:
                        err=bool(invalid))
     if invalid:
         sys.exit(EXIT_INVALID)
+
+
+def _print_hanging(con, text) -> None:
+    """One message wrapped to the console width, lines after the first indented under it."""
+    from rich.text import Text
+
+    lines = text.wrap(con, con.width, overflow="fold")
+    if len(lines) > 1:
+        rest = text[len(lines[0].plain):]
+        lines = list(lines)[:1] + list(rest.wrap(con, max(20, con.width - 4), overflow="fold"))
+    for i, line in enumerate(lines):
+        con.print(line if i == 0 else Text("    ") + line, soft_wrap=True)
 
 
 def _validate_json(results: list) -> dict:
@@ -133,8 +151,11 @@ def _render(result, fmt: str, changes, moves, old: str | None, expand: bool, out
     if fmt == "json":
         click.echo(result.dumps())
         return
-    if fmt == "markdown":
-        raise UsageError("--format markdown shows a diff: give --diff OLD.json")
+    if fmt == "markdown":  # without --diff: the summary and the stacks
+        from ..diffreport import plan_markdown
+
+        click.echo(plan_markdown(result))
+        return
     from ..preview import diff_tree, move_commands, notes_view, plan_tree, pools_table, summary_table
 
     console = _console()

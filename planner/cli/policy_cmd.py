@@ -19,6 +19,12 @@ REPORT_FORMATS = ["text", "json", "sarif", "junit", "markdown"]
 
 
 # -- shared with `check` ------------------------------------------------------------------------
+def _set_quiet(ctx: Any, param: Any, value: bool) -> bool:
+    from .common import set_quiet
+
+    return set_quiet(ctx, param, value)
+
+
 def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """--format, --fail-on and the extra report files (one run, several formats, for CI)."""
     options = [
@@ -31,6 +37,8 @@ def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--markdown", "markdown_out", type=click.Path(dir_okay=False),
                      help="Also write Markdown here (e.g. $GITHUB_STEP_SUMMARY)."),
         click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Also write the JSON report here."),
+        click.option("--quiet", "-q", is_flag=True, expose_value=False, callback=_set_quiet,
+                     help="Text report: leave out info findings (counted in one line)."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -48,9 +56,9 @@ def emit_report(report: Any, fmt: str, files: dict[str, str | None]) -> None:
             write_output(path, render(report, file_fmt), f"--{file_fmt}")
     if fmt == "text":
         from ..report import print_text
-        from .common import console
+        from .common import console, quiet
 
-        print_text(report, console())
+        print_text(report, console(), quiet=quiet())
     else:
         click.echo(render(report, fmt))
 

@@ -21,7 +21,10 @@ def load_plan_or_spec(path: str):
 
 def _progress(fmt: str):
     def say(message: str) -> None:
-        click.echo(f"preflight {message}", err=True)
+        from .common import wrap_lines
+
+        for line in wrap_lines(f"preflight {message}"):  # a CI log is 80 columns: progress too
+            click.echo(line, err=True)
 
     return say
 

@@ -35,9 +35,12 @@ def _estimate(plan: Any) -> tuple[Any, str | None]:
     from ..errors import UltraplanError
 
     try:
-        return estimate(plan), None
+        report = estimate(plan)
     except UltraplanError as exc:
         return None, f"could not estimate cost: {exc}"
+    if report.unpriced and not report.lines:  # nothing priced (no prices for the region): no chart of zeros
+        return None, f"could not price: {report.unpriced[0].reason}"
+    return report, None
 
 
 def write_reports(report: Any, plan: Any, *, html_out: str | None, markdown_out: str | None = None,

@@ -63,7 +63,9 @@ def _text(sol, out: str) -> str:
     lines += [f"  {k:<52} ${v:>18,.0f}" if len(k) <= 52 else f"  {k}\n  {'':<52} ${v:>18,.0f}"
               for k, v in ex["cost_by_option"].items()]
     lines.append("Binding constraints (and what relaxing each by 10 % would buy):")
-    lines += [f"  {b['constraint']}" + (f", from {b['from']}" if b.get("from") else "") + f": {b['relaxing_10pct_buys']}"
+    # A target's name already says its date: "from" is printed when it adds something.
+    lines += [f"  {b['constraint']}" + (f", from {b['from']}" if b.get("from") and not b["constraint"].endswith(
+        f"from {b['from']}") else "") + f": {b['relaxing_10pct_buys']}"
               for b in ex.get("binding", [])] or ["  none"]
     if ex["not_considered"]:
         lines.append("Not considered:")
@@ -105,7 +107,8 @@ def solve(goals: str, out: str, fmt: str, time_limit: float, no_explain: bool) -
 
     doc = load_goals(goals)
     try:
-        sol = run(doc, out_path=out, time_limit=time_limit, today=clock.today(), explain=not no_explain)
+        sol = run(doc, out_path=out, time_limit=time_limit, today=clock.today(), explain=not no_explain,
+                  progress=_progress)
     except Infeasible as exc:
         if fmt == "json":
             click.echo(json.dumps({"status": "infeasible", "problems": exc.problems}, indent=1))
@@ -120,6 +123,14 @@ def solve(goals: str, out: str, fmt: str, time_limit: float, no_explain: bool) -
         raise SystemExit(EXIT_FINDINGS)
     write_text(out, sol.spec_text)
     click.echo(_json(sol, out) if fmt == "json" else _wrap(_text(sol, out).split("\n")))
+
+
+def _progress(message: str) -> None:
+    """Progress on stderr (stdout stays the result), wrapped to the terminal like the rest."""
+    from .common import wrap_lines
+
+    for line in wrap_lines(f"solve: {message}"):
+        click.echo(line, err=True)
 
 
 def _wrap(lines: list[str]) -> str:

@@ -16,8 +16,7 @@ from datetime import date
 
 from planner import tokens as T
 
-from ..catalog.prices import PriceBook, has_region, load_prices, stale_reason
-from ..errors import UsageError
+from ..catalog.prices import PriceBook, load_prices, stale_reason
 from ..findings import Source
 from ..ratecard import RateCard, load_rate_card
 from ..plan import Plan
@@ -40,14 +39,11 @@ def estimate(plan: Plan, prices: PriceBook | None = None, *, now: date | None = 
     date, planner.clock).
     `rates` (a rate card) overrides list prices; default: the Plan's `budget.rates`, if any (a path
     is read relative to the spec). `budget.savings_plans` re-price the pools they cover.
-    Raises SpecError for dates out of order or outside the term, UsageError when the catalog has
-    no prices for the region.
+    Raises SpecError for dates out of order or outside the term. A region without prices is not an
+    error: every line it needs is unpriced, saying why ("could not price"), as `validate` and
+    `check` report it too.
     """
-    prices = prices if prices is not None else load_prices()
-    if not has_region(prices, plan.region):
-        have = ", ".join(prices.region_names()) or "none"
-        raise UsageError(f"no prices for region {plan.region} (price files cover: {have}); "
-                         f"run `ultraplan catalog refresh --prices --region {plan.region}`")
+    prices = prices if prices is not None else plan_prices(plan)
     check_budget_values(plan.budget)
 
     raw_windows = [pool_window(p, i) for i, p in enumerate(plan.pools)]
@@ -93,6 +89,29 @@ def estimate(plan: Plan, prices: PriceBook | None = None, *, now: date | None = 
         prices_as_of=prices.as_of(plan.region), price_files=prices.files,
         rate_card=({"name": card.name, "source": card.source, "entries": len(card.rates)} if card else None),
         coverage=_coverage(plan.pools, windows, term, priced))
+
+
+def plan_price_files(plan: Plan) -> list[str]:
+    """The price files the Plan's `budget.prices` names, as paths (relative to the spec file)."""
+    names = (plan.budget or {}).get("prices") or []
+    base = os.path.dirname(os.path.abspath(plan.spec_file)) if plan.spec_file else os.getcwd()
+    return [n if os.path.isabs(n) else os.path.join(base, n) for n in names]
+
+
+def plan_prices(plan: Plan, extra_files: tuple[str, ...] = ()) -> PriceBook:
+    """The bundled prices, then the spec's `budget.prices` files, then `extra_files` (`--prices`)."""
+    from ..errors import InputFileError
+
+    files = [*plan_price_files(plan), *extra_files]
+    if not files:
+        return load_prices()
+    for path in plan_price_files(plan):
+        if not os.path.isfile(path):
+            src = Source.from_json((plan.budget or {}).get("source"))
+            raise InputFileError(src.file or plan.spec_file or path, "budget.prices",
+                                 f"price file {path} does not exist (write one with `ultraplan catalog refresh "
+                                 f"--prices --region {plan.region} --out {path}`)")
+    return load_prices(extra_files=tuple(files))
 
 
 def plan_rate_card(plan: Plan) -> RateCard | None:

@@ -124,23 +124,51 @@ def render_diff_json(diff: CostDiff) -> str:
 
 
 # -- text ------------------------------------------------------------------------------------------------
-def _console(width: int) -> tuple[Console, io.StringIO]:
+def _console(width: int, color: bool = False) -> tuple[Console, io.StringIO]:
     buf = io.StringIO()
-    return Console(file=buf, width=width, force_terminal=False, color_system=None, highlight=False), buf
+    return Console(file=buf, width=width, force_terminal=color, color_system="standard" if color else None,
+                   highlight=False), buf
+
+
+_BUDGET_STYLE = {"OK": "bold green", "WARNING": "bold yellow", "OVER": "bold red"}
+
+
+def _print_line(console: Console, text: str) -> None:
+    """A summary line wrapped to the width, lines after the first indented under its start (4 more
+    than its own indent); `Budget: ...` in its colour when colour is on."""
+    from rich.text import Text
+
+    indent = len(text) - len(text.lstrip(" "))
+    line = Text(text)
+    if text.startswith("Budget: "):
+        line.stylize(_BUDGET_STYLE.get(text.split(": ", 1)[1], ""), 8)
+    lines = list(line.wrap(console, console.width, overflow="fold"))
+    if len(lines) > 1:
+        head = len(lines[0].plain)
+        while head < len(line.plain) and line.plain[head] == " ":
+            head += 1
+        pad = min(indent + 4, 20)
+        lines = lines[:1] + list(line[head:].wrap(console, console.width - pad, overflow="fold"))
+        lines = lines[:1] + [Text(" " * pad) + rest for rest in lines[1:]]
+    for one in lines:
+        console.print(one, soft_wrap=True)
 
 
 # Columns in the order they give way when the terminal is narrow: the money and what it is for stay.
 _DROP_ORDER = ("Runs", "Unit", "Unit price", "Hourly", "Qty", "Pool")
 
 
-def render_text(report: CostReport, width: int = 160) -> str:
-    console, buf = _console(width)
+def render_text(report: CostReport, width: int = 160, color: bool = False) -> str:
+    console, buf = _console(width, color)
     rows = group_lines(report.lines)
     src_index, src_notes = _sources(rows)
     console.print(f"Cost of {report.plan_name} ({report.region}, {report.currency}, prices as of {report.prices_as_of})")
     if report.rate_card:
-        console.print(f"Rate card: {report.rate_card['name']} ({report.rate_card['source']}): negotiated lines say so",
-                      soft_wrap=True)
+        import textwrap
+
+        text = f"Rate card: {report.rate_card['name']} ({report.rate_card['source']}): negotiated lines say so"
+        for line in textwrap.wrap(text, console.width, subsequent_indent="    ", break_on_hyphens=False):
+            console.print(line, soft_wrap=True, markup=False, highlight=False)
     columns = [("Resource", "left"), ("Pool", "left"), ("Qty", "right"), ("Unit", "left"), ("Unit price", "right"),
                ("Hourly", "right"), ("Monthly", "right"), (f"Term ({report.term.months} mo)", "right"),
                ("Runs", "left"), ("Src", "right")]
@@ -148,7 +176,7 @@ def render_text(report: CostReport, width: int = 160) -> str:
               usd(row.hourly_usd), usd(row.monthly_usd), usd(row.term_usd), row.runs, f"[{src_index[row.source]}]"]
              for row in rows]
     keep = _fitting_columns([c for c, _ in columns], cells, width)
-    table = Table(show_lines=False)
+    table = Table(show_lines=False, header_style="bold")
     for i, (col, justify) in enumerate(columns):
         if i in keep:
             # Resource names fold; figures never do (a folded number reads as two numbers).
@@ -161,10 +189,10 @@ def render_text(report: CostReport, width: int = 160) -> str:
         console.print(f"({', '.join(hidden)} hidden at this width: widen the terminal (COLUMNS) or use "
                       "--format json)")
     for note in src_notes:
-        console.print(note)
+        _print_line(console, note)
     console.print()
     for text in _summary(report):
-        console.print(text)
+        _print_line(console, text)
     return buf.getvalue()
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from ..diff import SYMBOL, Change, counts
 from ..plan import Plan
 from ..records import pool_of
-from .grouping import group_by_rule, where
+from .grouping import by_cause, group_by_rule
 from .model import Report
 from .topology import DOMAINS_DRAWN, PALETTE, family_colours, to_dot
 
@@ -122,17 +122,18 @@ def _groups(report: Report, spec_text: list[str]) -> list[dict[str, Any]]:
         lines = g.lines
         hints = {e.finding.hint for e in g.entries}
         fix = g.rule.remediation or (next(iter(hints)) if len(hints) == 1 else None)
-        items = [{"file": e.finding.source.file or report.spec_file or "", "line": e.finding.source.line,
-                  "where": where(e), "message": e.finding.message,
-                  "hint": e.finding.hint if e.finding.hint != fix else None}  # the shared fix is shown once
-                 for e in g.entries[:ITEMS_PER_RULE]]
+        causes = by_cause(g.entries)  # one missing tag on 34 resources is one item
+        items = [{"file": c.first.finding.source.file or report.spec_file or "", "line": c.first.finding.source.line,
+                  "where": c.subject(), "message": c.first.finding.message,
+                  "hint": c.first.finding.hint if c.first.finding.hint != fix else None}  # the shared fix once
+                 for c in causes[:ITEMS_PER_RULE]]
         excerpt = [(n, spec_text[n - 1]) for n in lines[:8] if 0 < n <= len(spec_text)]
         messages = g.messages
         out.append({"id": g.rule.id, "title": g.rule.title if g.rule.title != g.rule.id else "", "label": g.label,
                     "css": g.level.name.lower(), "count": len(g.entries),
                     "lines": ", ".join(map(str, lines[:20])) + (f" (+{len(lines) - 20})" if len(lines) > 20 else ""),
                     "first": messages[0], "more": len(messages) - 1, "findings": items,
-                    "cut": max(0, len(g.entries) - ITEMS_PER_RULE), "excerpt": excerpt,
+                    "cut": sum(len(c.entries) for c in causes[ITEMS_PER_RULE:]), "excerpt": excerpt,
                     "remediation": fix})
     return out
 

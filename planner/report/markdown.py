@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from .grouping import RuleGroup, group_by_rule, where
+from .grouping import RuleGroup, by_cause, group_by_rule
 from .mdtext import COMMENT_LIMIT, code, fit, text
 from .model import FAILED, OK, Report
 
@@ -89,14 +89,16 @@ def _details(report: Report, g: RuleGroup) -> str:
     n = len(g.entries)
     # Inside an HTML line GitHub does not parse Markdown: the summary is HTML, escaped as HTML.
     out = [f"<details><summary><code>{html.escape(g.rule.id)}</code>: {n} finding{'s' if n != 1 else ''}</summary>", ""]
-    for e in g.entries[:ITEMS_PER_RULE]:
-        f = e.finding
+    causes = by_cause(g.entries)  # one missing tag on 34 resources is one item
+    for cause in causes[:ITEMS_PER_RULE]:
+        f = cause.first.finding
         loc = f.source.file or report.spec_file
         at = code(f"{loc}:{f.source.line}", in_table=False) + " " if loc and f.source.line else ""
-        about = f"**{text(where(e))}**: " if where(e) else ""
+        subject = cause.subject()
+        about = f"**{text(subject)}**: " if subject else ""
         out.append(f"- {at}{about}{text(f.message)}")
-    if n > ITEMS_PER_RULE:
-        out.append(f"- … {n - ITEMS_PER_RULE} more")
+    if len(causes) > ITEMS_PER_RULE:
+        out.append(f"- … {sum(len(c.entries) for c in causes[ITEMS_PER_RULE:])} more")
     fix = g.rule.remediation or next((e.finding.hint for e in g.entries if e.finding.hint), None)
     if fix:
         out += ["", f"Fix: {text(fix)}"]

@@ -209,11 +209,8 @@ def _meaning(goals: Goals, catalog: Catalog, lines: dict[Path, int], file: str |
             yield issue(p + ("purchase",), "a purchase option is listed twice")
         if o.from_ and o.until and o.until <= o.from_:
             yield issue(p + ("until",), f"until {o.until} is not after from {o.from_}")
-        for j, buy in enumerate(o.purchase):
-            years = 3 if buy.endswith("3y") else 1
-            if buy in SAVINGS_PLANS and 12 * years > goals.term.months:
-                yield issue(p + ("purchase", j), f"a {years}-year plan does not fit in a {goals.term.months}-month term",
-                            f"lengthen term.months to at least {12 * years} or drop {buy}")
+        # A Savings Plan longer than the term is an allowed option that does not fit: the solver leaves
+        # it out and says so ("Not considered"), it is not an error in the goals.
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:

@@ -135,6 +135,12 @@ def build_offers(doc: GoalsDocument, catalog: Catalog, prices: PriceBook, period
             last = min(last, max((t for t in range(periods.months + 1) if periods.bounds[t] <= opt.until), default=0))
         for purchase in opt.purchase:
             sp_years = (3 if purchase.endswith("3y") else 1) if purchase in SAVINGS_PLANS else None
+            if sp_years and 12 * sp_years > goals.term.months:
+                # Its commitment would run past the term and be paid for unused: left out, said so.
+                dropped.append(Dropped(f"{opt.item} {purchase}", f"a {sp_years}-year commitment does not fit the "
+                                       f"{goals.term.months}-month term (lengthen term.months to at least "
+                                       f"{12 * sp_years} to consider it)"))
+                continue
             cap_type = "on-demand" if sp_years else purchase
             quota_market = "capacity-block" if purchase == "capacity-block" else "on-demand"
             bucket = bucket_for(quotas, member.name, quota_market)

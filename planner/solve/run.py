@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from ..catalog import Catalog, load_catalog
 from ..catalog.prices import PriceBook, load_prices
@@ -58,8 +58,11 @@ class Solution:
 
 def solve(doc: GoalsDocument, *, out_path: str | None = None, time_limit: float = 60.0,
           catalog: Catalog | None = None, prices: PriceBook | None = None, today: dt.date | None = None,
-          explain: bool = True) -> Solution:
+          explain: bool = True, progress: Callable[[str], None] | None = None) -> Solution:
+    """Solve the goals; `progress` (the CLI passes one that writes stderr) hears each long stage."""
     from .explain import binding_and_relaxations, diagnose, summarize
+
+    say = progress or (lambda _message: None)
 
     catalog = catalog or load_catalog()
     prices = prices or load_prices()
@@ -78,6 +81,8 @@ def solve(doc: GoalsDocument, *, out_path: str | None = None, time_limit: float 
     fixed_pp = fixed_cost(doc, offers, periods, rates_ref, out_path, catalog, prices, today)
 
     built = build(doc, offers, periods, fixed_pp)
+    say(f"solving: {len(offers):,} options over {periods.months} months, {len(built.prog.rows):,} rows "
+        f"(HiGHS, time limit {time_limit:g} s)")
     result = solve_arrays(built.prog, time_limit)
     seconds = result.seconds
     if result.status in ("infeasible", "time-limit-no-solution", "unbounded", "error"):
@@ -87,6 +92,7 @@ def solve(doc: GoalsDocument, *, out_path: str | None = None, time_limit: float 
     if doc.goals.objective == "max-gpu-hours":  # second stage: the same GPU-hours for the least money
         best = result.objective
         second = build(doc, offers, periods, fixed_pp, objective="min-cost", min_gpu_hours=best * (1 - 1e-9))
+        say("solving again: the same GPU-hours for the least money")
         r2 = solve_arrays(second.prog, max(1.0, time_limit - seconds))
         seconds += r2.seconds
         if r2.values:
@@ -102,10 +108,12 @@ def solve(doc: GoalsDocument, *, out_path: str | None = None, time_limit: float 
     text = dump(spec, header)
     sol = Solution(doc, periods, offers, dropped, result.status, result.gap, seconds, objective_usd, 0.0,
                    units, sp_units, spec, text, fixed_pp)
+    say(f"solved ({result.status}) in {seconds:.1f} s; pricing the spec back with the cost module")
     sol.fixed_usd, sol.cost_check = price_back(sol, text, out_path, catalog, prices, today)
     sol.spec_text = dump(spec, header)  # pricing it back may have added address space (secondary CIDRs)
     sol.explanation = summarize(sol)
     if explain:
+        say("explaining: which constraints bind and what relaxing each by 10 % would buy (--no-explain skips it)")
         sol.explanation.update(binding_and_relaxations(sol, built, result, time_limit))
     return sol
 
