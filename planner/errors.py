@@ -35,6 +35,8 @@ class SpecIssue:
     column: int | None = None  # 1-based
     width: int = 1
     excerpt: str | None = None
+    # The id of the spec rule that found it (planner/specrules; docs/rules.md), None when unclassified.
+    rule: str | None = field(default=None, compare=False)
 
     def where(self) -> str:
         where = self.file or "<spec>"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import difflib
 import re
+from dataclasses import replace
 from typing import Any, Callable
 
 from .errors import SpecIssue
@@ -136,9 +137,25 @@ def shape_issue(err: dict[str, Any], line: int | None, file: str | None,
     return SpecIssue(path, err["msg"] + (f" (got {_kind(value)})" if "input" in err else ""), line, file)
 
 
+# The spec rule (planner/specrules/declared.py) each kind of pydantic error belongs to.
+_RULES = {"extra_forbidden": "spec.shape.unknown-key", "missing": "spec.shape.required",
+          "string_pattern_mismatch": "spec.shape.pattern", "literal_error": "spec.shape.choice",
+          "greater_than_equal": "spec.shape.range", "greater_than": "spec.shape.range",
+          "less_than_equal": "spec.shape.range", "less_than": "spec.shape.range", "too_short": "spec.shape.range",
+          "too_long": "spec.shape.range", "string_too_long": "spec.shape.range", "value_error": "spec.shape.value"}
+
+
+def shape_rule(err: dict[str, Any]) -> str:
+    loc = tuple(err["loc"])
+    if len(loc) == 3 and loc[:2] == ("policies", "skip") and err["type"] not in ("extra_forbidden", "missing"):
+        return "spec.policies.skip-reason"
+    return _RULES.get(err["type"], "spec.shape.type")
+
+
 def shape_issues(errors: list[dict[str, Any]], lines: dict[Path, int], file: str | None,
                  regions: Callable[[], dict[str, str]]) -> list[SpecIssue]:
-    return [shape_issue(err, line_of(lines, tuple(err["loc"])), file, regions) for err in errors]
+    return [replace(shape_issue(err, line_of(lines, tuple(err["loc"])), file, regions), rule=shape_rule(err))
+            for err in errors]
 
 
 # -- what is left once the shape errors are set aside ---------------------------------------------

@@ -174,7 +174,8 @@ class _Builder:
                     raise SpecError([SpecIssue(
                         dotted(path + (key,)),
                         f"duplicate key '{key}' (first at line {self.lines[path + (key,)]})",
-                        key_node.start_mark.line + 1, self.file, "each key may appear once in a mapping")])
+                        key_node.start_mark.line + 1, self.file, "each key may appear once in a mapping",
+                        rule="spec.yaml.duplicate-key")])
                 if is_merged:
                     from_merge.add(key)
                 else:
@@ -244,7 +245,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     for key, value in pairs:
         if key in out:
             raise SpecError([SpecIssue(str(key), f"duplicate key '{key}'", None, None,
-                                       "each key may appear once in an object")])
+                                       "each key may appear once in an object", rule="spec.yaml.duplicate-key")])
         out[key] = value
     return out
 
@@ -254,7 +255,7 @@ def _load_json(text: str, file: str | None) -> tuple[Any, dict[Path, int]] | Non
     try:
         data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant)
     except SpecError as exc:
-        raise SpecError([SpecIssue(i.path, i.message, i.line, file, i.hint) for i in exc.issues]) from None
+        raise SpecError([SpecIssue(i.path, i.message, i.line, file, i.hint, rule=i.rule) for i in exc.issues]) from None
     except RecursionError:
         raise SpecError([SpecIssue("", "JSON refused: nested too deeply", None, file)]) from None
     except ValueError:

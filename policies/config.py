@@ -71,6 +71,7 @@ def schema_errors(schema: Mapping[str, Any], value: Any, path: str) -> list[str]
 
 
 PREFLIGHT_PREFIX = "preflight."
+SPEC_RULE_PREFIX = "spec."  # a spec rule (planner/specrules), skippable where docs/rules.md says so
 
 
 class _Issues:
@@ -79,7 +80,7 @@ class _Issues:
         self.spec_file = spec_file
         self.items: list[SpecIssue] = []
 
-    def add(self, path: str, message: str, hint: str | None = None) -> None:
+    def add(self, path: str, message: str, hint: str | None = None, rule: str = "spec.policies.setting") -> None:
         line = None
         key = path
         while key:  # the closest recorded line: the field, its parent, ..., "policies"
@@ -87,13 +88,14 @@ class _Issues:
                 line = self.lines[key]
                 break
             key = key.rpartition(".")[0]
-        self.items.append(SpecIssue(path=path, message=message, line=line, file=self.spec_file, hint=hint))
+        self.items.append(SpecIssue(path=path, message=message, line=line, file=self.spec_file, hint=hint, rule=rule))
 
 
 def _level(value: Any, path: str, issues: _Issues) -> str | None:
     if isinstance(value, str) and value in ENFORCEMENT_LEVELS:
         return MANDATORY if value == REMEDIATE else value  # no remediation offline: the engine reports it as mandatory
-    issues.add(path, f"unknown enforcement level {value!r}", f"use one of {', '.join(ENFORCEMENT_LEVELS)}")
+    issues.add(path, f"unknown enforcement level {value!r}", f"use one of {', '.join(ENFORCEMENT_LEVELS)}",
+               rule="spec.policies.level")
     return None
 
 
@@ -108,7 +110,8 @@ def resolve(section: Mapping[str, Any] | None, registry: PolicyRegistry, *, spec
         issues.add("policies.config", "must be a mapping of policy id to settings")
         config = {}
     if not isinstance(skip, Mapping):
-        issues.add("policies.skip", "must be a mapping of policy id to the reason for skipping it")
+        issues.add("policies.skip", "must be a mapping of policy id to the reason for skipping it",
+                   rule="spec.policies.skip-reason")
         skip = {}
     if "all" in config:
         _apply_all(config["all"], settings, issues)
@@ -139,7 +142,7 @@ def _apply_policy(policy_id: str, value: Any, registry: PolicyRegistry, settings
     path = f"policies.config.{policy_id}"
     policy = registry.get(policy_id)
     if policy is None:
-        issues.add(path, f"unknown policy '{policy_id}'", _suggest(policy_id, registry.ids()))
+        issues.add(path, f"unknown policy '{policy_id}'", _suggest(policy_id, registry.ids()), rule="spec.policies.known-id")
         return
     if isinstance(value, str):
         value = {ENFORCEMENT_KEY: value}
@@ -168,12 +171,13 @@ def _apply_policy(policy_id: str, value: Any, registry: PolicyRegistry, settings
 
 def _apply_skip(policy_id: str, reason: Any, registry: PolicyRegistry, settings: Settings, issues: _Issues) -> None:
     path = f"policies.skip.{policy_id}"
-    if policy_id.startswith(PREFLIGHT_PREFIX):
-        return  # a preflight check, not a policy: planner.preflight validates and applies it (spec_skips)
+    if policy_id.startswith((PREFLIGHT_PREFIX, SPEC_RULE_PREFIX)):
+        return  # a preflight check or a spec rule, not a policy: planner.preflight / planner.validate apply it
     if policy_id not in registry:
-        issues.add(path, f"unknown policy '{policy_id}'", _suggest(policy_id, registry.ids()))
+        issues.add(path, f"unknown policy '{policy_id}'", _suggest(policy_id, registry.ids()), rule="spec.policies.known-id")
     elif not isinstance(reason, str) or not reason.strip():
-        issues.add(path, "a skip needs a reason", f"write `{policy_id}: \"why this policy does not apply\"`")
+        issues.add(path, "a skip needs a reason", f"write `{policy_id}: \"why this policy does not apply\"`",
+                   rule="spec.policies.skip-reason")
     else:
         settings.skip[policy_id] = reason.strip()
 
@@ -184,6 +188,8 @@ def pulumi_policy_config(section: Mapping[str, Any] | None) -> dict[str, Any]:
     section = section or {}
     out: dict[str, Any] = {k: v for k, v in (section.get("config") or {}).items()}
     for policy_id in section.get("skip") or {}:
+        if str(policy_id).startswith(SPEC_RULE_PREFIX):
+            continue  # a spec rule, applied before the Plan exists; the engine knows only policies
         entry = out.get(policy_id)
         entry = dict(entry) if isinstance(entry, Mapping) else {}
         entry[ENFORCEMENT_KEY] = DISABLED

@@ -123,7 +123,8 @@ def _too_big(doc: SpecDocument, p: ResolvedPool) -> SpecIssue:
         f"compute[{p.index}].count", f"pool '{p.name}' needs {p.ips:,} IPs; one subnet holds at most {MAX_SUBNET_IPS:,} (/16)",
         doc.line("compute", p.index, "count"), doc.file,
         f"split it into pools of at most {MAX_SUBNET_IPS // max(1, per):,} "
-        f"{'UltraServers' if p.ultra else 'instances'} each (an EFA pool stays in one subnet)")
+        f"{'UltraServers' if p.ultra else 'instances'} each (an EFA pool stays in one subnet)",
+        rule="spec.network.pool-fits-subnet")
 
 
 def _kept_subnets(doc: SpecDocument, previous: dict[str, Any] | None) -> tuple[list[SubnetPlan], dict[str, str], dict[str, str], str | None]:
@@ -299,7 +300,8 @@ def _allocate(doc: SpecDocument, subnets: list[SubnetPlan], public_zones: list[s
                 "network.vpc_cidr",
                 f"the subnets need {need:,} addresses (largest /{requests[0][0]}); the VPC's CIDR blocks hold {have:,}",
                 doc.line("network", "vpc_cidr"), doc.file,
-                "use a larger vpc_cidr (up to /16) or add secondary_cidrs, e.g. secondary_cidrs: [10.1.0.0/16]")])
+                "use a larger vpc_cidr (up to /16) or add secondary_cidrs, e.g. secondary_cidrs: [10.1.0.0/16]",
+                rule="spec.network.subnets-fit")])
         found[i] = cidr
     for i, (_, owner) in enumerate(requests):
         if isinstance(owner, SubnetPlan):

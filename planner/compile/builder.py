@@ -41,5 +41,5 @@ class Builder:
         what = lambda p, ln: (f"pool '{p}'" if p else "the cluster") + (f" (line {ln})" if ln else "")  # noqa: E731
         raise SpecError([SpecIssue(
             "compute", f"{what(pool, line)} and {what(first_pool, first_line)} both generate the resource name '{name}'",
-            line, self.file, "rename one of them")])
+            line, self.file, "rename one of them", rule="spec.cluster.name-collision")])
 

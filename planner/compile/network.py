@@ -37,7 +37,7 @@ def _nat_zones(doc: SpecDocument, catalog: Catalog, subnets: list[SubnetPlan], n
         where = placement.place(catalog, zone, placement.NAT_GATEWAY, placement.region_zone(doc.spec))
         if where is None:  # validate rejects this; a direct caller gets the same rule
             raise SpecError([SpecIssue("network.region_zone", f"{zone} does not offer NAT gateways and no region_zone is set",
-                                       doc.line("network"), doc.file)])
+                                       doc.line("network"), doc.file, rule="spec.local-zone.services")])
         if where.moved:
             notes.append({"level": "warning", "message": "NAT gateway: " + placement.traffic_note(catalog, placement.NAT_GATEWAY, where),
                           "source": {"file": doc.file, "line": doc.line("network", "region_zone")}})

@@ -28,7 +28,7 @@ def check_budget_values(budget: dict[str, Any] | None) -> None:
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
             issues.append(SpecIssue(f"budget.{key}", f"must be a number greater than 0, got {value!r}",
-                                    src.line, src.file))
+                                    src.line, src.file, rule="spec.budget.amount"))
     if issues:
         raise SpecError(issues)
 

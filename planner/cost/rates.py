@@ -109,17 +109,20 @@ def check_savings_plans(plans: list[SavingsPlanUse], pools: dict[str, dict[str, 
 
                 close = difflib.get_close_matches(name, list(pools), n=1)
                 issues.append(SpecIssue(path, f"no pool named {name!r}", budget_src.line, budget_src.file,
-                                        f"did you mean '{close[0]}'?" if close else f"pools: {', '.join(pools)}"))
+                                        f"did you mean '{close[0]}'?" if close else f"pools: {', '.join(pools)}",
+                                        rule="spec.budget.savings-plans"))
                 continue
             cap = pool_of(pool).capacity.type
             if cap != "on-demand":
                 issues.append(SpecIssue(path, f"pool {name} buys {cap}; a Savings Plan pays for on-demand usage only",
-                                        budget_src.line, budget_src.file, "set the pool's capacity.type: on-demand"))
+                                        budget_src.line, budget_src.file, "set the pool's capacity.type: on-demand",
+                                        rule="spec.budget.savings-plans"))
             a, b = sp_window(sp)
             for (c, d, k) in covered.get(name, []):
                 if a < d and c < b:
                     issues.append(SpecIssue(path, f"pool {name} is already covered by savings_plans[{k}] from {c} to {d}",
-                                            budget_src.line, budget_src.file, "one commitment per pool at a time"))
+                                            budget_src.line, budget_src.file, "one commitment per pool at a time",
+                                            rule="spec.budget.savings-plans"))
             covered.setdefault(name, []).append((a, b, i))
     if issues:
         raise SpecError(issues)

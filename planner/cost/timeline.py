@@ -44,7 +44,7 @@ def pool_window(pool: Any, index: int) -> Window:
     run = record.window()
 
     def bad(path: str, message: str) -> SpecError:
-        return SpecError([SpecIssue(path, message, src.line, src.file)])
+        return SpecError([SpecIssue(path, message, src.line, src.file, rule="spec.cost.pool-window")])
 
     if record.capacity.block:
         if run.days is not None:
@@ -101,17 +101,19 @@ def check_within_term(pools: list[dict[str, Any]], windows: list[Window], term: 
                 "budget.term_months",
                 f"the term ({term.months} months from {term.start}) ends {term.end}, before {where} starts ({w.start})",
                 bsrc.line, bsrc.file or psrc.file,
-                f"raise term_months to more than {months_between(term.start, w.start)} or start the pool earlier"))
+                f"raise term_months to more than {months_between(term.start, w.start)} or start the pool earlier",
+                rule="spec.budget.term"))
         elif w.end and w.end > term.end:
             issues.append(SpecIssue(
                 "budget.term_months",
                 f"the term ({term.months} months from {term.start}) ends {term.end}, but {where} runs until {w.end}",
                 bsrc.line, bsrc.file or psrc.file,
-                f"raise term_months to at least {months_between(term.start, w.end)} or end the pool earlier"))
+                f"raise term_months to at least {months_between(term.start, w.end)} or end the pool earlier",
+                rule="spec.budget.term"))
         if w.start and w.start < term.start:
             issues.append(SpecIssue(
                 "budget.start", f"the term starts {term.start}, but {where} starts {w.start}",
-                bsrc.line, bsrc.file or psrc.file, "move budget.start earlier or the pool later"))
+                bsrc.line, bsrc.file or psrc.file, "move budget.start earlier or the pool later", rule="spec.budget.term"))
     if issues:
         raise SpecError(issues)
 

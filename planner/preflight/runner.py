@@ -181,9 +181,10 @@ def spec_skips(plan: Plan) -> dict[str, str]:
         if REGISTRY.get(check_id) is None:
             close = difflib.get_close_matches(check_id, REGISTRY.ids(), n=1)
             issues.append(SpecIssue(path, f"unknown preflight check '{check_id}'", line, plan.spec_file,
-                                    f"did you mean '{close[0]}'?" if close else "see `ultraplan preflight --help`"))
+                                    f"did you mean '{close[0]}'?" if close else "see `ultraplan preflight --help`",
+                                    rule="spec.policies.known-id"))
         elif not isinstance(reason, str) or not reason.strip():
-            issues.append(SpecIssue(path, "a skip needs a reason", line, plan.spec_file))
+            issues.append(SpecIssue(path, "a skip needs a reason", line, plan.spec_file, rule="spec.policies.skip-reason"))
         else:
             out[check_id] = reason.strip()
     if issues:
