@@ -24,17 +24,11 @@ from chromium_cdp import Browser, chromium_unavailable  # noqa: E402
 
 
 def write_report(spec: str, out: str) -> float:
-    from planner.cli.report_cmd import write_reports
-    from planner.cli.check_cmd import _cost_step, _plan_step, _policy_step, _Run
-    from planner.findings import Level
+    from planner.run import check
+    from planner.run.pages import write_pages
 
     start = time.perf_counter()
-    run = _Run(spec, Level.ERROR)
-    plan = _plan_step(run, spec, None)
-    if plan is not None:
-        run.report.name = plan.name
-        _policy_step(run, plan, _cost_step(run, plan))
-    write_reports(run.report, plan, html_out=out)
+    write_pages(check(spec, mark_not_run=False), html_out=out)
     return time.perf_counter() - start
 
 

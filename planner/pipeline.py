@@ -47,6 +47,7 @@ class Validated:
     doc: Any  # planner.validate.SpecDocument
     plan: Any  # planner.plan.Plan
     warnings: list[Finding] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # spec rules the spec skips: id -> reason
 
     def notes(self) -> list[Finding]:
         """The compiler's notes (unconfirmed catalog facts, default images, planned blocks) as Findings."""
@@ -75,7 +76,9 @@ def validate_document(doc: Any, *, catalog: Any = None, shard_size: int | None =
               + [_at_its_line(i, doc) for i in budget_file_issues(plan)])
     if issues:
         raise SpecError(issues)
-    return Validated(doc, plan, price_warnings(plan))
+    from .validate import skipped_rules
+
+    return Validated(doc, plan, price_warnings(plan), skipped_rules(doc.spec))
 
 
 def policy_settings_issues(plan: Any) -> list[SpecIssue]:

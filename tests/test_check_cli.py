@@ -132,24 +132,24 @@ def test_policy_ceiling_uses_the_cost_estimate(capsys, write_spec):
 def test_invalid_spec_exits_2_with_the_problems_in_the_report(capsys, write_spec):
     code, report, err = check_json(capsys, write_spec(BASE_SPEC.replace("count: 2", "count: 0")))
     assert code == 2
-    assert report["violations"][0]["policy"] == "spec.invalid"
+    assert report["violations"][0]["policy"] == "spec.shape.range"  # count: 0, under its spec rule's id
     assert report["violations"][0]["source"]["line"] == 10
     assert {s["name"]: s["status"] for s in report["steps"]}["policy"] == "not-run"
     assert "invalid" in err
 
 
-@pytest.mark.parametrize("policies, path, hint, line", [
+@pytest.mark.parametrize("policies, path, hint, line, rule", [
     pytest.param("  skip:\n    no-public-ipp: legacy bastion\n", "policies.skip.no-public-ipp",
-                 "did you mean 'no-public-ip'?", 13, id="unknown-skip"),
+                 "did you mean 'no-public-ip'?", 13, "spec.policies.known-id", id="unknown-skip"),
     pytest.param("  config:\n    required-tag: {tags: [team]}\n", "policies.config.required-tag",
-                 "did you mean 'required-tags'?", 13, id="unknown-config"),
+                 "did you mean 'required-tags'?", 13, "spec.policies.known-id", id="unknown-config"),
     pytest.param("  config:\n    required-tags: {tags: team}\n", "policies.config.required-tags.tags",
-                 None, 13, id="schema"),
+                 None, 13, "spec.policies.setting", id="schema"),
 ])
-def test_bad_policy_settings_exit_2_naming_field_and_line(capsys, write_spec, policies, path, hint, line):
+def test_bad_policy_settings_exit_2_naming_field_and_line(capsys, write_spec, policies, path, hint, line, rule):
     code, report, _ = check_json(capsys, write_spec(BASE_SPEC + "policies:\n" + policies))
     assert code == 2
-    problem = next(v for v in report["violations"] if v["policy"] == "spec.invalid")
+    problem = next(v for v in report["violations"] if v["policy"] == rule)
     assert problem["message"].startswith(path + ": ")
     assert problem["source"]["line"] == line
     if hint:
@@ -236,10 +236,10 @@ def test_calls_that_succeeded_are_no_reason_for_exit_3(capsys, monkeypatch):
 
 
 def test_a_missing_module_is_reported_as_not_run(capsys, monkeypatch):
-    from planner.cli import check_cmd
+    from planner.run import steps
 
-    real = check_cmd._module
-    monkeypatch.setattr(check_cmd, "_module", lambda name: None if name == "planner.cost" else real(name))
+    real = steps.optional_module
+    monkeypatch.setattr(steps, "optional_module", lambda name: None if name == "planner.cost" else real(name))
     code, report, _ = check_json(capsys, P5)
     cost = next(s for s in report["steps"] if s["name"] == "cost")
     assert (cost["status"], cost["summary"]) == ("not-run", "planner.cost is not installed")

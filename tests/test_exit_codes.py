@@ -152,7 +152,7 @@ INJECT = {
     ("policy", "list"): "policies.load_rules",
     ("policy", "pulumi-config", P5): "policies.config.pulumi_policy_config",
     ("check", P5): "policies.runner.run_policies",
-    ("report", P5, "--out", "{dir}/report.html"): "planner.cli.report_cmd.write_reports",
+    ("report", P5, "--out", "{dir}/report.html"): "planner.run.pages.write_pages",
     ("solve", "{goals}", "--out", "{dir}/solved.yaml", "--no-explain"): "planner.solve.solve",
     ("runtime", GB200, "--out", "{dir}/sched"): "planner.runtime.topology.slurm_topology",
     ("init", "--yes", "--out", "{dir}/cluster.yaml"): "planner.cli.init_cmd.starter_spec",

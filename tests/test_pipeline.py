@@ -154,9 +154,9 @@ def test_check_writes_every_report_on_an_invalid_spec(capsys, write_spec, tmp_pa
         text = path.read_text()
         assert "the subnets need" in text, fmt
     sarif = json.loads(files["sarif"].read_text())
-    assert sarif["runs"][0]["results"][0]["ruleId"] == "spec.invalid"
+    assert sarif["runs"][0]["results"][0]["ruleId"] == "spec.network.subnets-fit"
     report = json.loads(files["json"].read_text())
-    assert any(f["policy"] == "spec.invalid" for f in report["violations"])
+    assert any(f["policy"] == "spec.network.subnets-fit" for f in report["violations"])
 
 
 def test_check_reports_compiler_notes_as_findings(capsys, write_spec, tmp_path):

@@ -106,7 +106,7 @@ def test_invalid_spec_still_writes_the_report_listing_the_problems_and_exits_2(c
     spec = write_spec("name: Bad_Name\nregion: us-east-1\navailability_zone: us-east-1a\ncompute: []\n")
     code, path, _ = write_report(capsys, tmp_path, spec)
     html = path.read_text(encoding="utf-8")
-    assert code == 2 and "spec.invalid" in html and "FAIL" in html
+    assert code == 2 and "spec.shape.pattern" in html and "FAIL" in html  # Bad_Name, under its rule's id
 
 
 def test_diff_shows_what_changes_and_the_cost_before_and_after(capsys, tmp_path, write_spec):
