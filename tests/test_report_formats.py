@@ -231,3 +231,31 @@ def test_report_package_imports_neither_pulumi_nor_boto3():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_a_new_format_is_one_module_and_one_registry_line(tmp_path, monkeypatch):
+    """tests/support/csvfmt.py plus one register_format line: `render`, `--format` and `--csv FILE`
+    of a reporting command all know it, with no other file touched."""
+    import click
+    from click.testing import CliRunner
+
+    import planner.report as reports
+    from planner.cli.reporting import emit_report, report_options
+
+    monkeypatch.setattr(reports, "FORMATS", dict(reports.FORMATS))
+    reports.register_format("csv", "support.csvfmt:render_csv", "Also write CSV here.")
+    rep = Report("check", spec_file="x.yaml")
+    rep.entries.append(Entry(Finding("spec.pool.name-unique", Level.ERROR, "duplicate pool name 'gpu'",
+                                     source=Source("x.yaml", 12)), "spec"))
+    assert render(rep, "csv") == "id,level,file,line,message\nspec.pool.name-unique,error,x.yaml,12,duplicate pool name 'gpu'\n"
+
+    @click.command()
+    @report_options
+    def demo(fmt, fail_on, reports):
+        emit_report(rep, fmt, reports)
+
+    out = tmp_path / "r.csv"
+    result = CliRunner().invoke(demo, ["--format", "csv", "--csv", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("id,level,file,line,message") and out.read_text() == render(rep, "csv")
+    assert "--csv" in CliRunner().invoke(demo, ["--help"]).output

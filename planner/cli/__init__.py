@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "preflight": "planner.cli.preflight_cmd:preflight",
     "account": "planner.cli.account_cmd:account",
     "policy": "planner.cli.policy_cmd:policy",
+    "rules": "planner.cli.rules_cmd:rules",
     "check": "planner.cli.check_cmd:check",
     "report": "planner.cli.report_cmd:report",
     "solve": "planner.cli.solve_cmd:solve",
@@ -48,6 +49,7 @@ SHORT_HELP: dict[str, str] = {
                  "quotas, reservations and capacity blocks, subnets.",
     "account": "Work with AWS account data preflight reads.",
     "policy": "Run the policy pack on a spec offline (`policy SPEC`), or list its rules (`policy list`).",
+    "rules": "List the spec rules: id, level, whether a spec may skip it, and what it checks.",
     "check": "Validate, plan, price, policy-check (and preflight) SPEC in one run: one report, one exit code.",
     "runtime": "Write what a scheduler needs to place jobs inside NVLink domains: a Slurm topology.yaml "
                "(topology/block, one block per UltraServer, named with the hostnames the nodes set at boot) and "

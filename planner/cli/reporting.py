@@ -7,13 +7,13 @@ from typing import Any, Callable
 
 import click
 
-from ..report import FORMATS, file_formats
+from .. import report as reports
 
 
 def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """--format, --fail-on and one `--<format> FILE` per file format (one run, several formats, for
     CI). The command receives the files as `reports`: {format name: path or None}."""
-    formats = file_formats()
+    formats = reports.file_formats()
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -21,7 +21,7 @@ def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
         return func(*args, **kwargs)
 
     options = [
-        click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="text", show_default=True,
+        click.option("--format", "fmt", type=click.Choice(list(reports.FORMATS)), default="text", show_default=True,
                      help="Report on stdout; machine formats go to stdout, progress to stderr."),
         click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error", show_default=True,
                      help="Exit 1 when a finding is at this level or above (mandatory policy = error, advisory = warning)."),
