@@ -8,7 +8,8 @@ import subprocess
 import sys
 
 from conftest import ROOT
-from planner.cli import COMMANDS, SHORT_HELP, _load
+from planner.cli import COMMANDS, SHORT_HELP
+from planner.cli.lazy import _load
 
 PROBE = r"""
 import json, sys

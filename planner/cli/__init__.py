@@ -6,20 +6,20 @@ one place, and mapped to the documented exit codes; no traceback reaches a user 
 """
 from __future__ import annotations
 
-import importlib
 import sys
 
 import click
 
 from ..errors import EXIT_INTERNAL, EXIT_INVALID, SpecError, UltraplanError
+from .lazy import LazyGroup
 
 ISSUES_URL = "https://github.com/ultraplan/ultraplan/issues"
 
 # command name -> "module:attribute"; a module that is not there (yet) is simply not listed.
 COMMANDS: dict[str, str] = {
-    "validate": "planner.cli.plan_cmd:validate",
+    "validate": "planner.cli.validate_cmd:validate",
     "plan": "planner.cli.plan_cmd:plan",
-    "schema": "planner.cli.plan_cmd:schema",
+    "schema": "planner.cli.schema_cmd:schema",
     "cost": "planner.cli.cost_cmd:cost",
     "catalog": "planner.cli.catalog_cmd:catalog",
     "preflight": "planner.cli.preflight_cmd:preflight",
@@ -57,62 +57,6 @@ SHORT_HELP: dict[str, str] = {
     "init": "Write a starter spec: one GPU pool and a head node, with the schema line for editors (yaml-language-server) "
             "and the schema file beside it.",
 }
-
-
-def _exists(name: str) -> bool:
-    import importlib.util
-
-    try:
-        return importlib.util.find_spec(COMMANDS[name].partition(":")[0]) is not None
-    except ModuleNotFoundError:
-        return False
-
-
-def _load(name: str) -> click.Command | None:
-    module_name, _, attr = COMMANDS[name].partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name == module_name:
-            return None
-        raise
-    return getattr(module, attr)
-
-
-class LazyGroup(click.Group):
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return [n for n in COMMANDS if _exists(n)]
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        limit = formatter.width - 6 - max((len(n) for n in COMMANDS), default=0)
-        rows = []
-        for name in self.list_commands(ctx):
-            text = SHORT_HELP.get(name)
-            if text is None:
-                command = self.get_command(ctx, name)
-                text = command.get_short_help_str(limit) if command is not None else ""
-            elif len(text) > limit:
-                text = text[:max(3, limit - 3)].rsplit(" ", 1)[0] + "..."
-            rows.append((name, text))
-        if rows:
-            with formatter.section("Commands"):
-                formatter.write_dl(rows)
-
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name not in COMMANDS:
-            return super().get_command(ctx, name)  # commands added with add_command
-        return _load(name)
-
-    def resolve_command(self, ctx, args):
-        try:
-            return super().resolve_command(ctx, args)
-        except click.UsageError as exc:
-            import difflib
-
-            close = difflib.get_close_matches(args[0], list(COMMANDS), n=1) if args else []
-            if close:
-                raise click.UsageError(f"{exc.message} Did you mean '{close[0]}'?", ctx) from None
-            raise
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

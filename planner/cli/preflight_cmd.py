@@ -9,9 +9,6 @@ import click
 from ..errors import EXIT_INTERNAL, EXIT_UNVERIFIED, UsageError
 from .common import format_option, now_option, spec_argument
 
-LEVEL_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
-
-
 def load_plan_or_spec(path: str):
     """A spec is compiled; a Plan (by its format marker, not its extension) is read as is."""
     from .common import load_plan_or_spec as load
@@ -27,50 +24,6 @@ def _progress(fmt: str):
             click.echo(line, err=True)
 
     return say
-
-
-def render_text(result, plan, fail_on: str = "error") -> None:
-    """One block a finding, worst first: level (or UNVERIFIED with the AWS operation), check id,
-    pool and spec line, message, hint; then every check's status and the verdict."""
-    from rich.markup import escape
-    from rich.padding import Padding
-    from rich.text import Text
-
-    from ..findings import Level
-    from ..report.text import is_command
-    from .common import console as make_console, paste
-
-    console = make_console()
-    console.print(f"[bold]preflight[/bold] {escape(plan.name)} ({result.region}) against {escape(result.account)}: "
-                  f"{len(result.checks)} checks, {result.calls} AWS calls")
-    for f in sorted(result.findings, key=lambda f: (f.unverified is not None, -f.level)):
-        level = "unverified" if f.unverified is not None else f.level.name.lower()
-        style = "bold magenta" if f.unverified is not None else LEVEL_STYLE[level]
-        where = f.source.file or ""
-        if f.source.line:
-            where += f":{f.source.line}"
-        pool = f" pool {escape(f.pool)}" if f.pool else ""
-        console.print(f"[{style}]{level:7}[/] [bold]{f.check_id}[/bold]{pool} [dim]{escape(where)}[/dim]")
-        console.print(Padding(Text(f.message), (0, 0, 0, 8), expand=False))  # wrapped lines keep the indent
-        if f.unverified is not None and f.unverified.operation:
-            console.print(f"        [dim]operation {escape(f.unverified.operation)}: {escape(f.unverified.error)}[/dim]")
-        if f.hint and is_command(f.hint):
-            console.print("        [dim]→ run:[/dim]")
-            paste(console, f.hint)  # alone and unwrapped, so pasting it runs one command
-        elif f.hint:
-            console.print(Padding(Text(f"→ {f.hint}", style="dim"), (0, 0, 0, 8), expand=False))
-    for check_id, reason in result.skipped.items():
-        console.print(f"[dim]skipped {check_id}: {escape(reason)}[/dim]")
-    for check_id in result.unverified():
-        if check_id in result.accepted:
-            console.print(f"[dim]accepted unverified {check_id}: {escape(result.accepted[check_id])}[/dim]")
-    counts = result.to_json()["summary"]
-    code = result.exit_code(Level.parse(fail_on))
-    verdict = {0: "[bold green]PASS[/]", 1: "[bold red]FAIL[/]", 3: "[bold magenta]UNVERIFIED[/]",
-               4: "[bold red]ERROR[/]"}[code]
-    passed = sum(1 for st in result.statuses().values() if st.value == "passed")
-    console.print(f"{verdict}: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} info; "
-                  f"{passed} checks passed, {counts['unverified']} unverified")
 
 
 def _explain(launch_dry_run: bool) -> None:
@@ -148,7 +101,10 @@ def preflight(spec: str | None, snapshot: str | None, fmt: str, launch_dry_run: 
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), indent=1))
     else:
-        render_text(result, plan, fail_on)
+        from ..preflight.text import print_result
+        from .common import console, paste
+
+        print_result(result, plan, console(), fail_on, paste)
     code = result.exit_code(Level.parse(fail_on))
     if code == EXIT_UNVERIFIED:
         kinds = sorted({f.unverified.error for f in result.findings if f.unverified is not None})
