@@ -31,7 +31,7 @@ def test_help_imports_no_command_module():
 
 def test_the_listing_says_what_each_command_says():
     for name in COMMANDS:
-        command = _load(name)
+        command = _load(name, COMMANDS)
         if command is not None and name in SHORT_HELP:
             assert SHORT_HELP[name] == command.get_short_help_str(10_000), name
 

@@ -59,7 +59,12 @@ SHORT_HELP: dict[str, str] = {
 }
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(LazyGroup):
+    lazy_commands = COMMANDS
+    lazy_help = SHORT_HELP
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ultraplan")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Colour in human output; auto: only on a terminal and without NO_COLOR.")

@@ -19,7 +19,7 @@ MAX_RELAXATIONS = 6
 
 
 def summarize(sol) -> dict[str, Any]:
-    from .run import online_units
+    from .model import online_units
 
     periods, offers = sol.periods, sol.offers
     online = online_units(offers, periods, sol.units, sol.sp_units)

@@ -301,3 +301,14 @@ def _add(prog: Program, coefs: dict[int, float], lo: float, hi: float, tag: Tag,
         coefs = dict(coefs)
         coefs[col] = size if lo != -INF else -size
     prog.row(coefs, lo, hi, tag)
+
+
+def online_units(offers: list[Offer], periods: Periods, units, sp_units) -> dict[int, list[int]]:
+    out = {o.id: [0] * periods.months for o in offers}
+    for oid, row in units.items():
+        for t, n in enumerate(row):
+            out[oid][t] += n
+    for (oid, s), n in sp_units.items():
+        for t in range(s, s + offers[oid].sp_periods):
+            out[oid][t] += n
+    return out

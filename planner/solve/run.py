@@ -143,17 +143,6 @@ def priced_objective(offers: list[Offer], periods: Periods, units, sp_units) -> 
     return total
 
 
-def online_units(offers: list[Offer], periods: Periods, units, sp_units) -> dict[int, list[int]]:
-    out = {o.id: [0] * periods.months for o in offers}
-    for oid, row in units.items():
-        for t, n in enumerate(row):
-            out[oid][t] += n
-    for (oid, s), n in sp_units.items():
-        for t in range(s, s + offers[oid].sp_periods):
-            out[oid][t] += n
-    return out
-
-
 def _compile_and_price(doc: GoalsDocument, spec: dict[str, Any], text: str, out_path: str | None, catalog, prices,
                        today):
     import os

@@ -6,10 +6,7 @@ cannot answer becomes a warning from `Context.could_not`, never a silent pass.
 """
 from __future__ import annotations
 
-from ...findings import Registry
-
-REGISTRY = Registry()
-check = REGISTRY.check
+from .registry import REGISTRY, check  # noqa: F401
 
 # Import order is run order: zones first (other checks resolve zones through them).
 from . import zones, offerings, instance_types, images, quotas, capacity, block_times, network, vpc_quotas, limits, dry_run  # noqa: E402,F401,I001

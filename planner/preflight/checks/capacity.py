@@ -9,7 +9,7 @@ from ...records import pool_of
 from ..account import AccountError
 from ..context import Context
 from .quotas import wants_block
-from . import check
+from .registry import check
 
 BAD_STATES = {"expired", "cancelled", "failed", "payment-failed", "unsupported"}
 LATER_STATES = {"pending", "scheduled", "payment-pending", "assessing", "delayed"}

@@ -14,7 +14,7 @@ from ...findings import Finding, Level
 from ...records import pool_of
 from ..account import AccountError
 from ..context import Context
-from . import check
+from .registry import check
 
 # RunInstances error codes and what they mean for the pool (ParallelCluster maps the same four).
 MAPPED = {

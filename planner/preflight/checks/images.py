@@ -6,7 +6,7 @@ from typing import Iterable
 from ...findings import Finding, Level
 from ..account import AccountError
 from ..context import SSM_PREFIX, Context
-from . import check
+from .registry import check
 
 
 @check("preflight.ami.compatible", Level.ERROR, "Pool AMIs exist and fit type and root volume")

@@ -6,7 +6,7 @@ from typing import Any, Iterable
 from ...findings import Finding, Level
 from ..account import AccountError
 from ..context import Context
-from . import check
+from .registry import check
 
 # (catalog attribute, account key, label)
 COMPARED = (

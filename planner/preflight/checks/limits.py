@@ -14,7 +14,7 @@ from ...findings import Finding, Level
 from ...usage import plan_usage
 from ..account import AccountError
 from ..context import Context
-from . import check
+from .registry import check
 
 CID = "preflight.quota.limits"
 

@@ -9,7 +9,7 @@ from planner import tokens as T
 from ...findings import Finding, Level
 from ..account import AccountError
 from ..context import Context
-from . import check
+from .registry import check
 
 SUBNET_TYPE = T.SUBNET
 AWS_RESERVED_IPS = 5  # AWS keeps the first four and the last address of every subnet (VPC User Guide: subnet sizing)

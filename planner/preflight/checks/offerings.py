@@ -7,7 +7,7 @@ from ...findings import Finding, Level
 from ...records import pool_of
 from ..account import AccountError
 from ..context import Context
-from . import check
+from .registry import check
 
 
 @check("preflight.offering.zone", Level.ERROR, "Instance type offered in the pool's zone")

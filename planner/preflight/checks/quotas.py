@@ -20,7 +20,7 @@ from ...findings import Finding, Level
 from ...records import pool_of
 from ..account import AccountError
 from ..context import Context, known_quota
-from . import check
+from .registry import check
 
 
 @dataclass

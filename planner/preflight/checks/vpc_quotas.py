@@ -9,7 +9,7 @@ from ...findings import Finding, Level
 from ...usage import plan_usage
 from ..account import AccountError
 from ..context import Context
-from . import check
+from .registry import check
 
 SG_TYPE = T.SECURITY_GROUP
 VPC_TYPE = T.VPC

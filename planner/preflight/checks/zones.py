@@ -6,7 +6,7 @@ from typing import Any, Iterable
 from ...findings import Finding, Level
 from ..account import AccountError
 from ..context import Context
-from . import check
+from .registry import check
 
 
 def _named_zones(ctx: Context) -> Iterable[tuple[str, bool | None, dict[str, Any] | None, str]]:
