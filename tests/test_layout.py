@@ -1,0 +1,54 @@
+"""The layout shows the design: CLI modules only parse arguments and print (small, none importing
+another command), and the run itself is a library call."""
+from __future__ import annotations
+
+import ast
+import os
+
+from conftest import ROOT
+
+CLI = os.path.join(ROOT, "planner", "cli")
+
+
+def _imports(path: str) -> list[tuple[int, str | None, list[str]]]:
+    tree = ast.parse(open(path, encoding="utf-8").read())
+    return [(n.level, n.module, [a.name for a in n.names]) for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+
+
+def test_no_cli_module_is_over_150_lines():
+    sizes = {name: sum(1 for _ in open(os.path.join(CLI, name), encoding="utf-8"))
+             for name in os.listdir(CLI) if name.endswith(".py")}
+    assert max(sizes.values()) <= 150, {k: v for k, v in sizes.items() if v > 150}
+
+
+def test_no_command_imports_another_command():
+    for name in os.listdir(CLI):
+        if name.endswith("_cmd.py"):
+            for level, module, names in _imports(os.path.join(CLI, name)):
+                assert not (level == 1 and module and module.endswith("_cmd")), f"{name} imports {module}"
+                assert not any(n.startswith("_") and level and module and "cli" in (module or "") for n in names), name
+
+
+def test_the_library_never_imports_the_cli():
+    for top in ("planner", "policies", "stacks"):
+        for folder, _, files in os.walk(os.path.join(ROOT, top)):
+            if os.path.abspath(folder).startswith(os.path.abspath(CLI)):
+                continue
+            for name in files:
+                if name.endswith(".py") and name != "__main__.py":  # `python -m planner` is the CLI
+                    for level, module, _ in _imports(os.path.join(folder, name)):
+                        assert "cli" not in (module or "").split("."), f"{folder}/{name} imports {module}"
+
+
+def test_check_is_one_library_call(tmp_path):
+    """`planner.run.check` gives what `ultraplan check` reports: the same verdict and findings."""
+    from planner.run import check
+
+    result = check(os.path.join(ROOT, "examples", "p5-on-demand-fsx.yaml"))
+    assert result.exit_code == 0 and result.plan is not None and result.estimate.monthly_usd > 0
+    assert [s.name for s in result.report.steps] == ["validate", "plan", "cost", "policy", "preflight"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(open(os.path.join(ROOT, "examples", "p5-on-demand-fsx.yaml")).read().replace("count: ", "count: -", 1))
+    result = check(str(bad))
+    assert result.exit_code == 2 and result.plan is None
+    assert {e.finding.check_id for e in result.report.entries} == {"spec.shape.range"}
