@@ -251,6 +251,10 @@ def test_a_skippable_rule_is_skipped_with_its_reason_and_echoed(capsys, write_sp
     report = json.loads(capsys.readouterr().out)
     assert report["status"]["spec.network.cidr-private"] == "skipped"
     assert any(s["policy"] == "spec.network.cidr-private" and "carrier-grade" in s["reason"] for s in report["skipped"])
+    with pytest.raises(SystemExit) as info:
+        main(["validate", path])
+    assert info.value.code == 0
+    assert "skipped: spec.network.cidr-private: carrier-grade NAT range owned by us" in capsys.readouterr().err
 
 
 def test_a_rule_the_plan_depends_on_cannot_be_skipped():

@@ -31,9 +31,9 @@ def validate(specs: tuple[str, ...], fmt: str) -> None:
     for path in files:
         try:
             result = run_validate(path)
-            results.append((path, result.doc, [], result.warnings))
+            results.append((path, result.doc, [], result.warnings, result.skipped))
         except SpecError as exc:
-            results.append((path, None, exc.issues, []))
+            results.append((path, None, exc.issues, [], {}))
     invalid = [r for r in results if r[1] is None]
     if fmt == "json":
         click.echo(json.dumps(_validate_json(results), indent=1))
@@ -43,13 +43,15 @@ def validate(specs: tuple[str, ...], fmt: str) -> None:
         from .common import console
 
         out, err = console(), console(stderr=True)
-        for path, doc, issues, warnings in results:
+        for path, doc, issues, warnings, skipped in results:
             if doc is not None:
                 s = doc.spec
                 for w in warnings:
                     where = f"{w.source.file}:{w.source.line}: " if w.source.file and w.source.line else ""
                     _print_hanging(err, Text.assemble(("warning", "yellow"), f": {where}{w.message}"
                                                       + (f" ({w.hint})" if w.hint else "")))
+                for rule_id, reason in skipped.items():  # a skip is echoed, never silent
+                    click.echo(f"skipped: {rule_id}: {reason}", err=True)
                 _print_hanging(out, Text.assemble(("ok", "green"), f": {path}"))
                 _print_hanging(out, Text(f"    cluster '{s.name}' in {s.region}, {len(s.compute)} pool(s)"))
             else:
@@ -76,8 +78,9 @@ def _print_hanging(con, text) -> None:
 def _validate_json(results: list) -> dict:
     specs = [{"file": path, "valid": doc is not None, "issues": [i.to_json() for i in issues],
               "warnings": [w.to_json() for w in warnings],
-              **({"name": doc.spec.name, "pools": len(doc.spec.compute)} if doc is not None else {})}
-             for path, doc, issues, warnings in results]
+              **({"name": doc.spec.name, "pools": len(doc.spec.compute)} if doc is not None else {}),
+              **({"skipped": skipped} if skipped else {})}
+             for path, doc, issues, warnings, skipped in results]
     out = {"valid": all(s["valid"] for s in specs), "issues": [i for s in specs for i in s["issues"]],
            "warnings": [w for s in specs for w in s["warnings"]]}
     if len(specs) == 1:
