@@ -63,9 +63,9 @@ def run(specs: tuple[str, ...], plan_file: str | None, fmt: str, fail_on: str, r
     """Run every policy over each SPEC's Plan and report violations (default subcommand). SPEC may be
     several files or a folder: one report, the worst exit code."""
     from policies.report import policy_report
-    from policies.runner import run_policies
 
     from ..findings import Level
+    from ..pipeline import policies_of
     from ..report.merge import merge
     from ..run import monthly_cost
     from .common import expand_specs
@@ -77,7 +77,7 @@ def run(specs: tuple[str, ...], plan_file: str | None, fmt: str, fail_on: str, r
     for spec in files:
         try:
             plan = load_plan_or_spec(spec, plan_file)
-            report = policy_report(run_policies(plan, monthly_cost=monthly_cost), name=plan.name,
+            report = policy_report(policies_of(plan, monthly_cost=monthly_cost), name=plan.name,
                                    fail_on=Level.parse(fail_on))
         except SpecError as exc:
             if len(files) == 1:
