@@ -43,6 +43,7 @@ class SpecRule:
     skippable: bool = False
     needs_type: bool = True  # pool rules: run only when the pool's type is known to the catalog
     where: str = ""  # declared rules: the module that checks it
+    module: str = ""  # the rule module that registered it (its place in the run order)
 
 
 @dataclass
@@ -79,6 +80,7 @@ class PoolContext:
 @dataclass
 class SpecRuleRegistry:
     _rules: dict[str, SpecRule] = field(default_factory=dict)
+    _ordered: bool = False  # put in run order by load_rules
 
     def _add(self, rule: SpecRule) -> None:
         if rule.id in self._rules:
@@ -94,7 +96,7 @@ class SpecRuleRegistry:
         def decorate(func):
             doc = " ".join((func.__doc__ or "").split())
             self._add(SpecRule(rule_id, level, doc.split(". ")[0].rstrip(".") + "." if doc else "", doc, source,
-                               scope, func, skippable, needs_type))
+                               scope, func, skippable, needs_type, module=func.__module__.rpartition(".")[2]))
             return func
 
         return decorate
@@ -110,7 +112,8 @@ class SpecRuleRegistry:
     def declare(self, rule_id: str, doc: str, *, source: str, where: str, level: Level = Level.ERROR) -> str:
         """A condition checked at its own site (`where`); returns the id for that site to stamp."""
         doc = " ".join(doc.split())
-        self._add(SpecRule(rule_id, level, doc.split(". ")[0].rstrip(".") + ".", doc, source, DECLARED, where=where))
+        self._add(SpecRule(rule_id, level, doc.split(". ")[0].rstrip(".") + ".", doc, source, DECLARED, where=where,
+                           module="declared"))
         return rule_id
 
     def __iter__(self) -> Iterator[SpecRule]:
@@ -137,9 +140,17 @@ _RULE_MODULES = ("region", "network", "local_zones", "pools", "capacity", "stora
 
 
 def load_rules() -> SpecRuleRegistry:
-    """Import every rule module (each registers its rules on import) and return the registry."""
+    """Import every rule module (each registers its rules on import) and return the registry, in run
+    order: module by module as _RULE_MODULES lists them, each module's rules as written (whichever
+    module happened to be imported first)."""
+    if REGISTRY._ordered:
+        return REGISTRY
     for name in _RULE_MODULES:
         importlib.import_module(f"{__package__}.{name}")
+    rank = {name: i for i, name in enumerate(_RULE_MODULES)}
+    order = sorted(REGISTRY._rules.values(), key=lambda r: rank[r.module])  # stable: keeps each module's order
+    REGISTRY._rules = {r.id: r for r in order}
+    REGISTRY._ordered = True
     return REGISTRY
 
 
