@@ -17,7 +17,9 @@ TYPES = "planner/catalog/instances_*.yaml (EC2 DescribeInstanceTypes), planner/c
 def name_unique(ctx: SpecContext, pc: PoolContext) -> Iterator[SpecIssue]:
     """Pool names are unique: a pool's name is its address in the Plan (its stack, its resources'
     names), so two pools of one name would be one."""
-    first = next(i for i, p in enumerate(ctx.spec.compute) if p.name == pc.pool.name)
+    firsts = ctx.once("first-index-of-name", lambda: {
+        name: i for i, name in reversed(list(enumerate(p.name for p in ctx.spec.compute)))})
+    first = firsts[pc.pool.name]
     if first != pc.index:
         yield ctx.issue(pc.path + ("name",), f"duplicate pool name '{pc.pool.name}' (also compute[{first}])",
                         "pool names must be unique")

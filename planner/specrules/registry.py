@@ -52,10 +52,18 @@ class SpecContext:
 
     doc: Any  # planner.validate.SpecDocument
     catalog: Any  # planner.catalog.Catalog
+    _memo: dict[str, Any] = field(default_factory=dict)
 
     @property
     def spec(self) -> Any:
         return self.doc.spec
+
+    def once(self, key: str, compute: Callable[[], Any]) -> Any:
+        """A value computed once per spec and shared by the rules (e.g. an index of pool names), so a
+        pool rule stays linear in the number of pools."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def issue(self, path: tuple[Any, ...], message: str, hint: str | None = None) -> SpecIssue:
         """An issue at `path` (a tuple of keys and indexes), with its YAML line."""
