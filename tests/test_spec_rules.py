@@ -265,11 +265,13 @@ def test_a_rule_the_plan_depends_on_cannot_be_skipped():
 
 def test_the_fsx_spec_rule_asks_the_policy(monkeypatch):
     """No re-implementation: with the policy saying yes, the spec rule says yes too."""
-    import policies.rules.storage as storage
+    from policies import load_rules
 
+    pack = load_rules()
     text = BASE_SPEC + LUSTRE.replace("PERSISTENT_2, throughput_per_tib: 125", "SCRATCH_1")
     assert "spec.storage.lustre-in-transit" in rules_of(text)
-    monkeypatch.setattr(storage, "fsx_encrypted_in_vpc", lambda resource, config: iter(()))
+    policy = pack.get("fsx-encrypted-in-vpc")
+    monkeypatch.setitem(pack._policies, policy.id, dataclasses.replace(policy, func=lambda resource, config: iter(())))
     assert "spec.storage.lustre-in-transit" not in rules_of(text)
 
 
@@ -343,3 +345,19 @@ def test_run_order_is_the_module_order_whatever_was_imported_first():
 
     ranks = [_RULE_MODULES.index(r.module) for r in REGISTRY]
     assert ranks == sorted(ranks) and REGISTRY.ids()[0] == "spec.region.known"
+
+
+def test_asking_the_policy_leaves_the_pack_in_its_own_order():
+    """The FSx spec rule asks the policy pack; the pack's order (which every policy report lists)
+    is the same whether a spec with Lustre was validated first or not."""
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.path.insert(0, {root!r}); {first}"
+            "from policies import load_rules; print(load_rules().ids())")
+    spec = BASE_SPEC + LUSTRE
+    first = f"from planner.validate import parse_spec; parse_spec({spec!r}, 'x.yaml'); "
+    runs = [subprocess.run([sys.executable, "-c", code.format(root=ROOT, first=f)], capture_output=True, text=True,
+                           cwd=ROOT, timeout=120) for f in ("", first)]
+    assert all(r.returncode == 0 for r in runs), [r.stderr for r in runs]
+    assert runs[0].stdout == runs[1].stdout

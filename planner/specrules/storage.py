@@ -92,18 +92,23 @@ def policy_relaxed(spec: Any, policy_id: str) -> bool:
     return False
 
 
+IN_TRANSIT_POLICY = "fsx-encrypted-in-vpc"
+
+
 def _in_transit_violations(deployment: str) -> list[str]:
     """What the mandatory policy fsx-encrypted-in-vpc says of a file system of this deployment type,
     as the compiler emits it (always one subnet and a security group, so only the deployment type
     is the spec's to get wrong). No policy pack installed: nothing to fail."""
     try:
-        from policies.context import LUSTRE as LUSTRE_TYPE
-        from policies.rules.storage import fsx_encrypted_in_vpc
+        from policies import load_rules  # the whole pack, in its own order (a lone rule module would register first)
     except ModuleNotFoundError:
         return []
-    resource = {"type": LUSTRE_TYPE, "name": "lustre",
+    policy = load_rules().get(IN_TRANSIT_POLICY)
+    if policy is None:
+        return []
+    resource = {"type": policy.resource_types[0], "name": "lustre",
                 "inputs": {"deploymentType": deployment, "subnetIds": ["subnet"], "securityGroupIds": ["sg"]}}
-    return list(fsx_encrypted_in_vpc(resource, {}))
+    return list(policy.func(resource, policy.defaults()))
 
 
 @REGISTRY.spec("spec.storage.lustre-in-transit", source="policies/rules/storage.py fsx-encrypted-in-vpc; "
@@ -113,7 +118,7 @@ def lustre_in_transit(ctx: SpecContext) -> Iterator[SpecIssue]:
     mandatory policy fsx-encrypted-in-vpc (this rule asks the policy), so SCRATCH_1, which sends data
     in clear, is refused here unless that policy is skipped (with a reason) or made advisory."""
     lustre = _lustre(ctx)
-    if lustre is None or policy_relaxed(ctx.spec, "fsx-encrypted-in-vpc"):
+    if lustre is None or policy_relaxed(ctx.spec, IN_TRANSIT_POLICY):
         return
     if _in_transit_violations(lustre.deployment):
         yield ctx.issue(LUSTRE + ("deployment",), f"{lustre.deployment} does not encrypt data in transit, so the mandatory "
