@@ -11,10 +11,15 @@ Nothing here prints: progress (live preflight) goes to the `progress` callable g
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..findings import Level
 from .steps import Run, accept_ids, load_account, monthly_cost, optional_module
+
+if TYPE_CHECKING:  # the types only: importing them here would load the cost module and the report formats
+    from ..cost.model import CostReport
+    from ..plan import Plan
+    from ..report import Report
 
 STEPS = ("validate", "plan", "diff", "cost", "policy", "preflight")
 
@@ -24,9 +29,9 @@ class RunResult:
     """What one run of one spec produced: the report every format renders, the Plan and the cost
     estimate (None when the run stopped before them), why there is no estimate, and the exit code."""
 
-    report: Any  # planner.report.Report
-    plan: Any = None  # planner.plan.Plan
-    estimate: Any = None  # planner.cost.Estimate
+    report: "Report"
+    plan: "Plan | None" = None
+    estimate: "CostReport | None" = None
     cost_error: str | None = None
     exit_override: int | None = None  # invalid input (2) decides the exit code whatever the findings
     input_message: str | None = None  # why the run stopped on a bad input file
