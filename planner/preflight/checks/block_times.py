@@ -9,7 +9,7 @@ from ...findings import Finding, Level
 from ...records import pool_of
 from ..account import AccountError
 from ..context import Context
-from . import check
+from .registry import check
 
 # A plan without the exact instants (written before they were recorded) assumes 11:30 UTC on its dates.
 _DEFAULT = time(11, 30, tzinfo=timezone.utc)
