@@ -52,3 +52,13 @@ def test_check_is_one_library_call(tmp_path):
     result = check(str(bad))
     assert result.exit_code == 2 and result.plan is None
     assert {e.finding.check_id for e in result.report.entries} == {"spec.shape.range"}
+
+
+def test_check_takes_the_planning_clock():
+    """`now` moves every stage: an undated pool's term starts on the planning day."""
+    from planner.run import check
+
+    spec = os.path.join(ROOT, "examples", "p5-on-demand-fsx.yaml")
+    a, b = check(spec, now="2027-03-01"), check(spec, now="2028-03-01")
+    assert a.exit_code == b.exit_code == 0
+    assert a.estimate.term.start.year == 2027 and b.estimate.term.start.year == 2028

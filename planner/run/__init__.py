@@ -44,15 +44,25 @@ class RunResult:
 def check(spec: str | None = None, *, plan_path: str | None = None, previous: Any = None,
           diff_against: str | None = None, account: Any = None, account_asked: bool = False, live: bool = False,
           launch_dry_run: bool = False, timeout: float | None = None, accept: dict[str, str] | None = None,
-          fail_on: Level = Level.ERROR, command: str = "check",
+          fail_on: Level = Level.ERROR, command: str = "check", now: Any = None,
           progress: Callable[[str], None] | None = None, mark_not_run: bool = True) -> RunResult:
     """One spec (or a Plan JSON, `plan_path`) through every stage into one report.
 
     `previous` is the deployed Plan: the spec compiles against it (subnets keep their CIDRs) and,
     with `diff_against` (its label, e.g. the file name), the day-2 gate runs. `account` is an
     account snapshot already loaded (:func:`load_account`); `account_asked` says the user asked for
-    preflight against one, `live` for preflight against AWS. A step whose module is not installed is
-    reported as not run, never as passed (`mark_not_run`: also list the steps never reached)."""
+    preflight against one, `live` for preflight against AWS. `now` (a datetime or ISO text) is the
+    planning clock for the whole run (default: planner.clock: --now, ULTRAPLAN_NOW or the system
+    clock). A step whose module is not installed is reported as not run, never as passed
+    (`mark_not_run`: also list the steps never reached)."""
+    if now is not None:
+        from .. import clock
+
+        with clock.using(now, "now"):
+            return check(spec, plan_path=plan_path, previous=previous, diff_against=diff_against, account=account,
+                         account_asked=account_asked, live=live, launch_dry_run=launch_dry_run, timeout=timeout,
+                         accept=accept, fail_on=fail_on, command=command, progress=progress,
+                         mark_not_run=mark_not_run)
     from .steps import cost_step, diff_step, plan_step, policy_step, preflight_step
 
     run = Run(spec, fail_on, command)
