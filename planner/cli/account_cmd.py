@@ -32,7 +32,7 @@ def snapshot(region: str | None, out: str, specs: tuple[str, ...], note: str, ti
     Exit 3 when AWS could not be reached at all (nothing is written).
     """
     from ..preflight import capture, live_account, save_snapshot
-    from .common import load_plan_or_spec
+    from .files import load_plan_or_spec
 
     plans = [load_plan_or_spec(s) for s in specs]
     region = region or (plans[0].region if plans else None)

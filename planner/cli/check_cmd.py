@@ -53,7 +53,8 @@ def check(specs: tuple[str, ...], plan_file: str | None, account_file: str | Non
     from .. import run as library
     from ..findings import parse_accepts
     from ..report.merge import merge
-    from .common import check_distinct_outputs, expand_specs, worst_exit
+    from .common import expand_specs, worst_exit
+    from .files import check_distinct_outputs
 
     accept = parse_accepts(accepts, library.accept_ids())
     check_distinct_outputs({**{f"--{k}": v for k, v in reports.items()}, "--html": html_out})  # before any work or any write

@@ -13,7 +13,7 @@ FORMATS = ["text", "json", "markdown"]
 
 def _plan_of(path: str):
     """A spec is compiled; a Plan (by its format marker, not its extension) is read as is."""
-    from .common import load_plan_or_spec
+    from .files import load_plan_or_spec
 
     return load_plan_or_spec(path)
 

@@ -7,7 +7,8 @@ import sys
 import click
 
 from ..errors import EXIT_FINDINGS, UsageError
-from .common import format_option, now_option, spec_argument, write_output
+from .common import format_option, now_option, spec_argument
+from .files import write_output
 
 
 def _console():

@@ -27,7 +27,7 @@ def load_plan_or_spec(spec: str | None, plan_file: str | None) -> Any:
         return load_plan(plan_file)
     if not spec:
         raise UsageError("give a SPEC file, or --plan PLAN.json")
-    from .common import load_plan_or_spec as load
+    from .files import load_plan_or_spec as load
 
     return load(spec)
 
@@ -123,7 +123,7 @@ def pulumi_config(spec: str, out: str | None) -> None:
     resolve(plan.policies, load_rules(), spec_file=plan.spec_file)  # the same errors as `policy SPEC`
     text = json.dumps(pulumi_policy_config(plan.policies), indent=2)
     if out:
-        from .common import write_output
+        from .files import write_output
 
         write_output(out, text + "\n")
     else:

@@ -11,7 +11,7 @@ from .common import format_option, now_option, spec_argument
 
 def load_plan_or_spec(path: str):
     """A spec is compiled; a Plan (by its format marker, not its extension) is read as is."""
-    from .common import load_plan_or_spec as load
+    from .files import load_plan_or_spec as load
 
     return load(path)
 

@@ -44,7 +44,7 @@ def report(spec: str | None, html_out: str, plan_file: str | None, diff_against:
     """
     from .. import run as library
     from ..run.pages import base_plan, write_pages
-    from .common import check_distinct_outputs
+    from .files import check_distinct_outputs
 
     check_distinct_outputs({"--out": html_out, "--markdown": markdown_out})
     snapshot = library.load_account(account_file)

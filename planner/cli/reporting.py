@@ -34,7 +34,7 @@ def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
 def emit_report(report: Any, fmt: str, files: dict[str, str | None]) -> None:
     """Print the report in `fmt` on stdout and write the extra files (atomically)."""
     from ..report import render
-    from .common import check_distinct_outputs, write_output
+    from .files import check_distinct_outputs, write_output
 
     check_distinct_outputs({f"--{k}": v for k, v in files.items()})
     for file_fmt, path in files.items():

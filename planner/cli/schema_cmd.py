@@ -5,7 +5,7 @@ import json
 
 import click
 
-from .common import write_output
+from .files import write_output
 
 
 @click.command()
