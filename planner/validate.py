@@ -128,7 +128,8 @@ def parse_spec(text: str, file: str | None = None, catalog: Catalog | None = Non
     if not isinstance(data, dict) or not_a_spec(data):
         raise SpecError(locate([SpecIssue("", not_a_spec(data) or "the spec must be a YAML mapping with name, region, "
                                           "availability_zone and compute (or the same as JSON); expected a spec or an "
-                                          "ultraplan Plan (JSON starting with \"format\": \"ultraplan-plan\")", 1, file)],
+                                          "ultraplan Plan (JSON starting with \"format\": \"ultraplan-plan\")", 1, file,
+                                          rule="spec.yaml.readable")],
                                text, None))
     catalog = catalog or load_catalog()
     try:
@@ -157,4 +158,8 @@ def _meaning_of_the_rest(data: dict[str, Any], exc: ValidationError, lines: dict
 def load_spec(path: str, catalog: Catalog | None = None) -> SpecDocument:
     from .inputs import read_spec_text
 
-    return parse_spec(read_spec_text(path), path, catalog)  # bounded, UTF-8, not a Plan or snapshot
+    try:
+        text = read_spec_text(path)  # bounded, UTF-8, not a Plan or snapshot
+    except SpecError as exc:
+        raise SpecError([i if i.rule else replace(i, rule="spec.yaml.readable") for i in exc.issues]) from None
+    return parse_spec(text, path, catalog)

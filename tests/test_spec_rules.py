@@ -363,3 +363,31 @@ def test_asking_the_policy_leaves_the_pack_in_its_own_order():
                            cwd=ROOT, timeout=120) for f in ("", first)]
     assert all(r.returncode == 0 for r in runs), [r.stderr for r in runs]
     assert runs[0].stdout == runs[1].stdout
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param("", id="empty"),
+    pytest.param("- a list\n", id="not-a-mapping"),
+    pytest.param('{"format": "ultraplan-plan", "version": 1}', id="a-plan"),
+    pytest.param("name: x\n\tregion: y\n", id="tab"),
+    pytest.param(BASE_SPEC.replace("count: 2", "count: 2\n    start: 2026-02-30"), id="impossible-date"),
+    pytest.param(FAILING["spec.shape.unknown-key"][0] + LUSTRE.replace("2400", "2500"), id="shape-and-meaning"),
+])
+def test_every_problem_a_spec_can_have_names_a_registered_rule(text, tmp_path):
+    from planner.validate import load_spec
+
+    path = tmp_path / "spec.yaml"
+    path.write_text(text)
+    with pytest.raises(SpecError) as err:
+        load_spec(str(path))
+    assert all(i.rule in REGISTRY for i in err.value.issues), [(i.rule, i.message) for i in err.value.issues]
+
+
+def test_a_file_that_is_not_text_names_the_readable_rule(tmp_path):
+    from planner.validate import load_spec
+
+    path = tmp_path / "spec.yaml"
+    path.write_bytes(b"\xff\xfe\x00binary")
+    with pytest.raises(SpecError) as err:
+        load_spec(str(path))
+    assert {i.rule for i in err.value.issues} == {"spec.yaml.readable"}

@@ -11,8 +11,9 @@ SCHEMA = "ultraplan spec schema (`ultraplan schema`)"
 declare = REGISTRY.declare
 
 # -- the YAML and the spec's shape ------------------------------------------------------------------
-declare("spec.yaml.readable", """The spec is readable YAML (or JSON) of bounded size and depth: no syntax
-        error, no tab indentation, no recursive alias, no value Python cannot hold (2026-02-30).""",
+declare("spec.yaml.readable", """The spec is a readable file of YAML (or JSON) of bounded size and depth,
+        UTF-8, and a spec (a mapping, not a Plan or an account snapshot): no syntax error, no tab indentation,
+        no recursive alias, no value Python cannot hold (2026-02-30).""",
         source="YAML 1.1 (PyYAML safe loader)", where="planner/yamlload.py")
 declare("spec.yaml.duplicate-key", """No key appears twice in one mapping: YAML loaders would silently keep
         the last one, so the spec would not say what it seems to.""",
