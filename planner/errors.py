@@ -4,7 +4,9 @@ wrong and what would be right, in our words rather than a library's.
 """
 from __future__ import annotations
 
+import os
 import re
+import stat
 import textwrap
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
@@ -134,16 +136,41 @@ def with_excerpts(issues: Iterable[SpecIssue]) -> list[SpecIssue]:
     for issue in issues:
         if issue.excerpt is None and issue.file and issue.line:
             if issue.file not in texts:
-                from .inputs import MAX_SPEC_BYTES, read_text  # inputs raises this module's errors
-
-                try:  # bounded, regular files only: the file named may be a FIFO or /dev/zero by now
-                    texts[issue.file] = read_text(issue.file, MAX_SPEC_BYTES, "file")
-                except (OSError, ValueError):
-                    texts[issue.file] = None
+                texts[issue.file] = _excerpt_text(issue.file)
             if texts[issue.file] is not None:
                 issue = locate([issue], texts[issue.file], None)[0]
         out.append(issue)
     return out
+
+
+# The most of a file read for excerpts: a spec's own limit (planner.inputs.MAX_SPEC_BYTES).
+EXCERPT_FILE_BYTES = 4 * 1024 * 1024
+
+
+def _excerpt_text(path: str) -> str | None:
+    """The file's text for excerpts, or None: bounded, UTF-8, and a regular file only (the file named
+    may be a FIFO or /dev/zero by now)."""
+    try:
+        with open_regular(path) as fh:
+            data = fh.read(EXCERPT_FILE_BYTES + 1)
+        return data.decode("utf-8-sig") if len(data) <= EXCERPT_FILE_BYTES else None
+    except (OSError, ValueError):
+        return None
+
+
+def open_regular(path: str) -> "os.FileIO":
+    """The file opened for reading only if it is a regular file: a FIFO, a device (/dev/zero) or a
+    socket would block or never end. Opened without blocking and checked on the open descriptor, so
+    a file swapped for a FIFO between a stat and the open cannot hang the reader either. (Here, not
+    in planner.inputs, so that error excerpts read files the same way without importing the readers.)"""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise IsADirectoryError(f"{path} is not a regular file")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _caret(issue: SpecIssue, spans: dict[Any, Span]) -> tuple[int | None, int]:

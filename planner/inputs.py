@@ -11,7 +11,7 @@ import os
 import re
 import stat
 
-from .errors import InputFileError, SpecError, SpecIssue
+from .errors import InputFileError, SpecError, SpecIssue, open_regular  # noqa: F401 (open_regular: its old home)
 
 # Documented in README ("Limits"). A 1,000-pool spec is ~150 KB; the 500,000-GPU frontier Plan ~7 MB.
 MAX_SPEC_BYTES = 4 * 1024 * 1024
@@ -41,20 +41,6 @@ def file_size(path: str, what: str) -> int:
     if not os.path.isfile(path):
         raise InputFileError(path, "", f"not a file (a {what} is expected)")
     return st.st_size
-
-
-def open_regular(path: str) -> "os.FileIO":
-    """The file opened for reading only if it is a regular file: a FIFO, a device (/dev/zero) or a
-    socket would block or never end. Opened without blocking and checked on the open descriptor, so
-    a file swapped for a FIFO between a stat and the open cannot hang the reader either."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise IsADirectoryError(f"{path} is not a regular file")
-        return os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise
 
 
 def format_marker(path: str) -> str | None:

@@ -133,7 +133,7 @@ def _at_its_line(issue: SpecIssue, doc: Any) -> SpecIssue:
 
     path = tuple(int(p) if p.isdigit() else p for p in re.findall(r"[^.\[\]]+", issue.path))
     line = line_of(getattr(doc, "lines", {}) or {}, path) if issue.file in (None, getattr(doc, "file", None)) else None
-    return SpecIssue(issue.path, issue.message, line or issue.line, issue.file, issue.hint) if line else issue
+    return SpecIssue(issue.path, issue.message, line or issue.line, issue.file, issue.hint, rule=issue.rule) if line else issue
 
 
 def price_warnings(plan: Any) -> list[Finding]:

@@ -62,3 +62,10 @@ def test_check_takes_the_planning_clock():
     a, b = check(spec, now="2027-03-01"), check(spec, now="2028-03-01")
     assert a.exit_code == b.exit_code == 0
     assert a.estimate.term.start.year == 2027 and b.estimate.term.start.year == 2028
+
+
+def test_error_excerpts_read_as_much_of_a_file_as_a_spec_may_hold():
+    from planner.errors import EXCERPT_FILE_BYTES
+    from planner.inputs import MAX_SPEC_BYTES
+
+    assert EXCERPT_FILE_BYTES == MAX_SPEC_BYTES

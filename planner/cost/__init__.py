@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date
 
 from planner import tokens as T
 
 from ..catalog.prices import PriceBook, load_prices, stale_reason
+from ..errors import SpecError, UsageError
 from ..findings import Source
 from ..ratecard import RateCard, load_rate_card
 from ..plan import Plan
@@ -121,7 +123,10 @@ def plan_rate_card(plan: Plan) -> RateCard | None:
         return None
     base = os.path.dirname(os.path.abspath(plan.spec_file)) if plan.spec_file else None
     src = Source.from_json((plan.budget or {}).get("source"))
-    return load_rate_card(ref, base, field="budget.rates", file=src.file or plan.spec_file, line=src.line)
+    try:
+        return load_rate_card(ref, base, field="budget.rates", file=src.file or plan.spec_file, line=src.line)
+    except SpecError as exc:  # every problem of the card is one spec rule's (docs/rules.md)
+        raise SpecError([replace(i, rule=i.rule or "spec.budget.rates") for i in exc.issues]) from None
 
 
 def _coverage(pools: list[dict], windows: list[Window], term, priced) -> dict:

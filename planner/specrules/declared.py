@@ -53,6 +53,10 @@ declare("spec.budget.term", """An explicit budget term (budget.start, term_month
         source="docs/cost.md", where="planner/cost/timeline.py")
 declare("spec.budget.amount", """Budget amounts (monthly_usd, total_usd, term_months) are numbers greater
         than 0 (a hand-written Plan is held to it too).""", source="docs/cost.md", where="planner/cost/budget.py")
+declare("spec.budget.rates", """The rate card `budget.rates` names (a path relative to the spec, or inline)
+        is a regular, bounded file that reads as a rate card: name, source and rates, each rate with the
+        fields and values docs/solve.md lists.""", source="docs/solve.md, Rate cards",
+        where="planner/cost/__init__.py, planner/ratecard.py")
 declare("spec.budget.savings-plans", """Each Savings Plan in the budget names pools of the spec that buy
         on demand (a Savings Plan pays for on-demand usage only), and no pool is covered by two plans at once.""",
         source="AWS Savings Plans User Guide", where="planner/cost/rates.py")
