@@ -16,8 +16,8 @@ sys.path.insert(0, ROOT)
 from planner import compile_plan, load_catalog  # noqa: E402
 from planner.compile import addressing  # noqa: E402
 from planner.compile.pools import resolve  # noqa: E402
-from planner.diff import counts, diff  # noqa: E402
-from planner.validate import load_spec, parse_spec  # noqa: E402
+from planner.change.diff import counts, diff  # noqa: E402
+from planner.spec.load import load_spec, parse_spec  # noqa: E402
 
 HEAD = """name: bench
 region: us-east-1

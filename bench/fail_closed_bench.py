@@ -97,7 +97,7 @@ def main() -> None:
                     label = f"check --preflight, every call {'denied' if mode == 'deny' else 'delayed 30 s'}"
                     print(f"{label:42} {took:6.2f} s  exit {code}  ({proxy.requests} requests{', ' + ' '.join(extra) if extra else ''})")
 
-    import planner.yamlload as yl
+    import planner.spec.yamlload as yl
 
     pools = "".join(f"  - name: p{i}\n    instance_type: p5.48xlarge\n    count: 2\n    tags: {{a: b}}\n"
                     for i in range(1000))

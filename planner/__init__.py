@@ -19,8 +19,8 @@ _EXPORTS = {
     "DEFAULT_SHARD_SIZE": "planner.compile", "compile_plan": "planner.compile",
     "ServiceError": "planner.errors", "SpecError": "planner.errors", "UltraplanError": "planner.errors",
     "UsageError": "planner.errors",
-    "Plan": "planner.plan", "load_plan": "planner.plan",
-    "SpecDocument": "planner.validate", "load_spec": "planner.validate", "parse_spec": "planner.validate",
+    "Plan": "planner.plan.model", "load_plan": "planner.plan.model",
+    "SpecDocument": "planner.spec.load", "load_spec": "planner.spec.load", "parse_spec": "planner.spec.load",
 }
 
 __all__ = sorted([*_EXPORTS, "plan_file"])
@@ -37,11 +37,11 @@ def __getattr__(name: str) -> Any:
 
 def plan_file(path: str, *, shard_size: int | None = None, catalog: Any = None, previous: Any = None,
               now: Any = None) -> Any:
-    """Load a spec file, run every spec-only check (planner.pipeline.validate) and return its Plan
+    """Load a spec file, run every spec-only check (planner.run.stages.validate) and return its Plan
     (`previous`: the deployed Plan, for sticky addresses; `now`: the planning clock, a datetime,
     default planner.clock: --now, ULTRAPLAN_NOW or the system clock).
 
     Every command compiles through here, so none accepts a spec that `ultraplan validate` rejects."""
-    from .pipeline import validate
+    from .run.stages import validate
 
     return validate(path, catalog=catalog, shard_size=shard_size, previous=previous, now=now).plan

@@ -37,7 +37,7 @@ class SpecIssue:
     column: int | None = None  # 1-based
     width: int = 1
     excerpt: str | None = None
-    # The id of the spec rule that found it (planner/specrules; docs/rules.md), None when unclassified.
+    # The id of the spec rule that found it (planner/spec/rules; docs/rules.md), None when unclassified.
     rule: str | None = field(default=None, compare=False)
 
     def where(self) -> str:

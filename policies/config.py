@@ -71,7 +71,7 @@ def schema_errors(schema: Mapping[str, Any], value: Any, path: str) -> list[str]
 
 
 PREFLIGHT_PREFIX = "preflight."
-SPEC_RULE_PREFIX = "spec."  # a spec rule (planner/specrules), skippable where docs/rules.md says so
+SPEC_RULE_PREFIX = "spec."  # a spec rule (planner/spec/rules), skippable where docs/rules.md says so
 
 
 class _Issues:
@@ -172,7 +172,7 @@ def _apply_policy(policy_id: str, value: Any, registry: PolicyRegistry, settings
 def _apply_skip(policy_id: str, reason: Any, registry: PolicyRegistry, settings: Settings, issues: _Issues) -> None:
     path = f"policies.skip.{policy_id}"
     if policy_id.startswith((PREFLIGHT_PREFIX, SPEC_RULE_PREFIX)):
-        return  # a preflight check or a spec rule, not a policy: planner.preflight / planner.validate apply it
+        return  # a preflight check or a spec rule, not a policy: planner.preflight / planner.spec.load apply it
     if policy_id not in registry:
         issues.add(path, f"unknown policy '{policy_id}'", _suggest(policy_id, registry.ids()), rule="spec.policies.known-id")
     elif not isinstance(reason, str) or not reason.strip():

@@ -17,7 +17,7 @@ import os
 import sys
 from dataclasses import dataclass
 
-from planner.plan import Plan, write_atomic
+from planner.plan.model import Plan, write_atomic
 
 from .wiring import deploy_waves, wiring
 
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         kwargs: dict = {"shard_size": args.shard_size} if args.shard_size else {}
         if args.previous:
-            from planner.plan import load_plan
+            from planner.plan.model import load_plan
 
             kwargs["previous"] = load_plan(args.previous)
         plan = plan_file(args.spec, **kwargs)

@@ -24,7 +24,7 @@ import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import settings as pulumi_settings
 
-from planner.plan import Plan, Resource, Stack, iter_refs
+from planner.plan.model import Plan, Resource, Stack, iter_refs
 
 from .wiring import export_key, wiring
 

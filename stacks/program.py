@@ -27,7 +27,7 @@ from typing import Any, Callable, Optional
 
 import pulumi
 
-from planner.plan import Plan, Resource, Stack, iter_refs
+from planner.plan.model import Plan, Resource, Stack, iter_refs
 
 from .components import GroupArgs, ResourceGroup
 from .sdk import PlanInputError, resource_class, to_kwargs
@@ -234,7 +234,7 @@ def main() -> Built:
     kwargs: dict = {"shard_size": int(shard_size)} if shard_size else {}
     if previous:
         # The deployed Plan: its subnets keep their CIDRs, exactly as `ultraplan plan --diff` showed.
-        from planner.plan import load_plan
+        from planner.plan.model import load_plan
 
         kwargs["previous"] = load_plan(previous if os.path.isabs(previous) else os.path.join(root, previous))
     plan = plan_file(spec_path, **kwargs)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from planner.errors import UltraplanError
-from planner.plan import is_ref
+from planner.plan.model import is_ref
 
 
 class PlanInputError(UltraplanError):

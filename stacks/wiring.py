@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from planner.plan import Plan, Resource, iter_refs
+from planner.plan.model import Plan, Resource, iter_refs
 
 from .sdk import PlanInputError
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import boto3
 
-from planner.plan import Plan
+from planner.plan.model import Plan
 
 REGION = "us-east-1"
 FAKE_ENV = {

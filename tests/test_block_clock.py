@@ -17,9 +17,9 @@ import sys
 import pytest
 
 import planner
-from planner.diff import GATED, HARMLESS, diff
+from planner.change.diff import GATED, HARMLESS, diff
 from planner.errors import SpecError, UsageError
-from planner.plan import Plan
+from planner.plan.model import Plan
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GB200 = "examples/gb200-capacity-block.yaml"  # 4 UltraServers, block 2026-12-01 for 14 days

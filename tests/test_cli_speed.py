@@ -19,7 +19,7 @@ try:
 except SystemExit:
     pass
 print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in ("pydantic", "rich", "yaml", "boto3", "pulumi")
-                        or m in ("planner.spec", "planner.catalog", "planner.compile", "planner.validate"))), file=sys.stderr)
+                        or m in ("planner.spec.model", "planner.catalog", "planner.compile", "planner.spec.load"))), file=sys.stderr)
 """
 
 

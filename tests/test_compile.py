@@ -10,8 +10,8 @@ from planner import compile_plan
 from planner.catalog import build_catalog, load_catalog
 from planner.compile.interfaces import layout
 from planner.errors import SpecError
-from planner.plan import iter_refs
-from planner.validate import parse_spec
+from planner.plan.model import iter_refs
+from planner.spec.load import parse_spec
 
 
 # The Dallas Local Zone: NAT gateways are not confirmed there, so network.region_zone takes them.

@@ -11,7 +11,7 @@ from planner.catalog.prices import build_prices
 from planner.cost import estimate
 from planner.cost.diff import diff_reports
 from planner.errors import SpecError, UsageError
-from planner.plan import Plan
+from planner.plan.model import Plan
 
 
 def entry(usd, unit="instance-hour", **extra):

@@ -10,7 +10,7 @@ import pytest
 import planner
 from planner.cost import estimate
 from planner.errors import SpecError
-from planner.ratecard import load_rate_card
+from planner.spec.ratecard import load_rate_card
 
 SPEC = """\
     name: rated

@@ -15,12 +15,12 @@ from hypothesis import strategies as st
 
 from conftest import ROOT
 from planner import compile_plan
-from planner.diff import (CREATE, DELETE, DESTROYS_DATA, DISRUPTS_NETWORKING, HARMLESS, MOVE, REPLACE,
+from planner.change.diff import (CREATE, DELETE, DESTROYS_DATA, DISRUPTS_NETWORKING, HARMLESS, MOVE, REPLACE,
                           TERMINATES_CAPACITY, UPDATE, counts, diff, totals)
-from planner.gate import diff_findings
-from planner.moves import state_moves
-from planner.plan import Plan
-from planner.validate import parse_spec
+from planner.change.gate import diff_findings
+from planner.change.moves import state_moves
+from planner.plan.model import Plan
+from planner.spec.load import parse_spec
 
 THREE_POOLS = """\
 name: three

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from conftest import BASE_SPEC
 from planner import compile_plan
-from planner.diff import counts, diff
-from planner.plan import Plan
-from planner.validate import parse_spec
+from planner.change.diff import counts, diff
+from planner.plan.model import Plan
+from planner.spec.load import parse_spec
 
 
 def plan_of(text):

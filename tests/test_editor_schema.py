@@ -14,8 +14,8 @@ from lsp_client import LanguageServer, server_command
 from conftest import BASE_SPEC, EXAMPLES
 from planner.catalog import load_catalog
 from planner.errors import SpecError
-from planner.schema import spec_schema
-from planner.validate import parse_spec
+from planner.spec.schema import spec_schema
+from planner.spec.load import parse_spec
 
 TYPO = BASE_SPEC.replace("instance_type: p5.48xlarge", "instance_type: p5.48xlarg")
 

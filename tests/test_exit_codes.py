@@ -143,16 +143,16 @@ CASES = [
 
 # Where to inject an internal error for each command: a library function it calls.
 INJECT = {
-    ("validate", P5): "planner.validate.load_spec",
+    ("validate", P5): "planner.spec.load.load_spec",
     ("plan", P5): "planner.plan_file",
-    ("schema",): "planner.spec.ClusterSpec.model_json_schema",
+    ("schema",): "planner.spec.model.ClusterSpec.model_json_schema",
     ("cost", P5): "planner.cost.estimate",
     ("catalog", *REFRESH[1:]): "planner.catalog.refresh.fetch_on_demand",
     ("preflight", GB200, "--account", DEMO): "planner.preflight.run",
     ("account", "snapshot", "--region", "us-east-1", "--out", "{dir}/snap.json"): "planner.preflight.capture",
     ("policy", P5): "policies.runner.run_policies",
     ("policy", "list"): "policies.load_rules",
-    ("rules",): "planner.specrules.docs.rules_text",
+    ("rules",): "planner.spec.rules.docs.rules_text",
     ("policy", "pulumi-config", P5): "policies.config.pulumi_policy_config",
     ("check", P5): "policies.runner.run_policies",
     ("report", P5, "--out", "{dir}/report.html"): "planner.run.pages.write_pages",

@@ -189,7 +189,7 @@ def test_hostile_yaml_is_exit_2_at_its_line(capsys, write_spec, text, message, l
 
 @pytest.mark.parametrize("example", sorted(n for n in os.listdir(os.path.join(ROOT, "examples")) if n.endswith(".yaml")))
 def test_libyaml_and_pure_python_agree_on_lines(example):
-    import planner.yamlload as yl
+    import planner.spec.yamlload as yl
 
     text = open(os.path.join("examples", example), encoding="utf-8").read()
     results = []

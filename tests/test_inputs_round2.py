@@ -9,7 +9,7 @@ import yaml
 
 from conftest import BASE_SPEC
 from planner.cli import main
-from planner.yamlload import load
+from planner.spec.yamlload import load
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -93,9 +93,9 @@ _SEEN: dict[int, set[str]] = {}
 
 
 def _models():
-    from planner.ratecard import RateCard
+    from planner.spec.ratecard import RateCard
     from planner.solve.goals import Goals
-    from planner.spec import ClusterSpec
+    from planner.spec.model import ClusterSpec
     return [ClusterSpec, RateCard, Goals]
 
 

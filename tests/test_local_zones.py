@@ -9,7 +9,7 @@ from conftest import BASE_SPEC
 from planner import compile_plan, plan_file
 from planner.catalog import ServiceOffer, is_local_zone, load_catalog
 from planner.errors import SpecError
-from planner.validate import parse_spec
+from planner.spec.load import parse_spec
 
 CAT = load_catalog()
 DFW = BASE_SPEC.replace("us-east-1a", "us-east-1-dfw-2a").replace(

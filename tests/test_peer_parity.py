@@ -21,7 +21,7 @@ from planner.errors import SpecError
 from planner.findings import Level
 from planner.preflight import run
 from planner.preflight.snapshot import SnapshotAccount
-from planner.validate import load_spec
+from planner.spec.load import load_spec
 
 PARITY = os.path.join(ROOT, "tests", "data", "parity")
 SPECS = sorted(glob.glob(os.path.join(PARITY, "*.yaml")))

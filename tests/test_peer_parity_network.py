@@ -16,7 +16,7 @@ from conftest import BASE_SPEC
 from planner import compile_plan
 from planner.catalog import fsx
 from planner.errors import SpecError
-from planner.validate import parse_spec
+from planner.spec.load import parse_spec
 from policies.runner import run_policies
 
 

@@ -6,7 +6,7 @@ import copy
 import json
 from typing import Any, Callable
 
-from planner.plan import Plan
+from planner.plan.model import Plan
 
 SPEC = "examples/demo.yaml"
 TAGS = {"team": "ml", "ultraplan:cluster": "demo"}

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from test_spec_property import CAT, valid_spec
 
 from planner import compile_plan
-from planner.validate import parse_spec
+from planner.spec.load import parse_spec
 from policies.runner import run_policies
 
 

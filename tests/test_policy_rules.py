@@ -349,7 +349,7 @@ def ceiling_1000(d):
     configure(d, "max-monthly-cost", maxMonthlyUsd=1000)
 
 
-# -- reachability (planner.reachability through the nodes-reach-* rules) ------------------------
+# -- reachability (planner.plan.reachability through the nodes-reach-* rules) ------------------------
 def rule_inputs(d, name):
     return resource(d, name)["inputs"]
 

@@ -1,4 +1,4 @@
-"""planner.reachability: security groups evaluated the way AWS does, and the compiled Plans proved.
+"""planner.plan.reachability: security groups evaluated the way AWS does, and the compiled Plans proved.
 
 Part 1 asks the model small questions on hand-written rules (each form pulumi-aws has). Part 2 is
 the issue's "done when": every example and a p5 + FSx spec compile to Plans whose nodes reach Lustre
@@ -23,11 +23,11 @@ from test_spec_property import CAT, valid_spec
 
 from conftest import BASE_SPEC, ROOT
 from planner import compile_plan, plan_file
-from planner.plan import Plan
-from planner.reachability import (
+from planner.plan.model import Plan
+from planner.plan.reachability import (
     ALL_TRAFFIC, INTERNET, SG_EGRESS, SG_INGRESS, SG_RULE, SECURITY_GROUP, SecurityModel, endpoint, tcp,
 )
-from planner.validate import parse_spec
+from planner.spec.load import parse_spec
 from policies.runner import run_policies
 
 REACH = ("nodes-reach-each-other", "nodes-reach-lustre", "nodes-reach-aws-services")
@@ -240,7 +240,7 @@ def test_every_generated_plan_proves_the_flows(data):
 
 
 def test_ask_answers_by_group_name_over_a_compiled_plan():
-    from planner.reachability import ask
+    from planner.plan.reachability import ask
 
     resources = list(PLANS["p5-fsx"].resources())
     assert ask(resources, "efa-sg", "lustre-sg", "tcp", 988)

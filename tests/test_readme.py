@@ -6,7 +6,7 @@ import os
 import re
 
 from conftest import ROOT
-from planner.spec import Budget, Capacity, ClusterSpec, Lustre, Network, Pool
+from planner.spec.model import Budget, Capacity, ClusterSpec, Lustre, Network, Pool
 
 README = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
 

@@ -5,7 +5,7 @@ import pytest
 
 from conftest import BASE_SPEC
 from planner.errors import SpecError
-from planner.validate import parse_spec
+from planner.spec.load import parse_spec
 
 
 def issues_of(text: str):
@@ -115,7 +115,7 @@ def test_spec_must_be_a_mapping():
 
 
 def test_missing_file_is_a_spec_error(tmp_path):
-    from planner.validate import load_spec
+    from planner.spec.load import load_spec
 
     with pytest.raises(SpecError) as info:
         load_spec(str(tmp_path / "nope.yaml"))

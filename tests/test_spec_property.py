@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from planner import compile_plan
 from planner.catalog import default_image, load_catalog
 from planner.errors import SpecError
-from planner.plan import iter_refs
-from planner.validate import parse_spec
+from planner.plan.model import iter_refs
+from planner.spec.load import parse_spec
 
 CAT = load_catalog()
 TYPES = sorted(CAT.instance_types) + ["p5.48xlarg", "x1.nope", ""]

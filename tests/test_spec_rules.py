@@ -1,4 +1,4 @@
-"""Every spec rule (planner/specrules) has an id, a docstring and a source, fires on a spec that
+"""Every spec rule (planner/spec/rules) has an id, a docstring and a source, fires on a spec that
 breaks it (a failing case per id, below) and stays quiet on one that keeps it (the base spec and
 the passing variants); docs/rules.md is generated from the registry; `policies.skip` skips only
 skippable rules; SARIF names each mistake by its own rule id."""
@@ -15,9 +15,9 @@ import pytest
 from conftest import BASE_SPEC, ROOT
 from planner.catalog import ServiceOffer, load_catalog
 from planner.errors import SpecError
-from planner.specrules import DECLARED, load_rules
-from planner.specrules.docs import rules_markdown
-from planner.validate import parse_spec
+from planner.spec.rules import DECLARED, load_rules
+from planner.spec.rules.docs import rules_markdown
+from planner.spec.load import parse_spec
 
 REGISTRY = load_rules()
 CAT = load_catalog()
@@ -159,7 +159,7 @@ def rules_of(text: str, catalog=None) -> set[str]:
 
 
 def pipeline_rules(write_spec, text: str) -> set[str]:
-    from planner import pipeline
+    from planner.run import stages as pipeline
 
     try:
         pipeline.validate(write_spec(text))
@@ -208,7 +208,7 @@ def test_savings_plans_naming_no_pool_get_their_id():
 
     from planner.cost.rates import check_savings_plans
     from planner.findings import Source
-    from planner.ratecard import SavingsPlanUse
+    from planner.spec.ratecard import SavingsPlanUse
 
     sp = SavingsPlanUse(type="compute", years=1, start=dt.date(2027, 1, 1), pools=["nope"])
     with pytest.raises(SpecError) as err:
@@ -330,9 +330,9 @@ def test_rule_reference_in_docs_is_generated_from_the_registry(update_golden):
 
 def test_the_rule_modules_are_small_functions():
     """A rule is a small unit: no function in the rule modules over 40 lines."""
-    import planner.specrules
+    import planner.spec.rules
 
-    folder = os.path.dirname(planner.specrules.__file__)
+    folder = os.path.dirname(planner.spec.rules.__file__)
     for name in os.listdir(folder):
         if name.endswith(".py"):
             tree = ast.parse(open(os.path.join(folder, name), encoding="utf-8").read())
@@ -342,9 +342,9 @@ def test_the_rule_modules_are_small_functions():
 
 
 def test_run_order_is_the_module_order_whatever_was_imported_first():
-    """planner.validate imports the capacity rules before load_rules runs; the registry still runs
+    """planner.spec.load imports the capacity rules before load_rules runs; the registry still runs
     (and documents) the rules module by module, in the order the runner's contract names."""
-    from planner.specrules.registry import _RULE_MODULES
+    from planner.spec.rules.registry import _RULE_MODULES
 
     ranks = [_RULE_MODULES.index(r.module) for r in REGISTRY]
     assert ranks == sorted(ranks) and REGISTRY.ids()[0] == "spec.region.known"
@@ -359,7 +359,7 @@ def test_asking_the_policy_leaves_the_pack_in_its_own_order():
     code = ("import sys; sys.path.insert(0, {root!r}); {first}"
             "from policies import load_rules; print(load_rules().ids())")
     spec = BASE_SPEC + LUSTRE
-    first = f"from planner.validate import parse_spec; parse_spec({spec!r}, 'x.yaml'); "
+    first = f"from planner.spec.load import parse_spec; parse_spec({spec!r}, 'x.yaml'); "
     runs = [subprocess.run([sys.executable, "-c", code.format(root=ROOT, first=f)], capture_output=True, text=True,
                            cwd=ROOT, timeout=120) for f in ("", first)]
     assert all(r.returncode == 0 for r in runs), [r.stderr for r in runs]
@@ -375,7 +375,7 @@ def test_asking_the_policy_leaves_the_pack_in_its_own_order():
     pytest.param(FAILING["spec.shape.unknown-key"][0] + LUSTRE.replace("2400", "2500"), id="shape-and-meaning"),
 ])
 def test_every_problem_a_spec_can_have_names_a_registered_rule(text, tmp_path):
-    from planner.validate import load_spec
+    from planner.spec.load import load_spec
 
     path = tmp_path / "spec.yaml"
     path.write_text(text)
@@ -385,7 +385,7 @@ def test_every_problem_a_spec_can_have_names_a_registered_rule(text, tmp_path):
 
 
 def test_a_file_that_is_not_text_names_the_readable_rule(tmp_path):
-    from planner.validate import load_spec
+    from planner.spec.load import load_spec
 
     path = tmp_path / "spec.yaml"
     path.write_bytes(b"\xff\xfe\x00binary")

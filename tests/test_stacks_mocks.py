@@ -19,7 +19,7 @@ import pytest
 
 pulumi = pytest.importorskip("pulumi")
 
-from planner.plan import Plan, is_ref  # noqa: E402
+from planner.plan.model import Plan, is_ref  # noqa: E402
 from stacks.mockrun import MockRun, mock_output, run_under_mocks  # noqa: E402
 from stacks.program import StackNaming  # noqa: E402
 from stacks.wiring import deploy_waves, export_key, wiring  # noqa: E402
@@ -403,7 +403,7 @@ def test_egress_none_plan_with_ssm_endpoints_registers_one_to_one(tmp_path):
     from conftest import BASE_SPEC
 
     from planner import compile_plan
-    from planner.validate import parse_spec
+    from planner.spec.load import parse_spec
 
     text = BASE_SPEC.replace("vpc_cidr: 10.0.0.0/16", "vpc_cidr: 10.0.0.0/16\n  egress: none") + \
         "storage:\n  lustre: {capacity_gib: 2400, deployment: SCRATCH_2}\n"

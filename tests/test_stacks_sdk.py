@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("pulumi_aws")
 
-from planner.plan import Plan  # noqa: E402
+from planner.plan.model import Plan  # noqa: E402
 from stacks.configure import deploy_commands, stack_configs  # noqa: E402
 from stacks.program import _ordered  # noqa: E402
 from stacks.sdk import PlanInputError, resource_class, to_kwargs  # noqa: E402

@@ -1,10 +1,10 @@
-"""What a Plan adds to the account's countable limits (planner/usage.py), on hand-written resources,
+"""What a Plan adds to the account's countable limits (planner/plan/usage.py), on hand-written resources,
 and the catalog facts the purchase and placement checks read."""
 from __future__ import annotations
 
 from planner.catalog import load_catalog
-from planner.plan import Resource, ref
-from planner.usage import plan_usage, security_group_rules
+from planner.plan.model import Resource, ref
+from planner.plan.usage import plan_usage, security_group_rules
 
 SG = "aws:ec2/securityGroup:SecurityGroup"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"

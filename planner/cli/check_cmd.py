@@ -71,7 +71,7 @@ def check(specs: tuple[str, ...], plan_file: str | None, account_file: str | Non
         sys.exit(exc.exit_code)
     before = None
     if old:
-        from ..plan import load_plan
+        from ..plan.model import load_plan
 
         if len(files) > 1:
             raise UsageError("--diff compares one cluster with its deployed Plan: give one SPEC (or --plan)")

@@ -41,7 +41,7 @@ def cost(spec: str, fmt: str, old_plan: str | None, price_files: tuple[str, ...]
     """
     from ..cost import estimate, plan_prices
     from ..cost import render
-    from ..plan import load_plan
+    from ..plan.model import load_plan
 
     plan = _plan_of(spec)
     try:
@@ -55,7 +55,7 @@ def cost(spec: str, fmt: str, old_plan: str | None, price_files: tuple[str, ...]
     today = clock.today()  # the clock is read here, at the edge, and passed in
     card = None
     if rates_file:
-        from ..ratecard import load_rate_card
+        from ..spec.ratecard import load_rate_card
 
         card = load_rate_card(rates_file)
     report = estimate(plan, prices, now=now.date() if now else None, today=today, rates=card)

@@ -9,7 +9,7 @@ def load_plan_or_spec(path: str, **compile_kwargs):
     from ..inputs import is_plan_file
 
     if is_plan_file(path):
-        from ..plan import load_plan
+        from ..plan.model import load_plan
 
         return load_plan(path)
     import planner
@@ -38,7 +38,7 @@ def write_output(path: str, text: str, option: str = "--out") -> None:
     """Write an output file atomically (0644 under the usual umask, a symlink's target is replaced);
     a path that cannot be written is a usage error naming the option (exit 2), never a traceback."""
     from ..errors import UsageError
-    from ..plan import write_atomic
+    from ..plan.model import write_atomic
 
     try:
         write_atomic(path, text)

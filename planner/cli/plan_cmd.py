@@ -40,7 +40,7 @@ def plan(spec: str, fmt: str, out: str | None, old: str | None, previous: str | 
     Exit 0, or 1 with --expect-no-changes when something changes.
     """
     import planner
-    from ..plan import load_plan
+    from ..plan.model import load_plan
 
     if expect_no_changes and not old:
         raise UsageError("--expect-no-changes compares against a Plan: give --diff OLD.json")
@@ -50,8 +50,8 @@ def plan(spec: str, fmt: str, out: str | None, old: str | None, previous: str | 
     result = planner.plan_file(spec, shard_size=shard_size, previous=before)
     changes, moves = None, []
     if old:
-        from ..diff import diff
-        from ..moves import state_moves
+        from ..change.diff import diff
+        from ..change.moves import state_moves
 
         changes = diff(before, result)
         moves = state_moves(changes, result.name)
@@ -65,7 +65,7 @@ def plan(spec: str, fmt: str, out: str | None, old: str | None, previous: str | 
 
 def _render(result, fmt: str, changes, moves, old: str | None, expand: bool, out: str | None) -> None:
     if fmt in ("json", "markdown") and changes is not None:
-        from ..diffreport import diff_json, diff_markdown
+        from ..change.report import diff_json, diff_markdown
 
         address_notes = [n for n in result.notes if n.get("topic") == "addresses"]
         if fmt == "json":
@@ -77,11 +77,11 @@ def _render(result, fmt: str, changes, moves, old: str | None, expand: bool, out
         click.echo(result.dumps())
         return
     if fmt == "markdown":  # without --diff: the summary and the stacks
-        from ..diffreport import plan_markdown
+        from ..change.report import plan_markdown
 
         click.echo(plan_markdown(result))
         return
-    from ..preview import diff_tree, move_commands, notes_view, plan_tree, pools_table, summary_table
+    from ..plan.preview import diff_tree, move_commands, notes_view, plan_tree, pools_table, summary_table
 
     console = _console()
     if changes is not None:

@@ -22,7 +22,7 @@ def load_plan_or_spec(spec: str | None, plan_file: str | None) -> Any:
     """The Plan to check: compiled from SPEC, or read from a Plan JSON (`ultraplan plan --out`, or a
     SPEC that is a Plan by its content, as `ultraplan cost` takes it)."""
     if plan_file:
-        from ..plan import load_plan
+        from ..plan.model import load_plan
 
         return load_plan(plan_file)
     if not spec:
@@ -65,7 +65,7 @@ def run(specs: tuple[str, ...], plan_file: str | None, fmt: str, fail_on: str, r
     from policies.report import policy_report
 
     from ..findings import Level
-    from ..pipeline import policies_of
+    from ..run.stages import policies_of
     from ..report.merge import merge
     from ..run import monthly_cost
     from .common import expand_specs

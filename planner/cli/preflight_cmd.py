@@ -78,7 +78,7 @@ def preflight(spec: str | None, snapshot: str | None, fmt: str, launch_dry_run: 
 
     plan = load_plan_or_spec(spec)
     if region:
-        from ..validate import known_regions
+        from ..spec.load import known_regions
 
         if region not in known_regions():
             import difflib

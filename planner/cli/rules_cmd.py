@@ -12,8 +12,8 @@ from .common import terminal_width
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 def rules(fmt: str) -> None:
     """List the spec rules: id, level, whether a spec may skip it, and what it checks."""
-    from ..specrules import load_rules
-    from ..specrules.docs import rule_json, rules_markdown, rules_text
+    from ..spec.rules import load_rules
+    from ..spec.rules.docs import rule_json, rules_markdown, rules_text
 
     registry = load_rules()
     if fmt == "json":

@@ -15,7 +15,7 @@ def schema(out: str | None) -> None:
     instance types and UltraServers as completions, descriptions on every field.
 
     Use it with `# yaml-language-server: $schema=cluster.schema.json` at the top of a spec."""
-    from ..schema import spec_schema
+    from ..spec.schema import spec_schema
 
     text = json.dumps(spec_schema(), indent=2)
     if out:

@@ -23,7 +23,7 @@ def validate(specs: tuple[str, ...], fmt: str) -> None:
     warning. SPEC may be several files or a folder (every .yaml/.yml under it). Exit 0 when all
     are valid; 2 with every problem of every spec (field path, YAML line, what would be right).
     """
-    from ..pipeline import validate as run_validate
+    from ..run.stages import validate as run_validate
     from .common import expand_specs, terminal_width
 
     files = expand_specs(specs)

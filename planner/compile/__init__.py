@@ -11,10 +11,10 @@ import datetime as dt
 from typing import Any
 
 from ..catalog import Catalog, default_image, load_catalog
-from ..plan import Plan, Resource, Stack, ref
-from ..usage import plan_usage
-from ..validate import SpecDocument
-from .. import placement
+from ..plan.model import Plan, Resource, Stack, ref
+from ..plan.usage import plan_usage
+from ..spec.load import SpecDocument
+from ..catalog import placement
 from . import addressing, blocks, compute, network, protection, storage
 from .builder import Builder
 from .pools import ResolvedPool, record, resolve
@@ -207,7 +207,7 @@ def compile_plan(doc: SpecDocument, catalog: Catalog | None = None, *, shard_siz
 
 def _home_zone(doc: SpecDocument, catalog: Catalog, lustre: bool) -> tuple[str, list[dict]]:
     """The zone of the subnet that holds FSx for Lustre and the SSM endpoints: the cluster's zone, or
-    network.region_zone when that zone is a Local Zone without one of them (planner/placement.py)."""
+    network.region_zone when that zone is a Local Zone without one of them (planner/catalog/placement.py)."""
     spec = doc.spec
     services = ([placement.FSX_LUSTRE] if lustre else []) + (
         [placement.INTERFACE_ENDPOINTS] if spec.network.egress == "none" else [])

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from ..errors import SpecError, SpecIssue
-from ..validate import SpecDocument
+from ..spec.load import SpecDocument
 from .pools import ResolvedPool
 
 AWS_RESERVED_IPS = 5  # first four and last address of every subnet (VPC User Guide, subnet sizing)
@@ -167,7 +167,7 @@ def plan_subnets(doc: SpecDocument, pools: list[ResolvedPool], storage_ips: int,
     `previous` is the previous Plan's `network` record: its subnets keep their names, CIDRs and
     pools while they fit. New pools go first fit, largest first. `storage_ips` (FSx, SSM endpoints)
     go to a subnet of `home_zone` (default: the cluster's zone; network.region_zone where a Local
-    Zone lacks those services, planner/placement.py)."""
+    Zone lacks those services, planner/catalog/placement.py)."""
     issues = [_too_big(doc, p) for p in pools if p.ips > MAX_SUBNET_IPS]
     if issues:
         raise SpecError(issues)

@@ -6,7 +6,7 @@ from typing import Any
 from planner import tokens as T
 
 from ..findings import Source
-from ..plan import Resource
+from ..plan.model import Resource
 
 # Types whose pulumi-aws resource takes a `tags` map (planner/tokens.py).
 TAGGABLE = T.TAGS_MAP

@@ -9,8 +9,8 @@ from typing import Any
 
 from planner import tokens as T
 
-from ..plan import Resource, ref
-from ..validate import SpecDocument
+from ..plan.model import Resource, ref
+from ..spec.load import SpecDocument
 from .builder import Builder
 from .pools import ResolvedPool, block_window
 from .userdata import user_data

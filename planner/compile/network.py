@@ -1,7 +1,7 @@
 """Network: the VPC (or an existing one), private subnets (sized and addressed by
 `compile.addressing`), egress (NAT gateways, or SSM interface endpoints when `egress: none`), the S3
 gateway endpoint, the node security group and the node IAM role. Zonal services a Local Zone does not
-offer go to `network.region_zone` (planner/placement.py).
+offer go to `network.region_zone` (planner/catalog/placement.py).
 """
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from planner import tokens as T
 from .. import placement
 from ..catalog import Catalog, is_local_zone, load_catalog
 from ..errors import SpecError, SpecIssue
-from ..plan import Resource, ref
-from ..validate import SpecDocument
+from ..plan.model import Resource, ref
+from ..spec.load import SpecDocument
 from .addressing import SubnetPlan, allocate, slug
 from .builder import Builder
 from .userdata import runtime_policy

@@ -7,8 +7,8 @@ from typing import Any
 
 from ..catalog import Catalog, InstanceType, UltraServerType, capacity_block_facts, default_image
 from ..records import BlockWindow, CapacityRecord, InterfaceRecord, PoolRecord, ScheduleRecord, SourceRef, _utc
-from ..spec import Pool
-from ..validate import SpecDocument
+from ..spec.model import Pool
+from ..spec.load import SpecDocument
 from .interfaces import Interface, efa_interfaces, ips_per_instance, layout
 
 
@@ -47,7 +47,7 @@ class ResolvedPool:
 
 
 def zone_is_id(zone: str) -> bool:
-    from ..spec import ZONE_ID
+    from ..spec.model import ZONE_ID
 
     return bool(ZONE_ID.match(zone))
 

@@ -11,7 +11,7 @@ from typing import Any, Iterable
 
 from planner import tokens as T
 
-from ..plan import Resource
+from ..plan.model import Resource
 
 PROTECTED: dict[str, dict[str, Any]] = {
     # Data: deleting it loses the data; keep it in AWS even if it leaves the stack.

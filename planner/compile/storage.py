@@ -8,7 +8,7 @@ where its outbound traffic is restricted, outbound on the same ports to itself a
 the clients' group allows the same ports to and from the file system's group. The Pulumi (Terraform)
 provider removes AWS's default allow-all egress from every group it creates, so every one of those
 directions is an explicit rule here (aws-gpu-facts.md, "Security groups created through
-Pulumi/Terraform"); planner.reachability and the `nodes-reach-lustre` policy prove the flows.
+Pulumi/Terraform"); planner.plan.reachability and the `nodes-reach-lustre` policy prove the flows.
 """
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from typing import Any
 from planner import tokens as T
 
 from ..catalog.fsx import efa_decision, lustre_features
-from ..plan import Resource, ref
-from ..validate import SpecDocument
+from ..plan.model import Resource, ref
+from ..spec.load import SpecDocument
 from .builder import Builder
 from .userdata import lustre_parameters
 

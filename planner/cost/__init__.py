@@ -20,8 +20,8 @@ from planner import tokens as T
 from ..catalog.prices import PriceBook, load_prices, stale_reason
 from ..errors import SpecError, UsageError
 from ..findings import Source
-from ..ratecard import RateCard, load_rate_card
-from ..plan import Plan
+from ..spec.ratecard import RateCard, load_rate_card
+from ..plan.model import Plan
 from .budget import check_budget_values, evaluate
 from .lines import PoolInfo, generation_of, price_plan
 from .rates import Applier, check_savings_plans, parse_savings_plans

@@ -13,7 +13,7 @@ from typing import Any, Callable
 from planner import tokens as T
 
 from ..catalog.prices import PriceBook, Quote, free_reason, fsx_lustre_item, price
-from ..plan import Plan, Resource
+from ..plan.model import Plan, Resource
 from ..records import pool_of
 from .model import SHARED, Line, Unpriced, UsageCost, Window
 

@@ -25,7 +25,7 @@ from ..errors import SpecError, SpecIssue
 from ..catalog import savings_plan_facts
 from ..findings import Source
 from ..records import pool_of
-from ..ratecard import Rate, RateCard, SavingsPlanUse
+from ..spec.ratecard import Rate, RateCard, SavingsPlanUse
 from .model import Line, Unpriced, Window
 from .timeline import add_months
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, Callable, Iterable
 
 from ..findings import Finding, Level, Source, Unverified
-from ..plan import Plan
+from ..plan.model import Plan
 from ..records import pool_of
 from .account import Account, AccountError, offering_query
 

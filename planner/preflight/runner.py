@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 from ..errors import UsageError, verdict_exit_code
 from ..findings import Finding, Level, Status, Unverified, check_status, worst
-from ..plan import Plan
+from ..plan.model import Plan
 from .account import UNREACHABLE_KINDS, Account
 from .checks import REGISTRY
 from .context import Context

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Sequence
 
 from ..errors import UsageError
-from ..plan import Plan, write_atomic
+from ..plan.model import Plan, write_atomic
 from ..records import pool_of
 from .account import AccountError
 from .context import SSM_PREFIX

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..diff import Change, counts
+from ..change.diff import Change, counts
 
 
 def changes_summary(changes: list[Change], base: str | None, cost: Any = None, before: Any = None) -> dict[str, Any]:

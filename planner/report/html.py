@@ -16,8 +16,8 @@ from functools import lru_cache
 from importlib import metadata
 from typing import Any
 
-from ..diff import SYMBOL, Change, counts
-from ..plan import Plan
+from ..change.diff import SYMBOL, Change, counts
+from ..plan.model import Plan
 from ..records import pool_of
 from .grouping import by_cause, group_by_rule
 from .model import Report

@@ -12,7 +12,7 @@ from typing import Any, Iterable
 
 from planner import tokens as T
 
-from ..plan import Plan
+from ..plan.model import Plan
 from ..records import pool_of
 
 DOMAINS_DRAWN = 3  # NVLink domains drawn one by one per pool; the rest become one "N more" node

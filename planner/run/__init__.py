@@ -18,7 +18,7 @@ from .steps import Run, accept_ids, load_account, monthly_cost, optional_module
 
 if TYPE_CHECKING:  # the types only: importing them here would load the cost module and the report formats
     from ..cost.model import CostReport
-    from ..plan import Plan
+    from ..plan.model import Plan
     from ..report import Report
 
 STEPS = ("validate", "plan", "diff", "cost", "policy", "preflight")

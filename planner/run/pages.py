@@ -24,7 +24,7 @@ def base_plan(path: str) -> Any:
     from ..inputs import is_plan_file
 
     if is_plan_file(path):
-        from ..plan import load_plan
+        from ..plan.model import load_plan
 
         return load_plan(path)
     import planner
@@ -36,7 +36,7 @@ def write_pages(result: Any, *, html_out: str | None, markdown_out: str | None =
                 diff_against: str | None = None) -> None:
     """Write the HTML report and the Markdown comment of a :class:`planner.run.RunResult`; with
     `diff_against` (a Plan JSON or spec), what changes and the cost before and after."""
-    from ..plan import write_atomic
+    from ..plan.model import write_atomic
     from ..report import render_markdown
     from ..report.changes import changes_summary
     from ..report.html import render_html
@@ -46,7 +46,7 @@ def write_pages(result: Any, *, html_out: str | None, markdown_out: str | None =
     if plan is not None and cost is None and cost_error is None:
         cost, cost_error = _estimate(plan)  # a run that never reached the cost step
     if plan is not None and diff_against:
-        from ..diff import diff
+        from ..change.diff import diff
 
         old = base_plan(diff_against)
         before, _ = _estimate(old)

@@ -25,13 +25,13 @@ OWN_RULES = {
 
 
 def rule_info(check_id: str, level: Level) -> RuleInfo | None:
-    """The description of one of the run's own ids, or of a spec rule (planner/specrules), for reports."""
+    """The description of one of the run's own ids, or of a spec rule (planner/spec/rules), for reports."""
     own = OWN_RULES.get(check_id)
     if own:
         title, help_text, category = own
         return RuleInfo(check_id, title, help_text, level, category=category)
     if check_id.startswith("spec."):
-        from ..specrules import load_rules
+        from ..spec.rules import load_rules
 
         rule = load_rules().get(check_id)
         if rule is not None:

@@ -63,7 +63,7 @@ class Run:
     def spec_error(self, step: str, exc: SpecError) -> None:
         """Every spec problem as a finding under its spec rule's id (docs/rules.md)."""
         from ..errors import with_excerpts
-        from ..specrules import rule_id
+        from ..spec.rules import rule_id
 
         for issue in with_excerpts(exc.issues):
             where = f"{issue.path}: " if issue.path else ""
@@ -85,12 +85,12 @@ class Run:
 
 def plan_step(run: Run, spec: str | None, plan_path: str | None, previous: Any | None = None,
               shard_size: int | None = None) -> Any | None:
-    """The pipeline's validate stage (planner.pipeline): the same verdict `ultraplan validate` gives."""
-    from .. import pipeline
+    """The pipeline's validate stage (planner.run.stages): the same verdict `ultraplan validate` gives."""
+    from . import stages as pipeline
     from ..inputs import is_plan_file
 
     if plan_path or (spec and is_plan_file(spec)):
-        from ..plan import load_plan
+        from ..plan.model import load_plan
 
         path = plan_path or spec
         try:
@@ -135,11 +135,11 @@ def plan_step(run: Run, spec: str | None, plan_path: str | None, previous: Any |
 
 
 def diff_step(run: Run, plan: Any, before: Any, old: str) -> None:
-    """The day-2 gate (planner/gate.py): what the change from the deployed Plan destroys or terminates."""
-    from ..diff import diff
-    from ..diffreport import diff_json, totals_lines
-    from ..gate import RULES, diff_findings
-    from ..moves import state_moves
+    """The day-2 gate (planner/change/gate.py): what the change from the deployed Plan destroys or terminates."""
+    from ..change.diff import diff
+    from ..change.report import diff_json, totals_lines
+    from ..change.gate import RULES, diff_findings
+    from ..change.moves import state_moves
     from ..report import RuleInfo
 
     changes = diff(before, plan)
@@ -164,7 +164,7 @@ def cost_step(run: Run, plan: Any) -> Callable[[Any], float] | None:
         run.step("cost", "not-run", "planner.cost is not installed")
         run.cost_error = "planner.cost is not installed"
         return None
-    from .. import pipeline
+    from . import stages as pipeline
 
     try:
         estimate = pipeline.cost_of(plan)
@@ -211,7 +211,7 @@ def _budget_findings(run: Run, plan: Any, budget: Any) -> None:
 def policy_step(run: Run, plan: Any, monthly: Callable[[Any], float] | None) -> None:
     from policies.report import fill_report
 
-    from .. import pipeline
+    from . import stages as pipeline
 
     try:
         result = pipeline.policies_of(plan, monthly_cost=monthly or monthly_cost)

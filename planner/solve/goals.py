@@ -18,9 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from ..catalog import Catalog, load_catalog
 from ..errors import InputFileError, SpecError, SpecIssue
 from ..inputs import MAX_GOALS_BYTES, MAX_SNAPSHOT_BYTES, read_text
-from ..ratecard import Purchase, RateCard, load_rate_card, model_issues
-from ..spec import DNS_NAME, DNS_NAME_HINT, MAX_USD
-from ..yamlload import Path, dotted, line_of, load
+from ..spec.ratecard import Purchase, RateCard, load_rate_card, model_issues
+from ..spec.model import DNS_NAME, DNS_NAME_HINT, MAX_USD
+from ..spec.yamlload import Path, dotted, line_of, load
 
 SAVINGS_PLANS = ("savings-plan-1y", "savings-plan-3y", "instance-savings-plan-1y", "instance-savings-plan-3y")
 

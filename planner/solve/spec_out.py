@@ -172,7 +172,7 @@ def build_spec(doc, offers: list[Offer], periods: Periods, units: dict[int, list
 def _network(goals: Any, zones: list[str | None]) -> dict[str, Any]:
     """The produced spec's network. Where a pool sits in a Local Zone, the services the zone does not
     offer (or AWS does not confirm there: NAT gateway, FSx for Lustre) need network.region_zone
-    (planner/placement.py): the first Region zone the goals name. Without one, validation says what to do."""
+    (planner/catalog/placement.py): the first Region zone the goals name. Without one, validation says what to do."""
     network: dict[str, Any] = {"vpc_cidr": goals.vpc_cidr}
     if any(z and is_local_zone(z) for z in zones):
         region_zones = [z for o in goals.options for z in o.zones if not is_local_zone(z)]

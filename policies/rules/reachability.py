@@ -1,6 +1,6 @@
 """Reachability rules: the flows a GPU cluster needs, proved over the Plan's security groups.
 
-Every rule asks planner.reachability "can X reach Y on P", which evaluates groups the way AWS does
+Every rule asks planner.plan.reachability "can X reach Y on P", which evaluates groups the way AWS does
 (stateful; the sender's egress and the receiver's ingress must both allow the flow, by referenced
 group, CIDR or prefix list; inline and standalone rules; "-1" = all) and knows that the Pulumi
 provider removes AWS's default allow-all egress. A violation names the flow and the side that
@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Iterator, Mapping
 
 from planner.catalog import is_local_zone
-from planner.reachability import (
+from planner.plan.reachability import (
     ALL_TRAFFIC, ANY_IPV4, Endpoint, Flow, SecurityModel, endpoint, group_key, label, tcp,
 )
 

@@ -1,7 +1,7 @@
 """Account limits a large plan meets besides vCPUs: Auto Scaling groups, launch templates, placement
 groups, Elastic IPs, NAT gateways per zone, rules per security group, FSx for Lustre storage.
 
-The plan's side comes from `planner.usage` (the same numbers as the plan summary); the account's side
+The plan's side comes from `planner.plan.usage` (the same numbers as the plan summary); the account's side
 is the quota (Service Quotas, by code or, where no code is sourced, by name) plus what the region
 already holds (Account.count). Network interfaces per Region are checked by preflight.quota.vpc.
 """
@@ -11,7 +11,7 @@ from typing import Any, Iterable
 
 from ...catalog.quotas import Limit
 from ...findings import Finding, Level
-from ...usage import plan_usage
+from ...plan.usage import plan_usage
 from ..account import AccountError
 from ..context import Context
 from .registry import check

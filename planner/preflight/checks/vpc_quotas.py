@@ -6,7 +6,7 @@ from typing import Iterable
 from planner import tokens as T
 
 from ...findings import Finding, Level
-from ...usage import plan_usage
+from ...plan.usage import plan_usage
 from ..account import AccountError
 from ..context import Context
 from .registry import check

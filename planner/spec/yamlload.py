@@ -22,7 +22,7 @@ from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
-from .errors import SpecError, SpecIssue
+from ..errors import SpecError, SpecIssue
 
 Path = tuple[Any, ...]
 

@@ -13,8 +13,8 @@ import re
 from dataclasses import replace
 from typing import Any, Callable
 
-from .errors import SpecIssue
-from .spec import DNS_NAME_HINT, ClusterSpec, field_names, submodel
+from ..errors import SpecIssue
+from .model import DNS_NAME_HINT, ClusterSpec, field_names, submodel
 from .yamlload import Path, dotted, line_of
 
 # What a valid value looks like, for fields checked by a pattern (said in words, never as a regex).
@@ -118,7 +118,7 @@ def shape_issue(err: dict[str, Any], line: int | None, file: str | None,
             return SpecIssue(path, "a cluster needs at least one compute pool", line, file,
                              "compute: [{name: gpus, instance_type: p5.48xlarge, count: 1}]")
         return SpecIssue(path, f"needs at least {ctx.get('min_length', 1)} item(s)", line, file)
-    if kind == "value_error":  # our own validators (tags, planner/tags.py) already speak our words
+    if kind == "value_error":  # our own validators (tags, planner/spec/tags.py) already speak our words
         return SpecIssue(path, err["msg"].removeprefix("Value error, "), line, file)
     if kind == "string_too_long":  # never echo a 60 KB value back
         return SpecIssue(path, f"{len(str(value)):,} characters is too long for {field}", line, file,
@@ -137,7 +137,7 @@ def shape_issue(err: dict[str, Any], line: int | None, file: str | None,
     return SpecIssue(path, err["msg"] + (f" (got {_kind(value)})" if "input" in err else ""), line, file)
 
 
-# The spec rule (planner/specrules/declared.py) each kind of pydantic error belongs to.
+# The spec rule (planner/spec/rules/declared.py) each kind of pydantic error belongs to.
 _RULES = {"extra_forbidden": "spec.shape.unknown-key", "missing": "spec.shape.required",
           "string_pattern_mismatch": "spec.shape.pattern", "literal_error": "spec.shape.choice",
           "greater_than_equal": "spec.shape.range", "greater_than": "spec.shape.range",

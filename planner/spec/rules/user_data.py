@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any, Iterator
 
-from ..errors import SpecError, SpecIssue
+from ...errors import SpecError, SpecIssue
 from .registry import REGISTRY, SpecContext
 
 EC2_USER_DATA = "EC2 User Guide, Run commands at launch (user data is limited to 16 KB); cloud-init, mime-multipart"
@@ -18,7 +18,7 @@ def _parts(ctx: SpecContext) -> list[tuple[tuple[Any, ...], Any]]:
 
 
 def _unreadable(ctx: SpecContext) -> list[SpecIssue]:
-    from ..runtime.userdata import UserDataError, part_type, read_user_data
+    from ...runtime.userdata import UserDataError, part_type, read_user_data
 
     base = os.path.dirname(ctx.doc.file) if ctx.doc.file else None
     out = []
@@ -43,8 +43,8 @@ def user_data_readable(ctx: SpecContext) -> Iterator[SpecIssue]:
 def user_data_size(ctx: SpecContext) -> Iterator[SpecIssue]:
     """Each pool's launch template user data, the node runtime's part with the spec's own merged after
     it, fits EC2's 16 KB (the same code the compiler runs: planner/compile/userdata.py)."""
-    from ..compile.pools import resolve
-    from ..compile.userdata import user_data
+    from ...compile.pools import resolve
+    from ...compile.userdata import user_data
 
     if ctx.once("user-data-unreadable", lambda: _unreadable(ctx)) or all(v is None for _, v in _parts(ctx)):
         return  # without a spec part, ultraplan's own part fits (tests/test_runtime_userdata.py)

@@ -17,8 +17,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .errors import InputFileError, SpecError, SpecIssue
-from .inputs import MAX_RATE_CARD_BYTES, read_text
+from ..errors import InputFileError, SpecError, SpecIssue
+from ..inputs import MAX_RATE_CARD_BYTES, read_text
 from .yamlload import Path, dotted, line_of, load
 
 #: Purchase options a rate applies to: how a pool's capacity is bought.
@@ -100,7 +100,7 @@ class SavingsPlanUse(_Model):
 def model_issues(exc: ValidationError, model: type[BaseModel], lines: dict[Path, int], file: str | None,
                  prefix: Path = ()) -> list[SpecIssue]:
     """Pydantic errors as SpecIssues: field path, YAML line, what is wrong and what would be right."""
-    from .spec import submodel
+    from .model import submodel
 
     issues = []
     for err in exc.errors():

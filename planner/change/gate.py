@@ -17,8 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 from .diff import DISRUPTS_NETWORKING, GATED, TERMINATES_CAPACITY, VERB, Change
-from .diffreport import CLASS_TITLE
-from .findings import Finding, Level, Source
+from .report import CLASS_TITLE
+from ..findings import Finding, Level, Source
 from .moves import StateMove
 
 RULES: dict[str, tuple[str, str]] = {

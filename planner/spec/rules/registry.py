@@ -2,7 +2,7 @@
 id, a level, a docstring (its documentation) and a source (where the fact comes from), exactly as
 policies (policies/registry.py) and preflight checks (planner/preflight) are.
 
-Two kinds of rule run over a parsed spec (planner.validate is the runner):
+Two kinds of rule run over a parsed spec (planner.spec.load is the runner):
 
 - a **spec** rule, ``func(ctx: SpecContext) -> Iterable[SpecIssue]``, sees the whole spec;
 - a **pool** rule, ``func(ctx: SpecContext, pool: PoolContext)``, sees one compute pool at a time
@@ -21,8 +21,8 @@ import importlib
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Iterator
 
-from ..errors import SpecIssue
-from ..findings import Level
+from ...errors import SpecIssue
+from ...findings import Level
 from ..yamlload import dotted
 
 SPEC = "spec"
@@ -50,7 +50,7 @@ class SpecRule:
 class SpecContext:
     """What a rule sees: the parsed document (spec and line numbers) and the catalog."""
 
-    doc: Any  # planner.validate.SpecDocument
+    doc: Any  # planner.spec.load.SpecDocument
     catalog: Any  # planner.catalog.Catalog
     _memo: dict[str, Any] = field(default_factory=dict)
 
@@ -75,7 +75,7 @@ class PoolContext:
     """One compute pool as the pool rules see it: its index, path and resolved catalog types."""
 
     index: int
-    pool: Any  # planner.spec.Pool
+    pool: Any  # planner.spec.model.Pool
     path: tuple[Any, ...]
     ultra: Any = None  # the UltraServer type, for an UltraServer pool
     itype: Any = None  # the instance type (an UltraServer's member), None when unresolved

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import functools
 
-from ..catalog import regions as catalog_regions
-from ..spec import ZONE_ID
+from ...catalog import regions as catalog_regions
+from ..model import ZONE_ID
 
 DIRECTIONS = {"east": "e", "west": "w", "north": "n", "south": "s", "central": "c",
               "northeast": "ne", "southeast": "se", "northwest": "nw", "southwest": "sw"}

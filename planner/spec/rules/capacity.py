@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..errors import SpecIssue
+from ...errors import SpecIssue
 from .registry import REGISTRY, PoolContext, SpecContext
 
 # Capacity Blocks: 1-14 days in 1-day steps, then 7-day steps up to 182 (aws-gpu-facts.md, EC2 User Guide).

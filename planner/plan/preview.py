@@ -13,10 +13,10 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from .diff import SYMBOL, Change, counts
-from .plan import Plan
-from .findings import counted
-from .records import pool_of
+from ..change.diff import SYMBOL, Change, counts
+from .model import Plan
+from ..findings import counted
+from ..records import pool_of
 
 COLLAPSE_AFTER = 3  # runs of one type in one pool longer than this are shown as one line
 
@@ -112,7 +112,7 @@ _CLASS_STYLE = {"destroys-data": "bold red", "terminates-capacity": "bold red", 
 
 def diff_totals(changes: list[Change], moves: list[Any]) -> Group:
     """What the changes cost, worst first: shown before the tree, so nobody scrolls past it."""
-    from .diffreport import totals_lines
+    from ..change.report import totals_lines
 
     lines = [Text.assemble(("  ", ""), (text, _CLASS_STYLE.get(klass, ""))) for klass, text in totals_lines(changes, moves)]
     return Group(*(lines or [Text("  No changes.", style="bold")]))

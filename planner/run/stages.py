@@ -3,7 +3,7 @@
 `validate` is every check that needs only the spec and the catalog, so that `ultraplan validate`
 (and the pre-commit hook that runs it) gives the verdict `plan`, `cost`, `policy` and `check` give:
 
-1. the spec's shape and meaning (`planner.validate`: fields, catalog, dates, capacity rules);
+1. the spec's shape and meaning (`planner.spec.load`: fields, catalog, dates, capacity rules);
 2. the compile itself (subnet fitting, CIDR allocation, generated names): it is pure and fast, and
    the only way to know a pool fits is to fit it;
 3. the spec's `policies` settings (unknown policy ids, bad config values), read as the pack reads them;
@@ -21,8 +21,8 @@ import gc
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-from .errors import SpecError, SpecIssue
-from .findings import Finding, Level, Source
+from ..errors import SpecError, SpecIssue
+from ..findings import Finding, Level, Source
 
 
 @contextlib.contextmanager
@@ -44,8 +44,8 @@ def gc_paused() -> Iterator[None]:
 class Validated:
     """A spec that passed every spec-only check: its document, its Plan and the warnings."""
 
-    doc: Any  # planner.validate.SpecDocument
-    plan: Any  # planner.plan.Plan
+    doc: Any  # planner.spec.load.SpecDocument
+    plan: Any  # planner.plan.model.Plan
     warnings: list[Finding] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)  # spec rules the spec skips: id -> reason
 
@@ -58,7 +58,7 @@ def validate(path: str, *, catalog: Any = None, shard_size: int | None = None,
              today: dt.date | None = None, previous: Any = None, now: dt.datetime | None = None) -> Validated:
     """Load, validate and compile the spec at `path`; SpecError with every problem found. `now`:
     the planning clock (default: planner.clock); `today` only moves the date checks."""
-    from .validate import load_spec
+    from ..spec.load import load_spec
 
     with gc_paused():
         doc = load_spec(path, catalog)
@@ -68,15 +68,15 @@ def validate(path: str, *, catalog: Any = None, shard_size: int | None = None,
 def validate_document(doc: Any, *, catalog: Any = None, shard_size: int | None = None,
                       today: dt.date | None = None, previous: Any = None, now: dt.datetime | None = None) -> Validated:
     """The spec-only checks after loading (see the module docstring); SpecError if any fails."""
-    from . import clock
-    from .compile import DEFAULT_SHARD_SIZE, compile_plan
+    from .. import clock
+    from ..compile import DEFAULT_SHARD_SIZE, compile_plan
 
     plan = compile_plan(doc, catalog, shard_size=shard_size or DEFAULT_SHARD_SIZE, previous=previous, now=now)
     issues = (policy_settings_issues(plan) + date_issues(plan, today or (clock.utc(now) if now else clock.now()).date())
               + [_at_its_line(i, doc) for i in budget_file_issues(plan)])
     if issues:
         raise SpecError(issues)
-    from .validate import skipped_rules
+    from ..spec.load import skipped_rules
 
     return Validated(doc, plan, price_warnings(plan), skipped_rules(doc.spec))
 
@@ -97,7 +97,7 @@ def policy_settings_issues(plan: Any) -> list[SpecIssue]:
 
 def date_issues(plan: Any, today: dt.date) -> list[SpecIssue]:
     """Pool windows against the budget term, as the cost timeline will read them."""
-    from .cost.timeline import check_dates
+    from ..cost.timeline import check_dates
 
     return check_dates(plan.pools, plan.budget, today)
 
@@ -106,9 +106,9 @@ def budget_file_issues(plan: Any) -> list[SpecIssue]:
     """What `cost` reads besides the prices, read as `cost` reads it: the rate card `budget.rates`
     names (it must exist and parse) and `budget.savings_plans` (on-demand pools of this spec, one
     commitment per pool at a time), so `validate` refuses what `cost` and `check` would."""
-    from .cost import plan_rate_card
-    from .cost.rates import check_savings_plans, parse_savings_plans
-    from .findings import Source
+    from ..cost import plan_rate_card
+    from ..cost.rates import check_savings_plans, parse_savings_plans
+    from ..findings import Source
 
     issues: list[SpecIssue] = []
     try:
@@ -129,7 +129,7 @@ def _at_its_line(issue: SpecIssue, doc: Any) -> SpecIssue:
     """The issue at the line of the field it names (the cost module knows only the budget's line)."""
     import re
 
-    from .yamlload import line_of
+    from ..spec.yamlload import line_of
 
     path = tuple(int(p) if p.isdigit() else p for p in re.findall(r"[^.\[\]]+", issue.path))
     line = line_of(getattr(doc, "lines", {}) or {}, path) if issue.file in (None, getattr(doc, "file", None)) else None
@@ -140,8 +140,8 @@ def price_warnings(plan: Any) -> list[Finding]:
     """No price file for the region: `cost` cannot run and a budget cannot be checked (a warning
     here; the cost step fails closed when a budget depends on it)."""
     try:
-        from .catalog.prices import has_region
-        from .cost import plan_prices
+        from ..catalog.prices import has_region
+        from ..cost import plan_prices
 
         prices = plan_prices(plan)  # the bundled files and the spec's budget.prices
     except (ImportError, OSError, ValueError) as exc:
@@ -171,8 +171,8 @@ def plan_notes(plan: Any) -> list[Finding]:
 def cost_of(plan: Any, prices: Any = None, *, now: dt.date | None = None, today: dt.date | None = None) -> Any:
     """The cost stage: `planner.cost.estimate` over the Plan (SpecError/UsageError as it raises them);
     `today` defaults to the planning clock's date."""
-    from . import clock
-    from .cost import estimate
+    from .. import clock
+    from ..cost import estimate
 
     with gc_paused():
         return estimate(plan, prices, now=now, today=today or clock.today())

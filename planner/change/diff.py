@@ -7,7 +7,7 @@ Replacement cascades: when a resource is replaced its id changes, so every resou
 replace-on-change input (catalog/replace_on_change.yaml) refers to it is replaced too, transitively;
 one whose other inputs refer to it is updated. Each change carries the chain that causes it
 ("lustre: replaced because subnetIds refers to subnet-us-east-1a, replaced because cidrBlock
-changed") and a class (planner/impact.py): destroys data, terminates running capacity (instances,
+changed") and a class (planner/change/impact.py): destroys data, terminates running capacity (instances,
 GPUs, paid capacity-block hours), disrupts networking, or harmless.
 """
 from __future__ import annotations
@@ -20,9 +20,9 @@ from typing import Any
 
 from planner import tokens as T
 
-from .catalog import replace_on_change
-from .plan import Plan, Resource, iter_refs
-from .records import pool_of
+from ..catalog import replace_on_change
+from ..plan.model import Plan, Resource, iter_refs
+from ..records import pool_of
 
 CREATE, UPDATE, REPLACE, DELETE, MOVE = "create", "update", "replace", "delete", "move"
 OPS = (CREATE, UPDATE, REPLACE, DELETE, MOVE)
@@ -140,12 +140,12 @@ def _own_reason(change: Change) -> str:
 def diff(old: Plan, new: Plan, *, now: dt.datetime | None = None) -> list[Change]:
     """Every change from `old` to `new`: direct ones, then the cascade of replacements, each classed.
     `now` (UTC) prices the capacity-block hours a termination loses; default: the planning clock."""
-    from . import impact
+    from .. import impact
 
     changes = _direct(old, new)
     changes = _cascade(new, changes)
     if now is None:
-        from . import clock
+        from .. import clock
 
         now = clock.now()
     by_name = {c.name: c for c in changes}

@@ -5,7 +5,7 @@ import difflib
 import re
 from typing import Iterator
 
-from ..errors import SpecIssue
+from ...errors import SpecIssue
 from .registry import PREFIX, REGISTRY, SpecContext
 
 _ULTRA_SUFFIX = re.compile(r"^(.+)-u(\d{4,})$")

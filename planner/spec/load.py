@@ -11,16 +11,16 @@ from typing import Any, Iterator
 import yaml
 from pydantic import ValidationError
 
-from .catalog import Catalog, load_catalog
-from .errors import SpecError, SpecIssue, locate
+from ..catalog import Catalog, load_catalog
+from ..errors import SpecError, SpecIssue, locate
 from .shape import about_placeholder, set_aside, shape_issues
 from .spans import spans_of, syntax_issue
-from .spec import ClusterSpec
-from .specrules import POOL, PoolContext, SpecContext, load_rules, stamped
-from .specrules.capacity import BLOCK_DAYS_HINT, block_length_ok  # noqa: F401 (their old home)
-from .specrules.region import PLANNING_WINDOW, WINDOW_HINT  # noqa: F401
-from .specrules.storage import MAX_SUBNET_IPS  # noqa: F401
-from .specrules.zones import known_regions, region_zone_prefix, zone_in_region  # noqa: F401
+from .model import ClusterSpec
+from .rules import POOL, PoolContext, SpecContext, load_rules, stamped
+from .rules.capacity import BLOCK_DAYS_HINT, block_length_ok  # noqa: F401 (their old home)
+from .rules.region import PLANNING_WINDOW, WINDOW_HINT  # noqa: F401
+from .rules.storage import MAX_SUBNET_IPS  # noqa: F401
+from .rules.zones import known_regions, region_zone_prefix, zone_in_region  # noqa: F401
 from .yamlload import Path, line_of, load
 
 
@@ -123,7 +123,7 @@ def parse_spec(text: str, file: str | None = None, catalog: Catalog | None = Non
         issues = [syntax if syntax and i.message.startswith("YAML syntax error") else i for i in exc.issues]
         issues = [i if i.rule else replace(i, rule="spec.yaml.readable") for i in issues]
         raise SpecError(locate(issues, text, spans_of(text))) from None
-    from .inputs import not_a_spec
+    from ..inputs import not_a_spec
 
     if not isinstance(data, dict) or not_a_spec(data):
         raise SpecError(locate([SpecIssue("", not_a_spec(data) or "the spec must be a YAML mapping with name, region, "
@@ -156,7 +156,7 @@ def _meaning_of_the_rest(data: dict[str, Any], exc: ValidationError, lines: dict
 
 
 def load_spec(path: str, catalog: Catalog | None = None) -> SpecDocument:
-    from .inputs import read_spec_text
+    from ..inputs import read_spec_text
 
     try:
         text = read_spec_text(path)  # bounded, UTF-8, not a Plan or snapshot

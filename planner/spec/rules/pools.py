@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..catalog import default_image
-from ..errors import SpecIssue
-from ..spec import ZONE_ID
+from ...catalog import default_image
+from ...errors import SpecIssue
+from ..model import ZONE_ID
 from ..tags import MAX_USER_TAGS, combined_tag_count
 from .registry import REGISTRY, PoolContext, SpecContext
 from .zones import zone_in_region

@@ -4,7 +4,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any, Iterator
 
-from ..errors import SpecIssue
+from ...errors import SpecIssue
 from ..yamlload import dotted
 from .registry import REGISTRY, SpecContext
 

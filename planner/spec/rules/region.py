@@ -5,7 +5,7 @@ import datetime as dt
 import difflib
 from typing import Any, Iterator
 
-from ..errors import SpecIssue
+from ...errors import SpecIssue
 from .zones import known_regions, region_zone_prefix, zone_in_region
 from .registry import REGISTRY, SpecContext
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .catalog import Catalog, is_local_zone
+from . import Catalog, is_local_zone
 
 NAT_GATEWAY = "nat_gateway"
 FSX_LUSTRE = "fsx_lustre"

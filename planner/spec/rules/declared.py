@@ -1,5 +1,5 @@
-"""Spec rules checked where their data is, documented here: the spec's shape (pydantic, planner/shape.py),
-the YAML itself (planner/yamlload.py), subnet fitting (planner/compile/addressing.py), the dates and
+"""Spec rules checked where their data is, documented here: the spec's shape (pydantic, planner/spec/shape.py),
+the YAML itself (planner/spec/yamlload.py), subnet fitting (planner/compile/addressing.py), the dates and
 budget as the cost module reads them (planner/cost), and the `policies` settings as the policy pack
 reads them (policies/config.py). The site stamps the id on its SpecIssue (`rule="..."`); a test
 checks that every id stamped in the code is declared here."""
@@ -14,26 +14,26 @@ declare = REGISTRY.declare
 declare("spec.yaml.readable", """The spec is a readable file of YAML (or JSON) of bounded size and depth,
         UTF-8, and a spec (a mapping, not a Plan or an account snapshot): no syntax error, no tab indentation,
         no recursive alias, no value Python cannot hold (2026-02-30).""",
-        source="YAML 1.1 (PyYAML safe loader)", where="planner/yamlload.py")
+        source="YAML 1.1 (PyYAML safe loader)", where="planner/spec/yamlload.py")
 declare("spec.yaml.duplicate-key", """No key appears twice in one mapping: YAML loaders would silently keep
         the last one, so the spec would not say what it seems to.""",
-        source="YAML 1.2 (mapping keys are unique)", where="planner/yamlload.py")
+        source="YAML 1.2 (mapping keys are unique)", where="planner/spec/yamlload.py")
 declare("spec.shape.unknown-key", """Every key is one the spec format knows; a misspelt key gets the closest
-        valid one.""", source=SCHEMA, where="planner/shape.py")
+        valid one.""", source=SCHEMA, where="planner/spec/shape.py")
 declare("spec.shape.required", """Every required field is given (name, region, availability_zone, compute;
-        a pool's name and count, ...).""", source=SCHEMA, where="planner/shape.py")
+        a pool's name and count, ...).""", source=SCHEMA, where="planner/spec/shape.py")
 declare("spec.shape.pattern", """Names and ids have their form: a Region name, a zone name or ID, a
         reservation id (cr-...), an AMI id (ami-...), a DNS-safe cluster and pool name.""",
-        source=SCHEMA + "; EC2 API Reference (id formats)", where="planner/shape.py")
+        source=SCHEMA + "; EC2 API Reference (id formats)", where="planner/spec/shape.py")
 declare("spec.shape.choice", """A field with a fixed set of values (capacity.type, storage.lustre.deployment,
-        network.egress, ...) has one of them.""", source=SCHEMA, where="planner/shape.py")
+        network.egress, ...) has one of them.""", source=SCHEMA, where="planner/spec/shape.py")
 declare("spec.shape.range", """Numbers are within their bounds (count at least 1, term_months at most 240,
-        ...), lists have their minimum length and strings their maximum.""", source=SCHEMA, where="planner/shape.py")
+        ...), lists have their minimum length and strings their maximum.""", source=SCHEMA, where="planner/spec/shape.py")
 declare("spec.shape.type", """Every value has its type: a number, a date (YYYY-MM-DD), a list, a mapping, a
-        finite number.""", source=SCHEMA, where="planner/shape.py")
+        finite number.""", source=SCHEMA, where="planner/spec/shape.py")
 declare("spec.shape.value", """Values the spec's own validators check (tag keys and values as EC2 takes
         them: length, characters, the reserved aws: prefix).""",
-        source="EC2 User Guide, Tag restrictions", where="planner/spec.py, planner/tags.py")
+        source="EC2 User Guide, Tag restrictions", where="planner/spec/model.py, planner/spec/tags.py")
 
 # -- what the compiler finds while fitting the plan -------------------------------------------------
 declare("spec.network.pool-fits-subnet", """An EFA pool fits one subnet: its instances' addresses (one per
@@ -56,7 +56,7 @@ declare("spec.budget.amount", """Budget amounts (monthly_usd, total_usd, term_mo
 declare("spec.budget.rates", """The rate card `budget.rates` names (a path relative to the spec, or inline)
         is a regular, bounded file that reads as a rate card: name, source and rates, each rate with the
         fields and values docs/solve.md lists.""", source="docs/solve.md, Rate cards",
-        where="planner/cost/__init__.py, planner/ratecard.py")
+        where="planner/cost/__init__.py, planner/spec/ratecard.py")
 declare("spec.budget.savings-plans", """Each Savings Plan in the budget names pools of the spec that buy
         on demand (a Savings Plan pays for on-demand usage only), and no pool is covered by two plans at once.""",
         source="AWS Savings Plans User Guide", where="planner/cost/rates.py")

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .catalog import Catalog, describe, load_catalog
-from .spec import ClusterSpec
+from ..catalog import Catalog, describe, load_catalog
+from .model import ClusterSpec
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 

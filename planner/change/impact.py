@@ -22,8 +22,8 @@ from planner import tokens as T
 
 from .diff import (CREATE, DELETE, DESTROYS_DATA, DISRUPTS_NETWORKING, HARMLESS, MOVE, REPLACE,
                    TERMINATES_CAPACITY, UPDATE, Change)
-from .plan import Plan
-from .records import pool_of
+from ..plan.model import Plan
+from ..records import pool_of
 
 DATA_TYPES = {T.LUSTRE, T.EBS_VOLUME}
 ASG = T.AUTOSCALING_GROUP

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from ..catalog import fsx
-from ..errors import SpecIssue
+from ...catalog import fsx
+from ...errors import SpecIssue
 from .registry import REGISTRY, SpecContext
 
 # The largest subnet AWS allows is a /16, less the 5 addresses AWS keeps in every subnet (VPC User

@@ -1,7 +1,7 @@
 """Where each field of a spec sits (line and column of its key and its value), for error excerpts.
 
 Computed only when a spec has problems, by a second compose of the text that already loaded, so
-the loader (planner.yamlload) stays the one place that decides what a spec contains. Paths match
+the loader (planner.spec.yamlload) stays the one place that decides what a spec contains. Paths match
 the loader's: keys as text, list items by index. An aliased node is walked once (a document that
 repeats anchors is never expanded here).
 """
@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Span, SpecIssue, yaml_syntax_issue
+from ..errors import Span, SpecIssue, yaml_syntax_issue
 from .yamlload import compose
 
 Spans = dict[Any, Span]

@@ -1,6 +1,6 @@
 """The cluster spec: pydantic models of the YAML a platform engineer writes.
 
-The models check shape and types; `planner.validate` checks meaning against the catalog (types
+The models check shape and types; `planner.spec.load` checks meaning against the catalog (types
 exist, EFA, capacity rules, zones, CIDRs). `load_spec` does both and raises one SpecError that lists
 every problem with its field path and YAML line.
 """

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from .. import placement
-from ..catalog import is_local_zone
-from ..errors import SpecIssue
+from ...catalog import placement
+from ...catalog import is_local_zone
+from ...errors import SpecIssue
 from .registry import REGISTRY, SpecContext
 from .zones import region_zone_prefix, zone_in_region
 
