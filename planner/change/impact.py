@@ -20,7 +20,7 @@ from typing import Any
 
 from planner import tokens as T
 
-from .diff import (CREATE, DELETE, DESTROYS_DATA, DISRUPTS_NETWORKING, HARMLESS, MOVE, REPLACE,
+from .model import (CREATE, DELETE, DESTROYS_DATA, DISRUPTS_NETWORKING, HARMLESS, MOVE, REPLACE,
                    TERMINATES_CAPACITY, UPDATE, Change)
 from ..plan.model import Plan
 from ..records import pool_of

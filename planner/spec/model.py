@@ -274,34 +274,4 @@ class ClusterSpec(_Model):
     _zone = field_validator("availability_zone", mode="before")(_zone)
 
 
-def field_names(model: type[BaseModel]) -> list[str]:
-    return list(model.model_fields)
-
-
-def submodel(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    """The model class found by following `loc` from `model` (None when loc leaves the models)."""
-    import typing
-
-    current: Any = model
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        if not (isinstance(current, type) and issubclass(current, BaseModel)) or part not in current.model_fields:
-            return None
-        annotation = current.model_fields[part].annotation
-        current = _unwrap(annotation, typing)
-    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
-
-
-def _unwrap(annotation: Any, typing: Any) -> Any:
-    for arg in (typing.get_args(annotation) or (annotation,)):
-        if isinstance(arg, type) and issubclass(arg, BaseModel):
-            return arg
-        inner = typing.get_args(arg)
-        for a in inner:
-            if isinstance(a, type) and issubclass(a, BaseModel):
-                return a
-    return annotation
-
-
 ZONE_ID = re.compile(r"^[a-z]+\d+-(az\d+|[a-z]+\d+-az\d+)$")

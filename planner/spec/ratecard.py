@@ -100,7 +100,7 @@ class SavingsPlanUse(_Model):
 def model_issues(exc: ValidationError, model: type[BaseModel], lines: dict[Path, int], file: str | None,
                  prefix: Path = ()) -> list[SpecIssue]:
     """Pydantic errors as SpecIssues: field path, YAML line, what is wrong and what would be right."""
-    from .model import submodel
+    from .fields import submodel
 
     issues = []
     for err in exc.errors():

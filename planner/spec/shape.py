@@ -14,7 +14,8 @@ from dataclasses import replace
 from typing import Any, Callable
 
 from ..errors import SpecIssue
-from .model import DNS_NAME_HINT, ClusterSpec, field_names, submodel
+from .fields import field_names, submodel
+from .model import DNS_NAME_HINT, ClusterSpec
 from .yamlload import Path, dotted, line_of
 
 # What a valid value looks like, for fields checked by a pattern (said in words, never as a regex).
