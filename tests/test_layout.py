@@ -69,3 +69,97 @@ def test_error_excerpts_read_as_much_of_a_file_as_a_spec_may_hold():
     from planner.inputs import MAX_SPEC_BYTES
 
     assert EXCERPT_FILE_BYTES == MAX_SPEC_BYTES
+
+
+def _module_graph() -> dict[str, set[str]]:
+    """Every module of planner/, policies/ and stacks/ and the project modules it imports (at any
+    depth in the file: an import inside a function is an import too)."""
+    mods: dict[str, str] = {}
+    for top in ("planner", "policies", "stacks"):
+        for folder, dirs, files in os.walk(os.path.join(ROOT, top)):
+            dirs[:] = [d for d in dirs if d != "__pycache__"]
+            for name in files:
+                if name.endswith(".py"):
+                    rel = os.path.relpath(os.path.join(folder, name), ROOT)[:-3].replace(os.sep, ".")
+                    mods[rel.removesuffix(".__init__")] = os.path.join(folder, name)
+
+    def known(name: str) -> str | None:
+        while name and name not in mods:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph: dict[str, set[str]] = {m: set() for m in mods}
+    for mod, path in mods.items():
+        package = mod if path.endswith("__init__.py") else mod.rpartition(".")[0]
+        for node in ast.walk(ast.parse(open(path, encoding="utf-8").read())):
+            if isinstance(node, ast.Import):
+                graph[mod] |= {t for t in (known(a.name) for a in node.names) if t}
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parts = package.split(".")
+                    base = ".".join(parts[:len(parts) - node.level + 1] + ([node.module] if node.module else []))
+                for a in node.names:  # `from pkg import submodule` imports the submodule
+                    target = f"{base}.{a.name}" if f"{base}.{a.name}" in mods else known(base)
+                    if target:
+                        graph[mod].add(target)
+        graph[mod].discard(mod)
+    return graph
+
+
+def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    out: list[list[str]] = []
+    for root in graph:
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on.add(root)
+        while work:
+            v, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on.add(child)
+                    work.append((child, iter(sorted(graph[child]))))
+                elif child in on:
+                    low[v] = min(low[v], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[v])
+            if low[v] == index[v]:
+                comp = []
+                while True:
+                    w = stack.pop()
+                    on.discard(w)
+                    comp.append(w)
+                    if w == v:
+                        break
+                if len(comp) > 1:
+                    out.append(sorted(comp))
+    return out
+
+
+def test_no_import_circles_in_planner_policies_stacks():
+    assert _circles(_module_graph()) == []
+
+
+def test_the_walk_finds_a_circle_when_there_is_one():
+    graph = _module_graph()
+    graph["planner.errors"].add("planner.findings")
+    graph["planner.findings"].add("planner.errors")
+    assert ["planner.errors", "planner.findings"] in _circles(graph)
+
+
+def test_the_planner_root_holds_at_most_ten_modules():
+    root = sorted(n for n in os.listdir(os.path.join(ROOT, "planner")) if n.endswith(".py"))
+    assert len(root) <= 10, root
