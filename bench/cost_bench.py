@@ -38,7 +38,7 @@ def main() -> None:
     start = time.perf_counter()
     prices = load_prices()
     load_s = time.perf_counter() - start
-    plan = planner.plan_file(args.spec)
+    plan = planner.compile_spec(args.spec)
     resources = sum(1 for _ in plan.resources())
 
     est_s, report = best_of(args.repeat, lambda: estimate(plan, prices))

@@ -37,7 +37,7 @@ def _originals() -> tuple[dict, dict, str]:
     import planner
 
     spec = os.path.join(ROOT, "examples", "p5-on-demand-fsx.yaml")
-    plan = json.loads(planner.plan_file(spec).dumps())
+    plan = json.loads(planner.compile_spec(spec).dumps())
     with open(os.path.join(ROOT, "examples", "accounts", "demo-us-east-1.json"), encoding="utf-8") as fh:
         snapshot = json.load(fh)
     return plan, snapshot, spec

@@ -57,7 +57,7 @@ import json, resource, sys, time
 t0 = time.perf_counter()
 import planner
 t1 = time.perf_counter()
-plan = planner.plan_file(sys.argv[1])
+plan = planner.compile_spec(sys.argv[1])
 t2 = time.perf_counter()
 text = plan.dumps()
 t3 = time.perf_counter()
@@ -81,11 +81,11 @@ def mock_ratio() -> str:
         return f"mock comparison unavailable: {exc}"
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as fh:
         fh.write(spec_for(GPUS_PER_ULTRASERVER * 200))
-    planner.plan_file(fh.name)  # warm: catalog and regions loaded once per process
+    planner.compile_spec(fh.name)  # warm: catalog and regions loaded once per process
     plan_s = float("inf")
     for _ in range(5):
         t = time.perf_counter()
-        plan = planner.plan_file(fh.name)
+        plan = planner.compile_spec(fh.name)
         plan_s = min(plan_s, time.perf_counter() - t)
     shard = next(s.name for s in plan.stacks if s.name.startswith("compute-"))
     n_shard = len(plan.stack(shard).resources)

@@ -3,7 +3,7 @@
     import planner
     doc = planner.load_spec("examples/p5-on-demand-fsx.yaml")   # validated, with YAML lines
     plan = planner.compile_plan(doc)                            # plain data: stacks of resources
-    plan = planner.plan_file("examples/frontier.yaml")          # every spec-only check, then the Plan
+    plan = planner.compile_spec("examples/frontier.yaml")          # every spec-only check, then the Plan
 
 Names are imported on first use (PEP 562), so `import planner.errors` (what `ultraplan --help`
 needs) does not load pydantic, the catalog and the compiler.
@@ -23,7 +23,7 @@ _EXPORTS = {
     "SpecDocument": "planner.spec.load", "load_spec": "planner.spec.load", "parse_spec": "planner.spec.load",
 }
 
-__all__ = sorted([*_EXPORTS, "plan_file"])
+__all__ = sorted([*_EXPORTS, "compile_spec"])
 
 
 def __getattr__(name: str) -> Any:
@@ -35,8 +35,8 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-def plan_file(path: str, *, shard_size: int | None = None, catalog: Any = None, previous: Any = None,
-              now: Any = None) -> Any:
+def compile_spec(path: str, *, shard_size: int | None = None, catalog: Any = None, previous: Any = None,
+                 now: Any = None) -> Any:
     """Load a spec file, run every spec-only check (planner.run.stages.validate) and return its Plan
     (`previous`: the deployed Plan, for sticky addresses; `now`: the planning clock, a datetime,
     default planner.clock: --now, ULTRAPLAN_NOW or the system clock).
@@ -45,3 +45,8 @@ def plan_file(path: str, *, shard_size: int | None = None, catalog: Any = None, 
     from .run.stages import validate
 
     return validate(path, catalog=catalog, shard_size=shard_size, previous=previous, now=now).plan
+
+
+# The old name of compile_spec, kept for callers written before the rename (`plan_file` also named
+# a Plan JSON's path, which the CLI now calls `plan_path`).
+plan_file = compile_spec

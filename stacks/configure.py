@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=".", help="folder to write into (default: here)")
     args = parser.parse_args(argv)
 
-    from planner import UltraplanError, plan_file
+    from planner import UltraplanError, compile_spec
 
     try:
         kwargs: dict = {"shard_size": args.shard_size} if args.shard_size else {}
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             from planner.plan.model import load_plan
 
             kwargs["previous"] = load_plan(args.previous)
-        plan = plan_file(args.spec, **kwargs)
+        plan = compile_spec(args.spec, **kwargs)
     except UltraplanError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code

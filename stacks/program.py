@@ -222,7 +222,7 @@ def project_root() -> str:
 
 def main() -> Built:
     """Read the stack config, plan the spec, build the configured shard."""
-    from planner import plan_file
+    from planner import compile_spec
 
     config = pulumi.Config(CONFIG_NAMESPACE)
     root = project_root()
@@ -237,7 +237,7 @@ def main() -> Built:
         from planner.plan.model import load_plan
 
         kwargs["previous"] = load_plan(previous if os.path.isabs(previous) else os.path.join(root, previous))
-    plan = plan_file(spec_path, **kwargs)
+    plan = compile_spec(spec_path, **kwargs)
     naming = StackNaming(
         prefix=config.get("stackPrefix") or plan.name,
         project=pulumi.get_project(),

@@ -391,7 +391,7 @@ def demo_snapshot(region: str, examples: list[str]) -> dict[str, Any]:
     session = make_session(region)
     Seed(ec2_quotas=dict(DEMO_QUOTAS), other_quotas=dict(DEMO_OTHER_QUOTAS), reservations=demo["reservations"],
          blocks=demo["blocks"]).install(session)
-    plans = [planner.plan_file(e) for e in examples]
+    plans = [planner.compile_spec(e) for e in examples]
     doc = capture(LiveAccount(region, session=session, max_attempts=1), plans)
     doc["availability_zones"]["value"] += demo["zones"]
     for zone_id, types in demo["offerings"].items():
@@ -441,7 +441,7 @@ def write_demo_snapshots(root: str) -> list[str]:
     import planner
 
     for path in sorted(glob.glob(os.path.join("examples", "*.yaml"))):
-        by_region.setdefault(planner.plan_file(path).region, []).append(path)
+        by_region.setdefault(planner.compile_spec(path).region, []).append(path)
     written = []
     for region, examples in sorted(by_region.items()):
         with mock_aws():

@@ -61,7 +61,7 @@ def schedules(plan: Plan) -> list:
 
 def test_before_the_start_the_groups_scale_out_on_a_schedule(block):
     path, groups, size, _, _ = block
-    plan = planner.plan_file(path, now=BEFORE)
+    plan = planner.compile_spec(path, now=BEFORE)
     by = plan.by_name()
     for g in groups:
         assert {k: by[g].inputs.get(k) for k in ("minSize", "maxSize", "desiredCapacity")} == {
@@ -74,7 +74,7 @@ def test_before_the_start_the_groups_scale_out_on_a_schedule(block):
 
 def test_a_started_block_runs_now_with_no_action_in_the_past(block):
     path, groups, size, _, _ = block
-    plan = planner.plan_file(path, now=TODAY)
+    plan = planner.compile_spec(path, now=TODAY)
     by = plan.by_name()
     for g in groups:
         assert {k: by[g].inputs.get(k) for k in ("minSize", "maxSize", "desiredCapacity")} == {
@@ -88,10 +88,10 @@ def test_a_started_block_runs_now_with_no_action_in_the_past(block):
 
 def test_the_start_itself_is_running_and_a_second_before_is_not(block):
     path = block[0]
-    at_start = planner.plan_file(path, now=utc("2026-12-01T11:30:00Z"))
+    at_start = planner.compile_spec(path, now=utc("2026-12-01T11:30:00Z"))
     assert at_start.pools[0]["capacity"]["phase"] == "running"
     assert all(utc(s.inputs["startTime"]) > utc("2026-12-01T11:30:00Z") for s in schedules(at_start))
-    just_before = planner.plan_file(path, now=utc("2026-12-01T11:29:59Z"))
+    just_before = planner.compile_spec(path, now=utc("2026-12-01T11:29:59Z"))
     assert [s.inputs["startTime"] for s in schedules(just_before) if s.name.endswith("-start")][0] == "2026-12-01T11:30:00Z"
 
 
@@ -101,11 +101,11 @@ def test_the_start_itself_is_running_and_a_second_before_is_not(block):
 ])
 def test_a_block_past_its_scale_in_is_a_spec_error(block, now, words):
     path, _, _, end, line = block
-    plan = planner.plan_file(path, now=BEFORE)
+    plan = planner.compile_spec(path, now=BEFORE)
     scale_in = plan.pools[0]["capacity"]["scale_in_at"]
     moment = utc(f"{end}T11:30:00Z") if now == "end" else utc(scale_in)
     with pytest.raises(SpecError) as err:
-        planner.plan_file(path, now=moment)
+        planner.compile_spec(path, now=moment)
     [issue] = err.value.issues
     assert (issue.path, issue.line) == ("compute[0].capacity.days", line)
     assert words in issue.message
@@ -199,7 +199,7 @@ def test_clock_parses_dates_offsets_and_refuses_text():
     ('"2026-12-01T14:05:00Z"', "2026-12-01T14:05:00Z"),  # quoted: text, read the same way
 ])
 def test_spec_start_may_carry_the_reservations_start_time(write_spec, start, scale_out):
-    plan = planner.plan_file(write_spec(INSTANCE_BLOCK.replace("start: 2026-12-01", f"start: {start}")), now=BEFORE)
+    plan = planner.compile_spec(write_spec(INSTANCE_BLOCK.replace("start: 2026-12-01", f"start: {start}")), now=BEFORE)
     assert plan.by_name()["asg-gpu-start"].inputs["startTime"] == scale_out
     cap = plan.pools[0]["capacity"]
     assert (cap["start"], cap["starts_at"], cap["start_time_assumed"], cap["end"]) == (
@@ -208,14 +208,14 @@ def test_spec_start_may_carry_the_reservations_start_time(write_spec, start, sca
 
 def test_a_bad_start_time_names_the_field(write_spec):
     with pytest.raises(SpecError) as err:
-        planner.plan_file(write_spec(INSTANCE_BLOCK.replace("start: 2026-12-01", 'start: "2026-12-01T25:00:00Z"')))
+        planner.compile_spec(write_spec(INSTANCE_BLOCK.replace("start: 2026-12-01", 'start: "2026-12-01T25:00:00Z"')))
     assert [i.path for i in err.value.issues] == ["compute[0].capacity.start"]
 
 
 # -- day 2 ----------------------------------------------------------------------------------------
 def test_diff_from_before_the_start_to_after_is_harmless(block):
     path, groups, _, _, _ = block
-    changes = diff(planner.plan_file(path, now=BEFORE), planner.plan_file(path, now=TODAY), now=TODAY)
+    changes = diff(planner.compile_spec(path, now=BEFORE), planner.compile_spec(path, now=TODAY), now=TODAY)
     assert changes and {c.klass for c in changes} == {HARMLESS}
     assert sorted((c.op, c.name) for c in changes) == sorted(
         [("update", g) for g in groups] + [("delete", f"{g}-start") for g in groups])
@@ -225,7 +225,7 @@ def test_diff_from_before_the_start_to_after_is_harmless(block):
 
 def test_day2_gate_passes_across_the_start(tmp_path):
     old = tmp_path / "deployed.json"
-    old.write_text(planner.plan_file(GB200, now=BEFORE).dumps())
+    old.write_text(planner.compile_spec(GB200, now=BEFORE).dumps())
     proc = _cli("check", GB200, "--now", "2026-12-06", "--diff", str(old), "--format", "json")
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
     steps = {s["name"]: s["status"] for s in json.loads(proc.stdout)["steps"]}
@@ -237,11 +237,11 @@ def test_a_refresh_that_dropped_fired_actions_is_not_undone_in_the_past(block):
     provider's read finds them gone). The next Plan does not contain them, so nothing re-creates
     them in the past; it only sizes the groups."""
     path, groups, _, _, _ = block
-    refreshed = json.loads(planner.plan_file(path, now=BEFORE).dumps())
+    refreshed = json.loads(planner.compile_spec(path, now=BEFORE).dumps())
     for stack in refreshed["stacks"]:
         stack["resources"] = [r for r in stack["resources"] if not r["name"].endswith("-start")]
     deployed = Plan.from_json(refreshed)
-    changes = diff(deployed, planner.plan_file(path, now=TODAY, previous=deployed), now=TODAY)
+    changes = diff(deployed, planner.compile_spec(path, now=TODAY, previous=deployed), now=TODAY)
     assert [c for c in changes if c.type == SCHEDULE] == []
     assert sorted(c.name for c in changes) == sorted(groups)
     assert not any(c.klass in GATED for c in changes)
@@ -265,9 +265,9 @@ def test_removing_a_blocks_pool_terminates_nothing_once_it_has_scaled_in(write_s
     (and EC2 reclaims the block at its end), so the day-2 gate lets the deletes through; while the
     block runs, the same change terminates its instances and is gated."""
     spec = open(os.path.join(ROOT, GB200), encoding="utf-8").read()
-    deployed = planner.plan_file(GB200, now=BEFORE)
+    deployed = planner.compile_spec(GB200, now=BEFORE)
     head_only = spec.split("  - name: trainers")[0] + "  - name: head" + spec.split("  - name: head")[1]
-    changes = diff(deployed, planner.plan_file(write_spec(head_only), now=utc(now), previous=deployed), now=utc(now))
+    changes = diff(deployed, planner.compile_spec(write_spec(head_only), now=utc(now), previous=deployed), now=utc(now))
     groups = [c for c in changes if c.type == ASG]
     assert [c.op for c in groups] == ["delete"] * 4
     assert {c.klass for c in groups} == ({"terminates-capacity"} if gated else {HARMLESS})

@@ -70,7 +70,7 @@ def _account(kind: str, start: str, end: str = "2026-12-15T11:30:00Z") -> LiveAc
 
 
 def _plan(write_spec, kind: str, start: str):
-    return planner.plan_file(write_spec((INSTANCE_BLOCK if kind == "instance" else ULTRA_BLOCK).format(start=start)))
+    return planner.compile_spec(write_spec((INSTANCE_BLOCK if kind == "instance" else ULTRA_BLOCK).format(start=start)))
 
 
 def _found(plan, account):

@@ -51,7 +51,7 @@ def test_check_on_the_examples_folder_exits_0(capsys):
 
 
 def edited_plan(tmp_path, edit):
-    plan = planner.plan_file(P5)
+    plan = planner.compile_spec(P5)
     data = plan.to_json()
     edit(data)
     path = tmp_path / "plan.json"

@@ -308,7 +308,7 @@ def test_cost_output_flags_block_prices_older_than_their_quarter():
     from planner.cost import estimate
     from planner.cost.render import render_text
 
-    plan = planner.plan_file("examples/gb200-capacity-block.yaml")
+    plan = planner.compile_spec("examples/gb200-capacity-block.yaml")
     report = estimate(plan, today=date(2026, 12, 1))
     assert [s["item"] for s in report.stale_prices] == ["u-p6e-gb200x72"]
     blocks = [line for line in report.lines if line.market == "capacity-block"]

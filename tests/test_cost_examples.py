@@ -25,7 +25,7 @@ def cost(capsys, *args):
 
 @pytest.fixture(scope="module")
 def reports():
-    return {os.path.basename(p): estimate(planner.plan_file(p)) for p in EXAMPLES}
+    return {os.path.basename(p): estimate(planner.compile_spec(p)) for p in EXAMPLES}
 
 
 @pytest.mark.parametrize("example", [os.path.basename(p) for p in EXAMPLES])
@@ -89,7 +89,7 @@ def test_frontier_term_cost_at_its_rate_card_with_generation_and_phase_shares(ca
 
 def test_the_frontier_plan_prices_month_by_month_over_its_term():
     """How fast is bench/cost_bench.py's business (no timing asserts here); this pins what it prices."""
-    plan = planner.plan_file("examples/frontier.yaml")
+    plan = planner.compile_spec("examples/frontier.yaml")
     report = estimate(plan)
     data = report.to_json()
     assert report.term.months == 84 and len(report.timeline) == 84
@@ -148,7 +148,7 @@ def test_markdown_for_a_pull_request(capsys):
 
 
 def test_diff_against_an_older_plan(write_spec, tmp_path, capsys):
-    old_plan = planner.plan_file(write_spec(BASE_SPEC, "old.yaml"))
+    old_plan = planner.compile_spec(write_spec(BASE_SPEC, "old.yaml"))
     old_path = tmp_path / "old-plan.json"
     old_path.write_text(old_plan.dumps())
     new_spec = write_spec(BASE_SPEC.replace("count: 2", "count: 3"), "new.yaml")

@@ -47,7 +47,7 @@ def _group_cost(report, pool):
 
 def test_rate_card_changes_totals_as_stated_and_every_line_names_its_source(tmp_path):
     spec, rates = _files(tmp_path)
-    plan = planner.plan_file(spec)
+    plan = planner.compile_spec(spec)
     listed = estimate(plan, today=dt.date(2026, 12, 1))
     rated = estimate(plan, today=dt.date(2026, 12, 1), rates=load_rate_card(rates))
 
@@ -74,7 +74,7 @@ def test_rate_card_changes_totals_as_stated_and_every_line_names_its_source(tmp_
 
 def test_budget_rates_in_the_spec_are_read_relative_to_it(tmp_path):
     spec, _ = _files(tmp_path, SPEC.replace("start: 2027-01-01}", "start: 2027-01-01, rates: rates.yaml}"))
-    report = estimate(planner.plan_file(spec))
+    report = estimate(planner.compile_spec(spec))
     assert any(line.price_basis == "negotiated" for line in report.lines)
 
 
@@ -131,7 +131,7 @@ SP_SPEC = """\
 
 def test_savings_plan_is_paid_for_its_whole_term_used_or_not(tmp_path):
     (tmp_path / "s.yaml").write_text(textwrap.dedent(SP_SPEC))
-    report = estimate(planner.plan_file(str(tmp_path / "s.yaml")), today=dt.date(2026, 12, 1))
+    report = estimate(planner.compile_spec(str(tmp_path / "s.yaml")), today=dt.date(2026, 12, 1))
     sp = [line for line in report.lines if line.market == "savings-plan-1y"]
     assert len(sp) == 1 and sp[0].window.start == dt.date(2027, 1, 1) and sp[0].window.end == dt.date(2028, 1, 1)
     assert sp[0].unit_price_usd == pytest.approx(63.296 * 0.7) and "used or not" in sp[0].note
@@ -144,7 +144,7 @@ def test_savings_plan_is_paid_for_its_whole_term_used_or_not(tmp_path):
 def test_savings_plan_without_a_rate_is_unpriced_with_the_published_range(tmp_path):
     text = SP_SPEC.replace("purchase: savings-plan-1y", "purchase: savings-plan-3y")
     (tmp_path / "s.yaml").write_text(textwrap.dedent(text))
-    report = estimate(planner.plan_file(str(tmp_path / "s.yaml")))
+    report = estimate(planner.compile_spec(str(tmp_path / "s.yaml")))
     (u,) = [u for u in report.unpriced if u.market == "savings-plan-1y"]
     assert "up to 66 %" in u.reason and "purchase: savings-plan-1y" in u.reason
 
@@ -152,7 +152,7 @@ def test_savings_plan_without_a_rate_is_unpriced_with_the_published_range(tmp_pa
 def test_savings_plan_naming_a_missing_pool_is_a_spec_error(tmp_path):
     (tmp_path / "s.yaml").write_text(textwrap.dedent(SP_SPEC.replace("pools: [h200]", "pools: [h20]")))
     with pytest.raises(SpecError) as err:
-        estimate(planner.plan_file(str(tmp_path / "s.yaml")))
+        estimate(planner.compile_spec(str(tmp_path / "s.yaml")))
     assert err.value.issues[0].path == "budget.savings_plans[0].pools[0]" and "h200" in err.value.issues[0].hint
 
 
@@ -171,7 +171,7 @@ def test_gb300_is_priced_only_by_a_negotiated_dollar_rate(tmp_path):
         budget: {total_usd: 100000000, term_months: 1, start: 2027-07-01}
     """
     (tmp_path / "g.yaml").write_text(textwrap.dedent(spec))
-    plan = planner.plan_file(str(tmp_path / "g.yaml"))
+    plan = planner.compile_spec(str(tmp_path / "g.yaml"))
     assert estimate(plan).unpriced  # no public GB300 price
     card = tmp_path / "r.yaml"
     card.write_text("name: c\nsource: contract\nrates:\n  - {ultraserver: u-p6e-gb300x72, usd_per_hour: 200}\n")

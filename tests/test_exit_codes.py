@@ -48,7 +48,7 @@ def files(tmp_path, monkeypatch, fake_aws_env):
     write("over", "over.yaml", BASE_SPEC + "budget: {monthly_usd: 1000}\n")
     write("empty_snapshot", "empty-snapshot.json", json.dumps({"format": "ultraplan-account-snapshot", "version": 1,
                                              "region": "us-east-1", "captured_at": "2026-11-23T00:00:00Z"}))
-    plan = json.loads(__import__("planner").plan_file(P5).dumps())
+    plan = json.loads(__import__("planner").compile_spec(P5).dumps())
     lt = next(r for s in plan["stacks"] for r in s["resources"] if r["name"] == "lt-gpu")
     lt["inputs"]["metadataOptions"]["httpTokens"] = "optional"
     write("imdsv1", "imdsv1.plan.json", json.dumps(plan))
@@ -144,7 +144,7 @@ CASES = [
 # Where to inject an internal error for each command: a library function it calls.
 INJECT = {
     ("validate", P5): "planner.spec.load.load_spec",
-    ("plan", P5): "planner.plan_file",
+    ("plan", P5): "planner.compile_spec",
     ("schema",): "planner.spec.model.ClusterSpec.model_json_schema",
     ("cost", P5): "planner.cost.estimate",
     ("catalog", *REFRESH[1:]): "planner.catalog.refresh.fetch_on_demand",

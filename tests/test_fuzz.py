@@ -58,7 +58,7 @@ def test_mutated_plan_and_snapshot_files_never_crash(data, tmp_path_factory):
 
     warnings.simplefilter("ignore")
     spec = os.path.join(ROOT, "examples", "p5-on-demand-fsx.yaml")
-    plan = json.loads(planner.plan_file(spec).dumps())
+    plan = json.loads(planner.compile_spec(spec).dumps())
     with open(os.path.join(ROOT, "examples", "accounts", "demo-us-east-1.json"), encoding="utf-8") as fh:
         snapshot = json.load(fh)
     folder = str(tmp_path_factory.mktemp("fuzz"))

@@ -40,7 +40,7 @@ def test_mutated_previous_plans_and_rate_cards_never_crash(data, tmp_path_factor
     import planner
 
     warnings.simplefilter("ignore")
-    plan = json.loads(planner.plan_file(SPEC).dumps())
+    plan = json.loads(planner.compile_spec(SPEC).dumps())
     folder = str(tmp_path_factory.mktemp("fuzz"))
     problems = fuzz_inputs.check_previous_plan(data.draw(fuzz.json_file_text(plan)), SPEC, folder).problems
     problems += fuzz_inputs.check_rate_card(data.draw(fuzz_inputs.rate_card_text()), SPEC, folder).problems

@@ -6,7 +6,7 @@ import dataclasses
 import pytest
 
 from conftest import BASE_SPEC
-from planner import compile_plan, plan_file
+from planner import compile_plan, compile_spec
 from planner.catalog import ServiceOffer, is_local_zone, load_catalog
 from planner.errors import SpecError
 from planner.spec.load import parse_spec
@@ -54,7 +54,7 @@ def test_local_zone_names_and_ids_are_recognised(zone, local):
 
 
 def test_gb200_example_has_no_nat_in_dallas_because_the_data_does_not_confirm_one():
-    plan = plan_file("examples/gb200-capacity-block.yaml")
+    plan = compile_spec("examples/gb200-capacity-block.yaml")
     assert CAT.local_zone("us-east-1-dfw-2a").offers("nat_gateway") != "yes"
     nat_subnets = [r.inputs for r in plan.resources() if r.type == "aws:ec2/subnet:Subnet" and r.name.startswith("subnet-public")]
     assert nat_subnets and all(s.get("availabilityZoneId") == "use1-az4" for s in nat_subnets)

@@ -16,7 +16,7 @@ import re
 import pytest
 from conftest import ROOT
 
-from planner import plan_file
+from planner import compile_spec
 from planner.errors import SpecError
 from planner.findings import Level
 from planner.preflight import run
@@ -62,7 +62,7 @@ def test_peer_mistake_is_caught_at_the_pool_line(path):
             assert want in got, f"{rel}: expected {want}, got {sorted(got)}"
         return
     load_spec(path)  # only the account shows this one: the spec itself is valid
-    plan = plan_file(path)
+    plan = compile_spec(path)
     result = run(plan, _demo_account())
     for check_id, line in expected:
         found = [f for f in result.findings if f.check_id == check_id and f.level == Level.ERROR]

@@ -121,7 +121,7 @@ def test_zone_names_are_normalised(write_spec):
 
     spec = write_spec(HEAD + "compute:\n  - {name: a, instance_type: p5.48xlarge, count: 2, availability_zone: us-east-1A}\n"
                              "  - {name: b, instance_type: p5.48xlarge, count: 2}\n")
-    plan = planner.plan_file(spec)
+    plan = planner.compile_spec(spec)
     assert [s["availability_zone"] for s in plan.network["subnets"]] == ["us-east-1a"]
 
 

@@ -48,7 +48,7 @@ def test_policy_list_prints_every_rule_with_its_level(capsys):
 
 
 def test_policy_on_an_edited_plan_fails_in_sarif(capsys, tmp_path):
-    data = planner.plan_file(P5).to_json()
+    data = planner.compile_spec(P5).to_json()
     lt = next(r for s in data["stacks"] for r in s["resources"] if r["name"] == "lt-gpu")
     lt["inputs"]["metadataOptions"]["httpTokens"] = "optional"
     path = tmp_path / "plan.json"

@@ -49,7 +49,7 @@ def no_credentials(monkeypatch):
 def _region(example: str) -> str:
     import planner
 
-    return planner.plan_file(example).region
+    return planner.compile_spec(example).region
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[os.path.basename(e) for e in EXAMPLES])

@@ -189,7 +189,7 @@ def test_frontier_call_count(aws):
         Seed(ec2_quotas=dict(DEMO_QUOTAS), reservations=demo["reservations"], blocks=demo["blocks"]).install(session)
         return run(p, LiveAccount(REGION, session=session), now=NOW).calls
 
-    frontier = planner.plan_file("examples/frontier.yaml")
+    frontier = planner.compile_spec("examples/frontier.yaml")
     assert sum(p["instances"] for p in frontier.pools) > 100_000
     tiny = copy.deepcopy(frontier)
     tiny.pools = [dataclasses.replace(p, instances=1, count=1) for p in tiny.pools]  # records are frozen

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from test_spec_property import CAT, valid_spec
 
 from conftest import BASE_SPEC, ROOT
-from planner import compile_plan, plan_file
+from planner import compile_plan, compile_spec
 from planner.plan.model import Plan
 from planner.plan.reachability import (
     ALL_TRAFFIC, INTERNET, SG_EGRESS, SG_INGRESS, SG_RULE, SECURITY_GROUP, SecurityModel, endpoint, tcp,
@@ -148,7 +148,7 @@ EGRESS_NONE = P5_FSX.replace("vpc_cidr: 10.0.0.0/16", "vpc_cidr: 10.0.0.0/16\n  
 
 
 def _compiled():
-    plans = {os.path.basename(p): plan_file(os.path.relpath(p, ROOT)) for p in EXAMPLES
+    plans = {os.path.basename(p): compile_spec(os.path.relpath(p, ROOT)) for p in EXAMPLES
              if os.path.basename(p) != "frontier.yaml"}  # frontier: the same rules, 7,000 groups; checked once below
     plans["p5-fsx"] = compile_plan(parse_spec(P5_FSX, "p5.yaml"))
     plans["p5-fsx-egress-none"] = compile_plan(parse_spec(EGRESS_NONE, "p5-none.yaml"))
@@ -224,7 +224,7 @@ def test_policy_cli_exits_1_naming_the_flow(tmp_path, rule_name, flow):
 
 
 def test_frontier_plan_proves_the_same_flows():
-    plan = plan_file("examples/frontier.yaml")
+    plan = compile_spec("examples/frontier.yaml")
     result = run_policies(plan, monthly_cost=lambda p: 0.0)
     assert [o.status for o in map(result.outcome, REACH)] == ["passed"] * 3
 

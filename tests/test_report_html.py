@@ -60,7 +60,7 @@ def test_frontier_report_stays_small_and_its_picture_is_aggregated(capsys, tmp_p
     code, path, _ = write_report(capsys, tmp_path, FRONTIER)
     assert code == 0
     assert path.stat().st_size < MAX_BYTES
-    plan = planner.plan_file(FRONTIER)
+    plan = planner.compile_spec(FRONTIER)
     dot = to_dot(plan)
     nodes = re.findall(r'^\s*"[^"]+" \[', dot, re.M)
     gpu_pools = [p for p in plan.pools if p["nvlink_domains"]]
@@ -71,7 +71,7 @@ def test_frontier_report_stays_small_and_its_picture_is_aggregated(capsys, tmp_p
 
 
 def test_dot_labels_are_quoted_so_a_name_cannot_break_the_graph():
-    plan = planner.plan_file(GB200)
+    plan = planner.compile_spec(GB200)
     plan.pools[0] = dataclasses.replace(plan.pools[0], name='evil"];\nx -> y [label="')  # records are frozen
     dot = to_dot(plan)
     assert 'pool evil\\"];\\nx -> y [label=\\"' in dot
@@ -79,7 +79,7 @@ def test_dot_labels_are_quoted_so_a_name_cannot_break_the_graph():
 
 
 def test_chart_stacks_add_up_to_the_cost_models_months():
-    cost = estimate(planner.plan_file("examples/mixed-p5en-p6.yaml"))
+    cost = estimate(planner.compile_spec("examples/mixed-p5en-p6.yaml"))
     data = chart_data(cost)
     assert data["months"] == [m.month for m in cost.timeline]
     for by in ("generation", "phase"):
@@ -97,7 +97,7 @@ def test_text_from_a_finding_is_escaped_in_the_page_and_the_embedded_json(tmp_pa
     hostile = "</script><script>alert(1)</script> <b>p5en.*</b>"
     report = Report("check", spec_file=None, name="x")
     report.entries.append(Entry(Finding("demo.rule", Level.ERROR, hostile, source=Source("s.yaml", 3)), "policy"))
-    html = render_html(report, planner.plan_file(GB200))
+    html = render_html(report, planner.compile_spec(GB200))
     assert "<script>alert(1)" not in html and "&lt;/script&gt;&lt;script&gt;alert(1)" in html
     assert "<b>p5en.*</b>" not in html
 
@@ -110,7 +110,7 @@ def test_invalid_spec_still_writes_the_report_listing_the_problems_and_exits_2(c
 
 
 def test_diff_shows_what_changes_and_the_cost_before_and_after(capsys, tmp_path, write_spec):
-    base = planner.plan_file(GB200)
+    base = planner.compile_spec(GB200)
     base_path = tmp_path / "base.json"
     base_path.write_text(base.dumps())
     text = open(GB200, encoding="utf-8").read().replace("count: 4", "count: 6").replace(  # one block per UltraServer
@@ -152,7 +152,7 @@ def test_every_examples_report_opens_in_chromium_and_shows_topology_and_cost(cap
     code, path, err = write_report(capsys, tmp_path, f"examples/{example}")
     # Every shipped example is valid and passes its gates: exit 2 (invalid) or 1 would be a broken example.
     assert code == 0 and path.exists(), err
-    plan = planner.plan_file(f"examples/{example}")
+    plan = planner.compile_spec(f"examples/{example}")
     cost = estimate(plan)
     browser.events.clear()
     browser.open(str(path))
@@ -220,13 +220,13 @@ def test_every_examples_report_opens_in_chromium_and_shows_topology_and_cost(cap
 def test_topology_draws_every_zone_and_existing_subnets(write_spec, network, pools, expect):
     spec = write_spec("name: demo\nregion: us-east-1\navailability_zone: us-east-1a\ntags: {team: t}\n"
                       f"network:\n{network}compute:\n{pools}")
-    dot = to_dot(planner.plan_file(spec))
+    dot = to_dot(planner.compile_spec(spec))
     for text in expect:
         assert text in dot
 
 
 def test_report_of_a_plan_json_without_prices_says_why_there_is_no_chart(capsys, tmp_path):
-    data = planner.plan_file(GB200).to_json()
+    data = planner.compile_spec(GB200).to_json()
     data["region"] = "ap-southeast-7"  # a region the bundled price files do not cover
     plan_path = tmp_path / "plan.json"
     plan_path.write_text(json.dumps(data))

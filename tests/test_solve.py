@@ -90,7 +90,7 @@ def test_produced_spec_validates_and_costs_what_the_solver_says(tmp_path):
     out = tmp_path / "solved.yaml"
     sol = solve(doc, out_path=str(out), explain=False)
     out.write_text(sol.spec_text)
-    report = estimate(planner.plan_file(str(out)))
+    report = estimate(planner.compile_spec(str(out)))
     assert report.total_usd == pytest.approx(sol.total_usd, abs=0.01)  # to the cent
     assert not report.unpriced and report.budget.status in ("ok", "warning")
     assert report.total_usd <= doc.goals.budget.total_usd

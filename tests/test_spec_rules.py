@@ -194,7 +194,7 @@ def test_a_hand_written_plan_breaking_a_declared_rule_gets_its_id(rule_id):
     import planner
     from planner.cost import estimate
 
-    plan = planner.plan_file(os.path.join(ROOT, "examples", "p5-on-demand-fsx.yaml"))
+    plan = planner.compile_spec(os.path.join(ROOT, "examples", "p5-on-demand-fsx.yaml"))
     if plan.budget is None:
         plan.budget = {"monthly_usd": 1.0, "source": {}}
     PLAN_ONLY[rule_id](plan)

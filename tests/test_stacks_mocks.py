@@ -259,7 +259,7 @@ def test_runs_are_isolated():
 def _plan_example(path: str) -> Plan:
     import planner
 
-    return planner.plan_file(path)
+    return planner.compile_spec(path)
 
 
 @pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.slow) if p.endswith("frontier.yaml") else p
@@ -350,7 +350,7 @@ def test_tiny_shards_read_launch_templates_from_other_compute_shards():
     """With shard_size=2 a pool's launch template and its groups land in different compute stacks:
     the groups read the template's id and latestVersion through a StackReference to that shard."""
     import planner
-    plan = planner.plan_file(_example("gb200-capacity-block.yaml"), shard_size=2)
+    plan = planner.compile_spec(_example("gb200-capacity-block.yaml"), shard_size=2)
     wires = wiring(plan)
     assert any(p.startswith("compute-") for needs in wires.needs.values() for p in needs)
     outputs: dict[str, dict[str, Any]] = {}
@@ -367,7 +367,7 @@ def test_file_system_and_vpc_are_protected_under_the_mocks():
     retainOnDelete on the file system, nothing on a subnet; a pool's resources carry the alias that
     lets a resource carried over by `pulumi state move` be adopted without its pool component."""
     import planner
-    plan = planner.plan_file(_example("p5-on-demand-fsx.yaml"))
+    plan = planner.compile_spec(_example("p5-on-demand-fsx.yaml"))
     outputs: dict[str, dict[str, Any]] = {}
     runs = {shard: _check_shard(plan, shard, outputs) for shard in ("network", "storage", "compute-gpu-1")}
     seen = {r.name: r.options for run in runs.values() for r in run.resources}
@@ -384,17 +384,17 @@ def test_main_with_the_deployed_plan_keeps_subnet_addresses(tmp_path):
     from stacks.program import main
 
     text = open(_example("p5-on-demand-fsx.yaml"), encoding="utf-8").read()
-    deployed = planner.plan_file(_example("p5-on-demand-fsx.yaml"))
+    deployed = planner.compile_spec(_example("p5-on-demand-fsx.yaml"))
     (tmp_path / "deployed.json").write_text(deployed.dumps())
     spec = tmp_path / "cluster.yaml"
     spec.write_text(text.replace("count: 64", "count: 20"))
-    sticky = planner.plan_file(str(spec), previous=deployed)
+    sticky = planner.compile_spec(str(spec), previous=deployed)
     config = {"ultraplan:spec": str(spec), "ultraplan:shard": "network",
               "ultraplan:previous": str(tmp_path / "deployed.json")}
     run = run_under_mocks(sticky, "network", config=config, entry=main)
     cidr = {r.name: r.inputs.get("cidrBlock") for r in run.resources}["subnet-us-east-1a"]
     assert cidr == deployed.by_name()["subnet-us-east-1a"].inputs["cidrBlock"] == "10.20.0.0/23"
-    assert planner.plan_file(str(spec)).by_name()["subnet-us-east-1a"].inputs["cidrBlock"] != cidr
+    assert planner.compile_spec(str(spec)).by_name()["subnet-us-east-1a"].inputs["cidrBlock"] != cidr
 
 
 def test_egress_none_plan_with_ssm_endpoints_registers_one_to_one(tmp_path):

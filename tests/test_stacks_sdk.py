@@ -259,7 +259,7 @@ def test_committed_example_stack_configs_are_what_configure_writes():
     committed = sorted(glob.glob(os.path.join(root, "Pulumi.gb200-pretrain-*.yaml")))
     assert committed, "the committed Pulumi.gb200-pretrain-*.yaml example stack configs are gone"
     spec = "examples/gb200-capacity-block.yaml"
-    configs = stack_configs(planner.plan_file(os.path.join(root, spec)), spec, out_dir=root)
+    configs = stack_configs(planner.compile_spec(os.path.join(root, spec)), spec, out_dir=root)
     assert sorted(c.path for c in configs) == committed
     for c in configs:
         with open(c.path, encoding="utf-8") as fh:

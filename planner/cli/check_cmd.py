@@ -20,7 +20,7 @@ from .reporting import emit_report, report_options
 
 @click.command()
 @click.argument("specs", nargs=-1, type=click.Path(), metavar="[SPEC|FOLDER]...")
-@click.option("--plan", "plan_file", type=click.Path(dir_okay=False),
+@click.option("--plan", "plan_path", type=click.Path(dir_okay=False),
               help="Check a Plan JSON (from `ultraplan plan --out`, possibly edited) instead of compiling SPEC.")
 @click.option("--account", "account_file", type=click.Path(dir_okay=False),
               help="Run preflight against an account snapshot (`ultraplan account snapshot`).")
@@ -38,7 +38,7 @@ from .reporting import emit_report, report_options
                    "passed, but does not exit 3). Repeatable.")
 @report_options
 @now_option()
-def check(specs: tuple[str, ...], plan_file: str | None, account_file: str | None, live: bool, launch_dry_run: bool,
+def check(specs: tuple[str, ...], plan_path: str | None, account_file: str | None, live: bool, launch_dry_run: bool,
           html_out: str | None, old: str | None, timeout: float | None, accepts: tuple[str, ...], fmt: str,
           fail_on: str, reports: dict[str, str | None]) -> None:
     """Validate, plan, price, policy-check (and preflight) SPEC in one run: one report, one exit code.
@@ -59,7 +59,7 @@ def check(specs: tuple[str, ...], plan_file: str | None, account_file: str | Non
     accept = parse_accepts(accepts, library.accept_ids())
     check_distinct_outputs({**{f"--{k}": v for k, v in reports.items()}, "--html": html_out})  # before any work or any write
     files: list[str | None] = list(expand_specs(specs)) if specs else [None]
-    if plan_file and specs:
+    if plan_path and specs:
         raise UsageError("give SPEC files or --plan PLAN.json, not both")
     if html_out and len(files) > 1:
         raise UsageError("--html writes the report of one spec: give one SPEC, or run `ultraplan report` on each")
@@ -79,7 +79,7 @@ def check(specs: tuple[str, ...], plan_file: str | None, account_file: str | Non
     progress = (lambda msg: click.echo(msg, err=True)) if live else None
     results = []
     for spec in files:
-        result = library.check(spec, plan_path=plan_file, previous=before, diff_against=old, account=snapshot,
+        result = library.check(spec, plan_path=plan_path, previous=before, diff_against=old, account=snapshot,
                                account_asked=bool(account_file), live=live, launch_dry_run=launch_dry_run,
                                timeout=timeout, accept=accept, fail_on=Level.parse(fail_on), progress=progress)
         if html_out:

@@ -14,7 +14,7 @@ def load_plan_or_spec(path: str, **compile_kwargs):
         return load_plan(path)
     import planner
 
-    return planner.plan_file(path, **compile_kwargs)
+    return planner.compile_spec(path, **compile_kwargs)
 
 
 def check_distinct_outputs(paths: dict[str, str | None]) -> None:

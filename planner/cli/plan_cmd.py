@@ -47,7 +47,7 @@ def plan(spec: str, fmt: str, out: str | None, old: str | None, previous: str | 
     if old and previous and old != previous:
         raise UsageError("--diff and --previous name two different Plans; --diff alone also keeps the addresses")
     before = load_plan(old or previous) if (old or previous) else None
-    result = planner.plan_file(spec, shard_size=shard_size, previous=before)
+    result = planner.compile_spec(spec, shard_size=shard_size, previous=before)
     changes, moves = None, []
     if old:
         from ..change.diff import diff

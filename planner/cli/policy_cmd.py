@@ -17,14 +17,13 @@ from .common import now_option, terminal_width
 from .reporting import emit_report, report_options
 
 
-
-def load_plan_or_spec(spec: str | None, plan_file: str | None) -> Any:
+def load_plan_or_spec(spec: str | None, plan_path: str | None) -> Any:
     """The Plan to check: compiled from SPEC, or read from a Plan JSON (`ultraplan plan --out`, or a
     SPEC that is a Plan by its content, as `ultraplan cost` takes it)."""
-    if plan_file:
+    if plan_path:
         from ..plan.model import load_plan
 
-        return load_plan(plan_file)
+        return load_plan(plan_path)
     if not spec:
         raise UsageError("give a SPEC file, or --plan PLAN.json")
     from .files import load_plan_or_spec as load
@@ -55,11 +54,11 @@ def policy() -> None:
 
 @policy.command("run")
 @click.argument("specs", nargs=-1, type=click.Path(), metavar="[SPEC|FOLDER]...")
-@click.option("--plan", "plan_file", type=click.Path(dir_okay=False),
+@click.option("--plan", "plan_path", type=click.Path(dir_okay=False),
               help="Check a Plan JSON (from `ultraplan plan --out`) instead of compiling SPEC.")
 @report_options
 @now_option()
-def run(specs: tuple[str, ...], plan_file: str | None, fmt: str, fail_on: str, reports: dict[str, str | None]) -> None:
+def run(specs: tuple[str, ...], plan_path: str | None, fmt: str, fail_on: str, reports: dict[str, str | None]) -> None:
     """Run every policy over each SPEC's Plan and report violations (default subcommand). SPEC may be
     several files or a folder: one report, the worst exit code."""
     from policies.report import policy_report
@@ -70,13 +69,13 @@ def run(specs: tuple[str, ...], plan_file: str | None, fmt: str, fail_on: str, r
     from ..run import monthly_cost
     from .common import expand_specs
 
-    if plan_file and specs:
+    if plan_path and specs:
         raise UsageError("give SPEC files or --plan PLAN.json, not both")
     files = expand_specs(specs) if specs else [None]
     done, invalid = [], []
     for spec in files:
         try:
-            plan = load_plan_or_spec(spec, plan_file)
+            plan = load_plan_or_spec(spec, plan_path)
             report = policy_report(policies_of(plan, monthly_cost=monthly_cost), name=plan.name,
                                    fail_on=Level.parse(fail_on))
         except SpecError as exc:
@@ -119,7 +118,7 @@ def pulumi_config(spec: str, out: str | None) -> None:
     from policies import load_rules
     from policies.config import pulumi_policy_config, resolve
 
-    plan = planner.plan_file(spec)
+    plan = planner.compile_spec(spec)
     resolve(plan.policies, load_rules(), spec_file=plan.spec_file)  # the same errors as `policy SPEC`
     text = json.dumps(pulumi_policy_config(plan.policies), indent=2)
     if out:

@@ -23,7 +23,7 @@ from .common import now_option
 @click.argument("spec", required=False, type=click.Path(dir_okay=False))
 @click.option("--out", "html_out", type=click.Path(dir_okay=False), default="report.html", show_default=True,
               help="Where to write the HTML report (one self-contained file, opens offline).")
-@click.option("--plan", "plan_file", type=click.Path(dir_okay=False),
+@click.option("--plan", "plan_path", type=click.Path(dir_okay=False),
               help="Report on a Plan JSON (`ultraplan plan --out`) instead of compiling SPEC.")
 @click.option("--diff", "diff_against", type=click.Path(dir_okay=False, exists=True),
               help="The base branch's Plan JSON (or spec): show what changes and the cost before → after.")
@@ -34,7 +34,7 @@ from .common import now_option
 @click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error", show_default=True,
               help="The level the report's PASS/FAIL verdict uses (the exit code does not follow it).")
 @now_option()
-def report(spec: str | None, html_out: str, plan_file: str | None, diff_against: str | None,
+def report(spec: str | None, html_out: str, plan_path: str | None, diff_against: str | None,
            markdown_out: str | None, account_file: str | None, fail_on: str) -> None:
     """Write an HTML report of SPEC: summary, topology picture, cost timeline, findings by rule and,
     with --diff, what changes against the base Plan.
@@ -49,7 +49,7 @@ def report(spec: str | None, html_out: str, plan_file: str | None, diff_against:
     check_distinct_outputs({"--out": html_out, "--markdown": markdown_out})
     snapshot = library.load_account(account_file)
     # Compiled against the base Plan, subnets keep its CIDRs: the same diff `plan --diff` shows.
-    result = library.check(spec, plan_path=plan_file, previous=base_plan(diff_against) if diff_against else None,
+    result = library.check(spec, plan_path=plan_path, previous=base_plan(diff_against) if diff_against else None,
                            account=snapshot, account_asked=bool(account_file), fail_on=Level.parse(fail_on),
                            command="report", mark_not_run=False)
     write_pages(result, html_out=html_out, markdown_out=markdown_out, diff_against=diff_against)

@@ -29,7 +29,7 @@ def base_plan(path: str) -> Any:
         return load_plan(path)
     import planner
 
-    return planner.plan_file(path)
+    return planner.compile_spec(path)
 
 
 def write_pages(result: Any, *, html_out: str | None, markdown_out: str | None = None,

@@ -10,7 +10,7 @@
 4. the dates the cost timeline needs (pools outside an explicit budget term);
 5. price availability for the region: a warning, because a spec without a budget is still valid.
 
-`plan_file` (what every command calls) is `validate(...).plan`, so no command can accept a spec
+`compile_spec` (what every command calls) is `validate(...).plan`, so no command can accept a spec
 another rejects. Consumers stay separate: `cost_of` and `policies_of` take the Plan.
 """
 from __future__ import annotations
