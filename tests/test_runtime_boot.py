@@ -25,7 +25,7 @@ import yaml
 from conftest import BASE_SPEC  # noqa: F401  (conftest puts tests/ on sys.path)
 from planner import compile_plan
 from planner.runtime.userdata import decode
-from planner.validate import parse_spec
+from planner.spec.load import parse_spec
 from runtime_fixtures import FakeImds, TopologyProxy, install_stubs, moto_server
 
 pytestmark = pytest.mark.skipif(shutil.which("aws") is None, reason="the AWS CLI is not installed (pip install awscli)")

@@ -8,7 +8,7 @@ import re
 from conftest import BASE_SPEC
 from planner import compile_plan
 from planner.runtime import iam
-from planner.validate import parse_spec
+from planner.spec.load import parse_spec
 
 SCRIPT = os.path.join(os.path.dirname(iam.__file__), "ultraplan-node.sh")
 LUSTRE = "storage:\n  lustre: {capacity_gib: 2400, throughput_per_tib: 250}\n"

@@ -38,7 +38,7 @@ def domains_in_plan(plan) -> dict[str, list[str]]:
 
 @pytest.fixture(scope="module")
 def plans():
-    return {os.path.basename(p): planner.plan_file(os.path.relpath(p, ROOT)) for p in EXAMPLES}
+    return {os.path.basename(p): planner.compile_spec(os.path.relpath(p, ROOT)) for p in EXAMPLES}
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=os.path.basename)
@@ -120,9 +120,9 @@ def test_cli_writes_both_files_and_says_what_it_wrote(tmp_path):
 
 
 def test_cli_reads_a_plan_too(tmp_path):
-    plan_file = tmp_path / "plan.json"
-    assert run("plan", "examples/trn2-ultraserver.yaml", "--out", str(plan_file)).returncode == 0
-    done = run("runtime", str(plan_file), "--out", str(tmp_path / "out"))
+    plan_path = tmp_path / "plan.json"
+    assert run("plan", "examples/trn2-ultraserver.yaml", "--out", str(plan_path)).returncode == 0
+    done = run("runtime", str(plan_path), "--out", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr
     topology = yaml.safe_load((tmp_path / "out" / "topology.yaml").read_text())
     assert topology[0]["block"]["block_sizes"] == [4]  # u-trn2x64: 4 trn2u instances

@@ -20,7 +20,7 @@ from conftest import BASE_SPEC
 from planner import compile_plan
 from planner.errors import SpecError
 from planner.runtime.userdata import USER_DATA_MAX_BYTES, decode
-from planner.validate import load_spec, parse_spec
+from planner.spec.load import load_spec, parse_spec
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = sorted(glob.glob(os.path.join(ROOT, "examples", "*.yaml")))

@@ -30,6 +30,10 @@ UDFW = BASE_SPEC.replace("us-east-1a", "us-east-1-dfw-2a").replace(
 LUSTRE = "storage:\n  lustre: {capacity_gib: 2400, deployment: PERSISTENT_2, throughput_per_tib: 125}\n"
 
 
+# ~20 KB that gzip cannot shrink under EC2's 16 KB user data limit (fixed seed: the same every run).
+NOISE = __import__("base64").b64encode(__import__("random").Random(0).randbytes(15000)).decode()
+
+
 def pool(extra: str, base: str = BASE_SPEC) -> str:
     """The base spec with `extra` lines added to its pool."""
     return base.replace("    count: 2\n", "    count: 2\n" + extra, 1)
@@ -121,6 +125,8 @@ FAILING = {
     "spec.budget.limit": (BASE_SPEC + "budget: {term_months: 12}\n", None),
     "spec.policies.skip-reason": (BASE_SPEC + "policies:\n  skip: {no-public-ip: ' '}\n", None),
     "spec.policies.skip-spec-rule": (BASE_SPEC + "policies:\n  skip: {spec.pool.tag-count: we know}\n", None),
+    "spec.user-data.readable": (BASE_SPEC + "user_data: {file: no-such-file.sh}\n", None),
+    "spec.user-data.size": (BASE_SPEC + "user_data: |\n  #!/bin/bash\n  : " + NOISE + "\n", None),
     # declared rules, checked where their data is
     "spec.yaml.readable": ("name: [unclosed\n", None),
     "spec.yaml.duplicate-key": (BASE_SPEC + "name: again\n", None),

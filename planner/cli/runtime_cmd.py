@@ -7,7 +7,8 @@ import os
 import click
 
 from ..errors import UsageError
-from .common import format_option, write_output
+from .common import format_option
+from .files import write_output
 
 FILES = ("topology.yaml", "kueue-topology.yaml")
 
@@ -26,7 +27,7 @@ def runtime(spec: str, out_dir: str, fmt: str) -> None:
     cannot be written.
     """
     from ..runtime.topology import kueue_topology, slurm_topology, summary
-    from .common import load_plan_or_spec
+    from .files import load_plan_or_spec
 
     plan = load_plan_or_spec(spec)
     try:

@@ -11,11 +11,11 @@ from typing import Any
 from planner import tokens as T
 
 from ..errors import SpecError, SpecIssue
-from ..plan import Resource, ref
+from ..plan.model import Resource, ref
 from ..runtime import iam
 from ..runtime.userdata import Part, UserDataError, document, encode, read_user_data, user_parts
-from ..validate import SpecDocument
-from ..yamlload import dotted
+from ..spec.load import SpecDocument
+from ..spec.yamlload import dotted
 from .builder import Builder
 from .pools import ResolvedPool
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from ..plan import Plan
+from ..plan.model import Plan
 from . import names
 
 
