@@ -268,9 +268,9 @@ def test_grace_blackwell_and_trainium_pools_default_to_their_dlami(text, pool_ty
 
 
 def test_accelerator_without_a_known_default_image_needs_an_ami(monkeypatch):
-    import planner.validate as validate
+    import planner.spec.rules.pools as pool_rules
 
-    monkeypatch.setattr(validate, "default_image", lambda itype: None)  # a type the catalog has no image for
+    monkeypatch.setattr(pool_rules, "default_image", lambda itype: None)  # a type the catalog has no image for
     with pytest.raises(SpecError) as info:
         plan_of(GB200_NO_AMI)
     issue = info.value.issues[0]

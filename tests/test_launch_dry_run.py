@@ -20,13 +20,13 @@ from preflight_fixtures import NOW, REGION, inject_error, make_session, standard
 
 from planner import compile_plan  # noqa: E402
 from planner.findings import Level  # noqa: E402
-from planner.plan import Plan  # noqa: E402
+from planner.plan.model import Plan  # noqa: E402
 from planner.preflight import REGISTRY  # noqa: E402
 from planner.preflight import run as run_all  # noqa: E402
 from planner.preflight.checks.dry_run import launch_request  # noqa: E402
 from planner.preflight.context import Context  # noqa: E402
 from planner.preflight.live import LiveAccount  # noqa: E402
-from planner.validate import parse_spec  # noqa: E402
+from planner.spec.load import parse_spec  # noqa: E402
 
 DLAMI_X86 = "/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-amazon-linux-2023/latest/ami-id"
 DRY = "preflight.launch.dry-run"

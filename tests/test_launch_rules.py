@@ -19,8 +19,8 @@ from test_spec_property import CAT, valid_spec
 from planner import compile_plan
 from planner.errors import SpecError
 from planner.launchrules import GROUP, TEMPLATE, checks, evaluate, rules
-from planner.plan import Plan
-from planner.validate import parse_spec
+from planner.plan.model import Plan
+from planner.spec.load import parse_spec
 from policies.runner import NOT_APPLICABLE, PASSED, VIOLATED, run_policies
 
 EXAMPLES = sorted(glob.glob(os.path.join(ROOT, "examples", "*.yaml")))

@@ -491,7 +491,7 @@ def _compiled(text=None):
     from conftest import BASE_SPEC
 
     from planner import compile_plan
-    from planner.validate import parse_spec
+    from planner.spec.load import parse_spec
 
     return compile_plan(parse_spec(text or BASE_SPEC, "spec.yaml"))
 

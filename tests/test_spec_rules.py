@@ -45,6 +45,13 @@ def dfw_without(service: str):
         lz, services={**lz.services, service: ServiceOffer("no", "test")})})
 
 
+def p5_on_an_architecture_without_images():
+    """Every bundled type has a default image now; a p5 of an architecture amis.yaml has none for."""
+    p5 = CAT.instance_types["p5.48xlarge"]
+    return dataclasses.replace(CAT, instance_types={**CAT.instance_types,
+                                                    "p5.48xlarge": dataclasses.replace(p5, architecture="riscv64")})
+
+
 def another_region_dfw():
     lz = CAT.local_zone("us-east-1-dfw-2a")
     return dataclasses.replace(CAT, local_zones={lz.name: dataclasses.replace(lz, parent_region="us-east-2")})
@@ -76,7 +83,8 @@ FAILING = {
     "spec.pool.type-choice": (pool("    ultraserver: u-p6e-gb200x72\n"), None),
     "spec.pool.ultraserver-known": (BASE_SPEC.replace("instance_type: p5.48xlarge", "ultraserver: u-p6e-gb200x99"), None),
     "spec.pool.instance-type-known": (BASE_SPEC.replace("p5.48xlarge", "p5.96xlarge"), None),
-    "spec.pool.default-image": (BASE_SPEC.replace("p5.48xlarge", "trn2.48xlarge"), None),
+    "spec.pool.default-image": (BASE_SPEC, p5_on_an_architecture_without_images()),
+    "spec.pool.default-image-root-device": (pool("    root_device_name: /dev/sda1\n"), None),
     "spec.pool.efa-supported": (BASE_SPEC.replace("p5.48xlarge", "m7i.2xlarge") .replace("count: 2", "count: 2\n    efa: true"), None),
     "spec.pool.zone-in-region": (pool("    availability_zone: us-west-2b\n"), None),
     "spec.pool.zone-existing-subnet": (pool("    availability_zone: us-east-1b\n", BASE_SPEC.replace(
@@ -120,6 +128,8 @@ FAILING = {
     "spec.storage.lustre-capacity": (BASE_SPEC + LUSTRE.replace("capacity_gib: 2400, ", ""), None),
     "spec.storage.lustre-size": (BASE_SPEC + LUSTRE.replace("2400", "2500"), None),
     "spec.storage.lustre-throughput": (BASE_SPEC + LUSTRE.replace("125", "300"), None),
+    "spec.storage.lustre-efa": (BASE_SPEC + "storage:\n  lustre: {capacity_gib: 4800, deployment: PERSISTENT_2, "
+                                "throughput_per_tib: 500, efa: true}\n", None),
     "spec.storage.lustre-in-transit": (BASE_SPEC + LUSTRE.replace("PERSISTENT_2, throughput_per_tib: 125", "SCRATCH_1"), None),
     "spec.cluster.name-collision": (UDFW.replace("us-east-1-dfw-2a", "us-east-1-dfw-2a") + POOL.replace("gpu", "gpu-u0001"), None),
     "spec.budget.limit": (BASE_SPEC + "budget: {term_months: 12}\n", None),

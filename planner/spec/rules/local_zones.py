@@ -109,13 +109,13 @@ def local_zone_services(ctx: SpecContext) -> Iterator[SpecIssue]:
     missing = []
     for zone, services in needed_services(ctx).items():
         for service in services:
-            if placement.place(ctx.catalog, zone, service, net.region_zone) is None:
+            if placement.place(ctx.catalog, zone, service, placement.region_zone(spec)) is None:
                 status, _ = placement.offered(ctx.catalog, zone, service)
                 missing.append(f"{placement.service_name(ctx.catalog, service)} "
                                f"({status if status == 'no' else 'not confirmed'} in {zone})")
     if missing:
         path = ("network", "region_zone")
-        yield SpecIssue("network.region_zone", "the cluster's Local Zone lacks services the plan needs: " + ", ".join(missing),
+        yield SpecIssue("network.region_zone", "Local Zones of the plan lack services it needs: " + ", ".join(missing),
                         doc.line(*path) or doc.line("network") or doc.line("availability_zone"), doc.file,
                         f"set network.region_zone to an Availability Zone of {spec.region} (e.g. {spec.region}a): "
                         "ultraplan places those services there and notes the cross-zone traffic path")

@@ -69,6 +69,18 @@ def image_known(ctx: SpecContext, pc: PoolContext) -> Iterator[SpecIssue]:
                         "can vouch for", "give ami: ami-... (an image with the accelerator drivers and EFA)")
 
 
+@REGISTRY.pool("spec.pool.default-image-root-device", source="planner/catalog/amis.yaml (each default image's root device)")
+def default_image_root_device(ctx: SpecContext, pc: PoolContext) -> Iterator[SpecIssue]:
+    """A pool on a default image names that image's root device (`root_device_name`): a mapping for
+    another device would add a second volume and leave the root with the image's size and encryption."""
+    image = default_image(pc.itype) if pc.pool.ami is None else None
+    root = image.get("root_device_name") if image else None
+    if root not in (None, pc.pool.root_device_name):
+        yield ctx.issue(pc.path + ("root_device_name",), f"{pc.pool.root_device_name} is not the root device of the "
+                        f"default image ({image['image']} boots from {root}): the mapping would add a second volume "
+                        "and leave the root with the image's size and encryption", f"root_device_name: {root}, or give an ami")
+
+
 @REGISTRY.pool("spec.pool.efa-supported", source="EC2 DescribeInstanceTypes NetworkInfo.EfaSupported (catalog efa_supported)")
 def efa_supported(ctx: SpecContext, pc: PoolContext) -> Iterator[SpecIssue]:
     """`efa: true` only on an instance type that supports EFA."""

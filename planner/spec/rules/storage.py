@@ -124,3 +124,30 @@ def lustre_in_transit(ctx: SpecContext) -> Iterator[SpecIssue]:
         yield ctx.issue(LUSTRE + ("deployment",), f"{lustre.deployment} does not encrypt data in transit, so the mandatory "
                         "policy fsx-encrypted-in-vpc would always fail",
                         "use SCRATCH_2 or PERSISTENT_2, or skip the policy: policies.skip.fsx-encrypted-in-vpc: <why>")
+
+
+def efa_families(spec: Any, catalog: Any) -> list[str]:
+    """Instance families of the pools that use EFA (the clients an EFA-enabled file system serves)."""
+    from .local_zones import uses_efa
+
+    out = []
+    for pool in spec.compute:
+        ultra = catalog.ultraservers.get(pool.ultraserver or "")
+        itype = catalog.instance_types.get(ultra.member if ultra else (pool.instance_type or ""))
+        if itype and uses_efa(pool, catalog):
+            out.append(itype.family)
+    return out
+
+
+@REGISTRY.spec("spec.storage.lustre-efa", source="FSx for Lustre User Guide, EFA-enabled file systems "
+               "(planner/catalog/fsx_lustre_features.yaml)")
+def lustre_efa(ctx: SpecContext) -> Iterator[SpecIssue]:
+    """`efa: true` only on a file system AWS can make EFA-enabled: the deployment, capacity and the
+    client pools' instance families as FSx for Lustre requires them (catalog.fsx.efa_decision)."""
+    lustre = _lustre(ctx)
+    if lustre is None or not lustre.efa:
+        return
+    _, problems = fsx.efa_decision(lustre, efa_families(ctx.spec, ctx.catalog))
+    for problem in problems:
+        yield ctx.issue(LUSTRE + ("efa",), problem,
+                        "set efa: false, or change the deployment, capacity or pools as the message says")
