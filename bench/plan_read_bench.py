@@ -35,8 +35,8 @@ def main() -> None:
     args = parser.parse_args()
     os.chdir(ROOT)
     os.environ.setdefault("ULTRAPLAN_NOW", "2026-11-02T09:00:00Z")
-    from planner.pipeline import validate
-    from planner.plan import Plan, _plan_shape, load_plan
+    from planner.run.stages import validate
+    from planner.plan.model import Plan, _plan_shape, load_plan
 
     plan = validate("examples/frontier.yaml").plan
     with tempfile.TemporaryDirectory() as folder:

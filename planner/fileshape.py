@@ -8,9 +8,16 @@ expected (exit 2), instead of a KeyError deep inside a consumer.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from .errors import InputFileError
+
+
+def is_ref(value: Any) -> bool:
+    """A reference object of a Plan (`{"$ref": name, ...}`: a dict, or a read-only mapping such as the
+    policy pack's views). Here, with the shapes, so the Plan model and the type tokens both read it."""
+    return (type(value) is dict or isinstance(value, Mapping)) and "$ref" in value
 
 
 class Shape:

@@ -62,7 +62,7 @@ TAGS_MAP = frozenset(TAGGABLE) - TAGS_LIST
 def input_shapes() -> Any:
     """The inputs consumers read, by type token (other inputs are free-form: they go to Pulumi as is)."""
     from .fileshape import ANY, BOOL, CIDR, INT, NUM, STR, ByKey, ListOf, MapOf, Obj, Opt, Shape
-    from .plan import is_ref
+    from .fileshape import is_ref
 
     class RefOr(Shape):
         """A value of `shape`, or a reference (checked by the Plan's reference rule)."""

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence  # concrete AB
 from typing import Any
 
 from planner import tokens as T
-from planner.plan import is_ref  # noqa: F401 - one definition; the rules import it from here
+from planner.plan.model import is_ref  # noqa: F401 - one definition; the rules import it from here
 
 # Type tokens the rules look at (pulumi-aws 7 names; see docs/plan-format.md).
 VPC = T.VPC

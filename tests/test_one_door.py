@@ -2,7 +2,7 @@
 that a second copy fails here, naming the file and line.
 
 - Pulumi type tokens: only planner/tokens.py spells them.
-- `is_ref`, `TAGGABLE`: defined once (planner/plan.py, planner/tokens.py).
+- `is_ref`, `TAGGABLE`: defined once (planner/fileshape.py, planner/tokens.py).
 - Catalog data: only planner/catalog/ opens its YAML files; everyone else calls an accessor.
 - FSx for Lustre sizes, throughput tiers and in-transit encryption: only in catalog fsx_lustre.yaml.
 - Pool capacity: read through planner/records.py (`.get("capacity")` nowhere else on a pool record).
@@ -64,7 +64,7 @@ def test_the_tokens_module_names_every_token_the_compiler_emits():
             assert emitted <= known, (name, emitted - known)
 
 
-@pytest.mark.parametrize("name, home", [("is_ref", "planner/plan.py"), ("TAGGABLE", "planner/tokens.py")])
+@pytest.mark.parametrize("name, home", [("is_ref", "planner/fileshape.py"), ("TAGGABLE", "planner/tokens.py")])
 def test_defined_once(name, home):
     defined = []
     for path, text in _files():

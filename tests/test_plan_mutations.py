@@ -84,7 +84,7 @@ def mutate(data, rng: random.Random) -> str:
 
 
 def _plans():
-    from planner.pipeline import validate
+    from planner.run.stages import validate
 
     return {spec: json.loads(validate(spec).plan.dumps()) for spec in EXAMPLES}
 

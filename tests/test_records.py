@@ -61,7 +61,7 @@ EDITS = [
 
 @pytest.fixture(scope="module")
 def gb200_plan(tmp_path_factory):
-    from planner.pipeline import validate
+    from planner.run.stages import validate
 
     os.chdir(ROOT)
     return json.loads(validate(GB200).plan.dumps())
@@ -85,8 +85,8 @@ def test_a_hand_edited_plan_is_refused_naming_the_file_and_field(capsys, tmp_pat
 
 def test_records_round_trip_every_example_byte_for_byte():
     from conftest import SMALL_EXAMPLES
-    from planner.pipeline import validate
-    from planner.plan import Plan
+    from planner.run.stages import validate
+    from planner.plan.model import Plan
 
     for path in SMALL_EXAMPLES:
         plan = validate(os.path.relpath(path, ROOT)).plan

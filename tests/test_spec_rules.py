@@ -15,6 +15,7 @@ import pytest
 from conftest import BASE_SPEC, ROOT
 from planner.catalog import ServiceOffer, load_catalog
 from planner.errors import SpecError
+from planner.records import ScheduleRecord
 from planner.spec.rules import DECLARED, load_rules
 from planner.spec.rules.docs import rules_markdown
 from planner.spec.load import parse_spec
@@ -161,7 +162,8 @@ PIPELINE = {
 # Declared rules that only a hand-written Plan can break (the spec rules catch the spec first).
 PLAN_ONLY = {
     "spec.budget.amount": lambda plan: plan.budget.update(monthly_usd=-1),
-    "spec.cost.pool-window": lambda plan: plan.pools[0].update(schedule={"start": "2027-06-01", "end": "2027-01-01"}),
+    "spec.cost.pool-window": lambda plan: plan.pools.__setitem__(0, dataclasses.replace(
+        plan.pools[0], schedule=ScheduleRecord(start="2027-06-01", end="2027-01-01"))),
 }
 SAVINGS = "spec.budget.savings-plans"
 

@@ -13,7 +13,7 @@ from .common import format_option, now_option
 def _purchases(spec: dict[str, Any]) -> list[dict[str, Any]]:
     import datetime as dt
 
-    from ..spec import Pool
+    from ..spec.model import Pool
 
     out = []
     for data in spec["compute"]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from planner import tokens as T
 
-from .. import placement
+from ..catalog import placement
 from ..catalog import Catalog, is_local_zone, load_catalog
 from ..errors import SpecError, SpecIssue
 from ..plan.model import Resource, ref

@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from collections.abc import Mapping
 from typing import Any, Iterator
 
-from .findings import Source
-from .records import PoolRecord
+from ..fileshape import is_ref  # noqa: F401 (read here by the pack, stacks and the compiler)
+from ..findings import Source
+from ..records import PoolRecord
 
 PLAN_FORMAT_VERSION = 1
 PLAN_FORMAT = "ultraplan-plan"  # the marker that tells a Plan from a spec (planner.inputs), always the first key
@@ -30,11 +31,6 @@ PLAN_FORMAT = "ultraplan-plan"  # the marker that tells a Plan from a spec (plan
 def ref(name: str, attr: str = "id") -> dict[str, str]:
     """A reference to another Plan resource's output."""
     return {"$ref": name, "attr": attr}
-
-
-def is_ref(value: Any) -> bool:
-    """A reference object (a dict, or a read-only mapping such as the policy pack's views)."""
-    return (type(value) is dict or isinstance(value, Mapping)) and "$ref" in value
 
 
 def iter_refs(value: Any) -> Iterator[dict[str, str]]:
@@ -226,8 +222,8 @@ def write_atomic(path: str, text: str) -> None:
 def _plan_shape():
     """The shape of a Plan file: every field a consumer reads, typed (the pool record from
     planner/records.py; the inputs consumers read by resource type from planner/tokens.py)."""
-    from .fileshape import ANY, BOOL, CIDR, INT, NUM, STR, Both, ListOf, MapOf, Obj, Opt, Where
-    from .tokens import input_shapes
+    from ..fileshape import ANY, BOOL, CIDR, INT, NUM, STR, Both, ListOf, MapOf, Obj, Opt, Where
+    from ..tokens import input_shapes
 
     source = Opt(Obj({}, {"file": Opt(STR), "line": Opt(INT)}))
     reference = Obj({"$ref": STR, "attr": STR})
@@ -239,7 +235,7 @@ def _plan_shape():
     subnet = Obj({}, {"name": Opt(STR), "availability_zone": Opt(STR), "cidr": Opt(CIDR), "existing_subnet_id": Opt(STR),
                       "ips_needed": Opt(INT), "ips_total": Opt(INT), "reserved_ips": Opt(INT), "pools": ListOf(STR)})
     public_subnet = Obj({}, {"availability_zone": Opt(STR), "cidr": Opt(CIDR), "network_border_group": Opt(STR)})
-    from .records import DATE
+    from ..records import DATE
 
     savings_plan = Obj({"type": STR, "years": INT, "start": DATE, "pools": ListOf(STR)})
     budget = Obj({}, {"monthly_usd": Opt(NUM), "total_usd": Opt(NUM), "term_months": INT, "start": Opt(DATE),
@@ -265,7 +261,7 @@ class _NonFinite:
     name = "a finite number"
 
     def check(self, value: Any, path: str) -> None:
-        from .fileshape import _Mismatch
+        from ..fileshape import _Mismatch
 
         raise _Mismatch(path, "expected a finite number, got NaN or infinity")
 
@@ -274,9 +270,9 @@ def load_plan(path: str) -> Plan:
     """Read a Plan JSON written by `ultraplan plan --out`; a bad file is an InputFileError (exit 2)
     naming the file and the field. The file must carry the Plan format marker and a version this
     ultraplan reads; it is at most planner.inputs.MAX_PLAN_BYTES."""
-    from .errors import InputFileError
-    from .inputs import MAX_PLAN_BYTES, not_a_spec, read_text
-    from .fileshape import conform
+    from ..errors import InputFileError
+    from ..inputs import MAX_PLAN_BYTES, not_a_spec, read_text
+    from ..fileshape import conform
 
     text = read_text(path, MAX_PLAN_BYTES, "plan file")
     # NaN and Infinity (which Python's json reads), or an exponent that overflows to infinity: rare,
@@ -304,11 +300,11 @@ def load_plan(path: str) -> Plan:
                              f"(this ultraplan reads version {PLAN_FORMAT_VERSION})", "re-run `ultraplan plan --out`")
     shape = _plan_shape()
     if odd:  # rare: walk the whole Plan to name the field
-        from .fileshape import Both, Where, finite
+        from ..fileshape import Both, Where, finite
 
         shape = Both(Where(lambda v: not finite(v), _NonFinite(), scalars=True), shape)
     conform(data, shape, path, "re-run `ultraplan plan --out`, or fix the field")
-    from .catalog import regions
+    from ..catalog import regions
 
     if data["region"] not in regions():  # as `validate` refuses it in a spec: nothing can be priced or checked
         import difflib

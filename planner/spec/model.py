@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, Strict, StringConstraints, WithJsonSchema,
                       field_validator, model_serializer, model_validator)
 
-from .catalog import fsx
+from ..catalog import fsx
 from .ratecard import RateCard, SavingsPlanUse
 
 from .tags import check_tags
