@@ -66,7 +66,7 @@ def stages(path: str) -> str:
     """In-process seconds of each pipeline stage (imports excluded: a warm-up run first)."""
     code = r"""
 import sys, time
-from planner import pipeline
+from planner.run import stages as pipeline
 from planner.errors import UltraplanError
 pipeline.validate(sys.argv[1])
 t0 = time.perf_counter(); r = pipeline.validate(sys.argv[1]); t1 = time.perf_counter()

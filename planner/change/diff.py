@@ -88,7 +88,7 @@ def _own_reason(change: Change) -> str:
 def diff(old: Plan, new: Plan, *, now: dt.datetime | None = None) -> list[Change]:
     """Every change from `old` to `new`: direct ones, then the cascade of replacements, each classed.
     `now` (UTC) prices the capacity-block hours a termination loses; default: the planning clock."""
-    from .. import impact
+    from . import impact
 
     changes = _direct(old, new)
     changes = _cascade(new, changes)
