@@ -17,7 +17,7 @@ import pytest
 
 from conftest import BASE_SPEC
 from planner import compile_plan
-from planner.validate import parse_spec
+from planner.spec.load import parse_spec
 
 LT = "aws:ec2/launchTemplate:LaunchTemplate"
 ASG = "aws:autoscaling/group:Group"

@@ -10,8 +10,8 @@ import pytest
 from conftest import BASE_SPEC
 from planner import compile_plan
 from planner.errors import SpecError
-from planner.plan import iter_refs
-from planner.validate import parse_spec
+from planner.plan.model import iter_refs
+from planner.spec.load import parse_spec
 
 
 def plan_of(text: str, **kw):

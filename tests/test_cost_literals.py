@@ -9,7 +9,7 @@ from test_cost_estimate import NOW, PRICES, by_resource, make_plan, pool, resour
 
 import planner
 from planner.cost import estimate
-from planner.plan import Plan
+from planner.plan.model import Plan
 
 # Every key docs/cost.md documents for `ultraplan cost --format json` (paths; [] is any list item).
 JSON_KEYS = {
@@ -51,7 +51,7 @@ def key_paths(value, prefix=""):
 
 
 def test_json_report_has_every_documented_key():
-    report = estimate(planner.plan_file("examples/gb200-capacity-block.yaml"), now=date(2026, 11, 23))
+    report = estimate(planner.compile_spec("examples/gb200-capacity-block.yaml"), now=date(2026, 11, 23))
     doc = report.to_json()
     missing = JSON_KEYS - key_paths(doc)
     assert not missing, sorted(missing)
