@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT
 from planner.cli import main
 from planner.cli.init_cmd import CAPACITY, starter_spec
-from planner.validate import parse_spec
+from planner.spec.load import parse_spec
 
 
 def run(capsys, *argv):

@@ -7,7 +7,7 @@ import pytest
 from conftest import BASE_SPEC
 from planner.catalog.zones import region_zones, regions_selling
 from planner.errors import SpecError
-from planner.validate import parse_spec
+from planner.spec.load import parse_spec
 
 
 def issues(text: str):

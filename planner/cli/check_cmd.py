@@ -36,11 +36,14 @@ from .reporting import emit_report, report_options
 @click.option("--accept-unverified", "accepts", multiple=True, metavar="ID=REASON",
               help="Accept that check ID could not verify (it is still reported as unverified, never as "
                    "passed, but does not exit 3). Repeatable.")
+@click.option("--shard-size", type=click.IntRange(1, 100_000), default=None,
+              help="Most resources in one compute stack, as `plan --shard-size` (default 500): the policies and "
+                   "the diff gate see the stacks `pulumi up` will.")
 @report_options
 @now_option()
 def check(specs: tuple[str, ...], plan_path: str | None, account_file: str | None, live: bool, launch_dry_run: bool,
-          html_out: str | None, old: str | None, timeout: float | None, accepts: tuple[str, ...], fmt: str,
-          fail_on: str, reports: dict[str, str | None]) -> None:
+          html_out: str | None, old: str | None, timeout: float | None, accepts: tuple[str, ...],
+          shard_size: int | None, fmt: str, fail_on: str, reports: dict[str, str | None]) -> None:
     """Validate, plan, price, policy-check (and preflight) SPEC in one run: one report, one exit code.
 
     SPEC may be several files or a folder (every .yaml/.yml under it): one report for all of them,
@@ -81,7 +84,8 @@ def check(specs: tuple[str, ...], plan_path: str | None, account_file: str | Non
     for spec in files:
         result = library.check(spec, plan_path=plan_path, previous=before, diff_against=old, account=snapshot,
                                account_asked=bool(account_file), live=live, launch_dry_run=launch_dry_run,
-                               timeout=timeout, accept=accept, fail_on=Level.parse(fail_on), progress=progress)
+                               timeout=timeout, accept=accept, fail_on=Level.parse(fail_on), progress=progress,
+                               shard_size=shard_size)
         if html_out:
             from ..run.pages import write_pages
 

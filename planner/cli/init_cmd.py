@@ -75,7 +75,7 @@ def init(out: str, name: str | None, region: str | None, zone: str | None, insta
                         capacity=capacity, today=clock.today(), ami=ami)
 
     from ..errors import SpecError
-    from ..validate import parse_spec
+    from ..spec.load import parse_spec
 
     try:
         parse_spec(text, out)  # never write a spec that does not validate
@@ -83,14 +83,14 @@ def init(out: str, name: str | None, region: str | None, zone: str | None, insta
         from .common import terminal_width
 
         raise UsageError("the starter spec would not validate:\n" + exc.render_text(terminal_width())) from None
-    from .common import write_output
+    from .files import write_output
 
     folder = os.path.dirname(os.path.abspath(out))
     schema_path = os.path.join(folder, SCHEMA_FILE)
     if not os.path.exists(schema_path):
         import json
 
-        from ..schema import spec_schema
+        from ..spec.schema import spec_schema
 
         write_output(schema_path, json.dumps(spec_schema(), indent=2) + "\n")
     write_output(out, text)

@@ -44,7 +44,7 @@ class RunResult:
 def check(spec: str | None = None, *, plan_path: str | None = None, previous: Any = None,
           diff_against: str | None = None, account: Any = None, account_asked: bool = False, live: bool = False,
           launch_dry_run: bool = False, timeout: float | None = None, accept: dict[str, str] | None = None,
-          fail_on: Level = Level.ERROR, command: str = "check", now: Any = None,
+          fail_on: Level = Level.ERROR, command: str = "check", now: Any = None, shard_size: int | None = None,
           progress: Callable[[str], None] | None = None, mark_not_run: bool = True) -> RunResult:
     """One spec (or a Plan JSON, `plan_path`) through every stage into one report.
 
@@ -62,11 +62,11 @@ def check(spec: str | None = None, *, plan_path: str | None = None, previous: An
             return check(spec, plan_path=plan_path, previous=previous, diff_against=diff_against, account=account,
                          account_asked=account_asked, live=live, launch_dry_run=launch_dry_run, timeout=timeout,
                          accept=accept, fail_on=fail_on, command=command, progress=progress,
-                         mark_not_run=mark_not_run)
+                         mark_not_run=mark_not_run, shard_size=shard_size)
     from .steps import cost_step, diff_step, plan_step, policy_step, preflight_step
 
     run = Run(spec, fail_on, command)
-    plan = plan_step(run, spec, plan_path, previous)
+    plan = plan_step(run, spec, plan_path, previous, shard_size)
     if plan is not None:
         run.report.name = plan.name
         run.report.spec_file = run.report.spec_file or plan.spec_file

@@ -13,9 +13,16 @@ def _estimate(plan: Any) -> tuple[Any, str | None]:
     except ModuleNotFoundError:  # pragma: no cover - a build without the cost module
         return None, "planner.cost is not installed"
     try:
-        return estimate(plan), None
+        return _priced(estimate(plan), None)
     except UltraplanError as exc:
         return None, f"could not estimate cost: {exc}"
+
+
+def _priced(report: Any, error: str | None) -> tuple[Any, str | None]:
+    """Nothing priced (no prices for the region): no chart of zeros, the reason instead."""
+    if report is not None and report.unpriced and not report.lines:
+        return None, f"could not price: {report.unpriced[0].reason}"
+    return report, error
 
 
 def base_plan(path: str) -> Any:
@@ -42,7 +49,8 @@ def write_pages(result: Any, *, html_out: str | None, markdown_out: str | None =
     from ..report.html import render_html
 
     report, plan = result.report, result.plan
-    cost, cost_error, before, changes = result.estimate, result.cost_error, None, None
+    cost, cost_error = _priced(result.estimate, result.cost_error)
+    before, changes = None, None
     if plan is not None and cost is None and cost_error is None:
         cost, cost_error = _estimate(plan)  # a run that never reached the cost step
     if plan is not None and diff_against:

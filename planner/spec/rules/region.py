@@ -42,8 +42,8 @@ def zone_known(ctx: SpecContext) -> Iterator[SpecIssue]:
     """Every Availability Zone the spec names (cluster, pools, network.region_zone) is one of its
     Region's zones in the catalog, by name or by zone ID; Local Zones are checked against
     local_zones.yaml instead. AWS rejects an unknown zone only at deploy time."""
-    from ..catalog import is_local_zone
-    from ..catalog.zones import region_zones
+    from ...catalog import is_local_zone
+    from ...catalog.zones import region_zones
 
     spec = ctx.spec
     if spec.region not in known_regions() or not zone_in_region(spec.availability_zone, spec.region):
