@@ -10,7 +10,7 @@ import pytest
 
 from conftest import ROOT
 from planner.cli import main
-from planner.filekind import FOREIGN, GOALS, PLAN, PRICES, RATE_CARD, SNAPSHOT, SPEC, classify
+from planner.cli.filekind import FOREIGN, GOALS, PLAN, PRICES, RATE_CARD, SNAPSHOT, SPEC, classify
 
 
 def run(capsys, *argv):

@@ -104,7 +104,7 @@ def test_a_missing_dependency_is_exit_2_with_the_install_command(blocked, extra,
 
 
 def test_the_install_command_names_the_extra_that_declares_a_module(monkeypatch):
-    from planner import extras
+    from planner.cli import extras
 
     reqs = ['pydantic<3,>=2.6', 'highspy<2,>=1.7', 'pulumi<4,>=3.130; extra == "deploy"',
             'ultraplan[deploy]; extra == "test"', 'moto[ec2]<6,>=5.1; extra == "test"',

@@ -62,6 +62,7 @@ def another_region_dfw():
 FAILING = {
     "spec.region.known": (BASE_SPEC.replace("region: us-east-1", "region: us-east-9"), None),
     "spec.region.zone": (BASE_SPEC.replace("availability_zone: us-east-1a", "availability_zone: us-west-2a"), None),
+    "spec.region.zone-known": (BASE_SPEC.replace("availability_zone: us-east-1a", "availability_zone: us-east-1z"), None),
     "spec.dates.planning-window": (pool("    start: 2150-01-01\n"), None),
     "spec.network.one-vpc": (BASE_SPEC.replace("  vpc_cidr: 10.0.0.0/16", "  vpc_cidr: 10.0.0.0/16\n  vpc_id: vpc-0123456789abcdef0\n"
                                                "  subnet_id: subnet-0123456789abcdef0"), None),

@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> None:
     except ModuleNotFoundError as exc:  # an optional dependency is not installed: setup, not a bug
         if exc.name is None or exc.name.split(".")[0] in ("planner", "stacks", "policies"):
             internal_error(exc, argv)  # our own module missing is a broken install or a bug
-        from ..extras import missing_module_message
+        from .extras import missing_module_message
 
         click.echo(f"error: {missing_module_message(exc)}", err=True)
         sys.exit(EXIT_INVALID)

@@ -69,7 +69,7 @@ def expand_specs(paths: tuple[str, ...] | list[str]) -> list[str]:
     named on its own that is one of those is a usage error saying so. Each file once, in the order
     given. A folder without specs is a usage error."""
     from ..errors import UsageError
-    from ..filekind import FOREIGN, PLAN, SPEC, kind_of
+    from .filekind import FOREIGN, PLAN, SPEC, kind_of
 
     out: list[str] = []
     for path in paths:
