@@ -56,7 +56,8 @@ def check(specs: tuple[str, ...], plan_path: str | None, account_file: str | Non
     from .. import run as library
     from ..findings import parse_accepts
     from ..report.merge import merge
-    from .common import expand_specs, worst_exit
+    from .common import worst_exit
+    from .files import expand_specs
     from .files import check_distinct_outputs
 
     accept = parse_accepts(accepts, library.accept_ids())

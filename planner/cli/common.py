@@ -59,46 +59,6 @@ def now_option(help_text: str = NOW_HELP, expose: bool = False):
 spec_argument = click.argument("spec", type=click.Path(dir_okay=False))
 specs_argument = click.argument("specs", nargs=-1, required=True, type=click.Path(), metavar="SPEC|FOLDER...")
 
-SPEC_SUFFIXES = (".yaml", ".yml")
-
-
-def expand_specs(paths: tuple[str, ...] | list[str]) -> list[str]:
-    """Files as given; a folder stands for every spec under it (.yaml/.yml, sorted, hidden folders
-    skipped): goals files, rate cards, account snapshots, price files and YAML that is not
-    ultraplan's are skipped there with a note on stderr naming the command that takes them. A file
-    named on its own that is one of those is a usage error saying so. Each file once, in the order
-    given. A folder without specs is a usage error."""
-    from ..errors import UsageError
-    from .filekind import FOREIGN, PLAN, SPEC, kind_of
-
-    out: list[str] = []
-    for path in paths:
-        if os.path.isdir(path):
-            found = []
-            for folder, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(files):
-                    if not name.endswith(SPEC_SUFFIXES):
-                        continue
-                    file = os.path.join(folder, name)
-                    kind = kind_of(file)
-                    if kind.kind in (SPEC, PLAN):
-                        found.append(file)
-                    else:
-                        for line in wrap_lines(f"note: skipped {file}: {kind.note}"):
-                            click.echo(line, err=True)
-            if not found:
-                raise UsageError(f"{path}: no .yaml or .yml spec in this folder")
-            out += found
-        else:
-            kind = kind_of(path) if os.path.isfile(path) else None
-            if kind is not None and kind.kind not in (SPEC, PLAN, FOREIGN):
-                raise UsageError(f"{path} is {kind.note}")
-            out.append(path)
-    seen: set[str] = set()
-    return [p for p in out if not (os.path.abspath(p) in seen or seen.add(os.path.abspath(p)))]
-
-
 # Worst first, as one report ranks them (planner.report.model): invalid input stops a run; a real
 # finding is a verdict whatever else could not be checked; then a bug; then could-not-verify.
 _EXIT_RANK = {2: 5, 1: 4, 4: 3, 3: 2, 0: 0}

@@ -2,6 +2,8 @@
 written atomically, each to its own file."""
 from __future__ import annotations
 
+import os
+
 
 def load_plan_or_spec(path: str, **compile_kwargs):
     """A Plan (told by its format marker, never by the file's extension) is read as is; anything
@@ -44,3 +46,46 @@ def write_output(path: str, text: str, option: str = "--out") -> None:
         write_atomic(path, text)
     except OSError as exc:
         raise UsageError(f"{option} {path}: cannot write ({exc.strerror or exc})") from None
+
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+
+
+def expand_specs(paths: tuple[str, ...] | list[str]) -> list[str]:
+    """Files as given; a folder stands for every spec under it (.yaml/.yml, sorted, hidden folders
+    skipped): goals files, rate cards, account snapshots, price files and YAML that is not
+    ultraplan's are skipped there with a note on stderr naming the command that takes them. A file
+    named on its own that is one of those is a usage error saying so. Each file once, in the order
+    given. A folder without specs is a usage error."""
+    import click
+
+    from ..errors import UsageError
+    from .common import wrap_lines
+    from .filekind import FOREIGN, PLAN, SPEC, kind_of
+
+    out: list[str] = []
+    for path in paths:
+        if os.path.isdir(path):
+            found = []
+            for folder, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if not name.endswith(SPEC_SUFFIXES):
+                        continue
+                    file = os.path.join(folder, name)
+                    kind = kind_of(file)
+                    if kind.kind in (SPEC, PLAN):
+                        found.append(file)
+                    else:
+                        for line in wrap_lines(f"note: skipped {file}: {kind.note}"):
+                            click.echo(line, err=True)
+            if not found:
+                raise UsageError(f"{path}: no .yaml or .yml spec in this folder")
+            out += found
+        else:
+            kind = kind_of(path) if os.path.isfile(path) else None
+            if kind is not None and kind.kind not in (SPEC, PLAN, FOREIGN):
+                raise UsageError(f"{path} is {kind.note}")
+            out.append(path)
+    seen: set[str] = set()
+    return [p for p in out if not (os.path.abspath(p) in seen or seen.add(os.path.abspath(p)))]

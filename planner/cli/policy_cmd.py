@@ -67,7 +67,7 @@ def run(specs: tuple[str, ...], plan_path: str | None, fmt: str, fail_on: str, r
     from ..run.stages import policies_of
     from ..report.merge import merge
     from ..run import monthly_cost
-    from .common import expand_specs
+    from .files import expand_specs
 
     if plan_path and specs:
         raise UsageError("give SPEC files or --plan PLAN.json, not both")

@@ -24,7 +24,8 @@ def validate(specs: tuple[str, ...], fmt: str) -> None:
     are valid; 2 with every problem of every spec (field path, YAML line, what would be right).
     """
     from ..run.stages import validate as run_validate
-    from .common import expand_specs, terminal_width
+    from .common import terminal_width
+    from .files import expand_specs
 
     files = expand_specs(specs)
     results = []
