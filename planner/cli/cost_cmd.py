@@ -19,7 +19,7 @@ def _plan_of(path: str):
 
 
 @click.command("cost")
-@click.argument("spec", type=click.Path(dir_okay=False))
+@click.argument("spec", type=click.Path(), metavar="SPEC|FLEET")
 @format_option(FORMATS)
 @click.option("--diff", "old_plan", type=click.Path(dir_okay=False),
               help="An earlier Plan JSON (ultraplan plan --out); show the monthly and term delta per resource.")
@@ -57,6 +57,13 @@ def cost(spec: str, fmt: str, old_plan: str | None, price_files: tuple[str, ...]
         from ..ratecard import load_rate_card
 
         card = load_rate_card(rates_file)
+    from . import fleet_cmd
+
+    fleet = fleet_cmd.fleet_target(spec)
+    if fleet:
+        if old_plan:
+            raise UsageError("--diff prices the change of one Plan: give one cell's spec")
+        return fleet_cmd.cost(fleet, fmt, prices, card, now=now.date() if now else None)
     report = estimate(_plan_of(spec), prices, now=now.date() if now else None, today=today, rates=card)
 
     if old_plan:
