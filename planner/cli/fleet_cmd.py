@@ -160,6 +160,29 @@ def cost_text(fleet: Any, est: dict[str, Any], total: Any) -> list[str]:
 
 
 # -- policy / preflight / check ----------------------------------------------------------------------
+def _dependencies(run: Any, fleet: Any, cell: str) -> None:
+    """Preflight quota errors that an increase stated in the fleet file covers become dependencies
+    (info), and the preflight step is judged again without them."""
+    from ..fleet.check import as_dependency, stated_increase
+    from ..report import Entry
+
+    changed = False
+    for i, entry in enumerate(run.report.entries):
+        if entry.category != "preflight":
+            continue
+        inc = stated_increase(fleet, cell, entry.finding)
+        if inc is not None:
+            run.report.entries[i] = Entry(as_dependency(entry.finding, inc), entry.category, entry.label)
+            changed = True
+    if not changed:
+        return
+    step = next(s for s in run.report.steps if s.name == "preflight")
+    left = [e.finding.level for e in run.report.entries if e.category == "preflight" and e.finding.unverified is None]
+    if step.status == "failed" and Level.ERROR not in left:
+        step.status = "warning" if Level.WARNING in left else "ok"
+        step.summary += "; quota errors covered by increases stated in the fleet file are dependencies"
+
+
 def check(path: str, fmt: str, fail_on: str, reports: dict[str, str | None], *, policy: bool = True,
           cost_step: bool = True, preflight: bool = True, fleet_checks: bool = True, command: str = "check") -> None:
     """Every cell through cost, policy and preflight (against its own snapshot), its limits checked;
@@ -207,6 +230,7 @@ def check(path: str, fmt: str, fail_on: str, reports: dict[str, str | None], *, 
         if preflight:
             snap = cp.cd.snapshot
             _preflight_step(run, cp.plan, snap, snap is not None, False, False)
+            _dependencies(run, fleet, cp.name)
         parts.append(run.report)
     if not fleet_checks:
         report = merge(parts, command)

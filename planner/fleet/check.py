@@ -6,6 +6,7 @@ largest fabric each cell can hold, and the fleet cost (the sum of the cells' ter
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,3 +128,32 @@ def check_fleet(fleet: FleetPlan, estimates: dict[str, Any] | None = None) -> Fl
         unpriced = {name: len(e.unpriced) for name, e in estimates.items()}
         findings.extend(_budget_findings(fleet, cost, unpriced))
     return FleetResult(findings, deps, checked, fabrics, cost)
+
+
+_REQUEST = re.compile(r"--quota-code (\S+) --desired-value (\d+)")
+
+
+def stated_increase(fleet: FleetPlan, cell: str, finding: Finding) -> Any | None:
+    """The increase stated in the fleet file that covers a preflight quota error of `cell` (its hint
+    is the `aws service-quotas request-service-quota-increase` command: same code, value at least
+    the one to request), or None."""
+    from .quotas import quota_key
+
+    m = _REQUEST.search(finding.hint or "")
+    if finding.level != Level.ERROR or m is None:
+        return None
+    code, wanted = m.group(1), int(m.group(2))
+    key = quota_key(code)
+    for inc in fleet.doc.fleet.quota_increases:
+        if inc.cell == cell and (inc.quota == code or (key and quota_key(inc.quota) == key)) and inc.value >= wanted:
+            return inc
+    return None
+
+
+def as_dependency(finding: Finding, inc: Any) -> Finding:
+    """A preflight quota error the fleet already asked AWS to lift: reported as what the cell waits on."""
+    from dataclasses import replace
+
+    ref = f" ({inc.reference})" if inc.reference else ""
+    return replace(finding, level=Level.INFO,
+                   message=f"{finding.message}; depends on the increase to {inc.value:,} stated in the fleet file{ref}")

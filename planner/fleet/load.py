@@ -92,7 +92,7 @@ def parse_fleet(text: str, file: str | None = None, catalog: Catalog | None = No
     except ValidationError as exc:
         raise SpecError(locate(model_issues(exc, FleetFile, lines, file), text, spans_of(text))) from None
     catalog = catalog or load_catalog()
-    base = os.path.dirname(os.path.abspath(file)) if file else os.getcwd()
+    base = os.path.dirname(file) if file else ""
 
     def issue(p: Path, message: str, hint: str | None = None) -> SpecIssue:
         return SpecIssue(dotted(p), message, line_of(lines, p), file, hint)
@@ -177,7 +177,8 @@ def _snapshot(cell: Cell, base: str) -> Any:
 
 
 def _rel(path: str, base: str) -> str:
-    return path if os.path.isabs(path) else os.path.join(base, path)
+    """A path written in the fleet file, relative to it (kept relative when the fleet file's is)."""
+    return path if os.path.isabs(path) else os.path.normpath(os.path.join(base, path))
 
 
 def _cell_doc(fleet: FleetFile, i: int, cell: Cell, card: RateCard | None, base: str, file: str | None,
