@@ -54,14 +54,16 @@ class Validated:
 
 
 def validate(path: str, *, catalog: Any = None, shard_size: int | None = None,
-             today: dt.date | None = None, previous: Any = None, now: dt.datetime | None = None) -> Validated:
+             today: dt.date | None = None, previous: Any = None, now: dt.datetime | None = None,
+             pins: dict[str, int] | None = None) -> Validated:
     """Load, validate and compile the spec at `path`; SpecError with every problem found. `now`:
     the planning clock (default: planner.clock); `today` only moves the date checks."""
     from .validate import load_spec
 
     with gc_paused():
         doc = load_spec(path, catalog)
-        return validate_document(doc, catalog=catalog, shard_size=shard_size, today=today, previous=previous, now=now)
+        return validate_document(doc, catalog=catalog, shard_size=shard_size, today=today, previous=previous, now=now,
+                                 pins=pins)
 
 
 def validate_document(doc: Any, *, catalog: Any = None, shard_size: int | None = None,

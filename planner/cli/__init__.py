@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "report": "planner.cli.report_cmd:report",
     "solve": "planner.cli.solve_cmd:solve",
     "runtime": "planner.cli.runtime_cmd:runtime",
+    "rollout": "planner.cli.rollout_cmd:rollout",
 }
 
 

@@ -64,23 +64,31 @@ def fleet_budget(doc: FleetDocument) -> dict[str, Any]:
 
 
 def plan_fleet(doc: FleetDocument, *, catalog: Any = None, shard_size: int | None = None,
-               today: dt.date | None = None) -> FleetPlan:
+               today: dt.date | None = None, now: dt.datetime | None = None, only: str | None = None,
+               pins: dict[str, dict[str, int]] | None = None) -> FleetPlan:
+    """Every cell's Plan (`only`: just that cell). `pins` (cell -> group or pool -> version) are
+    applied over each cell's own `pins` (a rollout wave's state)."""
     from ..pipeline import date_issues, gc_paused, validate_document
 
     cells: list[CellPlan] = []
     issues: list[SpecIssue] = []
     with gc_paused():
         for cd in doc.cells:
+            if only is not None and cd.cell.name != only:
+                continue
+            cell_pins = {**cd.cell.pins, **((pins or {}).get(cd.cell.name) or {})}
             try:
-                result = validate_document(cd.doc, catalog=catalog, shard_size=shard_size, today=today,
-                                           pins=dict(cd.cell.pins) or None)
+                result = validate_document(cd.doc, catalog=catalog, shard_size=shard_size, today=today, now=now,
+                                           pins=cell_pins or None)
             except SpecError as exc:
                 issues.extend(exc.issues)
                 continue
             plan = result.plan
             if plan.budget is None and (doc.fleet.term or doc.rate_card is not None):
                 plan.budget = fleet_budget(doc)
-                found = date_issues(plan, today or dt.date.today())
+                from .. import clock
+
+                found = date_issues(plan, today or (clock.utc(now) if now else clock.now()).date())
                 if found:
                     issues.extend(found)
                     continue
