@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from ..catalog import Catalog, load_catalog
 from ..errors import SpecError, SpecIssue, UltraplanError, locate, sort_issues
 from ..ratecard import RateCard, load_rate_card, model_issues
+from ..spec import DNS_NAME_HINT
 from ..spans import spans_of
 from ..validate import SpecDocument
 from ..yamlload import Path, dotted, line_of, load
@@ -90,7 +91,8 @@ def parse_fleet(text: str, file: str | None = None, catalog: Catalog | None = No
     try:
         fleet = FleetFile.model_validate(data)
     except ValidationError as exc:
-        raise SpecError(locate(model_issues(exc, FleetFile, lines, file), text, spans_of(text))) from None
+        issues = [_worded(i) for i in model_issues(exc, FleetFile, lines, file)]
+        raise SpecError(locate(issues, text, spans_of(text))) from None
     catalog = catalog or load_catalog()
     base = os.path.dirname(file) if file else ""
 
@@ -124,6 +126,27 @@ def parse_fleet(text: str, file: str | None = None, catalog: Catalog | None = No
         raise SpecError(locate(sort_issues(issues), text, spans_of(text)) if file is None else
                         _located(issues, file, text))
     return FleetDocument(fleet, file, lines, cells, card)
+
+
+# What a valid value looks like, for fields checked by a pattern (in words, never as a regex).
+_PATTERN_WORDS = {
+    "name": DNS_NAME_HINT, "fleet": DNS_NAME_HINT, "canary": DNS_NAME_HINT, "cell": DNS_NAME_HINT,
+    "account": "a 12-digit AWS account id, quoted so YAML keeps its leading zeros: account: \"012345678901\"",
+    "region": "an AWS Region, e.g. us-east-1",
+    "assume_role_arn": "an IAM role ARN in the cell's account, e.g. arn:aws:iam::012345678901:role/ultraplan-deploy",
+    "pools": "cell/pool, e.g. gpu-1/gb200",
+}
+
+
+def _worded(issue: SpecIssue) -> SpecIssue:
+    from dataclasses import replace
+
+    if not issue.message.startswith("String should match pattern"):
+        return issue
+    parts = [p for p in issue.path.replace("]", "").replace("[", ".").split(".") if p and not p.isdigit()]
+    hint = _PATTERN_WORDS.get(parts[-1] if parts else "", None)
+    got = issue.message.split("(got ", 1)[-1].rstrip(")") if "(got " in issue.message else "the value"
+    return replace(issue, message=f"{got} is not valid here", hint=hint or issue.hint)
 
 
 def _located(issues: list[SpecIssue], file: str, text: str) -> list[SpecIssue]:
