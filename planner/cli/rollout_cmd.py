@@ -56,7 +56,9 @@ def rollout(fleet: str, old: str | None, versions: tuple[str, ...], fmt: str, ou
     elif fmt == "github-matrix":
         body = json.dumps(matrix(result), separators=(",", ":"))
     else:
-        body = "\n".join(text(result))
+        from .common import terminal_width
+
+        body = "\n".join(text(result, terminal_width()))
     if out:
         write_output(out, body + "\n")
     click.echo(body)

@@ -89,53 +89,63 @@ def _fits(wave: list[Unit], unit: Unit, max_gpus: int, max_domains: int) -> bool
 
 
 def waves(units: Iterable[Unit], max_gpus: int, max_domains: int, canary: str | None = None) -> list[Wave]:
-    """Units into waves (see the module docstring). Deterministic: ties keep the units' order."""
+    """Units into waves (see the module docstring). Deterministic: ties keep the units' order.
+
+    The canary goes first: the canary cell's first unit that touches capacity, with everything it
+    depends on (or, when none touches capacity, all the canary cell's units and their dependencies),
+    in waves of their own marked `canary`; then everything else."""
     units = list(units)
     ids = {u.id for u in units}
     if len(ids) != len(units):
         raise ValueError("unit ids must be unique")
     order = {u.id: i for i, u in enumerate(units)}
-    done: set[str] = set()
+    ordered = _topo(units, order)  # raises on a cycle
     out: list[Wave] = []
-    remaining = list(units)
-
-    def ready(u: Unit, placed: set[str]) -> bool:
-        return all(d in placed or d not in ids for d in u.after)
-
+    done: set[str] = set()
     if canary is not None:
-        # The canary: the canary cell alone, up to and including its first unit that touches capacity.
-        first = next((u for u in _topo(units, order) if u.cell == canary and (u.gpus or u.domains)), None)
-        mine = [u for u in _topo(units, order) if u.cell == canary]
-        chosen = mine if first is None else _closure(first, units)
+        first = next((u for u in ordered if u.cell == canary and (u.gpus or u.domains)), None)
+        seeds = [first] if first is not None else [u for u in ordered if u.cell == canary]
+        chosen: dict[str, Unit] = {}
+        for seed in seeds:
+            chosen.update({u.id: u for u in _closure(seed, units)})
         if chosen:
-            wave = Wave(1, canary=True)
-            for u in _topo(chosen, order):
-                wave.units.append(u)
-                done.add(u.id)
-            out.append(wave)
-            remaining = [u for u in remaining if u.id not in done]
+            for w in _pack([u for u in ordered if u.id in chosen], done, ids, max_gpus, max_domains, len(out)):
+                w.canary = True
+                out.append(w)
+    out += _pack([u for u in ordered if u.id not in done], done, ids, max_gpus, max_domains, len(out))
+    return out
+
+
+def _pack(todo: list[Unit], done: set[str], ids: set[str], max_gpus: int, max_domains: int,
+          offset: int) -> list[Wave]:
+    """Greedy: each wave takes, in order, every unit whose dependencies are placed and that fits; a
+    unit over the limits alone gets a wave of its own. `done` grows with what is placed."""
+    out: list[Wave] = []
+    remaining = list(todo)
     while remaining:
-        wave = Wave(len(out) + 1)
+        wave = Wave(offset + len(out) + 1)
         placed = set(done)
         progress = True
-        while progress:
+        while progress and remaining:
             progress = False
             for u in list(remaining):
-                if ready(u, placed) and (_fits(wave.units, u, max_gpus, max_domains) or not wave.units):
-                    over_alone = u.gpus > max_gpus or u.domains > max_domains
-                    if over_alone and wave.units:
-                        continue
-                    wave.units.append(u)
-                    placed.add(u.id)
-                    remaining.remove(u)
-                    progress = True
-                    if over_alone:
-                        break
+                if not all(d in placed or d not in ids for d in u.after):
+                    continue
+                over_alone = u.gpus > max_gpus or u.domains > max_domains
+                if over_alone and wave.units:
+                    continue
+                if not over_alone and not _fits(wave.units, u, max_gpus, max_domains):
+                    continue
+                wave.units.append(u)
+                placed.add(u.id)
+                remaining.remove(u)
+                progress = True
+                if over_alone:
+                    break
             if wave.units and (wave.units[-1].gpus > max_gpus or wave.units[-1].domains > max_domains):
                 break
         if not wave.units:
-            stuck = ", ".join(u.id for u in remaining)
-            raise ValueError(f"units depend on each other in a cycle: {stuck}")
+            raise ValueError(f"units depend on each other in a cycle: {', '.join(u.id for u in remaining)}")
         done |= {u.id for u in wave.units}
         out.append(wave)
     return out
@@ -332,7 +342,16 @@ def _running(old: Any, cell: str, pool: str, versions: dict[str, int] | None) ->
 
 
 # -- output ------------------------------------------------------------------------------------
-def text(rollout: Rollout) -> list[str]:
+def text(rollout: Rollout, width: int = 80) -> list[str]:
+    """The waves as a person reads them, wrapped to `width` (80 in a pipe or CI log)."""
+    import textwrap
+
+    return [part for line in _text(rollout) for part in
+            (textwrap.wrap(line, width, subsequent_indent=" " * (len(line) - len(line.lstrip()) + 2),
+                           break_on_hyphens=False, break_long_words=False) or [""])]
+
+
+def _text(rollout: Rollout) -> list[str]:
     out = [f"Rollout of fleet {rollout.fleet}: {len(rollout.waves)} wave(s), at most {rollout.max_gpus:,} accelerators "
            f"and {rollout.max_domains:,} NVLink domains changed or terminated per wave; stop on the first failure"]
     for w in rollout.waves:
@@ -348,7 +367,7 @@ def text(rollout: Rollout) -> list[str]:
             by_stack.setdefault((u.pulumi_stack, u.action), []).append(u)
         for (stack, action), members in by_stack.items():
             groups = sum(len(u.groups) for u in members)
-            what = {"deploy": "deploy", "pin-current": "deploy, groups pinned to the running version",
+            what = {"deploy": "deploy", "pin-current": "deploy, groups pinned to the running template version",
                     "pin-next": f"move {groups} group(s) to the new template version"}[action]
             out.append(f"  {stack}: {what}")
     return out
