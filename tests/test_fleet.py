@@ -300,3 +300,14 @@ def test_a_folder_of_specs_leaves_a_fleet_folder_out_and_says_so(capsys, write_f
     (tmp_path / "a.yaml").write_text(open("examples/p5-on-demand-fsx.yaml").read())
     code, out, err = run(capsys, "validate", str(tmp_path))
     assert code == 0 and "is a fleet: left out" in err and out.count("ok:") == 1
+
+
+def test_pools_that_do_not_run_together_are_not_counted_together(write_fleet):
+    text = fleet_text([{"pools": [("a", 2), ("b", 2)], "extra": ["quotas: {L-417A185B: 384}"]}])
+    text_phased = text.replace("{name: a, instance_type: p5.48xlarge, count: 2}",
+                               "{name: a, instance_type: p5.48xlarge, count: 2, start: 2027-01-01, end: 2027-06-01}").replace(
+        "{name: b, instance_type: p5.48xlarge, count: 2}",
+        "{name: b, instance_type: p5.48xlarge, count: 2, start: 2027-06-01, end: 2027-12-01}")
+    assert not findings(write_fleet(text_phased, "phased.yaml"), "fleet.limit.vcpus")[0]  # 2 x 192 at a time
+    together = findings(write_fleet(text, "together.yaml"), "fleet.limit.vcpus")[0]
+    assert together[0].level == Level.ERROR and "needs 768" in together[0].message

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from ..findings import Finding, Level, Registry, Source
-from .limits import CellContext, vcpu_needs
+from .limits import CellContext, interface_need, vcpu_needs
 from .quotas import entries
 
 FABRIC_CHECKS = Registry()
@@ -61,7 +61,7 @@ def largest_fabric(ctx: CellContext) -> dict[str, Any] | None:
     usage = ctx.usage
     others = {"auto-scaling-groups": usage.get("auto_scaling_groups", 0) - sum(
                   p["count"] if p["kind"] == "ultraserver" else 1 for p in pools if p["name"] == pool["name"]),
-              "network-interfaces": usage.get("network_interfaces", 0) - pool["instances"] * int(pool.get("interfaces_per_instance") or 1)}
+              "network-interfaces": interface_need(ctx.plan) - pool["instances"] * int(pool.get("interfaces_per_instance") or 1)}
     all_needs, _ = vcpu_needs(ctx.plan.pools)
     own, _ = vcpu_needs([pool])
     for k in needs:

@@ -118,10 +118,10 @@ def placement_groups(ctx: CellContext) -> Iterable[Finding]:
 
 @check("fleet.limit.network-interfaces", Level.ERROR, "Network interfaces per Region fit the cell")
 def network_interfaces(ctx: CellContext) -> Iterable[Finding]:
-    """Every interface the cell's instances get (each EFA and efa-only interface counts), its NAT
-    gateways' and endpoints', plus the account's, stay within Network interfaces per Region (vpc
-    L-DF5E4CA3, default 5,000)."""
-    yield from ctx.compare("fleet.limit.network-interfaces", "network-interfaces", ctx.usage.get("network_interfaces", 0))
+    """Every interface the cell's running instances get (each EFA and efa-only interface counts; pools
+    whose dates do not overlap are not counted together), its NAT gateways' and endpoints', plus the
+    account's, stay within Network interfaces per Region (vpc L-DF5E4CA3, default 5,000)."""
+    yield from ctx.compare("fleet.limit.network-interfaces", "network-interfaces", interface_need(ctx.plan))
 
 
 def _market(pool: dict[str, Any]) -> str | None:
@@ -140,10 +140,28 @@ def _market(pool: dict[str, Any]) -> str | None:
     return None
 
 
+def window(pool: dict[str, Any]) -> tuple[str, str]:
+    """When a pool's instances run: [start, end) as ISO dates ('' = from the beginning, '~' = open end),
+    its schedule's or its capacity block's."""
+    sched = pool.get("schedule") or {}
+    cap = pool.get("capacity") or {}
+    start = sched.get("start") or cap.get("start") or ""
+    end = sched.get("end") or cap.get("end") or "~"
+    return str(start), str(end)
+
+
+def peak(items: Iterable[tuple[tuple[str, str], int]]) -> int:
+    """The most running at once: the largest sum of amounts whose [start, end) windows overlap (a
+    quota on running instances or interfaces counts what runs together, not every phase at once)."""
+    items = [(w, n) for w, n in items if n]
+    points = sorted({w[0] for w, _ in items})
+    return max((sum(n for (a, b), n in items if a <= t < b) for t in points), default=0)
+
+
 def vcpu_needs(pools: Iterable[dict[str, Any]]) -> tuple[dict[str, int], list[dict[str, Any]]]:
-    """vCPUs per quota bucket id, and the pools no bucket is known for."""
+    """vCPUs per quota bucket id at the busiest moment, and the pools no bucket is known for."""
     quotas = load_quotas()
-    needs: dict[str, int] = {}
+    per: dict[str, list[tuple[tuple[str, str], int]]] = {}
     unknown = []
     for pool in pools:
         market = _market(pool)
@@ -153,15 +171,25 @@ def vcpu_needs(pools: Iterable[dict[str, Any]]) -> tuple[dict[str, int], list[di
         if bucket is None:
             unknown.append(pool)
             continue
-        needs[bucket.id] = needs.get(bucket.id, 0) + int(pool["vcpus_per_instance"]) * int(pool["instances"])
-    return needs, unknown
+        per.setdefault(bucket.id, []).append((window(pool), int(pool["vcpus_per_instance"]) * int(pool["instances"])))
+    return {k: peak(v) for k, v in per.items()}, unknown
+
+
+def interface_need(plan: Any) -> int:
+    """Network interfaces at the busiest moment: the instances' (every EFA and efa-only interface
+    counts) of the pools running together, plus the NAT gateways' and endpoints' (plan summary)."""
+    pools = plan.pools
+    every = sum(int(p.get("interfaces_per_instance") or 1) * int(p.get("instances") or 0) for p in pools)
+    shared = int((plan.summary.get("account_limits") or {}).get("network_interfaces", 0)) - every
+    return shared + peak((window(p), int(p.get("interfaces_per_instance") or 1) * int(p.get("instances") or 0))
+                         for p in pools)
 
 
 @check("fleet.limit.vcpus", Level.ERROR, "vCPU quotas per purchase option fit the cell")
 def vcpus(ctx: CellContext) -> Iterable[Finding]:
-    """The cell's vCPUs per quota bucket and purchase option (on-demand and reservations: P
-    L-417A185B, Standard L-1216C47A, ...; spot; capacity blocks still to buy, by family) stay within
-    the cell's quota. AWS publishes no default for these (they vary by account), so without a stated
+    """The cell's vCPUs running at once per quota bucket and purchase option (on-demand and
+    reservations: P L-417A185B, Standard L-1216C47A, ...; spot; capacity blocks still to buy, by
+    family; pools whose dates do not overlap are not counted together) stay within the cell's quota. AWS publishes no default for these (they vary by account), so without a stated
     value or a snapshot the quota is unknown: a warning, never a pass."""
     needs, unknown = vcpu_needs(ctx.plan.pools)
     for bucket_id, n in needs.items():
