@@ -277,6 +277,8 @@ def write_fleet_solution(doc, offers, dropped, periods, result, seconds, objecti
     for cell in doc.goals.cells:
         spec = cell_spec(doc, cell, offers, periods, units, sp_units, None, os.path.join(out_dir, "cells", "x.yaml"))
         if spec is not None:
+            # A cell beyond one /16 gets secondary CIDR blocks, as a single-account solve does.
+            _compile_and_price(doc, spec, dump(spec, ""), None, load_catalog(), load_prices(), today)
             specs[cell.name] = spec
     if not specs:
         raise UltraplanError("the solution buys nothing: the targets are all zero")
@@ -290,10 +292,23 @@ def write_fleet_solution(doc, offers, dropped, periods, result, seconds, objecti
     checked = check_fleet(fp, estimates)
     fixed = sum(line.term_usd for e in estimates.values() for line in e.lines if line.pool is None)
     total = checked.cost.total_usd
+    # The solver's figure per cell (its units at the offers' prices + the cell's network as priced),
+    # to the cent like the fleet's cost, so the two sums compare cent for cent.
+    solver_cells = {}
+    for name in specs:
+        compute = sum(n * (offers[oid].period_cost[t] or 0.0) for oid, row in units.items()
+                      if offers[oid].cell == name for t, n in enumerate(row) if n)
+        compute += sum(n * offers[oid].sp_cost(s) for (oid, s), n in sp_units.items() if offers[oid].cell == name)
+        net = sum(line.term_usd for line in estimates[name].lines if line.pool is None)
+        solver_cells[name] = round(compute + net, 2)
     sol = Solution(doc, periods, offers, dropped, result.status, result.gap, seconds, objective_usd, fixed, units,
                    sp_units, {"compute": [p for s in specs.values() for p in s["compute"]]}, "", fixed_pp)
-    sol.cost_check = {"cost_total_usd": total, "solver_total_usd": objective_usd + fixed,
-                      "difference_usd": total - (objective_usd + fixed),
+    solver_total = round(sum(solver_cells.values()), 2)
+    sol.fixed_usd = solver_total - objective_usd  # the network, as priced back: total_usd = solver_total
+    sol.cost_check = {"cost_total_usd": total, "solver_total_usd": solver_total,
+                      "difference_usd": round(total - solver_total, 2),
+                      "cells": {n: {"cost_usd": checked.cost.cells[n]["total_usd"], "solver_usd": v}
+                                for n, v in solver_cells.items()},
                       "unpriced": sum(len(e.unpriced) for e in estimates.values()),
                       "budget_status": max((g["status"] for g in checked.cost.budget.values()), default="ok",
                                            key=["ok", "warning", "over"].index),
