@@ -26,7 +26,7 @@ def _purchases(spec: dict[str, Any]) -> list[dict[str, Any]]:
         if cap.type == "capacity-block":  # a block can be bought at most 8 weeks before it starts
             row["buy_from"] = str(cap.start - dt.timedelta(weeks=8))
         out.append(row)
-    for sp in (spec["budget"].get("savings_plans") or []):
+    for sp in ((spec.get("budget") or {}).get("savings_plans") or []):
         for name in sp["pools"]:
             for row in out:
                 if row["pool"] == name:
