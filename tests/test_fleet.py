@@ -311,3 +311,10 @@ def test_pools_that_do_not_run_together_are_not_counted_together(write_fleet):
     assert not findings(write_fleet(text_phased, "phased.yaml"), "fleet.limit.vcpus")[0]  # 2 x 192 at a time
     together = findings(write_fleet(text, "together.yaml"), "fleet.limit.vcpus")[0]
     assert together[0].level == Level.ERROR and "needs 768" in together[0].message
+
+
+def test_docs_document_every_fleet_check():
+    with open("docs/fleet.md", encoding="utf-8") as fh:
+        docs = fh.read()
+    for info in list(REGISTRY) + list(FABRIC_CHECKS):
+        assert f"`{info.check_id}`" in docs, info.check_id
