@@ -112,14 +112,9 @@ def check_fleet(fleet: FleetPlan, estimates: dict[str, Any] | None = None) -> Fl
         findings.extend(cell_limits(ctx))
         deps.extend(ctx.dependencies)
         checked.extend(ctx.checked)
-        largest = largest_fabric(ctx)
-        if largest is not None:
-            fabrics[cp.name] = largest
-            if largest["units"] is not None:
-                findings.append(Finding("fleet.fabric.largest", Level.INFO,
-                                        f"cell {cp.name}: the largest fabric it can hold is {largest['units']:,} x "
-                                        f"{largest['unit']} ({largest['gpus']:,} accelerators), bound by {largest['bound_by']}",
-                                        source=ctx.source))
+        found = largest_fabric(ctx)
+        if found is not None:
+            fabrics[cp.name] = found
     for info in FABRIC_CHECKS:
         findings.extend(info.func(fleet))
     cost = None

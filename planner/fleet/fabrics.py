@@ -86,3 +86,20 @@ def largest_fabric(ctx: CellContext) -> dict[str, Any] | None:
                 "bound_by": "unknown quotas"}
     return {"pool": pool["name"], "unit": pool["ultraserver_type"] if ultra else pool["instance_type"], "units": best,
             "gpus": best * unit_gpus, "bound_by": binding}
+
+
+@FABRIC_CHECKS.check("fleet.fabric.largest", Level.INFO, "The largest fabric each cell can hold")
+def largest(fleet: Any) -> Iterable[Finding]:
+    """Per cell, how many of its largest EFA unit (an UltraServer, or an EFA instance) one fabric in
+    the cell could hold within the cell's limits (stated increases counted as granted), and the quota
+    that binds: the room a fabric has to grow before it needs another increase."""
+    from .limits import context_for
+
+    for cp in fleet.cells:
+        ctx = context_for(cp, fleet.doc)
+        found = largest_fabric(ctx)
+        if found is None or found["units"] is None:
+            continue
+        yield Finding("fleet.fabric.largest", Level.INFO,
+                      f"cell {cp.name}: the largest fabric it can hold is {found['units']:,} x {found['unit']} "
+                      f"({found['gpus']:,} accelerators), bound by {found['bound_by']}", source=ctx.source)
