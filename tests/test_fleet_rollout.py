@@ -209,3 +209,41 @@ def test_a_cell_stack_assumes_the_cells_role_and_allows_only_its_account(frontie
     assert inputs.get("region") == "us-east-1"
     assert "200000000011" in json.dumps(inputs.get("allowedAccountIds"))
     assert "arn:aws:iam::200000000011:role/ultraplan-deploy" in json.dumps(inputs.get("assumeRoles"))
+
+
+def _tiny(tmp_path, name: str, cells: dict[str, int]) -> object:
+    """A fleet of p5 cells: cell -> instances (a pool `gpu` of that many, plus a pool `cpu`)."""
+    body = "".join(
+        f"""  - name: {c}
+    account: "00000000000{i + 1}"
+    region: us-east-1
+    zones: [us-east-1a]
+    spec:
+      name: {c}
+      compute:
+        - {{name: gpu, instance_type: p5.48xlarge, count: {n}}}
+"""
+        for i, (c, n) in enumerate(cells.items()))
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "fleet.yaml").write_text("fleet: tiny\nrollout: {max_gpus: 64, max_domains: 64}\ncells:\n" + body)
+    return plan_fleet(load_fleet(str(folder)))
+
+
+def test_a_removed_cell_is_destroyed_readers_first_within_the_blast_radius(tmp_path):
+    old = _tiny(tmp_path, "old", {"a": 2, "b": 4})
+    new = _tiny(tmp_path, "new", {"a": 2})
+    rollout = plan_rollout(new, old)
+    units = [u for w in rollout.waves for u in w.units]
+    assert {u.action for u in units} == {"destroy"} and {u.cell for u in units} == {"b"}
+    order = [u.stack for u in units]
+    assert order.index("compute-gpu-1") < order.index("network")  # compute goes before the network it reads
+    assert sum(u.gpus for u in units) == 32 and not rollout.over
+
+
+def test_a_resized_pool_counts_the_groups_it_changes(tmp_path):
+    old = _tiny(tmp_path, "old", {"a": 2})
+    new = _tiny(tmp_path, "new", {"a": 3})
+    rollout = plan_rollout(new, old)
+    units = [u for w in rollout.waves for u in w.units]
+    assert [u.stack for u in units] == ["compute-gpu-1"] and units[0].gpus == 24  # the group, as it becomes

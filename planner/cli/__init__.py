@@ -52,6 +52,7 @@ SHORT_HELP: dict[str, str] = {
     "runtime": "Write what a scheduler needs to place jobs inside NVLink domains: a Slurm topology.yaml "
                "(topology/block, one block per UltraServer, named with the hostnames the nodes set at boot) and "
                "a Kueue Topology with a ResourceFlavor per UltraServer pool (the node labels the nodes publish).",
+    "rollout": "Turn FLEET (or a change to it) into ordered rollout waves with a blast radius.",
 }
 
 

@@ -30,10 +30,12 @@ def _versions(items: tuple[str, ...]) -> dict[str, int]:
               help="text; json (every wave, unit and pin); github-matrix (strategy.matrix for GitHub Actions).")
 @click.option("--out", type=click.Path(dir_okay=False), help="Also write the output here (atomically).")
 def rollout(fleet: str, old: str | None, versions: tuple[str, ...], fmt: str, out: str | None) -> None:
-    """Turn FLEET (or, with --diff, the change from OLD to FLEET) into ordered waves: cells and
-    stacks in dependency order, the canary cell first, at most rollout.max_gpus accelerators and
-    rollout.max_domains NVLink domains changed or terminated per wave, stop on the first failure.
-    A launch-template change moves each group's pinned template version wave by wave.
+    """Turn FLEET (or a change to it) into ordered rollout waves with a blast radius.
+
+    With --diff, only the change from OLD to FLEET: cells and stacks in dependency order, the canary
+    cell first, at most rollout.max_gpus accelerators and rollout.max_domains NVLink domains changed
+    or terminated per wave, stop on the first failure. A launch-template change moves each group's
+    pinned template version wave by wave (docs/fleet.md).
 
     Exit 0; 1 when a single step is larger than one wave may be (named in the output); 2 bad input.
     """

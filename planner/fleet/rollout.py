@@ -37,7 +37,7 @@ class Unit:
     domains: int = 0
     after: tuple[str, ...] = ()  # unit ids that must go first
     groups: tuple[str, ...] = ()  # auto-scaling groups it changes or terminates
-    action: str = "deploy"  # deploy | pin-current | pin-next
+    action: str = "deploy"  # deploy | destroy | pin-current | pin-next
     pool: str | None = None
     note: str = ""
 
@@ -256,6 +256,17 @@ def fleet_units(new: Any, old: Any | None = None) -> tuple[list[Unit], dict[str,
         for c in changes:
             by_stack.setdefault(c.stack, []).append(c)
         pools = {p["name"]: p for p in plan.pools}
+        old_sizes = _group_sizes(before.plan)
+        sizes = {**old_sizes, **sizes}  # a deleted group's GPUs are in the old Plan
+        gone = [s for s in before.plan.stacks if s.name not in needs]
+        old_needs = stack_needs(before.plan)
+        for s in gone:  # a stack the change removes: after the stacks that read from it are gone or updated
+            readers = sorted(n for n, deps in old_needs.items() if s.name in deps)
+            groups = tuple(r.name for r in s.resources if r.type == ASG_TYPE)
+            units.append(Unit(_uid(cell, s.name), cell, s.name, f"{prefix}-{s.name}",
+                              sum(sizes.get(g, (0, 0))[0] for g in groups), sum(sizes.get(g, (0, 0))[1] for g in groups),
+                              tuple(_uid(cell, n) for n in readers), groups, "destroy",
+                              note="the stack is removed (`pulumi destroy`)"))
         for s in plan.stacks:
             members = by_stack.get(s.name, [])
             if not members:
@@ -284,6 +295,19 @@ def fleet_units(new: Any, old: Any | None = None) -> tuple[list[Unit], dict[str,
                 units.append(Unit(_uid(cell, stack_of[g], g), cell, stack_of[g], f"{prefix}-{stack_of[g]}", per, dom,
                                   (_uid(cell, lt_stack),), (g,), "pin-next", pool_name,
                                   f"{g} moves to the pool's new launch template version"))
+    new_cells = {c.name for c in new.cells}
+    for name, cp in old_cells.items():  # a cell the change removes: every stack destroyed, readers first
+        if name in new_cells:
+            continue
+        prefix = cp.plan.cell.get("stack_prefix") or name
+        needs, sizes = stack_needs(cp.plan), _group_sizes(cp.plan)
+        for s in cp.plan.stacks:
+            readers = sorted(n for n, deps in needs.items() if s.name in deps)
+            groups = tuple(r.name for r in s.resources if r.type == ASG_TYPE)
+            units.append(Unit(_uid(name, s.name), name, s.name, f"{prefix}-{s.name}",
+                              sum(sizes.get(g, (0, 0))[0] for g in groups), sum(sizes.get(g, (0, 0))[1] for g in groups),
+                              tuple(_uid(name, n) for n in readers), groups, "destroy",
+                              note="the cell is removed (`pulumi destroy`)"))
     return units, pinned
 
 
@@ -367,7 +391,8 @@ def _text(rollout: Rollout) -> list[str]:
             by_stack.setdefault((u.pulumi_stack, u.action), []).append(u)
         for (stack, action), members in by_stack.items():
             groups = sum(len(u.groups) for u in members)
-            what = {"deploy": "deploy", "pin-current": "deploy, groups pinned to the running template version",
+            what = {"deploy": "deploy", "destroy": f"destroy ({groups} group(s) terminated)",
+                    "pin-current": "deploy, groups pinned to the running template version",
                     "pin-next": f"move {groups} group(s) to the new template version"}[action]
             out.append(f"  {stack}: {what}")
     return out
