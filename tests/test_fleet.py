@@ -318,3 +318,11 @@ def test_docs_document_every_fleet_check():
         docs = fh.read()
     for info in list(REGISTRY) + list(FABRIC_CHECKS):
         assert f"`{info.check_id}`" in docs, info.check_id
+
+
+@pytest.mark.parametrize("command", ["validate", "plan", "cost", "check", "rollout"])
+def test_fleet_text_fits_80_columns(capsys, monkeypatch, command):
+    monkeypatch.setenv("COLUMNS", "80")
+    code, text, _ = run(capsys, command, "examples/frontier")
+    long = [line for line in text.splitlines() if len(line) > 80 and not line.startswith("aws service-quotas ")]
+    assert not long, long

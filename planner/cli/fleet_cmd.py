@@ -38,6 +38,19 @@ def load(path: str, **kwargs: Any):
     return plan_fleet(load_fleet(path), **kwargs)
 
 
+def _echo(lines: list[str]) -> None:
+    """Lines fit the terminal (80 columns in a pipe or CI log): a long one wraps under its own indent."""
+    import textwrap
+
+    from .common import terminal_width
+
+    width = terminal_width()
+    for line in lines:
+        indent = " " * (len(line) - len(line.lstrip()) + 2)
+        click.echo(textwrap.fill(line, width=width, subsequent_indent=indent, break_on_hyphens=False,
+                                 break_long_words=False) if len(line) > width else line)
+
+
 def _cell_line(cp: Any) -> str:
     s = cp.plan.summary
     where = ", ".join(cp.cell.zones)
@@ -63,10 +76,9 @@ def validate(path: str, fmt: str) -> None:
                                "cells": [{"name": c.name, "spec": c.cd.doc.file, "cluster": c.plan.name,
                                           "pools": len(c.plan.pools)} for c in fleet.cells]}, indent=1))
         return
-    click.echo(f"ok: {path}")
-    click.echo(f"    fleet '{fleet.name}', {len(fleet.cells)} cell(s)")
-    for cp in fleet.cells:
-        click.echo(f"    cell {cp.name}: cluster '{cp.plan.name}' in {cp.cell.region}, {len(cp.plan.pools)} pool(s)")
+    _echo([f"ok: {path}", f"    fleet '{fleet.name}', {len(fleet.cells)} cell(s)"]
+          + [f"    cell {cp.name}: cluster '{cp.plan.name}' in {cp.cell.region}, {len(cp.plan.pools)} pool(s)"
+             for cp in fleet.cells])
 
 
 # -- plan -----------------------------------------------------------------------------------------
@@ -86,10 +98,7 @@ def plan(path: str, fmt: str, out: str | None, shard_size: int) -> None:
     if fmt == "json":
         click.echo(json.dumps(plan_json(fleet), indent=1, default=str))
         return
-    for line in plan_text(fleet):
-        click.echo(line)
-    if out:
-        click.echo(f"\n{len(fleet.cells)} Plans written to {out}/plan-<cell>.json")
+    _echo(plan_text(fleet) + ([f"{len(fleet.cells)} Plans written to {out}/plan-<cell>.json"] if out else []))
 
 
 def plan_json(fleet: Any) -> dict[str, Any]:
@@ -133,10 +142,7 @@ def cost(path: str, fmt: str, prices: Any = None, rates: Any = None, now: Any = 
                                "unpriced": {n: [u.to_json() for u in e.unpriced] for n, e in est.items()}},
                               indent=1, default=str))
     else:
-        from .common import console
-
-        for line in cost_text(fleet, est, total):
-            console().print(line, markup=False, highlight=False)
+        _echo(cost_text(fleet, est, total))
     if any(g["status"] == "over" for g in total.budget.values()) or any(
             e.budget.status == "over" for e in est.values()):
         raise SystemExit(EXIT_FINDINGS)
