@@ -251,3 +251,13 @@ def test_a_resized_pool_counts_the_groups_it_changes(tmp_path):
     rollout = plan_rollout(new, old)
     units = [u for w in rollout.waves for u in w.units]
     assert [u.stack for u in units] == ["compute-gpu-1"] and units[0].gpus == 24  # the group, as it becomes
+
+
+def test_stack_configs_of_a_fleet_name_the_fleet_and_cell(tmp_path, frontier):
+    from stacks.configure import main as configure
+
+    assert configure([FRONTIER, "--out", str(tmp_path)]) == 0
+    names = sorted(os.listdir(tmp_path))
+    assert "Pulumi.frontier-cpu-1-network.yaml" in names and len(names) == sum(len(c.plan.stacks) for c in frontier.cells)
+    text = (tmp_path / "Pulumi.frontier-gpu-2-compute-gb200-1.yaml").read_text()
+    assert 'ultraplan:cell: "gpu-2"' in text and "ultraplan:fleet:" in text and "ultraplan:spec" not in text
