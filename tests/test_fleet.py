@@ -326,3 +326,23 @@ def test_fleet_text_fits_80_columns(capsys, monkeypatch, command):
     code, text, _ = run(capsys, command, "examples/frontier")
     long = [line for line in text.splitlines() if len(line) > 80 and not line.startswith("aws service-quotas ")]
     assert not long, long
+
+
+def test_fleet_schema_accepts_the_frontier_fleet_and_flags_a_typo(capsys, tmp_path):
+    import jsonschema
+    import yaml
+
+    code, out, _ = run(capsys, "schema", "--fleet")
+    schema = json.loads(out)
+    with open("examples/frontier/fleet.yaml", encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    data["term"]["start"] = str(data["term"]["start"])
+    jsonschema.validate(data, schema)
+    inline = yaml.safe_load(fleet_text([{}]))
+    jsonschema.validate(inline, schema)
+    inline["cells"][0]["spec"]["compute"][0]["instance_type"] = "p5.48xlarg"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(inline, schema)
+    data["cells"][0]["acount"] = data["cells"][0].pop("account")
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, schema)
