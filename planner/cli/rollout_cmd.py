@@ -7,7 +7,7 @@ import sys
 import click
 
 from ..errors import EXIT_FINDINGS, UsageError
-from .common import write_output
+from .common import now_option, write_output
 
 
 def _versions(items: tuple[str, ...]) -> dict[str, int]:
@@ -29,6 +29,7 @@ def _versions(items: tuple[str, ...]) -> dict[str, int]:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github-matrix"]), default="text", show_default=True,
               help="text; json (every wave, unit and pin); github-matrix (strategy.matrix for GitHub Actions).")
 @click.option("--out", type=click.Path(dir_okay=False), help="Also write the output here (atomically).")
+@now_option()
 def rollout(fleet: str, old: str | None, versions: tuple[str, ...], fmt: str, out: str | None) -> None:
     """Turn FLEET (or a change to it) into ordered rollout waves with a blast radius.
 
