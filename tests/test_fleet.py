@@ -346,3 +346,11 @@ def test_fleet_schema_accepts_the_frontier_fleet_and_flags_a_typo(capsys, tmp_pa
     data["cells"][0]["acount"] = data["cells"][0].pop("account")
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(data, schema)
+
+
+def test_every_numeric_field_of_the_fleet_file_has_a_range():
+    from planner.fleet.model import FleetFile
+    from test_inputs_round2 import _unbounded_numbers
+
+    schema = FleetFile.model_json_schema()
+    assert _unbounded_numbers(schema, schema.get("$defs", {})) == []

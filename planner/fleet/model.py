@@ -40,12 +40,12 @@ class Cell(_Model):
         None, max_length=64, description="An Availability Zone of the Region for services a Local Zone lacks (NAT, FSx)")
     account_snapshot: str | None = Field(
         None, description="Account snapshot (`ultraplan account snapshot`, relative to the fleet file): quotas and counts")
-    quotas: dict[str, Annotated[int, Field(ge=0)]] = Field(
+    quotas: dict[str, Annotated[int, Field(ge=0, le=10**12)]] = Field(
         default_factory=dict, description="Quota overrides by limit name (auto-scaling-groups) or quota code (L-CDE20ADC)")
     assume_role_arn: str | None = Field(
         None, pattern=ROLE_ARN, description="IAM role the cell's Pulumi provider assumes (in the cell's account)")
     spec: str | dict[str, Any] = Field(description="The cell's cluster spec: a path (relative to the fleet file) or inline")
-    pins: dict[str, Annotated[int, Field(ge=1)]] = Field(
+    pins: dict[str, Annotated[int, Field(ge=1, le=10**9)]] = Field(
         default_factory=dict,
         description="Launch template versions pinned per auto-scaling group or pool name (rollout moves them wave by wave)")
 
@@ -58,15 +58,15 @@ class Term(_Model):
 
 
 class FleetBudget(_Model):
-    total_usd: float | None = Field(None, gt=0, allow_inf_nan=False, description="The fleet's commitment over the term")
-    monthly_usd: float | None = Field(None, gt=0, allow_inf_nan=False, description="Most the fleet may cost a month")
+    total_usd: float | None = Field(None, gt=0, le=1e15, allow_inf_nan=False, description="The fleet's commitment over the term")
+    monthly_usd: float | None = Field(None, gt=0, le=1e15, allow_inf_nan=False, description="Most the fleet may cost a month")
 
 
 class Rollout(_Model):
     """How much one wave of a rollout may change or terminate."""
 
-    max_gpus: int = Field(ge=1, description="Most accelerators changed or terminated in one wave")
-    max_domains: int = Field(ge=1, description="Most NVLink domains (UltraServers) changed or terminated in one wave")
+    max_gpus: int = Field(ge=1, le=10**9, description="Most accelerators changed or terminated in one wave")
+    max_domains: int = Field(ge=1, le=10**9, description="Most NVLink domains (UltraServers) changed or terminated in one wave")
     canary: str | None = Field(None, pattern=DNS_NAME, description="The cell whose first group goes first, alone; default the first cell")
 
 
@@ -75,7 +75,7 @@ class QuotaIncrease(_Model):
 
     cell: str = Field(pattern=DNS_NAME)
     quota: str = Field(min_length=1, description="Limit name (auto-scaling-groups) or quota code (L-CDE20ADC)")
-    value: int = Field(ge=1, description="The value requested")
+    value: int = Field(ge=1, le=10**12, description="The value requested")
     reference: str | None = Field(None, max_length=200, description="Support case or request id")
 
 
