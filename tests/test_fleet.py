@@ -354,3 +354,11 @@ def test_every_numeric_field_of_the_fleet_file_has_a_range():
 
     schema = FleetFile.model_json_schema()
     assert _unbounded_numbers(schema, schema.get("$defs", {})) == []
+
+
+def test_a_fifo_is_not_sniffed_as_a_fleet(tmp_path):
+    from planner.fleet import is_fleet
+
+    fifo = tmp_path / "spec.yaml"
+    os.mkfifo(fifo)
+    assert is_fleet(str(fifo)) is False  # returns at once: a blocking open would hang here

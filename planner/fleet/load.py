@@ -62,10 +62,13 @@ def fleet_file_of(path: str) -> str:
 def is_fleet(path: str) -> bool:
     """A fleet file (a YAML mapping with top-level `fleet:` and `cells:` keys) or a folder holding one.
     Told by content, never by name: read only the top-level keys' lines."""
+    from ..inputs import open_regular
+
     path = fleet_file_of(path)
     try:
-        with open(path, encoding="utf-8") as fh:
-            head = fh.read(1 << 20)
+        # Only a regular file is sniffed: a FIFO or a device would block or never end (planner.inputs).
+        with open_regular(path) as fh:
+            head = fh.read(1 << 20).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return False
     keys = {line.split(":", 1)[0] for line in head.splitlines() if line[:1].isalpha() and ":" in line}
