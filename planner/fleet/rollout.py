@@ -311,7 +311,7 @@ def fleet_units(new: Any, old: Any | None = None) -> tuple[list[Unit], dict[str,
     return units, pinned
 
 
-LT_TYPE = "aws:ec2/launchTemplate:LaunchTemplate"
+from ..tokens import LAUNCH_TEMPLATE as LT_TYPE  # noqa: E402 - one door for type tokens
 
 
 def _only_template(change: Any) -> bool:
