@@ -128,25 +128,27 @@ def _market(pool: dict[str, Any]) -> str | None:
     """The vCPU quota market a pool's instances count against. An On-Demand Capacity Reservation
     counts against the on-demand quota; a Capacity Block already bought holds its own quota, one still
     to buy counts against the block quota of its family (as preflight.quota.capacity-blocks)."""
-    cap = pool.get("capacity") or {}
-    kind = cap.get("type", "on-demand")
-    if kind in ("on-demand", "capacity-reservation"):
+    from ..records import pool_of
+
+    cap = pool_of(pool).capacity
+    if cap.type in ("on-demand", "capacity-reservation"):
         return "on-demand"
-    if kind == "spot":
+    if cap.type == "spot":
         return "spot"
-    if kind == "capacity-block":
-        bought = cap.get("reservation_id") or cap.get("reservation_ids") or cap.get("resource_group_arn")
-        return None if bought and not cap.get("planned") else "capacity-block"
+    if cap.type == "capacity-block":
+        return "capacity-block" if cap.wants_block() else None
     return None
 
 
 def window(pool: dict[str, Any]) -> tuple[str, str]:
     """When a pool's instances run: [start, end) as ISO dates ('' = from the beginning, '~' = open end),
     its schedule's or its capacity block's."""
+    from ..records import pool_of
+
     sched = pool.get("schedule") or {}
-    cap = pool.get("capacity") or {}
-    start = sched.get("start") or cap.get("start") or ""
-    end = sched.get("end") or cap.get("end") or "~"
+    cap = pool_of(pool).capacity
+    start = sched.get("start") or cap.start or ""
+    end = sched.get("end") or cap.end or "~"
     return str(start), str(end)
 
 
