@@ -36,7 +36,7 @@ def __getattr__(name: str) -> Any:
 
 
 def plan_file(path: str, *, shard_size: int | None = None, catalog: Any = None, previous: Any = None,
-              now: Any = None) -> Any:
+              now: Any = None, pins: dict[str, int] | None = None) -> Any:
     """Load a spec file, run every spec-only check (planner.pipeline.validate) and return its Plan
     (`previous`: the deployed Plan, for sticky addresses; `now`: the planning clock, a datetime,
     default planner.clock: --now, ULTRAPLAN_NOW or the system clock).
@@ -44,4 +44,4 @@ def plan_file(path: str, *, shard_size: int | None = None, catalog: Any = None, 
     Every command compiles through here, so none accepts a spec that `ultraplan validate` rejects."""
     from .pipeline import validate
 
-    return validate(path, catalog=catalog, shard_size=shard_size, previous=previous, now=now).plan
+    return validate(path, catalog=catalog, shard_size=shard_size, previous=previous, now=now, pins=pins).plan

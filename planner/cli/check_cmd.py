@@ -327,6 +327,15 @@ def check(specs: tuple[str, ...], plan_file: str | None, account_file: str | Non
     from .common import check_distinct_outputs, expand_specs, worst_exit
 
     accept = parse_accepts(accepts, _accept_ids())
+    from . import fleet_cmd
+
+    fleet = fleet_cmd.fleet_target(specs)
+    if fleet:
+        if plan_file or account_file or live or old or html_out or launch_dry_run:
+            raise UsageError("a fleet is checked cell by cell against each cell's account_snapshot: drop --plan, "
+                             "--account, --preflight, --diff, --html and --launch-dry-run")
+        return fleet_cmd.check(fleet, fmt, fail_on, {"sarif": sarif_out, "junit": junit_out,
+                                                     "markdown": markdown_out, "json": json_out})
     check_distinct_outputs({"--sarif": sarif_out, "--junit": junit_out, "--markdown": markdown_out,
                             "--json": json_out, "--html": html_out})  # before any work or any write
     files: list[str | None] = list(expand_specs(specs)) if specs else [None]

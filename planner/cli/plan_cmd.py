@@ -30,8 +30,12 @@ def validate(specs: tuple[str, ...], fmt: str) -> None:
     are valid; 2 with every problem of every spec (field path, YAML line, what would be right).
     """
     from ..pipeline import validate as run_validate
+    from . import fleet_cmd
     from .common import expand_specs, terminal_width
 
+    fleet = fleet_cmd.fleet_target(specs)
+    if fleet:
+        return fleet_cmd.validate(fleet, fmt)
     files = expand_specs(specs)
     results = []
     for path in files:
@@ -93,9 +97,9 @@ def _validate_json(results: list) -> dict:
 
 
 @click.command()
-@spec_argument
+@click.argument("spec", type=click.Path(), metavar="SPEC|FLEET")
 @format_option(["text", "json", "markdown"])
-@click.option("--out", type=click.Path(dir_okay=False), help="Write the Plan JSON here (atomically).")
+@click.option("--out", type=click.Path(), help="Write the Plan JSON here (atomically); for a fleet, a folder of plan-<cell>.json.")
 @click.option("--diff", "old", type=click.Path(dir_okay=False),
               help="Show changes against an earlier Plan JSON (the one deployed); its subnets keep their CIDRs.")
 @click.option("--previous", type=click.Path(dir_okay=False),
@@ -116,7 +120,14 @@ def plan(spec: str, fmt: str, out: str | None, old: str | None, previous: str | 
     """
     import planner
     from ..plan import load_plan
+    from . import fleet_cmd
 
+    fleet = fleet_cmd.fleet_target(spec)
+    if fleet:
+        if old or previous or expect_no_changes:
+            raise UsageError("--diff/--previous/--expect-no-changes compare one Plan: give one cell's spec, or use "
+                             "`ultraplan rollout FLEET --diff OLD` for a fleet")
+        return fleet_cmd.plan(fleet, fmt, out, shard_size)
     if expect_no_changes and not old:
         raise UsageError("--expect-no-changes compares against a Plan: give --diff OLD.json")
     if old and previous and old != previous:
@@ -178,14 +189,20 @@ def _render(result, fmt: str, changes, moves, old: str | None, expand: bool, out
 
 @click.command()
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the schema here instead of stdout.")
-def schema(out: str | None) -> None:
+@click.option("--fleet", "fleet", is_flag=True, help="The schema of a fleet file instead (docs/fleet.md).")
+def schema(out: str | None, fleet: bool = False) -> None:
     """Print the JSON Schema of the spec, for editors (yaml-language-server) and CI: the catalog's
     instance types and UltraServers as completions, descriptions on every field.
 
     Use it with `# yaml-language-server: $schema=cluster.schema.json` at the top of a spec."""
     from ..schema import spec_schema
 
-    text = json.dumps(spec_schema(), indent=2)
+    if fleet:
+        from ..fleet.schema import fleet_schema
+
+        text = json.dumps(fleet_schema(), indent=2)
+    else:
+        text = json.dumps(spec_schema(), indent=2)
     if out:
         write_output(out, text + "\n")
     else:

@@ -124,6 +124,13 @@ def run(specs: tuple[str, ...], plan_file: str | None, fmt: str, fail_on: str, s
 
     if plan_file and specs:
         raise UsageError("give SPEC files or --plan PLAN.json, not both")
+    from . import fleet_cmd
+
+    fleet = fleet_cmd.fleet_target(specs)
+    if fleet:
+        return fleet_cmd.check(fleet, fmt, fail_on, {"sarif": sarif_out, "junit": junit_out, "markdown": markdown_out,
+                                                     "json": json_out}, cost_step=False, preflight=False,
+                               fleet_checks=False, command="policy")
     files = expand_specs(specs) if specs else [None]
     reports, invalid = [], []
     for spec in files:

@@ -26,7 +26,7 @@ def _purchases(spec: dict[str, Any]) -> list[dict[str, Any]]:
         if cap.type == "capacity-block":  # a block can be bought at most 8 weeks before it starts
             row["buy_from"] = str(cap.start - dt.timedelta(weeks=8))
         out.append(row)
-    for sp in (spec["budget"].get("savings_plans") or []):
+    for sp in ((spec.get("budget") or {}).get("savings_plans") or []):
         for name in sp["pools"]:
             for row in out:
                 if row["pool"] == name:
@@ -42,7 +42,8 @@ def _json(sol, out: str) -> str:
         "fixed_usd": round(sol.fixed_usd, 2), "usd_per_gpu_hour": ex.get("usd_per_gpu_hour"),
         "gpu_hours": ex.get("gpu_hours"), "binding": ex.get("binding", []), "purchases": _purchases(sol.spec),
         "cost_by_year": ex["cost_by_year"], "cost_by_option": ex["cost_by_option"], "ramp": ex["ramp"],
-        "not_considered": ex["not_considered"], "prices": ex["prices"], "cost_check": sol.cost_check, "spec": out,
+        "not_considered": ex["not_considered"], "prices": ex["prices"], "cost_check": sol.cost_check,
+        **({"fleet": sol.fleet} if sol.fleet else {"spec": out}),
     }, indent=1, default=str)
 
 
@@ -79,6 +80,14 @@ def _text(sol, out: str) -> str:
                  f"(differs by ${abs(check['difference_usd']):.2f}); {check['unpriced']} unpriced; budget {check['budget_status']}")
     for s in check.get("stale_prices") or []:
         lines.append(f"  stale: {s['item']} {s['market']} as of {s['as_of']}")
+    if sol.fleet:
+        lines.append(f"Wrote {sol.fleet['file']} and {len(sol.fleet['cells'])} cell spec(s):")
+        lines += [f"  cell {n}: {c['pools']} pool(s), {c['gpus']:,} GPUs in its pools, "
+                  f"${c['total_usd']:,.2f}" for n, c in sol.fleet["cells"].items()]
+        deps = sol.fleet["dependencies"]
+        lines.append(f"Fleet check: {len(sol.fleet['check_errors'])} error(s)"
+                     + (f"; {len(deps)} stated increase(s) depended on" if deps else ""))
+        return "\n".join(lines)
     lines.append(f"Wrote {out}: {len(sol.spec['compute'])} phased pools"
                  + (f", {len(sol.spec['budget'].get('savings_plans') or [])} savings plan(s)" if sol.spec['budget'].get('savings_plans') else ""))
     return "\n".join(lines)
@@ -86,7 +95,8 @@ def _text(sol, out: str) -> str:
 
 @click.command("solve")
 @click.argument("goals", type=click.Path(dir_okay=False))
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Where to write the produced spec.")
+@click.option("--out", "out", required=True, type=click.Path(),
+              help="Where to write the produced spec; with goals cells, the folder of the produced fleet.")
 @format_option()
 @click.option("--time-limit", type=click.FloatRange(min=1.0), default=60.0, show_default=True,
               help="Seconds HiGHS may search; the gap to the best bound is reported when the limit is hit.")
@@ -106,6 +116,16 @@ def solve(goals: str, out: str, fmt: str, time_limit: float, no_explain: bool) -
     from ..solve.spec_out import write_text
 
     doc = load_goals(goals)
+    import os
+
+    if doc.goals.cells and os.path.exists(out) and not os.path.isdir(out):
+        from ..errors import UsageError
+
+        raise UsageError(f"--out {out}: goals with cells write a fleet (fleet.yaml and cells/*.yaml): give a folder")
+    if not doc.goals.cells and os.path.isdir(out):
+        from ..errors import UsageError
+
+        raise UsageError(f"--out {out} is a folder: give the spec file to write")
     try:
         sol = run(doc, out_path=out, time_limit=time_limit, today=clock.today(), explain=not no_explain,
                   progress=_progress)
@@ -121,6 +141,12 @@ def solve(goals: str, out: str, fmt: str, time_limit: float, no_explain: bool) -
                 if p.get("command"):
                     click.echo(p["command"])
         raise SystemExit(EXIT_FINDINGS)
+    if sol.fleet:  # already written, cell by cell, then priced back and checked from the files
+        click.echo(_json(sol, out) if fmt == "json" else _wrap(_text(sol, out).split("\n")))
+        if sol.fleet["check_errors"]:
+            click.echo(f"error: the written fleet fails its check: {sol.fleet['check_errors'][0]['message']}", err=True)
+            raise SystemExit(EXIT_FINDINGS)
+        return
     write_text(out, sol.spec_text)
     click.echo(_json(sol, out) if fmt == "json" else _wrap(_text(sol, out).split("\n")))
 
