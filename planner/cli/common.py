@@ -108,8 +108,9 @@ def _fleet_folder(path: str) -> bool:
         return False
     import click
 
-    click.echo(f"note: {path} is a fleet: left out of this run of specs (give it on its own: it checks its cells)",
-               err=True)
+    for line in wrap_lines(f"note: {path} is a fleet: left out of this run of specs (give it on its own: it "
+                           "checks its cells)"):
+        click.echo(line, err=True)
     return True
 
 
