@@ -268,18 +268,9 @@ def _fill(fleet: FleetFile, cell: Cell, data: dict[str, Any], card: RateCard | N
 def document(data: dict[str, Any], lines: dict[Path, int], file: str | None, text: str | None,
              catalog: Catalog) -> SpecDocument:
     """A spec from data already loaded: the shape and meaning checks `parse_spec` runs."""
-    from ..shape import shape_issues
-    from ..spec import ClusterSpec
-    from ..validate import _meaning_issues, _meaning_of_the_rest, known_regions
+    from ..validate import spec_document
 
-    try:
-        doc = SpecDocument(ClusterSpec.model_validate(data), file, lines)
-        issues = list(_meaning_issues(doc, catalog))
-    except ValidationError as exc:
-        issues = shape_issues(exc.errors(), lines, file, known_regions) + _meaning_of_the_rest(data, exc, lines, file, catalog)
-    if issues:
-        raise SpecError(locate(issues, text, spans_of(text) if text else None))
-    return doc
+    return spec_document(data, lines, file, text, catalog)
 
 
 def _cell_meaning(fleet: FleetFile, i: int, cell: Cell, doc: SpecDocument, issue):
