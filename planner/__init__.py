@@ -36,7 +36,7 @@ def __getattr__(name: str) -> Any:
 
 
 def compile_spec(path: str, *, shard_size: int | None = None, catalog: Any = None, previous: Any = None,
-                 now: Any = None) -> Any:
+                 now: Any = None, pins: dict[str, int] | None = None) -> Any:
     """Load a spec file, run every spec-only check (planner.run.stages.validate) and return its Plan
     (`previous`: the deployed Plan, for sticky addresses; `now`: the planning clock, a datetime,
     default planner.clock: --now, ULTRAPLAN_NOW or the system clock).
@@ -44,7 +44,7 @@ def compile_spec(path: str, *, shard_size: int | None = None, catalog: Any = Non
     Every command compiles through here, so none accepts a spec that `ultraplan validate` rejects."""
     from .run.stages import validate
 
-    return validate(path, catalog=catalog, shard_size=shard_size, previous=previous, now=now).plan
+    return validate(path, catalog=catalog, shard_size=shard_size, previous=previous, now=now, pins=pins).plan
 
 
 # The old name of compile_spec, kept for callers written before the rename (`plan_file` also named

@@ -159,9 +159,19 @@ def _organization() -> str:
 
 
 def _provider(plan: Plan) -> pulumi.ProviderResource:
+    """One AWS provider pinned to the Plan's region; a fleet cell's also assumes the cell's role and
+    refuses any account but the cell's (allowed_account_ids), so a cell's stacks cannot land in
+    another cell's account (pulumi-aws Provider: assumeRoles, allowedAccountIds)."""
     from pulumi_aws.provider import Provider
 
-    return Provider("aws", region=plan.region)
+    cell = plan.cell or {}
+    extra: dict[str, Any] = {}
+    if cell.get("account"):
+        extra["allowed_account_ids"] = [cell["account"]]
+    if cell.get("assume_role_arn"):
+        extra["assume_roles"] = [{"role_arn": cell["assume_role_arn"],
+                                  "session_name": f"ultraplan-{cell.get('fleet', 'fleet')}-{cell.get('cell', 'cell')}"[:64]}]
+    return Provider("aws", region=plan.region, **extra)
 
 
 def _groups(stack: Stack, built: Built) -> dict[str, ResourceGroup]:
@@ -220,14 +230,33 @@ def project_root() -> str:
     return root or os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def _pins(text: str) -> dict[str, int]:
+    """`ultraplan:pins`: JSON group or pool name -> launch template version (a rollout wave's pins)."""
+    import json
+
+    if not text.strip():
+        return {}
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise PlanInputError(f"ultraplan:pins is not JSON: {exc}") from None
+    if not isinstance(data, dict) or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1
+                                             for v in data.values()):
+        raise PlanInputError("ultraplan:pins must map group or pool names to launch template version numbers "
+                             "(`ultraplan rollout --current-version CELL/POOL=N` gives numbers)")
+    return data
+
+
 def main() -> Built:
     """Read the stack config, plan the spec, build the configured shard."""
     from planner import compile_spec
 
     config = pulumi.Config(CONFIG_NAMESPACE)
     root = project_root()
-    spec = config.require("spec")
+    fleet = (config.get("fleet") or "").strip()
+    spec = fleet or config.require("spec")
     shard = config.require("shard")
+    pins = _pins(config.get("pins") or "")
     shard_size = (config.get("shardSize") or "").strip()  # a string: see Pulumi.yaml
     previous = (config.get("previous") or "").strip()
     spec_path = spec if os.path.isabs(spec) else os.path.join(root, spec)
@@ -237,9 +266,19 @@ def main() -> Built:
         from planner.plan.model import load_plan
 
         kwargs["previous"] = load_plan(previous if os.path.isabs(previous) else os.path.join(root, previous))
-    plan = compile_spec(spec_path, **kwargs)
+    if fleet:
+        from planner.fleet import load_fleet, plan_fleet
+
+        cell = config.require("cell")
+        cells = plan_fleet(load_fleet(spec_path), only=cell, pins={cell: pins} if pins else None,
+                           shard_size=kwargs.get("shard_size")).cells
+        if not cells:
+            raise PlanInputError(f"ultraplan:cell {cell!r} is not a cell of {spec}")
+        plan = cells[0].plan
+    else:
+        plan = compile_spec(spec_path, pins=pins or None, **kwargs)
     naming = StackNaming(
-        prefix=config.get("stackPrefix") or plan.name,
+        prefix=config.get("stackPrefix") or plan.cell.get("stack_prefix") or plan.name,
         project=pulumi.get_project(),
         org=config.get("org") or _organization(),
     )

@@ -147,7 +147,7 @@ def test_cli_refresh_defaults_beside_the_specs_and_the_spec_reads_it_back(client
     from planner.cli import main
 
     c, stub = client
-    params = {"ServiceCode": "AmazonEC2", "Filters": product_filters("p5.48xlarge", "us-west-2"),
+    params = {"ServiceCode": "AmazonEC2", "Filters": filters("p5.48xlarge", "us-west-2"),
               "FormatVersion": "aws_v1", "MaxResults": 100}
     stub.add_response("get_products", {"FormatVersion": "aws_v1", "PriceList": [usw2_item("p5.48xlarge", "55.04")]},
                       params)

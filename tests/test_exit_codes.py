@@ -52,6 +52,8 @@ def files(tmp_path, monkeypatch, fake_aws_env):
     lt = next(r for s in plan["stacks"] for r in s["resources"] if r["name"] == "lt-gpu")
     lt["inputs"]["metadataOptions"]["httpTokens"] = "optional"
     write("imdsv1", "imdsv1.plan.json", json.dumps(plan))
+    for key, ami in (("fleet_old", "ami-0123456789abcdef0"), ("fleet_new", "ami-0fedcba9876543210")):
+        write(key, f"{key}.yaml", FLEET.format(ami=ami))
     return paths
 
 
@@ -69,6 +71,21 @@ GOALS = """\
       quotas: {L-4F9BB70B: 192}
     objective: min-cost
 """.replace("\n    ", "\n").removeprefix("    ")
+
+
+# A one-cell fleet whose pool's image changes: 16 GPUs in one group, over a wave of max_gpus 8.
+FLEET = """\
+fleet: tiny
+rollout: {{max_gpus: 8, max_domains: 8}}
+cells:
+  - name: c1
+    account: "000000000001"
+    region: us-east-1
+    zones: [us-east-1a]
+    spec:
+      name: c1
+      compute: [{{name: gpu, instance_type: p5.48xlarge, count: 2, ami: {ami}}}]
+"""
 
 
 def _pricing(mode):
@@ -139,6 +156,9 @@ CASES = [
     ("check", ("{bad}",), 2, None),
     ("check", (P5, "--preflight", "--timeout", "5"), 3, None),
     ("check", (P5, "--account", "{empty_snapshot}"), 3, None),
+    ("rollout", ("{fleet_new}",), 0, None),
+    ("rollout", ("{fleet_new}", "--diff", "{fleet_old}"), 1, None),
+    ("rollout", (P5,), 2, None),
 ]
 
 # Where to inject an internal error for each command: a library function it calls.
@@ -159,6 +179,7 @@ INJECT = {
     ("solve", "{goals}", "--out", "{dir}/solved.yaml", "--no-explain"): "planner.solve.solve",
     ("runtime", GB200, "--out", "{dir}/sched"): "planner.runtime.topology.slurm_topology",
     ("init", "--yes", "--out", "{dir}/cluster.yaml"): "planner.cli.init_cmd.starter_spec",
+    ("rollout", "{fleet_new}"): "planner.fleet.rollout.plan_rollout",
 }
 
 

@@ -26,6 +26,7 @@ class QuotaBucket:
     name_words: tuple[str, ...] = ()
     source: str = ""
     as_of: str = ""
+    default: int | None = None  # AWS's documented default, where one is published (source says where)
 
     @property
     def confirmed(self) -> bool:
@@ -102,6 +103,7 @@ def _bucket(data: dict[str, Any]) -> QuotaBucket:
         name_words=tuple(data.get("name_words") or ()),
         source=data.get("source", ""),
         as_of=str(data.get("as_of", "")),
+        default=data.get("default"),
     )
 
 

@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "solve": "planner.cli.solve_cmd:solve",
     "runtime": "planner.cli.runtime_cmd:runtime",
     "init": "planner.cli.init_cmd:init",
+    "rollout": "planner.cli.rollout_cmd:rollout",
 }
 
 
@@ -56,6 +57,7 @@ SHORT_HELP: dict[str, str] = {
                "a Kueue Topology with a ResourceFlavor per UltraServer pool (the node labels the nodes publish).",
     "init": "Write a starter spec: one GPU pool and a head node, with the schema line for editors (yaml-language-server) "
             "and the schema file beside it.",
+    "rollout": "Turn FLEET (or a change to it) into ordered rollout waves with a blast radius.",
 }
 
 

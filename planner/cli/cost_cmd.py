@@ -19,7 +19,7 @@ def _plan_of(path: str):
 
 
 @click.command("cost")
-@click.argument("spec", type=click.Path(dir_okay=False))
+@click.argument("spec", type=click.Path(), metavar="SPEC|FLEET")
 @format_option(FORMATS)
 @click.option("--diff", "old_plan", type=click.Path(dir_okay=False),
               help="An earlier Plan JSON (ultraplan plan --out); show the monthly and term delta per resource.")
@@ -43,6 +43,26 @@ def cost(spec: str, fmt: str, old_plan: str | None, price_files: tuple[str, ...]
     from ..cost import render
     from ..plan.model import load_plan
 
+    from . import fleet_cmd
+
+    fleet = fleet_cmd.fleet_target(spec)
+    if fleet:
+        if old_plan:
+            raise UsageError("--diff prices the change of one Plan: give one cell's spec")
+        from ..catalog.prices import load_prices
+
+        try:
+            prices = load_prices(extra_files=price_files) if price_files else load_prices()
+        except UsageError:
+            raise
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"--prices: {exc}" if price_files else f"price files: {exc}") from None
+        card = None
+        if rates_file:
+            from ..spec.ratecard import load_rate_card
+
+            card = load_rate_card(rates_file)
+        return fleet_cmd.cost(fleet, fmt, prices, card, now=now.date() if now else None)
     plan = _plan_of(spec)
     try:
         prices = plan_prices(plan, price_files)  # bundled, then the spec's budget.prices, then --prices

@@ -68,7 +68,7 @@ def expand_specs(paths: tuple[str, ...] | list[str]) -> list[str]:
         if os.path.isdir(path):
             found = []
             for folder, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not _fleet_folder(os.path.join(folder, d)))
                 for name in sorted(files):
                     if not name.endswith(SPEC_SUFFIXES):
                         continue
@@ -89,3 +89,19 @@ def expand_specs(paths: tuple[str, ...] | list[str]) -> list[str]:
             out.append(path)
     seen: set[str] = set()
     return [p for p in out if not (os.path.abspath(p) in seen or seen.add(os.path.abspath(p)))]
+
+
+def _fleet_folder(path: str) -> bool:
+    """A folder holding a fleet (fleet.yaml with cells): its files are a fleet's, not specs, so a walk
+    over specs leaves it out and says so; give the folder on its own to run the fleet."""
+    import click
+
+    from ..fleet.load import FLEET_FILE, is_fleet
+    from .common import wrap_lines
+
+    if not os.path.isfile(os.path.join(path, FLEET_FILE)) or not is_fleet(path):
+        return False
+    for line in wrap_lines(f"note: {path} is a fleet: left out of this run of specs (give it on its own: it "
+                           "checks its cells)"):
+        click.echo(line, err=True)
+    return True

@@ -18,9 +18,9 @@ def _console():
 
 
 @click.command()
-@spec_argument
+@click.argument("spec", type=click.Path(), metavar="SPEC|FLEET")
 @format_option(["text", "json", "markdown"])
-@click.option("--out", type=click.Path(dir_okay=False), help="Write the Plan JSON here (atomically).")
+@click.option("--out", type=click.Path(), help="Write the Plan JSON here (atomically); for a fleet, a folder of plan-<cell>.json.")
 @click.option("--diff", "old", type=click.Path(dir_okay=False),
               help="Show changes against an earlier Plan JSON (the one deployed); its subnets keep their CIDRs.")
 @click.option("--previous", type=click.Path(dir_okay=False),
@@ -41,7 +41,14 @@ def plan(spec: str, fmt: str, out: str | None, old: str | None, previous: str | 
     """
     import planner
     from ..plan.model import load_plan
+    from . import fleet_cmd
 
+    fleet = fleet_cmd.fleet_target(spec)
+    if fleet:
+        if old or previous or expect_no_changes:
+            raise UsageError("--diff/--previous/--expect-no-changes compare one Plan: give one cell's spec, or use "
+                             "`ultraplan rollout FLEET --diff OLD` for a fleet")
+        return fleet_cmd.plan(fleet, fmt, out, shard_size)
     if expect_no_changes and not old:
         raise UsageError("--expect-no-changes compares against a Plan: give --diff OLD.json")
     if old and previous and old != previous:

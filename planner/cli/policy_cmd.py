@@ -71,6 +71,12 @@ def run(specs: tuple[str, ...], plan_path: str | None, fmt: str, fail_on: str, r
 
     if plan_path and specs:
         raise UsageError("give SPEC files or --plan PLAN.json, not both")
+    from . import fleet_cmd
+
+    fleet = fleet_cmd.fleet_target(specs)
+    if fleet:
+        return fleet_cmd.check(fleet, fmt, fail_on, reports, cost_step=False, preflight=False, fleet_checks=False,
+                               command="policy")
     files = expand_specs(specs) if specs else [None]
     done, invalid = [], []
     for spec in files:

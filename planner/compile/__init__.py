@@ -146,10 +146,13 @@ def _capacity_notes(p: ResolvedPool, src: dict) -> list[dict]:
 
 
 def compile_plan(doc: SpecDocument, catalog: Catalog | None = None, *, shard_size: int = DEFAULT_SHARD_SIZE,
-                 previous: Plan | None = None, now: dt.datetime | None = None) -> Plan:
+                 previous: Plan | None = None, now: dt.datetime | None = None,
+                 pins: dict[str, int] | None = None) -> Plan:
     """Compile a validated spec. With `previous` (the Plan deployed now), existing subnets keep
     their CIDRs while their pools fit (compile/addressing.py). `now` is the planning clock
-    (default: planner.clock): Capacity Blocks are compiled for that moment (compile/blocks.py)."""
+    (default: planner.clock): Capacity Blocks are compiled for that moment (compile/blocks.py).
+    `pins` (auto-scaling group or pool name -> launch template version) pins those groups to that
+    version instead of latestVersion (a rollout moves the pins wave by wave: planner/fleet/rollout.py)."""
     from .. import clock
 
     if shard_size < 1:
@@ -182,7 +185,7 @@ def compile_plan(doc: SpecDocument, catalog: Catalog | None = None, *, shard_siz
     home = spec.network.subnet_id if reuse else ref(home_name)
     efa_families = [p.itype.family for p in pools if p.interfaces and any(i.type != "interface" for i in p.interfaces)]
     storage_resources, storage_record, storage_notes = storage.build(doc, b, home, vpc_id, efa_families)
-    compute_resources, made = compute.build(doc, b, pools, subnet_of)
+    compute_resources, made = compute.build(doc, b, pools, subnet_of, pins or {})
 
     stacks = [Stack("network", net_resources)]
     if storage_resources:

@@ -111,7 +111,13 @@ def _block_lifecycle(b: Builder, out: list[Resource], pool: ResolvedPool, group:
         }, line=line, pool=name)
 
 
-def build(doc: SpecDocument, b: Builder, pools: list[ResolvedPool], subnet_of: dict[str, Any]) -> tuple[list[Resource], dict[str, dict]]:
+def _version(pins: dict[str, int] | None, group: str, pool: str, lt: str) -> Any:
+    pin = (pins or {}).get(group, (pins or {}).get(pool))
+    return str(pin) if pin is not None else ref(lt, "latestVersion")
+
+
+def build(doc: SpecDocument, b: Builder, pools: list[ResolvedPool], subnet_of: dict[str, Any],
+          pins: dict[str, int] | None = None) -> tuple[list[Resource], dict[str, dict]]:
     """Every pool's placement group and launch template come before any auto-scaling group, so that
     they land in the first compute shard and the other shards deploy in parallel once it is up."""
     out: list[Resource] = []
@@ -159,8 +165,11 @@ def build(doc: SpecDocument, b: Builder, pools: list[ResolvedPool], subnet_of: d
             inputs: dict[str, Any] = {
                 **sizes,
                 "vpcZoneIdentifiers": [subnet],
-                # Pin the template version: Auto Scaling with capacity blocks wants a fixed version.
-                "launchTemplate": {"id": ref(lt), "version": ref(lt, "latestVersion")},
+                # Pin the template version: Auto Scaling with capacity blocks wants a fixed version. A
+                # pin (group, else pool) holds the group on an explicit version while a rollout moves
+                # groups over wave by wave (EC2 Auto Scaling API, LaunchTemplateSpecification.Version:
+                # a version number, $Latest or $Default; a group launches new instances from it).
+                "launchTemplate": {"id": ref(lt), "version": _version(pins, group, name, lt)},
                 # Training capacity comes up in the background (blocks may start later); don't block `pulumi up`.
                 "waitForCapacityTimeout": "0",
                 "tags": tags,

@@ -115,6 +115,9 @@ class Plan:
     notes: list[dict[str, Any]] = field(default_factory=list)
     # spec `changes`: {"allow_replace": {name: reason}, "lines": {name: spec line}} (the diff gate)
     changes: dict[str, Any] = field(default_factory=dict)
+    # A fleet cell's identity (fleet, cell, account, assume_role_arn): the stacks' provider assumes the
+    # role; empty for a plain spec, and then absent from the JSON (single-spec Plans are unchanged).
+    cell: dict[str, Any] = field(default_factory=dict)
     version: int = PLAN_FORMAT_VERSION
 
     # -- queries -----------------------------------------------------------------------------
@@ -158,6 +161,7 @@ class Plan:
             "catalog": self.catalog,
             "notes": self.notes,
             "changes": self.changes,
+            **({"cell": self.cell} if self.cell else {}),
             "stacks": [s.to_json() for s in self.stacks],
         }
 
@@ -178,6 +182,7 @@ class Plan:
             catalog=data.get("catalog", {}),
             notes=data.get("notes", []),
             changes=data.get("changes") or {},
+            cell=data.get("cell") or {},
             stacks=[Stack.from_json(s) for s in data.get("stacks", [])],
         )
 

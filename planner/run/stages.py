@@ -55,23 +55,27 @@ class Validated:
 
 
 def validate(path: str, *, catalog: Any = None, shard_size: int | None = None,
-             today: dt.date | None = None, previous: Any = None, now: dt.datetime | None = None) -> Validated:
+             today: dt.date | None = None, previous: Any = None, now: dt.datetime | None = None,
+             pins: dict[str, int] | None = None) -> Validated:
     """Load, validate and compile the spec at `path`; SpecError with every problem found. `now`:
     the planning clock (default: planner.clock); `today` only moves the date checks."""
     from ..spec.load import load_spec
 
     with gc_paused():
         doc = load_spec(path, catalog)
-        return validate_document(doc, catalog=catalog, shard_size=shard_size, today=today, previous=previous, now=now)
+        return validate_document(doc, catalog=catalog, shard_size=shard_size, today=today, previous=previous, now=now,
+                                 pins=pins)
 
 
 def validate_document(doc: Any, *, catalog: Any = None, shard_size: int | None = None,
-                      today: dt.date | None = None, previous: Any = None, now: dt.datetime | None = None) -> Validated:
+                      today: dt.date | None = None, previous: Any = None, now: dt.datetime | None = None,
+                      pins: dict[str, int] | None = None) -> Validated:
     """The spec-only checks after loading (see the module docstring); SpecError if any fails."""
     from .. import clock
     from ..compile import DEFAULT_SHARD_SIZE, compile_plan
 
-    plan = compile_plan(doc, catalog, shard_size=shard_size or DEFAULT_SHARD_SIZE, previous=previous, now=now)
+    plan = compile_plan(doc, catalog, shard_size=shard_size or DEFAULT_SHARD_SIZE, previous=previous, now=now,
+                        pins=pins)
     issues = (policy_settings_issues(plan) + date_issues(plan, today or (clock.utc(now) if now else clock.now()).date())
               + [_at_its_line(i, doc) for i in budget_file_issues(plan)])
     if issues:

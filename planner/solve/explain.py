@@ -100,6 +100,9 @@ def _describe(sol, key: tuple, periods_hit: list[int]) -> dict[str, Any]:
     elif kind == "budget":
         name = f"budget.{what}_usd" + (f" (${goals.budget.total_usd:,.0f})" if what == "total" else
                                        f" (${goals.budget.monthly_usd:,.0f}/month)")
+    elif str(what).startswith("cell "):
+        _, cell, key = what.split(" ", 2)
+        name = f"cell {cell}: {_cell_limit_text(sol.doc, cell, key)}"
     else:
         code = what.split(" ", 1)[1]
         if what.startswith("blocks"):
@@ -185,7 +188,9 @@ def diagnose(doc, offers, periods, fixed_pp, time_limit: float) -> list[dict[str
         for what, (slack, t) in sorted(need.items()):
             kind, code = what.split(" ", 1)
             month = periods.bounds[t].strftime("%Y-%m")
-            if kind == "quota":
+            if kind == "cell":
+                problems.append(_cell_problem(doc, code, slack, month))
+            elif kind == "quota":
                 have = doc.quotas.get(code, 0.0)
                 title = doc.quota_names.get(code) or next((o.quota_title for o in offers if o.quota_code == code), "")
                 problems.append({"constraint": f"limits: quota {code}",
@@ -247,3 +252,34 @@ def _worst_slack(built, result: Result, kind: str):
         if best is None or v > best[1] + 1e-9:
             best = (row.tag, v)
     return best
+
+
+def _cell_limit_text(doc, cell: str, key: str) -> str:
+    from ..fleet.quotas import entries
+
+    entry = entries()[key]
+    qv = doc.cell_limits.get(cell, {}).get(key)
+    value = f"{qv.value:,} ({qv.basis})" if qv is not None and qv.value is not None else "unknown"
+    return f"{entry.title} ({entry.code or 'no quota code'}) {value}"
+
+
+def _cell_problem(doc, what: str, slack: float, month: str) -> dict:
+    """A cell's quota that binds: the quota (name and code), the numbers, and the smallest change:
+    the increase to request for that cell, or another cell for the options that use it."""
+    import math
+
+    from ..fleet.quotas import entries, request_command
+
+    cell, key = what.split(" ", 1)
+    entry = entries()[key]
+    qv = doc.cell_limits.get(cell, {}).get(key)
+    have = float(qv.value) if qv is not None and qv.value is not None else 0.0
+    want = int(math.ceil(have + slack - 1e-6))
+    region = next(c.region for c in doc.goals.cells if c.name == cell)
+    return {"constraint": f"cell {cell}: {entry.title} ({qv.code if qv and qv.code else entry.code or 'no quota code'})",
+            "cell": cell, "quota": entry.id, "code": entry.code,
+            "message": f"cell {cell} allows {have:,.0f} ({qv.basis if qv else 'unknown'}); the targets need {want:,} "
+                       f"there in {month}.",
+            "fix": f"request {want:,} for cell {cell} (+{want - have:,.0f}) and state it in the cell's quotas, or add "
+                   "another cell to the options that use it",
+            "command": request_command(entry, region, want, qv.code if qv else None)}

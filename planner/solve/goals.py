@@ -10,7 +10,7 @@ import datetime as dt
 import difflib
 import ipaddress
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -54,7 +54,9 @@ class Option(_Model):
     instance_type: str | None = None
     ultraserver: str | None = None
     purchase: list[Purchase] = Field(min_length=1, description="on-demand, capacity-reservation, capacity-block, savings-plan-1y/3y, instance-savings-plan-1y/3y")
-    zones: list[str] = Field(min_length=1)
+    zones: list[str] = Field(default_factory=list, description="Zones it may go in (required without cells; with cells, default: the cells' zones)")
+    cells: list[str] = Field(default_factory=list, description="Cells it may go in (default: every cell)")
+    fabric: str | None = Field(None, pattern=DNS_NAME, description="Options with the same fabric share one EFA fabric: one cell and one zone")
     from_: dt.date | None = Field(None, alias="from", description="First day it may be online")
     until: dt.date | None = Field(None, description="First day it may no longer be online")
     ami: str | None = Field(None, pattern=r"^ami-[0-9a-f]{8,17}$", description="AMI for its pools (where the catalog vouches for no default)")
@@ -77,6 +79,20 @@ class Limits(_Model):
     max_per_zone: dict[str, Annotated[int, Field(ge=0, le=100_000_000)]] = Field(default_factory=dict, description="Zone -> most accelerators online there at once")
 
 
+class GoalCell(_Model):
+    """Where capacity may be placed: one AWS account in the goals' Region (planner/fleet: a cell)."""
+
+    name: str = Field(pattern=DNS_NAME)
+    account: str = Field(pattern=r"^\d{12}$", description="12-digit account id (quoted)")
+    region: str = Field(pattern=r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$")
+    zones: list[str] = Field(min_length=1, description="Zones pools may go in")
+    region_zone: str | None = Field(None, description="Region zone for services a Local Zone lacks (NAT)")
+    account_snapshot: str | None = Field(None, description="Account snapshot: the cell's quotas")
+    quotas: dict[str, Annotated[int, Field(ge=0, le=10**12)]] = Field(default_factory=dict,
+                                                                     description="Quota overrides by name or L-code")
+    assume_role_arn: str | None = Field(None, description="Role the cell's stacks assume")
+
+
 class Goals(_Model):
     name: str = Field(pattern=DNS_NAME)
     region: str = Field(pattern=r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$")
@@ -88,6 +104,8 @@ class Goals(_Model):
     rates: str | RateCard | None = None
     objective: Literal["min-cost", "max-gpu-hours"] = "min-cost"
     vpc_cidr: str = Field("10.0.0.0/16", description="CIDR of the produced spec's VPC")
+    cells: list[GoalCell] = Field(default_factory=list, description="Cells (accounts) capacity may be placed in: "
+                                                                     "solve then writes a fleet (docs/fleet.md)")
 
 
 @dataclass(frozen=True)
@@ -98,6 +116,7 @@ class GoalsDocument:
     rate_card: RateCard | None
     quotas: dict[str, float]  # quota code -> vCPUs (snapshot, then overrides)
     quota_names: dict[str, str]
+    cell_limits: dict[str, dict[str, Any]] = field(default_factory=dict)  # cell -> quota id -> QuotaValue
 
     def line(self, *path: Any) -> int | None:
         return line_of(self.lines, tuple(path))
@@ -144,9 +163,30 @@ def parse_goals(text: str, file: str | None = None, catalog: Catalog | None = No
                                     line_of(lines, ("limits", "account")), file,
                                     "write one with `ultraplan account snapshot --region R --out F`"))
     quotas.update(goals.limits.quotas)
+    cell_limits = {}
+    for i, cell in enumerate(goals.cells):
+        try:
+            cell_limits[cell.name] = _cell_limits(cell, base)
+        except Exception as exc:  # noqa: BLE001 - an unreadable snapshot is an input error, named
+            issues.append(SpecIssue(f"cells[{i}].account_snapshot", f"cannot read the account snapshot: {exc}",
+                                    line_of(lines, ("cells", i, "account_snapshot")), file,
+                                    "write one with `ultraplan account snapshot --region R --out F`"))
     if issues:
         raise SpecError(sorted(issues, key=lambda i: (i.line or 0, i.path)))
-    return GoalsDocument(goals, file, lines, card, quotas, names)
+    return GoalsDocument(goals, file, lines, card, quotas, names, cell_limits)
+
+
+def _cell_limits(cell: GoalCell, base: str | None) -> dict[str, Any]:
+    """Each quota the fleet checks, as the cell has it (stated, snapshot, default or unknown)."""
+    from ..fleet.quotas import entries, resolve
+
+    snapshot = None
+    if cell.account_snapshot:
+        from ..preflight.snapshot import load_snapshot
+
+        path = cell.account_snapshot
+        snapshot = load_snapshot(path if os.path.isabs(path) or not base else os.path.join(base, path))
+    return {key: resolve(entry, dict(cell.quotas), snapshot) for key, entry in entries().items()}
 
 
 def _snapshot_quotas(ref: str, base: str | None) -> tuple[dict[str, float], dict[str, str]]:
@@ -180,8 +220,23 @@ def _meaning(goals: Goals, catalog: Catalog, lines: dict[Path, int], file: str |
         if not goals.term.start <= t.date < term_end:
             yield issue(("targets", i, "date"), f"{t.date} is outside the term ({goals.term.start} → {term_end})",
                         "move the date into the term or lengthen term.months")
+    cells = {c.name: c for c in goals.cells}
+    yield from _cell_meaning(goals, cells, issue)
     for i, o in enumerate(goals.options):
         p = ("options", i)
+        if not o.zones and not goals.cells:
+            yield issue(p + ("zones",), "an option needs zones (or the goals need cells)", "e.g. zones: [us-east-1a]")
+        for j, name in enumerate(o.cells):
+            if name not in cells:
+                close = difflib.get_close_matches(name, list(cells), n=1)
+                yield issue(p + ("cells", j), f"no cell named '{name}'",
+                            f"did you mean '{close[0]}'?" if close else f"cells: {', '.join(cells) or 'none defined'}")
+        if cells:
+            allowed = {z for n in (o.cells or cells) if n in cells for z in cells[n].zones}
+            for j, zone in enumerate(o.zones):
+                if zone not in allowed:
+                    yield issue(p + ("zones", j), f"zone {zone} is in none of the option's cells",
+                                f"add it to a cell's zones, or use one of: {', '.join(sorted(allowed))}")
         if o.ultraserver:
             ultra = catalog.ultraservers.get(o.ultraserver)
             if ultra is None:
@@ -211,6 +266,31 @@ def _meaning(goals: Goals, catalog: Catalog, lines: dict[Path, int], file: str |
             yield issue(p + ("until",), f"until {o.until} is not after from {o.from_}")
         # A Savings Plan longer than the term is an allowed option that does not fit: the solver leaves
         # it out and says so ("Not considered"), it is not an error in the goals.
+
+
+def _cell_meaning(goals: Goals, cells: dict[str, GoalCell], issue):
+    from ..fleet.quotas import known_quota_names, quota_key
+
+    names = [c.name for c in goals.cells]
+    for i, c in enumerate(goals.cells):
+        if c.name in names[:i]:
+            yield issue(("cells", i, "name"), f"cell name '{c.name}' is used twice", "give every cell its own name")
+        if c.region != goals.region:
+            # Offers are priced in the goals' Region; a cell elsewhere would be priced wrongly.
+            yield issue(("cells", i, "region"), f"cell {c.name} is in {c.region}, the goals in {goals.region}",
+                        "solve places cells in the goals' Region (accounts differ); solve each Region on its own")
+        for key in c.quotas:
+            if quota_key(key) is None:
+                close = difflib.get_close_matches(key, known_quota_names(), n=1)
+                yield issue(("cells", i, "quotas", key), f"unknown quota '{key}'",
+                            f"did you mean '{close[0]}'?" if close else "a limit name (auto-scaling-groups) or an L-code")
+    fabrics: dict[str, set[str]] = {}
+    for i, o in enumerate(goals.options):
+        if o.fabric:
+            fabrics.setdefault(o.fabric, set()).update(o.cells or cells)
+            if not cells:
+                yield issue(("options", i, "fabric"), "a fabric places options in one cell: the goals need cells",
+                            "add cells:, or drop fabric")
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:

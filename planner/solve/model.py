@@ -180,10 +180,12 @@ def build(doc, offers: list[Offer], periods: Periods, fixed_per_period: list[flo
     def gpu_hours(o: Offer, t: int) -> float:
         return o.gpus_per_unit * periods.hours(t)
 
+    ub_of: dict[int, float] = {}
     for o in offers:
         ub = float(upper_bound(o, peak, budget if objective == "max-gpu-hours" else None))
         if ub <= 0:
             continue
+        ub_of[o.id] = ub
         if o.is_savings_plan:
             for s in o.sp_starts(periods):
                 obj = sum(gpu_hours(o, t) for t in range(s, s + o.sp_periods)) if prog.maximize else o.sp_cost(s)
@@ -235,9 +237,14 @@ def build(doc, offers: list[Offer], periods: Periods, fixed_per_period: list[flo
             tag = ("budget", "monthly", t)
             _add(prog, dict(costs[t]), -INF, scaled(tag, goals.budget.monthly_usd, True) - fixed_per_period[t], tag,
                  "budget" in elastic, goals.budget.monthly_usd)
+    if goals.cells:  # per-cell rows for every account limit, and fabric rows (planner/solve/cells.py)
+        from .cells import cell_rows
+
+        cell_rows(prog, doc, offers, periods, online, _add, elastic, drop, scaled, ub_of)
     # quotas (vCPUs of units online) and GPUs per zone
     if "limit" not in drop:
-        codes = sorted({o.quota_code for o in offers if o.quota_code and o.quota_code in doc.quotas})
+        # With cells, quotas are per cell (above); `limits.quotas` and `limits.account` apply without.
+        codes = [] if goals.cells else sorted({o.quota_code for o in offers if o.quota_code and o.quota_code in doc.quotas})
         for code in codes:
             for t in range(periods.months):
                 coefs = {}

@@ -78,10 +78,13 @@ class Offer:
     ami: str | None = None
     root_volume_gib: int = 200
     ips_per_unit: int = 1
+    cell: str | None = None  # with goals cells: the cell (account) the offer is in
+    interfaces_per_unit: int = 1
+    fabric: str | None = None
 
     @property
     def label(self) -> str:
-        return f"{self.item} {self.purchase} {self.zone}"
+        return f"{self.item} {self.purchase} {self.zone}" + (f" in cell {self.cell}" if self.cell else "")
 
     @property
     def is_savings_plan(self) -> bool:
@@ -175,7 +178,7 @@ def build_offers(doc: GoalsDocument, catalog: Catalog, prices: PriceBook, period
             if all(c is None for c in costs):
                 dropped.append(Dropped(f"{opt.item} {purchase}", why or "not available in the term"))
                 continue
-            for zone in opt.zones:
+            for cell, zone in _places(goals, opt, ultra):
                 offers.append(Offer(
                     id=len(offers), option=i, item=opt.item, member=member.name, ultra=ultra.name if ultra else None,
                     purchase=purchase, zone=zone, instances_per_unit=per_unit,
@@ -186,8 +189,34 @@ def build_offers(doc: GoalsDocument, catalog: Catalog, prices: PriceBook, period
                     first=first, last=last, period_cost=list(costs),
                     basis=" + ".join(sorted(bases)) or "list", sources=tuple(sorted(s for s in sources if s)),
                     sp_years=sp_years, ami=opt.ami, root_volume_gib=opt.root_volume_gib,
-                    ips_per_unit=per_unit * ips_per_instance(layout(member, member.efa_supported))))
+                    ips_per_unit=per_unit * ips_per_instance(layout(member, member.efa_supported)),
+                    cell=cell, interfaces_per_unit=per_unit * len(layout(member, member.efa_supported)),
+                    fabric=opt.fabric))
     return offers, dropped
+
+
+def _places(goals, opt, ultra) -> list[tuple[str | None, str]]:
+    """(cell, zone) an option may be bought in: its zones, or with cells, each of its cells' zones
+    (the option's zones among them, else those that sell it: an UltraServer's zones; a Region zone
+    for an instance type, since a Local Zone sells few)."""
+    if not goals.cells:
+        return [(None, z) for z in opt.zones]
+    from ..catalog import is_local_zone
+
+    out = []
+    for cell in goals.cells:
+        if opt.cells and cell.name not in opt.cells:
+            continue
+        for zone in cell.zones:
+            if opt.zones:
+                ok = zone in opt.zones
+            elif ultra is not None:
+                ok = not ultra.zones or zone in ultra.zones
+            else:
+                ok = not is_local_zone(zone) and zone.startswith(goals.region)
+            if ok:
+                out.append((cell.name, zone))
+    return out
 
 
 def _unit_hourly(rate, record: dict, q, line_unit: str, line_units_per_unit: float, per_unit: int,

@@ -9,15 +9,17 @@ objective + that fixed cost; `ultraplan cost` of the produced spec gives the sam
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..catalog import Catalog, load_catalog
 from ..catalog.prices import PriceBook, load_prices
-from ..errors import EXIT_FINDINGS, SpecError, SpecIssue, UltraplanError
+from ..errors import EXIT_FINDINGS, UltraplanError
 from .goals import GoalsDocument
 from .model import Built, Result, build, solve_arrays
 from .offers import Dropped, Offer, Periods, build_offers
+from .price import compile_and_price
 from .spec_out import build_spec, dump, rates_reference
 
 
@@ -50,6 +52,7 @@ class Solution:
     fixed_per_period: list[float]
     explanation: dict[str, Any] = field(default_factory=dict)
     cost_check: dict[str, Any] = field(default_factory=dict)
+    fleet: dict[str, Any] = field(default_factory=dict)  # with cells: the fleet written, per cell, and its check
 
     @property
     def total_usd(self) -> float:
@@ -77,8 +80,16 @@ def solve(doc: GoalsDocument, *, out_path: str | None = None, time_limit: float 
                            + "; ".join(f"{d.label}: {d.reason}" for d in dropped) + ".",
                            "fix": "add an option available in the term with a price (or a rate card entry, "
                                   "usd_per_hour, for a type with no public price)"}], 0.0)
-    rates_ref = rates_reference(doc, out_path)
-    fixed_pp = fixed_cost(doc, offers, periods, rates_ref, out_path, catalog, prices, today)
+    cells = bool(doc.goals.cells)
+    if cells:  # a fleet: out_path is its folder; the fleet file names the rate card relative to itself
+        from .fleet_out import fixed_cost_cells
+
+        out_dir = out_path or os.getcwd()
+        rates_ref = rates_reference(doc, os.path.join(out_dir, "fleet.yaml"))
+        fixed_pp = fixed_cost_cells(doc, offers, periods, catalog, prices, today)
+    else:
+        rates_ref = rates_reference(doc, out_path)
+        fixed_pp = fixed_cost(doc, offers, periods, rates_ref, out_path, catalog, prices, today)
 
     built = build(doc, offers, periods, fixed_pp)
     say(f"solving: {len(offers):,} options over {periods.months} months, {len(built.prog.rows):,} rows "
@@ -101,6 +112,14 @@ def solve(doc: GoalsDocument, *, out_path: str | None = None, time_limit: float 
 
     units, sp_units = extract(built, offers, periods, result)
     objective_usd = priced_objective(offers, periods, units, sp_units)
+    if cells:
+        sol = write_fleet_solution(doc, offers, dropped, periods, result, seconds, objective_usd, units, sp_units,
+                                   fixed_pp, rates_ref, out_dir, today)
+        sol.explanation = summarize(sol)
+        sol.explanation["fleet"] = sol.fleet
+        if explain:
+            sol.explanation.update(binding_and_relaxations(sol, built, result, time_limit))
+        return sol
     spec = build_spec(doc, offers, periods, units, sp_units, rates_ref, out_path,
                       solved_total=objective_usd + sum(fixed_pp))
     header = (f"# Produced by `ultraplan solve {doc.file or 'GOALS'}` ({result.status}, gap "
@@ -143,69 +162,6 @@ def priced_objective(offers: list[Offer], periods: Periods, units, sp_units) -> 
     return total
 
 
-def _compile_and_price(doc: GoalsDocument, spec: dict[str, Any], text: str, out_path: str | None, catalog, prices,
-                       today):
-    import os
-    import re
-
-    from .. import compile_plan, parse_spec
-    from ..cost import estimate
-
-    # Parse as if the spec sat where it will be written, so a relative rate-card path resolves.
-    folder = os.path.dirname(os.path.abspath(out_path)) if out_path else os.getcwd()
-    fake = os.path.join(folder, os.path.basename(out_path) if out_path else "solved.yaml")
-    try:
-        cluster = parse_spec(text, fake, catalog)
-        plan = compile_plan(cluster, catalog)
-    except SpecError as exc:
-        grown = _more_address_space(spec, exc)
-        if grown is not None:  # a large plan needs secondary CIDR blocks: add them and try again
-            return _compile_and_price(doc, grown, dump(grown, text.split("\n", 1)[0] + "\n" if text.startswith("#") else ""),
-                                      out_path, catalog, prices, today)
-        issues = []
-        for i in exc.issues:  # point at the goals option the pool came from
-            m = re.match(r"compute\[(\d+)\]\.?(.*)", i.path)
-            path, line = i.path, None
-            if m and int(m.group(1)) < len(spec["compute"]):
-                pool = spec["compute"][int(m.group(1))]
-                item = pool.get("ultraserver") or pool.get("instance_type")
-                k = next((k for k, o in enumerate(doc.goals.options) if o.item == item), None)
-                if k is not None:
-                    path = f"options[{k}]" + (f".{m.group(2)}" if m.group(2) else "")
-                    line = doc.line("options", k)
-            if i.path == "network.vpc_cidr":
-                path, line = "vpc_cidr", doc.line("vpc_cidr")
-            issues.append(SpecIssue(path, f"the produced spec would be invalid: {i.message}", line, doc.file, i.hint))
-        raise SpecError(issues) from None
-    return estimate(plan, prices, today=today)
-
-
-def _more_address_space(spec: dict[str, Any], exc: SpecError) -> dict[str, Any] | None:
-    """The spec with enough secondary /16 blocks for the subnets the error says are needed (VPCs hold
-    5 CIDR blocks by default: at most 4 secondaries), or None if the error is about something else."""
-    import ipaddress
-    import math
-    import re
-
-    need = None
-    for issue in exc.issues:
-        m = re.search(r"the subnets need ([\d,]+) addresses", issue.message)
-        if issue.path == "network.vpc_cidr" and m:
-            need = int(m.group(1).replace(",", ""))
-    if need is None:
-        return None
-    network = dict(spec["network"])
-    have = len(network.get("secondary_cidrs") or [])
-    want = min(4, max(have + 1, math.ceil(need / 65536)))
-    if want <= have:
-        return None
-    base = ipaddress.ip_network(network["vpc_cidr"], strict=False)
-    first = int(base.network_address) >> 16
-    network["secondary_cidrs"] = [str(ipaddress.ip_network(((first + k) << 16, 16))) for k in range(1, want + 1)]
-    spec["network"] = network
-    return spec
-
-
 def fixed_cost(doc, offers, periods, rates_ref, out_path, catalog, prices, today) -> list[float]:
     """Shared (non-pool) cost per period of a spec that uses every offered zone: an upper bound the
     budget rows set aside for the network."""
@@ -226,17 +182,77 @@ def fixed_cost(doc, offers, periods, rates_ref, out_path, catalog, prices, today
         row[t] = 1
         units[o.id] = row
     spec = build_spec(doc, offers, periods, units, sp_units, rates_ref, out_path)
-    report = _compile_and_price(doc, spec, dump(spec, ""), out_path, catalog, prices, today)
+    report = compile_and_price(doc, spec, dump(spec, ""), out_path, catalog, prices, today)
     hourly = sum(line.hourly_usd for line in report.lines if line.pool is None)
     return [hourly * periods.hours(t) for t in range(periods.months)]
 
 
 def price_back(sol: Solution, text: str, out_path, catalog, prices, today) -> tuple[float, dict[str, Any]]:
     """Price the produced spec with `planner.cost`: the fixed part, and whether compute agrees."""
-    report = _compile_and_price(sol.doc, sol.spec, text, out_path, catalog, prices, today)
+    report = compile_and_price(sol.doc, sol.spec, text, out_path, catalog, prices, today)
     fixed = sum(line.term_usd for line in report.lines if line.pool is None)
     compute = sum(line.term_usd for line in report.lines if line.pool is not None)
     return fixed, {"cost_total_usd": report.total_usd, "solver_total_usd": sol.objective_usd + fixed,
                    "compute_usd": compute, "difference_usd": report.total_usd - (sol.objective_usd + fixed),
                    "unpriced": len(report.unpriced), "budget_status": report.budget.status,
                    "stale_prices": report.stale_prices}
+
+
+def write_fleet_solution(doc, offers, dropped, periods, result, seconds, objective_usd, units, sp_units, fixed_pp,
+                         rates_ref, out_dir, today) -> Solution:
+    """Write the fleet (planner/solve/fleet_out.py), then price it back and check it exactly as
+    `ultraplan cost` and `ultraplan check` read it: the fleet file and its cells' specs."""
+    from ..fleet import load_fleet, plan_fleet
+    from ..fleet.check import check_fleet
+    from .fleet_out import cell_spec, fleet_document, write_fleet
+
+    header = (f"# Produced by `ultraplan solve {doc.file or 'GOALS'}` ({result.status}, gap {_pct(result.gap)}); "
+              "do not edit by hand, re-solve.\n")
+    specs = {}
+    for cell in doc.goals.cells:
+        spec = cell_spec(doc, cell, offers, periods, units, sp_units, None, os.path.join(out_dir, "cells", "x.yaml"))
+        if spec is not None:
+            # A cell beyond one /16 gets secondary CIDR blocks, as a single-account solve does.
+            compile_and_price(doc, spec, dump(spec, ""), None, load_catalog(), load_prices(), today)
+            specs[cell.name] = spec
+    if not specs:
+        raise UltraplanError("the solution buys nothing: the targets are all zero")
+    fleet = fleet_document(doc, specs, rates_ref, out_dir, objective_usd + sum(fixed_pp), offers)
+    texts = {name: dump(spec, header) for name, spec in specs.items()}
+    path = write_fleet(out_dir, dump(fleet, header), texts)
+    fp = plan_fleet(load_fleet(path), today=today)
+    from ..cost import estimate
+
+    estimates = {cp.name: estimate(cp.plan, today=today) for cp in fp.cells}
+    checked = check_fleet(fp, estimates)
+    fixed = sum(line.term_usd for e in estimates.values() for line in e.lines if line.pool is None)
+    total = checked.cost.total_usd
+    # The solver's figure per cell (its units at the offers' prices + the cell's network as priced),
+    # to the cent like the fleet's cost, so the two sums compare cent for cent.
+    solver_cells = {}
+    for name in specs:
+        compute = sum(n * (offers[oid].period_cost[t] or 0.0) for oid, row in units.items()
+                      if offers[oid].cell == name for t, n in enumerate(row) if n)
+        compute += sum(n * offers[oid].sp_cost(s) for (oid, s), n in sp_units.items() if offers[oid].cell == name)
+        net = sum(line.term_usd for line in estimates[name].lines if line.pool is None)
+        solver_cells[name] = round(compute + net, 2)
+    sol = Solution(doc, periods, offers, dropped, result.status, result.gap, seconds, objective_usd, fixed, units,
+                   sp_units, {"compute": [p for s in specs.values() for p in s["compute"]]}, "", fixed_pp)
+    solver_total = round(sum(solver_cells.values()), 2)
+    sol.fixed_usd = solver_total - objective_usd  # the network, as priced back: total_usd = solver_total
+    sol.cost_check = {"cost_total_usd": total, "solver_total_usd": solver_total,
+                      "difference_usd": round(total - solver_total, 2),
+                      "cells": {n: {"cost_usd": checked.cost.cells[n]["total_usd"], "solver_usd": v}
+                                for n, v in solver_cells.items()},
+                      "unpriced": sum(len(e.unpriced) for e in estimates.values()),
+                      "budget_status": max((g["status"] for g in checked.cost.budget.values()), default="ok",
+                                           key=["ok", "warning", "over"].index),
+                      "stale_prices": []}
+    errors = [f.to_json() for f in checked.findings if f.level.name == "ERROR"]
+    sol.fleet = {"file": path, "cells": {n: {"spec": os.path.join(out_dir, "cells", f"{n}.yaml"),
+                                             "pools": len(s["compute"]),
+                                             "gpus": next(cp.plan.summary["gpus"] for cp in fp.cells if cp.name == n),
+                                             "total_usd": checked.cost.cells[n]["total_usd"]}
+                                         for n, s in specs.items()},
+                 "check_errors": errors, "dependencies": [d.to_json() for d in checked.dependencies]}
+    return sol

@@ -131,14 +131,20 @@ def parse_spec(text: str, file: str | None = None, catalog: Catalog | None = Non
                                           "ultraplan Plan (JSON starting with \"format\": \"ultraplan-plan\")", 1, file,
                                           rule="spec.yaml.readable")],
                                text, None))
-    catalog = catalog or load_catalog()
+    return spec_document(data, lines, file, text, catalog or load_catalog())
+
+
+def spec_document(data: dict[str, Any], lines: dict[Path, int], file: str | None, text: str | None,
+                  catalog: Catalog) -> SpecDocument:
+    """A spec from data already loaded (a spec file, or a fleet cell's spec): its shape and meaning
+    checks, every problem in one SpecError at its line."""
     try:
         doc = SpecDocument(ClusterSpec.model_validate(data), file, lines)
         issues = list(meaning_issues(doc, catalog))
     except ValidationError as exc:
         issues = shape_issues(exc.errors(), lines, file, known_regions) + _meaning_of_the_rest(data, exc, lines, file, catalog)
     if issues:
-        raise SpecError(locate(issues, text, spans_of(text)))
+        raise SpecError(locate(issues, text, spans_of(text) if text else None))
     return doc
 
 
