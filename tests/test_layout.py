@@ -26,6 +26,7 @@ def test_no_command_imports_another_command():
         if name.endswith("_cmd.py"):
             for level, module, names in _imports(os.path.join(CLI, name)):
                 assert not (level == 1 and module and module.endswith("_cmd")), f"{name} imports {module}"
+                assert not (level == 1 and not module and any(n.endswith("_cmd") for n in names)), f"{name} imports {names}"
                 assert not any(n.startswith("_") and level and module and "cli" in (module or "") for n in names), name
 
 

@@ -62,14 +62,14 @@ def check(specs: tuple[str, ...], plan_path: str | None, account_file: str | Non
 
     accept = parse_accepts(accepts, library.accept_ids())
     check_distinct_outputs({**{f"--{k}": v for k, v in reports.items()}, "--html": html_out})  # before any work or any write
-    from . import fleet_cmd
+    from . import fleets
 
-    fleet = fleet_cmd.fleet_target(specs)
+    fleet = fleets.fleet_target(specs)
     if fleet:
         if plan_path or account_file or live or old or html_out or launch_dry_run:
             raise UsageError("a fleet is checked cell by cell against each cell's account_snapshot: drop --plan, "
                              "--account, --preflight, --diff, --html and --launch-dry-run")
-        return fleet_cmd.check(fleet, fmt, fail_on, reports)
+        return fleets.check(fleet, fmt, fail_on, reports)
     files: list[str | None] = list(expand_specs(specs)) if specs else [None]
     if plan_path and specs:
         raise UsageError("give SPEC files or --plan PLAN.json, not both")

@@ -43,9 +43,9 @@ def cost(spec: str, fmt: str, old_plan: str | None, price_files: tuple[str, ...]
     from ..cost import render
     from ..plan.model import load_plan
 
-    from . import fleet_cmd
+    from . import fleets
 
-    fleet = fleet_cmd.fleet_target(spec)
+    fleet = fleets.fleet_target(spec)
     if fleet:
         if old_plan:
             raise UsageError("--diff prices the change of one Plan: give one cell's spec")
@@ -62,7 +62,7 @@ def cost(spec: str, fmt: str, old_plan: str | None, price_files: tuple[str, ...]
             from ..spec.ratecard import load_rate_card
 
             card = load_rate_card(rates_file)
-        return fleet_cmd.cost(fleet, fmt, prices, card, now=now.date() if now else None)
+        return fleets.cost(fleet, fmt, prices, card, now=now.date() if now else None)
     plan = _plan_of(spec)
     try:
         prices = plan_prices(plan, price_files)  # bundled, then the spec's budget.prices, then --prices

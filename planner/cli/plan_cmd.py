@@ -41,14 +41,14 @@ def plan(spec: str, fmt: str, out: str | None, old: str | None, previous: str | 
     """
     import planner
     from ..plan.model import load_plan
-    from . import fleet_cmd
+    from . import fleets
 
-    fleet = fleet_cmd.fleet_target(spec)
+    fleet = fleets.fleet_target(spec)
     if fleet:
         if old or previous or expect_no_changes:
             raise UsageError("--diff/--previous/--expect-no-changes compare one Plan: give one cell's spec, or use "
                              "`ultraplan rollout FLEET --diff OLD` for a fleet")
-        return fleet_cmd.plan(fleet, fmt, out, shard_size)
+        return fleets.plan(fleet, fmt, out, shard_size)
     if expect_no_changes and not old:
         raise UsageError("--expect-no-changes compares against a Plan: give --diff OLD.json")
     if old and previous and old != previous:

@@ -71,11 +71,11 @@ def run(specs: tuple[str, ...], plan_path: str | None, fmt: str, fail_on: str, r
 
     if plan_path and specs:
         raise UsageError("give SPEC files or --plan PLAN.json, not both")
-    from . import fleet_cmd
+    from . import fleets
 
-    fleet = fleet_cmd.fleet_target(specs)
+    fleet = fleets.fleet_target(specs)
     if fleet:
-        return fleet_cmd.check(fleet, fmt, fail_on, reports, cost_step=False, preflight=False, fleet_checks=False,
+        return fleets.check(fleet, fmt, fail_on, reports, cost_step=False, preflight=False, fleet_checks=False,
                                command="policy")
     files = expand_specs(specs) if specs else [None]
     done, invalid = [], []

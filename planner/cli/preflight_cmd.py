@@ -75,14 +75,14 @@ def preflight(spec: str | None, snapshot: str | None, fmt: str, launch_dry_run: 
         raise UsageError("give a SPEC file (or --explain-permissions)")
     skip = parse_accepts(skips, REGISTRY.ids(), "--skip")
     accept = parse_accepts(accepts, REGISTRY.ids())
-    from . import fleet_cmd
+    from . import fleets
 
-    fleet = fleet_cmd.fleet_target(spec)
+    fleet = fleets.fleet_target(spec)
     if fleet:
         if snapshot or region or launch_dry_run or skip or accept:
             raise UsageError("a fleet is preflighted cell by cell against each cell's account_snapshot: drop "
                              "--account, --region, --launch-dry-run, --skip and --accept-unverified")
-        return fleet_cmd.check(fleet, fmt if fmt in ("text", "json") else "text", fail_on,
+        return fleets.check(fleet, fmt if fmt in ("text", "json") else "text", fail_on,
                                {}, policy=False, cost_step=False, command="preflight")
 
     plan = load_plan_or_spec(spec)

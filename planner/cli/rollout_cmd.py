@@ -41,19 +41,19 @@ def rollout(fleet: str, old: str | None, versions: tuple[str, ...], fmt: str, ou
     Exit 0; 1 when a single step is larger than one wave may be (named in the output); 2 bad input.
     """
     from ..fleet.rollout import matrix, plan_rollout, text
-    from . import fleet_cmd
+    from . import fleets
 
-    path = fleet_cmd.fleet_target(fleet)
+    path = fleets.fleet_target(fleet)
     if path is None:
         raise UsageError(f"{fleet}: not a fleet file (a YAML mapping with `fleet:` and `cells:`) or a folder holding "
                          "fleet.yaml; a single spec has no waves: `ultraplan plan SPEC`")
     before = None
     if old:
-        old_path = fleet_cmd.fleet_target(old)
+        old_path = fleets.fleet_target(old)
         if old_path is None:
             raise UsageError(f"--diff {old}: not a fleet file or folder")
-        before = fleet_cmd.load(old_path)
-    result = plan_rollout(fleet_cmd.load(path), before, _versions(versions))
+        before = fleets.load(old_path)
+    result = plan_rollout(fleets.load(path), before, _versions(versions))
     if fmt == "json":
         body = json.dumps(result.to_json(), indent=1)
     elif fmt == "github-matrix":

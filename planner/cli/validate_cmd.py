@@ -25,12 +25,12 @@ def validate(specs: tuple[str, ...], fmt: str) -> None:
     """
     from ..run.stages import validate as run_validate
     from .common import terminal_width
-    from . import fleet_cmd
+    from . import fleets
     from .files import expand_specs
 
-    fleet = fleet_cmd.fleet_target(specs)
+    fleet = fleets.fleet_target(specs)
     if fleet:
-        return fleet_cmd.validate(fleet, fmt)
+        return fleets.validate(fleet, fmt)
     files = expand_specs(specs)
     results = []
     for path in files:

@@ -1,5 +1,6 @@
-"""A fleet file (or a folder holding fleet.yaml) given to validate, plan, cost, policy, preflight or
-check: every cell through the same steps as a spec, reported per cell and for the fleet.
+"""The fleet side of every command: a fleet file (or a folder holding fleet.yaml) given to validate,
+plan, cost, policy, preflight or check goes through every cell with the same steps as a spec, reported
+per cell and for the fleet.
 
 Each command calls `fleet_target(paths)` first and hands a fleet here; a spec takes its usual path,
 untouched. The work is the library's (planner.fleet.run, planner.fleet.text); this module prints.
