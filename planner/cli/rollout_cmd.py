@@ -7,7 +7,8 @@ import sys
 import click
 
 from ..errors import EXIT_FINDINGS, UsageError
-from .common import now_option, write_output
+from .common import now_option
+from .files import write_output
 
 
 def _versions(items: tuple[str, ...]) -> dict[str, int]:
