@@ -223,7 +223,7 @@ def test_over_budget_says_by_how_much_and_which_pools():
 def test_unpriced_items_turn_ok_into_warning():
     r = estimate(make_plan([pool("new", "new.chip", 1)], {"monthly_usd": 1e9, "term_months": 1}), PRICES, now=NOW)
     assert r.budget.status == "warning"
-    assert "unpriced" in r.budget.messages[-1]
+    assert "could not price 1 item(s)" in r.budget.messages[-1]
 
 
 def test_no_budget_is_ok_and_term_is_assumed():

@@ -144,7 +144,7 @@ def test_markdown_for_a_pull_request(capsys):
     assert "**Budget:** ⚠️ warning" in out
     assert "| Generation | Term | Share |" in out and "<details><summary>Lines</summary>" in out
     assert "`asg-trainers-u0001 … asg-trainers-u0004 (×4)` | trainers | 4 | UltraServer-hour | $761.904 |" in out
-    assert "**Unpriced (1)**" in out and "fsx-lustre:PERSISTENT_2:250" in out
+    assert "**Could not price (1)**" in out and "fsx-lustre:PERSISTENT_2:250" in out
 
 
 def test_diff_against_an_older_plan(write_spec, tmp_path, capsys):

@@ -87,7 +87,9 @@ def test_fetch_pages_and_reports_changes_and_missing(client):
     assert result.items["c7i.8xlarge"]["on-demand"]["usd"] == 1.428
     assert "AWS Price List API" in result.items["c7i.8xlarge"]["on-demand"]["source"]
     assert result.missing == ["p5e.48xlarge"]
-    assert result.changes == ["c7i.8xlarge: new on-demand price 1.428 (was unknown)", "t3.medium: on-demand 0.0416 -> 0.05"]
+    # c7i.8xlarge had only a secondary-source figure (the same number): its replacement is still reported
+    assert result.changes == ["c7i.8xlarge: on-demand 1.428 from a secondary source -> 1.428 from the Price List API",
+                              "t3.medium: on-demand 0.0416 -> 0.05"]
 
 
 def test_refresh_writes_a_new_dated_file_that_overrides_entry_by_entry(client, tmp_path):

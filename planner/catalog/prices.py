@@ -7,6 +7,11 @@ report always says where a number came from. ``free.yaml`` lists resource types 
 
 An entry whose ``usd`` is null is a known unknown: ``price()`` returns an unpriced ``Quote`` carrying the
 entry's reason, and the cost report lists it as unpriced. Nothing here ever turns "unknown" into 0.
+
+An entry with ``secondary: true`` was priced from a named, dated third-party dataset derived from the AWS
+Price List API (not from AWS itself). Its Quote's source starts with ``secondary source:`` and its
+``secondary`` flag is set, so every output that shows a price shows the marking; a refreshed file
+(``catalog refresh --prices``) overrides the entry and the marking goes with it.
 """
 from __future__ import annotations
 
@@ -41,6 +46,9 @@ MARKETS = ("on-demand", "capacity-block", "spot", "reserved-1yr", "reserved-3yr"
 #: announces the next update): a rate quoted in an earlier quarter than today is stale.
 REPRICED_QUARTERLY = frozenset({"capacity-block"})
 
+#: How every output marks a price taken from a third-party dataset rather than from AWS.
+SECONDARY_MARK = "secondary source"
+
 _DATED = re.compile(r"^(?P<region>[a-z0-9-]+?)(?:\.(?P<date>\d{4}-\d{2}-\d{2}))?\.ya?ml$")
 
 
@@ -56,6 +64,7 @@ class PriceEntry:
     note: str | None = None
     derived: bool = False
     file: str | None = None
+    secondary: bool = False  # from a third-party dataset derived from the Price List API, not from AWS
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +81,7 @@ class Quote:
     reason: str | None = None
     note: str | None = None
     derived: bool = False
+    secondary: bool = False
 
     @property
     def priced(self) -> bool:
@@ -113,9 +123,13 @@ def _entry(item: str, market: str, data: dict[str, Any], file: str | None) -> Pr
         raise ValueError(f"{file or '<prices>'}: {item} {market}: unknown price needs a `reason`")
     if usd is not None and (not isinstance(usd, (int, float)) or usd < 0):
         raise ValueError(f"{file or '<prices>'}: {item} {market}: usd must be a number >= 0")
+    for key in ("source", "as_of"):
+        if not str(data[key]).strip():
+            raise ValueError(f"{file or '<prices>'}: {item} {market}: `{key}` is empty")
     return PriceEntry(item=item, market=market, usd=None if usd is None else float(usd), unit=data["unit"],
                       source=str(data["source"]), as_of=str(data["as_of"]), reason=data.get("reason"),
-                      note=data.get("note"), derived=bool(data.get("derived", False)), file=file)
+                      note=data.get("note"), derived=bool(data.get("derived", False)), file=file,
+                      secondary=bool(data.get("secondary", False)))
 
 
 def parse_region_file(data: dict[str, Any], file: str | None = None) -> tuple[str, dict[str, dict[str, PriceEntry]]]:
@@ -178,9 +192,10 @@ def _read_yaml(path: str) -> dict[str, Any]:
 
 
 def _price_file_shape():
-    from ..fileshape import ANY, NUM, STR, MapOf, Obj, Opt
+    from ..fileshape import ANY, BOOL, NUM, STR, MapOf, Obj, Opt
 
-    entry = Obj({"unit": STR, "source": ANY, "as_of": ANY}, {"usd": Opt(NUM), "reason": Opt(STR)})
+    entry = Obj({"unit": STR, "source": ANY, "as_of": ANY}, {"usd": Opt(NUM), "reason": Opt(STR),
+                                                             "secondary": Opt(BOOL)})
     return Obj({"region": STR}, {"items": Opt(MapOf(Opt(MapOf(entry))))})
 
 
@@ -226,8 +241,10 @@ def price(prices: PriceBook, item: str, region: str, market: str = "on-demand") 
         known = ", ".join(sorted(markets))
         return Quote(item, market, region, None, None, None, None,
                      reason=f"no {market} price for {item} in {region} (catalog has: {known})")
-    return Quote(item, market, region, entry.usd, entry.unit, entry.source, entry.as_of,
-                 reason=entry.reason, note=entry.note, derived=entry.derived)
+    source = f"{SECONDARY_MARK}: {entry.source}" if entry.secondary and entry.usd is not None else entry.source
+    return Quote(item, market, region, entry.usd, entry.unit, source, entry.as_of,
+                 reason=entry.reason, note=entry.note, derived=entry.derived,
+                 secondary=entry.secondary and entry.usd is not None)
 
 
 def free_reason(prices: PriceBook, resource_type: str) -> str | None:

@@ -131,6 +131,9 @@ def fetch_on_demand(client, region: str, instance_types: Iterable[str], *, today
             old = price(current, itype, region, "on-demand")
             if old.usd is None:
                 result.changes.append(f"{itype}: new on-demand price {best.usd:g} (was unknown)")
+            elif old.secondary:  # a third-party figure replaced by AWS's own: say so even when equal
+                result.changes.append(f"{itype}: on-demand {old.usd:g} from a secondary source -> {best.usd:g} "
+                                      "from the Price List API")
             elif abs(old.usd - best.usd) > 1e-9:
                 result.changes.append(f"{itype}: on-demand {old.usd:g} -> {best.usd:g}")
     return result

@@ -88,9 +88,14 @@ def estimate(plan: Plan, prices: PriceBook | None = None, *, now: date | None = 
         lines=priced.lines, unpriced=priced.unpriced, usage=priced.usage, free=priced.free,
         timeline=months, budget=budget, by_generation=_shares_by("generation", priced, total),
         by_phase=_shares_by("phase", priced, total), by_pool=_shares_by("pool", priced, total),
-        prices_as_of=prices.as_of(plan.region), price_files=prices.files,
+        prices_as_of=_as_of(priced.lines) or prices.as_of(plan.region), price_files=prices.files,
         rate_card=({"name": card.name, "source": card.source, "entries": len(card.rates)} if card else None),
         coverage=_coverage(plan.pools, windows, term, priced))
+
+
+def _as_of(lines: list[Line]) -> str:
+    """The newest date of the list prices the lines use (not of every entry the Region's files hold)."""
+    return max((line.as_of for line in lines if line.price_basis == "list" and line.as_of), default="")
 
 
 def plan_price_files(plan: Plan) -> list[str]:

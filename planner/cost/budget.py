@@ -79,7 +79,7 @@ def evaluate(budget: dict[str, Any] | None, months: list[MonthCost], pool_months
     if unpriced:
         if status == "ok":
             status = "warning"
-        messages.append(f"{unpriced} unpriced item(s): the budget check covers priced lines only, "
+        messages.append(f"could not price {unpriced} item(s): the budget check covers priced lines only, "
                         "the real cost is higher")
     return BudgetResult(status, tuple(gates), tuple(messages), configured=True)
 

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from planner import tokens as T
 
-from ..catalog.prices import PriceBook, Quote, free_reason, fsx_lustre_item, price
+from ..catalog.prices import SECONDARY_MARK, PriceBook, Quote, free_reason, fsx_lustre_item, price
 from ..plan.model import Plan, Resource
 from ..records import pool_of
 from .model import SHARED, Line, Unpriced, UsageCost, Window
@@ -123,7 +123,7 @@ class _Walker:
             return
         notes = "; ".join(n for n in (note, q.note) if n) or None
         source = q.source or ""
-        if q.derived and not source.startswith("derived"):
+        if q.derived and not source.removeprefix(f"{SECONDARY_MARK}: ").startswith("derived"):
             source = f"derived: {source}"
         if basis:
             source = f"{source}; {basis}"
@@ -132,7 +132,8 @@ class _Walker:
             quantity=float(quantity), unit=LINE_UNITS.get(q.unit, q.unit), unit_price_usd=q.usd_per_hour,
             source=source, as_of=q.as_of or "", list_price=f"{q.usd:g} USD per {q.unit}",
             window=info.window if info else Window(), generation=info.generation if info else SHARED,
-            phase=info.phase if info else "whole term", spec_source=res.source, note=notes))
+            phase=info.phase if info else "whole term", spec_source=res.source, note=notes,
+            secondary=q.secondary))
 
     def launch_type(self, res: Resource) -> str:
         """The instance type of a group's launch template (pool records normally carry it already)."""
@@ -207,6 +208,16 @@ class _Walker:
         kind = str(res.inputs.get("vpcEndpointType") or "Gateway")
         if kind == "Gateway" and service.endswith(".s3"):
             self.add(res, self.quote("s3-gateway-endpoint"), 1)
+        elif kind == "Interface":
+            # AWS PrivateLink pricing: an interface endpoint is billed per hour in each Availability
+            # Zone it has a network interface in (one subnet per zone), plus data processed per GB.
+            zones = len(res.inputs.get("subnetIds") or []) or 1
+            self.add(res, self.quote("interface-endpoint"), zones, f"{zones} Availability Zone(s)")
+            data = self.quote("interface-endpoint-data")
+            if data.priced:
+                self.out.usage.append(UsageCost(res.name, "interface-endpoint-data", data.unit or "GB",
+                                                data.usd or 0.0, data.source or "",
+                                                "data processed through the endpoint; depends on traffic"))
         else:
             self.unpriced(res, f"{kind} endpoint for {service or '?'}: no price in the catalog", f"vpc-endpoint:{kind}")
 

@@ -65,6 +65,7 @@ class Line:
     active_now: bool = True
     price_basis: str = "list"  # list (the catalog's public price) | negotiated (a rate card's)
     stale: str | None = None  # why the list price is out of date (capacity-block rates re-set quarterly)
+    secondary: bool = False  # priced from a third-party dataset (its source says "secondary source: ...")
 
     @property
     def hourly_usd(self) -> float:
@@ -95,6 +96,7 @@ class Line:
             "price_basis": self.price_basis,
             "source": self.source,
             "stale": self.stale,
+            "secondary": self.secondary,
             "as_of": self.as_of,
             "note": self.note,
             "spec_source": self.spec_source.to_json(),
@@ -258,6 +260,19 @@ class CostReport:
         return list(seen.values())
 
     @property
+    def secondary_prices(self) -> list[dict[str, Any]]:
+        """Each distinct price taken from a secondary source (a third-party dataset), once, with how
+        many lines use it: `catalog refresh --prices` replaces them with the Price List API's."""
+        seen: dict[tuple[str, str], dict[str, Any]] = {}
+        for line in self.lines:
+            if line.secondary:
+                entry = seen.setdefault((line.item, line.market), {"item": line.item, "market": line.market,
+                                                                    "source": line.source, "as_of": line.as_of,
+                                                                    "lines": 0})
+                entry["lines"] += 1
+        return list(seen.values())
+
+    @property
     def peak_month(self) -> MonthCost | None:
         return max(self.timeline, key=lambda m: m.usd, default=None)
 
@@ -283,5 +298,5 @@ class CostReport:
             "usage_based": [u.to_json() for u in self.usage],
             "free": self.free,
             "prices": {"as_of": self.prices_as_of, "files": list(self.price_files), "stale": self.stale_prices,
-                       "rate_card": self.rate_card},
+                       "secondary": self.secondary_prices, "rate_card": self.rate_card},
         }

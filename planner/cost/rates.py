@@ -218,7 +218,7 @@ class Applier:
                                  "(AWS Savings Plans FAQ): check the contract")
             out.append(dataclasses.replace(
                 line, window=window, unit_price_usd=float(price), market=purchase if sp else line.market,
-                source=self._card_source(rate), price_basis="negotiated",
+                source=self._card_source(rate), price_basis="negotiated", secondary=False,
                 list_price=f"list {line.list_price}", note="; ".join(notes) or None))
 
     # -- items with no list price (GB300): a $/hour entry can price them -----------------------------------

@@ -238,12 +238,13 @@ def _summary(report: CostReport) -> list[str]:
     else:
         out.append("Timeline by month:")
         out.extend(f"  {m.month}  {usd(m.usd):>22}" for m in report.timeline)
+    out.extend(secondary_note(report))
     stale = report.stale_prices
     if stale:
         out.append(f"Stale prices ({len(stale)}): quoted before the current quarter, the real rate may differ")
         out.extend(f"  {s['item']} {s['market']} (as of {s['as_of']}): {s['reason']}" for s in stale)
     if report.unpriced:
-        out.append(f"Unpriced ({len(report.unpriced)}): not in any total above")
+        out.append(f"Could not price ({len(report.unpriced)}): not in any total above")
         for u in _group_unpriced(report):
             out.append(f"  {u}")
     else:
@@ -261,6 +262,18 @@ def _summary(report: CostReport) -> list[str]:
         n = sum(report.free.values())
         kinds = ", ".join(f"{t.rsplit(':', 1)[-1]} ×{c}" for t, c in sorted(report.free.items()))
         out.append(f"Free: {n} resources ({kinds})")
+    return out
+
+
+def secondary_note(report: CostReport) -> list[str]:
+    """The lines priced from a secondary source (a third-party dataset, not AWS), said in every format."""
+    secondary = report.secondary_prices
+    if not secondary:
+        return []
+    n = sum(s["lines"] for s in secondary)
+    out = [f"Secondary source: {n} line(s) priced from a third-party dataset derived from the AWS Price List "
+           f"API, not from AWS; `ultraplan catalog refresh --prices --region {report.region}` replaces them"]
+    out.extend(f"  {s['item']} {s['market']} ({s['lines']} line(s), as of {s['as_of']})" for s in secondary)
     return out
 
 
@@ -311,8 +324,12 @@ def render_markdown(report: CostReport) -> str:
     lines += [f"| `{r.resource}` | {r.pool or '-'} | {qty(r.quantity)} | {r.unit} | {unit_price(r.unit_price_usd)} | "
               f"{usd(r.monthly_usd)} | {usd(r.term_usd)} | {r.source} |" for r in rows]
     lines += ["", "</details>"]
+    secondary = secondary_note(report)
+    if secondary:
+        lines += ["", f"**{secondary[0].split(':', 1)[0]}:**{secondary[0].split(':', 1)[1]}"]
+        lines += [f"- {s.strip()}" for s in secondary[1:]]
     if report.unpriced:
-        lines += ["", f"**Unpriced ({len(report.unpriced)})**, not in the totals:"]
+        lines += ["", f"**Could not price ({len(report.unpriced)})**, not in the totals:"]
         lines += [f"- {u}" for u in _group_unpriced(report)]
     lines += ["", f"<sub>Prices as of {report.prices_as_of}; monthly = hourly × 730 h; usage-based charges "
               f"(NAT data processed) are not included.</sub>", ""]

@@ -45,6 +45,7 @@ def chart_data(cost: CostReport, before: CostReport | None = None) -> dict[str, 
                    "total_usd": budget["total"].limit_usd if "total" in budget else None,
                    "messages": list(cost.budget.messages)},
         "unpriced": len(cost.unpriced),
+        "secondary": cost.secondary_prices,
         "prices_as_of": cost.prices_as_of,
         "currency": cost.currency,
     }

@@ -21,7 +21,7 @@ import gc
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-from ..errors import SpecError, SpecIssue
+from ..errors import SpecError, SpecIssue, UltraplanError
 from ..findings import Finding, Level, Source
 
 
@@ -141,8 +141,9 @@ def _at_its_line(issue: SpecIssue, doc: Any) -> SpecIssue:
 
 
 def price_warnings(plan: Any) -> list[Finding]:
-    """No price file for the region: `cost` cannot run and a budget cannot be checked (a warning
-    here; the cost step fails closed when a budget depends on it)."""
+    """What `cost` could not price, as `cost` and `check` report it: one "could not price" warning
+    (a Region without a price file, or lines no price file covers), never an error here; the cost
+    step fails closed when a budget depends on it."""
     try:
         from ..catalog.prices import has_region
         from ..cost import plan_prices
@@ -151,14 +152,29 @@ def price_warnings(plan: Any) -> list[Finding]:
     except (ImportError, OSError, ValueError) as exc:
         return [Finding("cost.prices", Level.WARNING, f"the prices could not be read: {exc}",
                         source=Source(plan.spec_file, None))]
-    if has_region(prices, plan.region):
-        return []
-    have = ", ".join(prices.region_names()) or "none"
     level_note = "the budget cannot be checked" if plan.budget else "`ultraplan cost` cannot price it"
     line = (plan.budget or {}).get("source", {}).get("line") if plan.budget else None
-    return [Finding("cost.prices", Level.WARNING,
-                    f"no prices for region {plan.region} (price files cover: {have}): {level_note}",
-                    hint=f"run `ultraplan catalog refresh --prices --region {plan.region}`",
+    if not has_region(prices, plan.region):
+        have = ", ".join(prices.region_names()) or "none"
+        return [Finding("cost.prices", Level.WARNING,
+                        f"could not price: no prices for region {plan.region} (price files cover: {have}): "
+                        f"{level_note}",
+                        hint=f"run `ultraplan catalog refresh --prices --region {plan.region}`",
+                        source=Source(plan.spec_file, line))]
+    try:
+        unpriced = cost_of(plan, prices).unpriced
+    except UltraplanError:  # the cost step reports its own error, with its exit code
+        return []
+    if not unpriced:
+        return []
+    items = sorted({u.item or u.resource_type for u in unpriced})
+    shown = ", ".join(items[:4]) + (f" and {len(items) - 4} more" if len(items) > 4 else "")
+    budget_note = "; the budget is checked over the priced lines only" if plan.budget else ""
+    return [Finding("cost.unpriced", Level.WARNING,
+                    f"could not price {len(unpriced)} item(s) in {plan.region} ({shown}): not in any "
+                    f"total{budget_note}",
+                    hint="`ultraplan cost` lists each with its reason; `ultraplan catalog refresh --prices "
+                         f"--region {plan.region}` fills on-demand instance prices",
                     source=Source(plan.spec_file, line))]
 
 

@@ -112,12 +112,15 @@ def plan_step(run: Run, spec: str | None, plan_path: str | None, previous: Any |
         return None
     doc, plan = result.doc, result.plan
     # validate's warning (no prices for the region: "could not price") is a finding here as in
-    # `validate`; the cost step then prices every line as unpriced, the same warning verdict.
-    for finding in result.warnings:
+    # `validate`; the cost step then prices every line as unpriced, the same warning verdict. What cost
+    # could not price line by line (cost.unpriced) is the cost step's own verdict, not said twice.
+    warnings = [w for w in result.warnings
+                if w.check_id != "cost.unpriced" or optional_module("planner.cost") is None]
+    for finding in warnings:
         run.add(finding, "cost")
-    run.step("validate", "warning" if result.warnings else "ok",
+    run.step("validate", "warning" if warnings else "ok",
              f"cluster '{doc.spec.name}' in {doc.spec.region}, {len(doc.spec.compute)} pool(s)"
-             + "".join(f"; {w.message}" for w in result.warnings))
+             + "".join(f"; {w.message}" for w in warnings))
     run.skipped_rules(result.skipped)
     for finding in result.notes():
         run.add(finding, "plan")
@@ -184,11 +187,21 @@ def cost_step(run: Run, plan: Any) -> Callable[[Any], float] | None:
     _budget_findings(run, plan, budget)
     status = {"over": "failed", "warning": "warning"}.get(budget.status, "warning" if estimate.unpriced else "ok")
     unpriced = f"; could not price {len(estimate.unpriced)} item(s)" if estimate.unpriced else ""
+    secondary = estimate.secondary_prices
+    if secondary:
+        n = sum(s["lines"] for s in secondary)
+        unpriced += f"; {n} line(s) from a secondary source"
+        run.add(Finding("cost.prices.secondary", Level.INFO,
+                        f"secondary source: {n} line(s) priced from a third-party dataset derived from the AWS "
+                        f"Price List API, not from AWS ({', '.join(s['item'] for s in secondary)})",
+                        hint=f"run `ultraplan catalog refresh --prices --region {plan.region}` and name the file "
+                             "in budget.prices", source=Source(plan.spec_file, None)), "cost")
     run.step("cost", status, f"${estimate.monthly_usd:,.0f}/month, ${estimate.hourly_usd:,.2f}/hour; "
                              f"budget {budget.status}{unpriced}",
              {"monthly_usd": estimate.monthly_usd, "hourly_usd": estimate.hourly_usd, "budget": budget.status})
     run.report.extra["cost"] = {"monthly_usd": estimate.monthly_usd, "hourly_usd": estimate.hourly_usd,
-                                "total_usd": estimate.total_usd, "budget": budget.to_json()}
+                                "total_usd": estimate.total_usd, "budget": budget.to_json(),
+                                "secondary": secondary}
     return lambda _plan: estimate.monthly_usd
 
 

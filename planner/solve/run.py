@@ -195,7 +195,7 @@ def price_back(sol: Solution, text: str, out_path, catalog, prices, today) -> tu
     return fixed, {"cost_total_usd": report.total_usd, "solver_total_usd": sol.objective_usd + fixed,
                    "compute_usd": compute, "difference_usd": report.total_usd - (sol.objective_usd + fixed),
                    "unpriced": len(report.unpriced), "budget_status": report.budget.status,
-                   "stale_prices": report.stale_prices}
+                   "stale_prices": report.stale_prices, "secondary_prices": report.secondary_prices}
 
 
 def write_fleet_solution(doc, offers, dropped, periods, result, seconds, objective_usd, units, sp_units, fixed_pp,
@@ -247,7 +247,8 @@ def write_fleet_solution(doc, offers, dropped, periods, result, seconds, objecti
                       "unpriced": sum(len(e.unpriced) for e in estimates.values()),
                       "budget_status": max((g["status"] for g in checked.cost.budget.values()), default="ok",
                                            key=["ok", "warning", "over"].index),
-                      "stale_prices": []}
+                      "stale_prices": [],
+                      "secondary_prices": [s for e in estimates.values() for s in e.secondary_prices]}
     errors = [f.to_json() for f in checked.findings if f.level.name == "ERROR"]
     sol.fleet = {"file": path, "cells": {n: {"spec": os.path.join(out_dir, "cells", f"{n}.yaml"),
                                              "pools": len(s["compute"]),

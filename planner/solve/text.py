@@ -74,9 +74,14 @@ def solution_text(sol: Any, out: str) -> str:
         lines.append(f"Note: {ex['block_purchase_note']}")
     check = sol.cost_check
     lines.append(f"Check: `ultraplan cost {out}` = ${check['cost_total_usd']:,.2f} "
-                 f"(differs by ${abs(check['difference_usd']):.2f}); {check['unpriced']} unpriced; budget {check['budget_status']}")
+                 f"(differs by ${abs(check['difference_usd']):.2f}); "
+                 + (f"could not price {check['unpriced']} item(s)" if check['unpriced'] else "every line priced")
+                 + f"; budget {check['budget_status']}")
     for s in check.get("stale_prices") or []:
         lines.append(f"  stale: {s['item']} {s['market']} as of {s['as_of']}")
+    for s in check.get("secondary_prices") or []:
+        lines.append(f"  secondary source: {s['item']} {s['market']} as of {s['as_of']} (third-party dataset; "
+                     "`ultraplan catalog refresh --prices` replaces it)")
     if sol.fleet:
         lines.append(f"Wrote {sol.fleet['file']} and {len(sol.fleet['cells'])} cell spec(s):")
         lines += [f"  cell {n}: {c['pools']} pool(s), {c['gpus']:,} GPUs in its pools, "
