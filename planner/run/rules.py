@@ -15,6 +15,13 @@ OWN_RULES = {
                           "planner.cost sums the timeline over the term; status over fails the gate, above 90 % "
                           "is a warning (docs/cost.md).", "cost"),
     "cost.budget.note": ("Budget notes", "What limits the budget check, e.g. items without a known price.", "cost"),
+    "cost.prices": ("The Region has prices", "A price file covers the Plan's Region (planner/catalog/prices or "
+                    "budget.prices); without one every line is 'could not price' (docs/cost.md).", "cost"),
+    "cost.unpriced": ("Every line can be priced", "Each resource the Plan deploys has a price in the price files; a "
+                      "line without one is 'could not price', with its reason, never zero (docs/cost.md).", "cost"),
+    "cost.prices.secondary": ("Prices come from AWS", "A line priced from a third-party dataset built from the AWS "
+                              "Price List API is marked 'secondary source'; `ultraplan catalog refresh --prices` "
+                              "replaces it with the Price List API's figure (docs/cost.md).", "cost"),
     "cost.estimate": ("The cost can be estimated", "planner.cost has prices for the Plan's region and dates; "
                       "without them a configured budget fails closed.", "cost"),
     "plan.note": ("Compiler notes", "What the compiler decided that a reviewer should know: catalog facts not "
