@@ -334,7 +334,7 @@ DEMO = {
             # examples/gb200-capacity-block.yaml: 4 UltraServers = 4 Capacity Blocks, one reservation each.
             *(reservation(f"cr-0123456789abcdef{i}", "p6e-gb200.36xlarge", 18, zone="us-east-1-dfw-2a",
                           zone_id="use1-dfw2-az1", state="scheduled", kind="capacity-block",
-                          start="2026-12-01T11:30:00Z", end="2026-12-15T11:30:00Z",
+                          start="2026-12-07T11:30:00Z", end="2027-06-07T11:30:00Z",
                           block_id=f"cb-0gb200demo00000{i + 1}") for i in range(4)),
             reservation("cr-0aa11bb22cc33dd44", "p5en.48xlarge", 32, zone="us-east-1a", zone_id="use1-az6", end=None),
             reservation("cr-0a0000000000000a1", "p6e-gb200.36xlarge", 32_400, zone="us-east-1-dfw-2a",
@@ -349,7 +349,7 @@ DEMO = {
         "blocks": [{"CapacityBlockId": f"cb-0gb200demo00000{i + 1}", "UltraserverType": "u-p6e-gb200x72",
                     "AvailabilityZone": "us-east-1-dfw-2a", "AvailabilityZoneId": "use1-dfw2-az1",
                     "CapacityReservationIds": [f"cr-0123456789abcdef{i}"], "State": "scheduled",
-                    "StartDate": _dt("2026-12-01T11:30:00Z"), "EndDate": _dt("2026-12-15T11:30:00Z")}
+                    "StartDate": _dt("2026-12-07T11:30:00Z"), "EndDate": _dt("2027-06-07T11:30:00Z")}
                    for i in range(4)],
     },
     "us-east-2": {
@@ -360,13 +360,13 @@ DEMO = {
             # examples/trn2-ultraserver.yaml: 8 UltraServers = 8 Capacity Blocks of 4 trn2u each.
             reservation(f"cr-0f1e2d3c4b5a6978{i}", "trn2u.48xlarge", 4, zone="us-east-2c", zone_id="use2-az3",
                         state="scheduled", kind="capacity-block", start="2026-12-07T11:30:00Z",
-                        end="2027-01-04T11:30:00Z", block_id=f"cb-0trn2demo0000000{i + 1}")
+                        end="2027-06-07T11:30:00Z", block_id=f"cb-0trn2demo0000000{i + 1}")
             for i in range(8)
         ],
         "blocks": [{"CapacityBlockId": f"cb-0trn2demo0000000{i + 1}", "UltraserverType": "u-trn2x64",
                     "AvailabilityZone": "us-east-2c", "AvailabilityZoneId": "use2-az3",
                     "CapacityReservationIds": [f"cr-0f1e2d3c4b5a6978{i}"], "State": "scheduled",
-                    "StartDate": _dt("2026-12-07T11:30:00Z"), "EndDate": _dt("2027-01-04T11:30:00Z")}
+                    "StartDate": _dt("2026-12-07T11:30:00Z"), "EndDate": _dt("2027-06-07T11:30:00Z")}
                    for i in range(8)],
     },
 }

@@ -15,6 +15,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
 import planner
 from planner.change.diff import GATED, HARMLESS, diff
@@ -22,7 +23,7 @@ from planner.errors import SpecError, UsageError
 from planner.plan.model import Plan
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-GB200 = "examples/gb200-capacity-block.yaml"  # 4 UltraServers, block 2026-12-01 for 14 days
+GB200 = "examples/gb200-capacity-block.yaml"  # 4 UltraServers on one Capacity Block each
 SCHEDULE = "aws:autoscaling/schedule:Schedule"
 ASG = "aws:autoscaling/group:Group"
 
@@ -44,15 +45,33 @@ def utc(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-BEFORE, TODAY = utc("2026-11-23T12:00:00Z"), utc("2026-12-06T00:00:00Z")
+def stamp(moment: dt.datetime) -> str:
+    return f"{moment:%Y-%m-%dT%H:%M:%SZ}"
+
+
+def _block_of(path: str) -> tuple[dt.datetime, dt.datetime]:
+    """The example's own block (start at 11:30 UTC, the catalog's assumption for a date), so these tests
+    follow the example when its dates are moved forward (tests/test_examples_calendar.py keeps them current)."""
+    cap = yaml.safe_load(open(os.path.join(ROOT, path), encoding="utf-8"))["compute"][0]["capacity"]
+    start = dt.datetime.combine(cap["start"], dt.time(11, 30), tzinfo=dt.timezone.utc)
+    return start, start + dt.timedelta(days=cap["days"])
+
+
+BEFORE = utc("2026-11-23T12:00:00Z")  # the suite's clock (tests/conftest.py)
+GB_START, GB_END = _block_of(GB200)
+GB_RUNNING = GB_START + dt.timedelta(days=1)  # a moment the example's block is open
+assert BEFORE < GB_START, "the suite's clock must fall before the GB200 example's block opens"
 
 
 @pytest.fixture(params=["ultraserver", "instance"])
 def block(request, write_spec):
-    """(spec path, groups, instances per group, block end, line of `days`) for each kind of block."""
+    """(spec path, groups, instances per group, block start, block end, line of `days`, a moment the
+    block runs) for each kind of block."""
     if request.param == "ultraserver":
-        return GB200, [f"asg-trainers-u000{i}" for i in range(1, 5)], 18, "2026-12-15", 21
-    return write_spec(INSTANCE_BLOCK), ["asg-gpu"], 4, "2026-12-08", 10
+        return (GB200, [f"asg-trainers-u000{i}" for i in range(1, 5)], 18, stamp(GB_START), stamp(GB_END), 21,
+                GB_RUNNING)
+    return (write_spec(INSTANCE_BLOCK), ["asg-gpu"], 4, "2026-12-01T11:30:00Z", "2026-12-08T11:30:00Z", 10,
+            utc("2026-12-06T00:00:00Z"))
 
 
 def schedules(plan: Plan) -> list:
@@ -60,39 +79,39 @@ def schedules(plan: Plan) -> list:
 
 
 def test_before_the_start_the_groups_scale_out_on_a_schedule(block):
-    path, groups, size, _, _ = block
+    path, groups, size, start, _, _, _ = block
     plan = planner.compile_spec(path, now=BEFORE)
     by = plan.by_name()
     for g in groups:
         assert {k: by[g].inputs.get(k) for k in ("minSize", "maxSize", "desiredCapacity")} == {
             "minSize": 0, "maxSize": size, "desiredCapacity": None}
-        assert by[f"{g}-start"].inputs["startTime"] == "2026-12-01T11:30:00Z"
+        assert by[f"{g}-start"].inputs["startTime"] == start
         assert by[f"{g}-start"].inputs["desiredCapacity"] == size
     assert plan.pools[0]["capacity"]["phase"] == "before-start"
-    assert plan.pools[0]["capacity"]["scale_out_at"] == "2026-12-01T11:30:00Z"
+    assert plan.pools[0]["capacity"]["scale_out_at"] == start
 
 
 def test_a_started_block_runs_now_with_no_action_in_the_past(block):
-    path, groups, size, _, _ = block
-    plan = planner.compile_spec(path, now=TODAY)
+    path, groups, size, start, _, _, running = block
+    plan = planner.compile_spec(path, now=running)
     by = plan.by_name()
     for g in groups:
         assert {k: by[g].inputs.get(k) for k in ("minSize", "maxSize", "desiredCapacity")} == {
             "minSize": size, "maxSize": size, "desiredCapacity": size}
         assert f"{g}-start" not in by
         assert by[f"{g}-end"].inputs["desiredCapacity"] == 0
-    assert schedules(plan) and all(utc(s.inputs["startTime"]) > TODAY for s in schedules(plan))
+    assert schedules(plan) and all(utc(s.inputs["startTime"]) > running for s in schedules(plan))
     cap = plan.pools[0]["capacity"]
-    assert (cap["phase"], cap["scale_out_at"], cap["starts_at"]) == ("running", None, "2026-12-01T11:30:00Z")
+    assert (cap["phase"], cap["scale_out_at"], cap["starts_at"]) == ("running", None, start)
 
 
 def test_the_start_itself_is_running_and_a_second_before_is_not(block):
-    path = block[0]
-    at_start = planner.compile_spec(path, now=utc("2026-12-01T11:30:00Z"))
+    path, start = block[0], block[3]
+    at_start = planner.compile_spec(path, now=utc(start))
     assert at_start.pools[0]["capacity"]["phase"] == "running"
-    assert all(utc(s.inputs["startTime"]) > utc("2026-12-01T11:30:00Z") for s in schedules(at_start))
-    just_before = planner.compile_spec(path, now=utc("2026-12-01T11:29:59Z"))
-    assert [s.inputs["startTime"] for s in schedules(just_before) if s.name.endswith("-start")][0] == "2026-12-01T11:30:00Z"
+    assert all(utc(s.inputs["startTime"]) > utc(start) for s in schedules(at_start))
+    just_before = planner.compile_spec(path, now=utc(start) - dt.timedelta(seconds=1))
+    assert [s.inputs["startTime"] for s in schedules(just_before) if s.name.endswith("-start")][0] == start
 
 
 @pytest.mark.parametrize("now, words", [
@@ -100,16 +119,16 @@ def test_the_start_itself_is_running_and_a_second_before_is_not(block):
     pytest.param("scale-in", "can no longer be scheduled", id="past-the-scale-in"),
 ])
 def test_a_block_past_its_scale_in_is_a_spec_error(block, now, words):
-    path, _, _, end, line = block
+    path, _, _, start, end, line, _ = block
     plan = planner.compile_spec(path, now=BEFORE)
     scale_in = plan.pools[0]["capacity"]["scale_in_at"]
-    moment = utc(f"{end}T11:30:00Z") if now == "end" else utc(scale_in)
+    moment = utc(end) if now == "end" else utc(scale_in)
     with pytest.raises(SpecError) as err:
         planner.compile_spec(path, now=moment)
     [issue] = err.value.issues
     assert (issue.path, issue.line) == ("compute[0].capacity.days", line)
     assert words in issue.message
-    assert f"to {end}T11:30:00Z" in issue.message and "2026-12-01T11:30:00Z" in issue.message
+    assert f"from {start} to {end}" in issue.message
     assert f"it is {moment:%Y-%m-%dT%H:%M:%SZ} now" in issue.message
 
 
@@ -118,17 +137,17 @@ def _cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
                           env={**os.environ, **(env or {})})
 
 
-def test_cli_planned_today_runs_the_block_and_before_the_start_schedules_it():
-    """The issue's done-when: the GB200 example planned on 2026-12-06 has no scheduled action in the
-    past and its groups run the block; with --now before the start it has the scale-out."""
-    today = json.loads(_cli("plan", GB200, "--now", "2026-12-06", "--format", "json").stdout)
-    by = {r["name"]: r for s in today["stacks"] for r in s["resources"]}
+def test_cli_planned_while_the_block_runs_runs_it_and_before_the_start_schedules_it():
+    """The GB200 example planned a day into its block has no scheduled action in the past and its
+    groups run the block; with --now before the start it has the scale-out."""
+    running = json.loads(_cli("plan", GB200, "--now", stamp(GB_RUNNING), "--format", "json").stdout)
+    by = {r["name"]: r for s in running["stacks"] for r in s["resources"]}
     assert not [n for n in by if n.endswith("-start")]
-    assert all(utc(r["inputs"]["startTime"]) > TODAY for r in by.values() if r["type"] == SCHEDULE)
+    assert all(utc(r["inputs"]["startTime"]) > GB_RUNNING for r in by.values() if r["type"] == SCHEDULE)
     assert by["asg-trainers-u0003"]["inputs"]["desiredCapacity"] == 18
-    before = json.loads(_cli("plan", GB200, "--now", "2026-11-30T23:00:00Z", "--format", "json").stdout)
+    before = json.loads(_cli("plan", GB200, "--now", stamp(GB_START - dt.timedelta(hours=12)), "--format", "json").stdout)
     starts = [r for s in before["stacks"] for r in s["resources"] if r["name"].endswith("-start")]
-    assert [r["inputs"]["startTime"] for r in starts] == ["2026-12-01T11:30:00Z"] * 4
+    assert [r["inputs"]["startTime"] for r in starts] == [stamp(GB_START)] * 4
 
 
 def test_cli_instance_block_today_before_and_after(write_spec):
@@ -146,25 +165,27 @@ def test_cli_instance_block_today_before_and_after(write_spec):
 
 
 def test_cli_block_that_ended_exits_2_naming_field_line_and_dates():
-    proc = _cli("plan", GB200, "--now", "2026-12-16")
+    after = GB_END + dt.timedelta(hours=12, minutes=30)
+    proc = _cli("plan", GB200, "--now", stamp(after))
     assert proc.returncode == 2
     assert "examples/gb200-capacity-block.yaml:21:13: compute[0].capacity.days" in proc.stderr
     text = " ".join(proc.stderr.split())
-    assert "ran from 2026-12-01T11:30:00Z to 2026-12-15T11:30:00Z and has ended (it is 2026-12-16T00:00:00Z now (--now))" in text
+    assert (f"ran from {stamp(GB_START)} to {stamp(GB_END)} and has ended (it is {stamp(after)} now (--now))"
+            in text)
     assert "Traceback" not in proc.stderr
 
 
 def test_environment_variable_is_the_clock_and_now_overrides_it():
-    env = {"ULTRAPLAN_NOW": "2026-12-20T00:00:00Z"}
+    env = {"ULTRAPLAN_NOW": stamp(GB_END + dt.timedelta(days=5))}
     ended = _cli("validate", GB200, env=env)
     assert ended.returncode == 2 and "(ULTRAPLAN_NOW)" in " ".join(ended.stderr.split())
-    assert _cli("validate", GB200, "--now", "2026-12-06", env=env).returncode == 0
+    assert _cli("validate", GB200, "--now", stamp(GB_RUNNING), env=env).returncode == 0
 
 
 @pytest.mark.parametrize("command", ["validate", "plan", "cost", "check", "policy", "preflight", "report"])
 def test_every_planning_command_takes_now(command, tmp_path):
     html = tmp_path / "report.html"
-    proc = _cli(command, GB200, "--now", "2026-12-16", *(["--out", str(html)] if command == "report" else []))
+    proc = _cli(command, GB200, "--now", stamp(GB_END + dt.timedelta(days=1)), *(["--out", str(html)] if command == "report" else []))
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
     shown = proc.stdout + proc.stderr + (html.read_text() if command == "report" else "")
     assert "compute[0].capacity.days" in shown
@@ -214,19 +235,19 @@ def test_a_bad_start_time_names_the_field(write_spec):
 
 # -- day 2 ----------------------------------------------------------------------------------------
 def test_diff_from_before_the_start_to_after_is_harmless(block):
-    path, groups, _, _, _ = block
-    changes = diff(planner.compile_spec(path, now=BEFORE), planner.compile_spec(path, now=TODAY), now=TODAY)
+    path, groups, _, start, _, _, running = block
+    changes = diff(planner.compile_spec(path, now=BEFORE), planner.compile_spec(path, now=running), now=running)
     assert changes and {c.klass for c in changes} == {HARMLESS}
     assert sorted((c.op, c.name) for c in changes) == sorted(
         [("update", g) for g in groups] + [("delete", f"{g}-start") for g in groups])
     fired = next(c for c in changes if c.op == "delete")
-    assert fired.because.startswith("the block opened at 2026-12-01T11:30:00Z: this one-time scale-out has run")
+    assert fired.because.startswith(f"the block opened at {start}: this one-time scale-out has run")
 
 
 def test_day2_gate_passes_across_the_start(tmp_path):
     old = tmp_path / "deployed.json"
     old.write_text(planner.compile_spec(GB200, now=BEFORE).dumps())
-    proc = _cli("check", GB200, "--now", "2026-12-06", "--diff", str(old), "--format", "json")
+    proc = _cli("check", GB200, "--now", stamp(GB_RUNNING), "--diff", str(old), "--format", "json")
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
     steps = {s["name"]: s["status"] for s in json.loads(proc.stdout)["steps"]}
     assert steps["diff"] == "ok" and steps["policy"] == "ok"
@@ -236,12 +257,12 @@ def test_a_refresh_that_dropped_fired_actions_is_not_undone_in_the_past(block):
     """`pulumi refresh` after the block opened removes the fired scale-outs from the state (the
     provider's read finds them gone). The next Plan does not contain them, so nothing re-creates
     them in the past; it only sizes the groups."""
-    path, groups, _, _, _ = block
+    path, groups, _, _, _, _, running = block
     refreshed = json.loads(planner.compile_spec(path, now=BEFORE).dumps())
     for stack in refreshed["stacks"]:
         stack["resources"] = [r for r in stack["resources"] if not r["name"].endswith("-start")]
     deployed = Plan.from_json(refreshed)
-    changes = diff(deployed, planner.compile_spec(path, now=TODAY, previous=deployed), now=TODAY)
+    changes = diff(deployed, planner.compile_spec(path, now=running, previous=deployed), now=running)
     assert [c for c in changes if c.type == SCHEDULE] == []
     assert sorted(c.name for c in changes) == sorted(groups)
     assert not any(c.klass in GATED for c in changes)
@@ -258,8 +279,9 @@ def test_help_of_every_planning_command_offers_now(command):
     assert result.exit_code == 0 and "--now DATE[TIME]" in result.output, result.output
 
 
-@pytest.mark.parametrize("now, gated", [("2026-12-16T00:00:00Z", False), ("2026-12-15T10:15:00Z", False),
-                                        ("2026-12-06T00:00:00Z", True)], ids=["ended", "at-scale-in", "running"])
+@pytest.mark.parametrize("now, gated", [(GB_END + dt.timedelta(hours=12, minutes=30), False),
+                                        (GB_END - dt.timedelta(minutes=75), False), (GB_RUNNING, True)],
+                         ids=["ended", "at-scale-in", "running"])
 def test_removing_a_blocks_pool_terminates_nothing_once_it_has_scaled_in(write_spec, now, gated):
     """The way out of the ended-block error: drop the pool. Its groups are at zero from the scale-in
     (and EC2 reclaims the block at its end), so the day-2 gate lets the deletes through; while the
@@ -267,7 +289,7 @@ def test_removing_a_blocks_pool_terminates_nothing_once_it_has_scaled_in(write_s
     spec = open(os.path.join(ROOT, GB200), encoding="utf-8").read()
     deployed = planner.compile_spec(GB200, now=BEFORE)
     head_only = spec.split("  - name: trainers")[0] + "  - name: head" + spec.split("  - name: head")[1]
-    changes = diff(deployed, planner.compile_spec(write_spec(head_only), now=utc(now), previous=deployed), now=utc(now))
+    changes = diff(deployed, planner.compile_spec(write_spec(head_only), now=now, previous=deployed), now=now)
     groups = [c for c in changes if c.type == ASG]
     assert [c.op for c in groups] == ["delete"] * 4
     assert {c.klass for c in groups} == ({"terminates-capacity"} if gated else {HARMLESS})

@@ -56,7 +56,7 @@ def test_json_report_has_every_documented_key():
     missing = JSON_KEYS - key_paths(doc)
     assert not missing, sorted(missing)
     assert doc["now"] == "2026-11-23" and doc["budget"]["configured"] is True
-    assert [p["name"] for p in doc["breakdown"]["phase"]] == ["2026-12-01 → 2026-12-15", "whole term"]
+    assert [p["name"] for p in doc["breakdown"]["phase"]] == ["2026-12-07 → 2027-06-07", "whole term"]
     assert doc["prices"]["files"] and all(f.endswith(".yaml") for f in doc["prices"]["files"])
 
 

@@ -66,7 +66,7 @@ def test_solve_leaves_out_a_savings_plan_longer_than_the_term_and_says_so(tmp_pa
     import shutil
 
     goals = open("goals/small.yaml", encoding="utf-8").read().replace("months: 48", "months: 24").replace(
-        "{date: 2029-01-01, gpus: 8000}", "{date: 2028-01-01, gpus: 8000}")
+        "{date: 2029-07-01, gpus: 8000}", "{date: 2028-07-01, gpus: 8000}")
     (tmp_path / "g.yaml").write_text(goals)
     shutil.copy("goals/rates.yaml", tmp_path / "rates.yaml")
     code, out, err = run(capsys, "solve", str(tmp_path / "g.yaml"), "--out", str(tmp_path / "s.yaml"), "--no-explain")
@@ -84,4 +84,4 @@ def test_solve_says_what_it_is_doing_on_stderr_and_prints_a_target_date_once(tmp
     assert code == 0
     assert "solve: solving:" in err and "solve: explaining:" in err
     assert all(len(line) <= 80 for line in err.splitlines())
-    assert "targets[0]: 2,000 GPUs from 2027-01-01: saves" in out and "from 2027-01-01, from 2027-01-01" not in out
+    assert "targets[0]: 2,000 GPUs from 2027-07-01: saves" in out and "from 2027-07-01, from 2027-07-01" not in out
