@@ -5,6 +5,7 @@ deployed.json, plan.json, base-plan.json, account.json). A block that cannot run
 `docs-test: skip (reason)` comment; the test lists every skip with its reason."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shlex
 import shutil
@@ -14,7 +15,7 @@ import sys
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import ROOT, SUITE_NOW
 from support.docblocks import blocks, is_shell
 
 ALL = blocks(ROOT)
@@ -23,6 +24,8 @@ SHELL_BLOCKS = [b for b in ALL if is_shell(b) and b.mark != "synopsis"]
 SYNOPSES = [b for b in ALL if b.mark == "synopsis"]
 # Commands that cost seconds each (the frontier solve and plans): CI runs them, a local loop skips them.
 SLOW = ("frontier",)
+# 150 days after the suite's clock (tests/test_examples_calendar.py runs the examples there too).
+LATER = (dt.datetime.fromisoformat(SUITE_NOW.replace("Z", "+00:00")) + dt.timedelta(days=150)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _param(block):
@@ -63,6 +66,10 @@ def test_yaml_blocks_load_and_specs_validate(block, sandbox):
         spec.write_text(block.body)
         proc = subprocess.run(["ultraplan", "validate", str(spec)], cwd=root, env=env, capture_output=True, text=True)
         assert proc.returncode == 0, f"{block.id}: the spec in the docs does not validate:\n{proc.stderr}"
+        # Dates in a documented spec (Capacity Blocks) must not rot: it still validates 150 days on.
+        later = subprocess.run(["ultraplan", "validate", str(spec), "--now", LATER], cwd=root, env=env,
+                               capture_output=True, text=True)
+        assert later.returncode == 0, f"{block.id}: the spec in the docs is refused at {LATER}:\n{later.stderr}"
 
 
 @pytest.mark.parametrize("block", [_param(b) for b in SHELL_BLOCKS if b.mark != "skip"])
