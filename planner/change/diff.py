@@ -85,6 +85,30 @@ def _own_reason(change: Change) -> str:
     return f"{shown} changed"
 
 
+def _is_ref(value: Any) -> bool:
+    return isinstance(value, dict) and "$ref" in value
+
+
+def _ref_swaps(change: Change) -> list[InputChange]:
+    """The inputs that decide the change (the forcing ones, else all) when every one of them now
+    refers to another resource (FSx's subnet in another zone); else []."""
+    deciding = [c for c in change.inputs if c.forces_replace] or list(change.inputs)
+    swapped = [c for c in deciding if _is_ref(c.old) and _is_ref(c.new) and c.old["$ref"] != c.new["$ref"]]
+    return swapped if swapped and len(swapped) == len(deciding) else []
+
+
+def _swap_cause(change: Change, new_by: dict[str, Resource]) -> tuple[str, dict[str, Any] | None]:
+    """Why a resource whose input now refers to another resource changes, and the spec line behind it:
+    the line of what put that other resource in the Plan (a subnet's zone field), not the changed
+    resource's own line, which nobody edited."""
+    swaps = _ref_swaps(change)
+    target = new_by.get(swaps[0].new["$ref"]) if swaps else None
+    if target is None:
+        return "", None
+    moved = ", ".join(dict.fromkeys(f"{c.old['$ref']} → {c.new['$ref']}" for c in swaps))
+    return f" ({moved})", target.source.to_json()
+
+
 def diff(old: Plan, new: Plan, *, now: dt.datetime | None = None) -> list[Change]:
     """Every change from `old` to `new`: direct ones, then the cascade of replacements, each classed.
     `now` (UTC) prices the capacity-block hours a termination loses; default: the planning clock."""
@@ -180,6 +204,7 @@ def _direct(old: Plan, new: Plan) -> dict[str, Change]:
         if res.name not in new_names and res.name not in old_to_new:
             changes[res.name] = Change(DELETE, res.name, res.type, old_stack[res.name], (), res.source.to_json(), pool=res.pool)
     new_pools = {p.get("name"): p for p in new.pools}
+    new_by = new.by_name()
     for name, c in changes.items():
         if c.op == DELETE:
             # point at what asks for it to go: the pool that now has fewer resources, else the spec
@@ -194,9 +219,11 @@ def _direct(old: Plan, new: Plan) -> dict[str, Change]:
             opened = _opened_block(c, new_pools.get(c.pool) if c.pool else None)
             if opened:
                 reason = f"{reason}: {opened}"
+            swapped, swap_source = ("", None) if c.renamed_from else _swap_cause(c, new_by)
+            reason += swapped
             if c.renamed_from:
                 reason = f"its pool was renamed ({c.renamed_from} → {c.name})" + (f"; {reason}" if c.inputs else "")
-            changes[name] = replace(c, because=reason, cause_source=c.source)
+            changes[name] = replace(c, because=reason, cause_source=swap_source or c.source)
         else:
             changes[name] = replace(c, cause_source=c.source)
     return changes

@@ -29,6 +29,20 @@ def _zone_input(zone: str) -> dict[str, str]:
     return {"availabilityZoneId": zone} if zone_is_id(zone) else {"availabilityZone": zone}
 
 
+def _zone_line(doc: SpecDocument, zone: str, first: ResolvedPool | None = None) -> int | None:
+    """The spec line that puts a subnet in `zone`: the zone field of its first pool when that pool
+    names its own, else `network.region_zone` when the zone is that one, else a pool that names the
+    zone, else the cluster's `availability_zone`. A change that moves what a subnet holds (FSx for
+    Lustre, a NAT gateway, a group) then points at the zone field that was edited (the day-2 gate,
+    planner/gate.py), not at the resource it replaces, which nobody edited."""
+    if first is not None and first.spec.availability_zone:
+        return doc.line("compute", first.index, "availability_zone")
+    if doc.spec.network.region_zone is not None and zone == doc.spec.network.region_zone:
+        return doc.line("network", "region_zone")
+    own = next((i for i, p in enumerate(doc.spec.compute) if p.availability_zone == zone), None)
+    return doc.line("compute", own, "availability_zone") if own is not None else doc.line("availability_zone")
+
+
 def _nat_zones(doc: SpecDocument, catalog: Catalog, subnets: list[SubnetPlan], notes: list[dict]) -> list[str]:
     """Zones that get a public subnet and NAT gateway: each private subnet's zone, or network.region_zone
     where a Local Zone does not offer NAT gateways (validate has made sure region_zone is set then)."""
@@ -58,7 +72,7 @@ def _nat(doc: SpecDocument, b: Builder, out: list[Resource], catalog: Catalog, p
         z = slug(zone)
         b.add(out, T.SUBNET, f"subnet-public-{z}", {
             "vpcId": vpc_id, "cidrBlock": cidr, **_zone_input(zone), "mapPublicIpOnLaunch": False,
-        }, line=egress_line, depends_on=associations, tags={"ultraplan:tier": "public"})
+        }, line=_zone_line(doc, zone), depends_on=associations, tags={"ultraplan:tier": "public"})
         b.add(out, T.ROUTE_TABLE_ASSOCIATION, f"rta-subnet-public-{z}",
               {"subnetId": ref(f"subnet-public-{z}"), "routeTableId": ref("rt-public")}, line=egress_line)
         # In a Local Zone the NAT gateway's Elastic IP must come from the zone's network border group,
@@ -160,7 +174,7 @@ def build(doc: SpecDocument, b: Builder, pools: list[ResolvedPool], subnets: lis
             first = s.pools[0] if s.pools else None
             b.add(out, T.SUBNET, s.name, {
                 "vpcId": vpc_id, "cidrBlock": s.cidr, **_zone_input(s.zone), "mapPublicIpOnLaunch": False,
-            }, line=doc.line("compute", first.index) if first else doc.line("availability_zone"), depends_on=associations,
+            }, line=_zone_line(doc, s.zone, first), depends_on=associations,
                 tags={"ultraplan:tier": "private"})
             b.add(out, T.ROUTE_TABLE_ASSOCIATION, f"rta-{s.name}",
                   {"subnetId": ref(s.name), "routeTableId": ref("rt-private")}, line=net_line)
