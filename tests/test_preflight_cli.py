@@ -175,6 +175,27 @@ def test_cli_against_moto_server(endpoint, capsys, tmp_path):
     assert replay["findings"] == live["findings"]
 
 
+def test_live_preflight_in_a_pipe_with_a_long_path_fits_80_columns(endpoint, capsys, monkeypatch, tmp_path):
+    """Issue 18's done-when for preflight: with a long absolute path, in a pipe (no COLUMNS), every line
+    of the progress on stderr and of the report is within 80 columns (as `awk 'length > 80'` counts),
+    and the progress is under 60 lines; a command to paste stands alone on its line."""
+    import shutil
+
+    deep = tmp_path / "a-rather-long-checkout-folder-name" / "clusters" / "production" / "us-east-1"
+    shutil.copytree(os.path.join(ROOT, "examples"), deep / "examples")
+    spec = str(deep / "examples" / "p5-on-demand-fsx.yaml")
+    assert len(spec) > 80
+    monkeypatch.delenv("COLUMNS", raising=False)
+    code, out, err = ultraplan(capsys, "preflight", spec)
+    assert code == 1, err  # the placeholder AMI is not among moto's images (test_cli_against_moto_server)
+    progress = err.splitlines()
+    assert 10 < len(progress) < 60, err
+    assert [line for line in progress if len(line.encode()) > 80] == []
+    assert all(line.startswith(("preflight [", "    ")) for line in progress), err
+    assert [line for line in out.splitlines() if len(line) > 80 and not line.startswith("aws ")] == []
+    assert "preflight.ami.compatible" in out
+
+
 def test_cli_quota_short_against_moto_server(endpoint, capsys):
     # mixed-p5en-p6 in moto: its reservation cannot be read (moto has none), so the P quota must
     # cover all of h200 (6,144) + b200 (3,072) = 9,216 of the 13,000: fine; the reservation check warns.
