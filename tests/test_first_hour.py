@@ -67,7 +67,7 @@ ONE_PLURAL = re.compile(r"(?<![\d,.$])\b1 ((?:[A-Z][A-Za-z]+ )?[a-zA-Z-]+s)\b(?!
 # A count of five or more digits without separators ("499968"); ids, dates, CIDRs and quota values are
 # written as AWS writes them, so they are left out by the characters around them.
 BARE = re.compile(r"(?<![\w.,:/$-])\d{5,}(?![\w.,:/-])")
-NOT_PLURAL = {"1 Gbps", "1 passes", "1 days"}
+NOT_PLURAL = {"1 Gbps"}  # a unit, not a plural
 
 
 def _counting_mistakes(text: str) -> list[str]:
@@ -88,6 +88,21 @@ def test_the_counting_check_can_fail():
 def test_output_counts_in_words_a_person_writes(command, example, capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")  # one finding a line: the check reads whole sentences
     _, out, err = run(capsys, command, example)
+    assert _counting_mistakes(out + err) == []
+
+
+@pytest.mark.parametrize("argv", [
+    pytest.param(["preflight", "examples/gb200-capacity-block.yaml", "--account", "examples/accounts/demo-us-east-1.json"],
+                 id="preflight"),
+    pytest.param(["preflight", "examples/trn2-ultraserver.yaml", "--account", "examples/accounts/demo-us-east-2.json"],
+                 id="preflight-trn2"),
+    pytest.param(["solve", "goals/small.yaml", "--out", "{tmp}/s.yaml"], id="solve"),
+    pytest.param(["check", "examples/frontier/"], id="fleet-check"),
+    pytest.param(["check", "examples/frontier.yaml"], id="frontier-check", marks=pytest.mark.slow),
+])
+def test_other_commands_count_in_words_a_person_writes(argv, capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("COLUMNS", "200")
+    _, out, err = run(capsys, *[a.replace("{tmp}", str(tmp_path)) for a in argv])
     assert _counting_mistakes(out + err) == []
 
 
