@@ -415,18 +415,22 @@ def test_egress_none_plan_with_ssm_endpoints_registers_one_to_one(tmp_path):
         assert len(run.resources) == len(plan.stack(shard).resources)
 
 
-@pytest.mark.parametrize("now, started", [("2026-12-06T00:00:00Z", True), ("2026-11-23T12:00:00Z", False)],
-                         ids=["block-started", "before-the-block"])
-def test_program_registers_no_scheduled_action_in_the_past(monkeypatch, now, started):
-    """`pulumi up` plans at deploy time: under ULTRAPLAN_NOW after the GB200 block opened
-    (2026-12-01T11:30Z) the program registers each group sized to its UltraServer and only the
-    scale-in; before it, the scale-out too. No registered startTime is at or before the clock."""
+@pytest.mark.parametrize("started", [True, False], ids=["block-started", "before-the-block"])
+def test_program_registers_no_scheduled_action_in_the_past(monkeypatch, started):
+    """`pulumi up` plans at deploy time: under ULTRAPLAN_NOW a day after the GB200 example's block
+    opened the program registers each group sized to its UltraServer and only the scale-in; at the
+    suite's clock, before it, the scale-out too. No registered startTime is at or before the clock."""
     import datetime as dt
+
+    import yaml
 
     from stacks.program import main
 
-    monkeypatch.setenv("ULTRAPLAN_NOW", now)
     spec = os.path.relpath(_example("gb200-capacity-block.yaml"), ROOT)
+    with open(os.path.join(ROOT, spec), encoding="utf-8") as fh:
+        opens = yaml.safe_load(fh)["compute"][0]["capacity"]["start"]  # a date: the block opens 11:30 UTC
+    now = f"{opens + dt.timedelta(days=1)}T00:00:00Z" if started else "2026-11-23T12:00:00Z"
+    monkeypatch.setenv("ULTRAPLAN_NOW", now)
     plan = _plan_example(os.path.join(ROOT, spec))
     clock = dt.datetime.fromisoformat(now.replace("Z", "+00:00"))
     schedules, groups = [], []

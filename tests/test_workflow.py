@@ -101,8 +101,11 @@ def test_the_workflows_scripts_plan_the_base_check_and_write_the_report_and_comm
     (repo / "base" / "clusters").mkdir(parents=True)
     example = open(os.path.join(ROOT, "examples", "gb200-capacity-block.yaml"), encoding="utf-8").read()
     (repo / "base" / "clusters" / "train.yaml").write_text(example)
+    budget = "budget: {monthly_usd: 3000000, term_months: 7, total_usd: 16000000}"
+    assert budget in example  # the pull request grows the cluster by half, and its budget with it
     (repo / "clusters" / "train.yaml").write_text(example.replace("count: 4", "count: 6").replace(  # a block per UltraServer
-        "cr-0123456789abcdef3]", "cr-0123456789abcdef3, cr-0123456789abcdef4, cr-0123456789abcdef5]"))
+        "cr-0123456789abcdef3]", "cr-0123456789abcdef3, cr-0123456789abcdef4, cr-0123456789abcdef5]").replace(
+        budget, "budget: {monthly_usd: 4500000, term_months: 7, total_usd: 24000000}"))
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     shim = bin_dir / "ultraplan"
