@@ -125,7 +125,7 @@ def test_cli_refresh_writes_file_and_prints_path(client, tmp_path, monkeypatch, 
     captured = capsys.readouterr()
     assert exc.value.code == 0, captured.err
     assert captured.out.strip() == str(out)
-    assert "1 on-demand price(s) for us-east-1 written" in captured.err
+    assert "1 price(s) for us-east-1 written" in captured.err
     assert yaml.safe_load(out.read_text())["items"]["m7i.large"]["on-demand"]["usd"] == 0.1008
 
 

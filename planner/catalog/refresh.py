@@ -23,7 +23,7 @@ from typing import Any, Iterable
 import yaml
 
 from ..errors import ServiceError, UsageError
-from .prices import HERE, PriceBook, price
+from .prices import HERE, PriceBook
 
 PRICING_ENDPOINT_REGION = "us-east-1"  # the Price List API answers in us-east-1 (and ap-south-1)
 SOURCE = "AWS Price List API pricing.get_products (AmazonEC2, Linux, Shared, OnDemand), sku {sku}, effective {effective}"
@@ -82,21 +82,22 @@ class RefreshResult:
     region: str
     fetched_on: str
     items: dict[str, dict[str, Any]] = field(default_factory=dict)
-    missing: list[str] = field(default_factory=list)  # types the Price List API had no rate for
+    missing: list[str] = field(default_factory=list)  # items the Price List API had no rate for
     changes: list[str] = field(default_factory=list)  # human-readable differences from the current catalog
+    failed: dict[str, str] = field(default_factory=dict)  # item -> why its request failed (denied, throttled)
 
     def to_file(self) -> dict[str, Any]:
         return {"region": self.region, "currency": "USD", "refreshed": self.fetched_on,
                 "items": self.items}
 
 
-def fetch_on_demand(client, region: str, instance_types: Iterable[str], *, today: dt.date,
-                    current: PriceBook | None = None) -> RefreshResult:
-    """Ask the Price List API for each type's on-demand rate in `region`. A type with no usable
-    answer is listed in `missing`, not written (the catalog keeps its own entry for it)."""
+def _fetch_instances(client, region: str, instance_types: Iterable[str], result: RefreshResult,
+                     current: PriceBook | None) -> None:
     from botocore.exceptions import BotoCoreError, ClientError
 
-    result = RefreshResult(region, today.isoformat())
+    from .refresh_products import describe_change
+
+    today = result.fetched_on
     for itype in sorted(set(instance_types)):
         entries: list[str] = []
         token = None
@@ -112,9 +113,12 @@ def fetch_on_demand(client, region: str, instance_types: Iterable[str], *, today
                 if not token:
                     break
         except ClientError as exc:
-            raise ServiceError(f"Price List API refused get_products for {itype}: {exc}") from None
+            err = exc.response.get("Error", {})
+            result.failed[itype] = f"{err.get('Code', 'error')}: {err.get('Message', exc)}"
+            continue
         except BotoCoreError as exc:
-            raise ServiceError(f"Price List API unreachable: {exc}") from None
+            result.failed[itype] = f"unreachable: {exc}"
+            continue
         offers = [o for o in parse_price_list(entries) if o.usd > 0]
         if not offers:
             result.missing.append(itype)
@@ -123,19 +127,44 @@ def fetch_on_demand(client, region: str, instance_types: Iterable[str], *, today
         best = max(offers, key=lambda o: o.usd)  # several SKUs: the highest, conservative for a budget
         entry: dict[str, Any] = {"usd": best.usd, "unit": "instance-hour",
                                  "source": SOURCE.format(sku=best.sku, effective=best.effective or "?"),
-                                 "as_of": today.isoformat()}
+                                 "as_of": today}
         if len(distinct) > 1:
             entry["note"] = f"{len(distinct)} distinct rates matched ({', '.join(f'{d:g}' for d in distinct)}); the highest kept"
         result.items[itype] = {"on-demand": entry}
         if current is not None:
-            old = price(current, itype, region, "on-demand")
-            if old.usd is None:
-                result.changes.append(f"{itype}: new on-demand price {best.usd:g} (was unknown)")
-            elif old.secondary:  # a third-party figure replaced by AWS's own: say so even when equal
-                result.changes.append(f"{itype}: on-demand {old.usd:g} from a secondary source -> {best.usd:g} "
-                                      "from the Price List API")
-            elif abs(old.usd - best.usd) > 1e-9:
-                result.changes.append(f"{itype}: on-demand {old.usd:g} -> {best.usd:g}")
+            result.changes.extend(describe_change(current, itype, region, best.usd))
+
+
+def _nothing_fetched(result: RefreshResult) -> None:
+    """Every request failed: there is nothing to write (exit 3, the first reason named)."""
+    if result.failed and not result.items:
+        first = next(iter(result.failed.values()))
+        raise ServiceError(f"Price List API refused get_products for {', '.join(result.failed)}: {first}")
+
+
+def fetch_on_demand(client, region: str, instance_types: Iterable[str], *, today: dt.date,
+                    current: PriceBook | None = None) -> RefreshResult:
+    """Ask the Price List API for each type's on-demand rate in `region`. A type with no usable
+    answer is listed in `missing`, not written (the catalog keeps its own entry for it); a refused or
+    throttled request is listed in `failed` and the other types go on (all refused: ServiceError)."""
+    result = RefreshResult(region, today.isoformat())
+    _fetch_instances(client, region, instance_types, result, current)
+    _nothing_fetched(result)
+    return result
+
+
+def fetch_all(client, region: str, instance_types: Iterable[str], items: Iterable[str] | None, *,
+              today: dt.date, current: PriceBook | None = None) -> RefreshResult:
+    """Instance on-demand rates and the non-instance items (planner/catalog/refresh_products.py) in
+    one result; one failed request never stops the others (all failed: ServiceError)."""
+    from .refresh_products import fetch_products
+
+    result = RefreshResult(region, today.isoformat())
+    _fetch_instances(client, region, instance_types, result, current)
+    items = list(items) if items is not None else None
+    if items is None or items:
+        fetch_products(client, region, items, result, today_iso=today.isoformat(), current=current)
+    _nothing_fetched(result)
     return result
 
 

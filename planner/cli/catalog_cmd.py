@@ -65,31 +65,56 @@ def list_catalog(fmt: str) -> None:
 
 
 @catalog.command("refresh")
-@click.option("--prices", "do_prices", is_flag=True, help="Refresh on-demand instance prices from the AWS Price List API.")
+@click.option("--prices", "do_prices", is_flag=True,
+              help="Refresh prices from the AWS Price List API: instance on-demand rates and every other item "
+                   "the cost model prices (EBS gp3, FSx for Lustre tiers, NAT gateway, interface endpoints, public IPv4).")
 @click.option("--region", required=True, help="Region whose prices to fetch, e.g. us-east-1.")
 @click.option("--out", type=click.Path(dir_okay=False),
               help="File to write (must not exist); default prices/<region>.<date>.yaml in the current "
                    "directory. Never inside the installed package.")
 @click.option("--instance-type", "instance_types", multiple=True,
-              help="Only these types (repeatable); default: every instance type in the catalog.")
-def refresh(do_prices: bool, region: str, out: str | None, instance_types: tuple[str, ...]) -> None:
+              help="Only these instance types (repeatable). With --instance-type and no --item, no other item is fetched.")
+@click.option("--item", "items", multiple=True,
+              help="Only these non-instance items (repeatable), e.g. fsx-lustre:PERSISTENT_2:250, nat-gateway. "
+                   "With --item and no --instance-type, no instance type is fetched.")
+def refresh(do_prices: bool, region: str, out: str | None, instance_types: tuple[str, ...],
+            items: tuple[str, ...]) -> None:
     """Write a NEW dated price file from the AWS Price List API (pricing.get_products, read-only);
     existing prices are never edited. Prints the file's path on stdout and what changed on stderr.
-    Needs AWS credentials allowed to call pricing:GetProducts; exits 3 when AWS cannot be reached."""
+    Needs AWS credentials allowed to call pricing:GetProducts. Exits 3 when AWS cannot be reached, or
+    when some items could not be fetched (the others are written first)."""
     if not do_prices:
         raise UsageError("nothing to refresh: pass --prices")
     from ..catalog import load_catalog
     from ..catalog.prices import load_prices
-    from ..catalog.refresh import default_path, fetch_on_demand, make_client, write_new
+    from ..catalog.refresh import default_path, fetch_all, make_client, write_new
+    from ..catalog.refresh_products import ITEMS, NOT_FETCHED
+    from ..errors import ServiceError
 
+    for item in items:
+        if item not in ITEMS:
+            import difflib
+
+            why = f" (not fetched: {NOT_FETCHED[item]})" if item in NOT_FETCHED else ""
+            near = difflib.get_close_matches(item, ITEMS, n=1)
+            raise UsageError(f"--item {item}: not an item refresh fetches{why}; "
+                             + (f"did you mean {near[0]}? " if near else "") + f"items: {', '.join(ITEMS)}")
     today = dt.date.today()  # the day AWS was asked (the prices' as_of), not the planning clock
-    types = list(instance_types) or sorted(load_catalog().instance_types)
-    result = fetch_on_demand(make_client(), region, types, today=today, current=load_prices())
+    types = list(instance_types) or ([] if items else sorted(load_catalog().instance_types))
+    wanted = list(items) if items else ([] if instance_types else None)
+    result = fetch_all(make_client(), region, types, wanted, today=today, current=load_prices())
     path = write_new(result, out or default_path(region, today))
-    click.echo(f"{len(result.items)} on-demand price(s) for {region} written to {path}; use it with "
+    click.echo(f"{len(result.items)} price(s) for {region} written to {path}; use it with "
                f"`budget: {{prices: [{path}]}}` in the spec (relative to the spec) or `--prices {path}`", err=True)
     for change in result.changes:
         click.echo(f"  {change}", err=True)
     if result.missing:
         click.echo(f"  no Price List rate for: {', '.join(result.missing)} (catalog entries kept)", err=True)
+    if wanted is None:
+        for item, why in NOT_FETCHED.items():
+            click.echo(f"  not fetched: {item}: {why}", err=True)
     click.echo(path)
+    if result.failed:
+        reasons = "; ".join(f"{item}: {why}" for item, why in result.failed.items())
+        raise ServiceError(f"{len(result.failed)} item(s) could not be fetched ({reasons}); the other prices "
+                           f"were written to {path}; run the refresh again for the rest (--item / --instance-type)")
