@@ -194,7 +194,7 @@ def by_item(item: str) -> Product:
 
 
 def test_parse_fsx_lustre_tiers_from_one_answer():
-    """Each tier is the product whose throughputCapacity is exactly its number; HDD, another Region
+    """Each tier is the product whose usage type is Storage.SSD.<tier>; HDD, another Region
     and scratch are never a persistent tier."""
     assert [r.usd for r in select(by_item("fsx-lustre:PERSISTENT_2:250"), REGION, FSX_ALL)] == [0.2101]
     assert [r.usd for r in select(by_item("fsx-lustre:PERSISTENT_1:200"), REGION, FSX_ALL)] == [0.2902]

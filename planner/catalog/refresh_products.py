@@ -40,6 +40,10 @@ INFRACOST = "infracost/infracost internal/resources/aws@95ba4f49"
 #: (2023-07-28, updated 2024-02-01): the charge is billed under Amazon VPC with the usage types
 #: PublicIPv4:InUseAddress and PublicIPv4:IdleAddress (one rate).
 IPV4_BLOG = "AWS blog 'Identify and optimize public IPv4 address usage on AWS'"
+#: cloud-carbon-footprint/cloud-carbon-footprint, packages/aws/src/lib/CostAndUsageTypes.ts, commit
+#: 055988215308523fa3d7c7357d804da6d954f9d7: FSx SSD storage usage types carry the throughput tier
+#: ('Storage.SSD.50', // Fsx).
+CCF = "cloud-carbon-footprint CostAndUsageTypes.ts@05598821"
 #: FSx for Lustre user guide, "Managing provisioned throughput capacity": PERSISTENT_1 SSD tiers are
 #: 50/100/200 MB/s/TiB and PERSISTENT_2 tiers 125/250/500/1000, so a tier number names its deployment type.
 FSX_TIERS = {"PERSISTENT_1": (50, 100, 200), "PERSISTENT_2": (125, 250, 500, 1000)}
@@ -88,12 +92,14 @@ _ENDPOINT = (("productFamily", "VpcEndpoint"),)
 
 def _fsx_tier(deployment: str, tier: int) -> Product:
     # The same literal filters as SCRATCH_2 less the two attributes that single scratch out
-    # (deploymentOption, throughputCapacity); the tier is then read from each product's
-    # throughputCapacity attribute and must equal the tier number exactly, else the tier is reported
-    # as having no Price List rate (never priced from a near match).
+    # (deploymentOption, throughputCapacity): one answer holds every Lustre SSD storage product. A tier
+    # is the product whose usage type is Storage.SSD.<tier> (Region prefix optional), the scheme
+    # cloud-carbon-footprint lists for FSx ('Storage.SSD.50'); no such product: the tier is reported as
+    # having no Price List rate, never priced from a near match.
     return Product(f"fsx-lustre:{deployment}:{tier}", "GB-month", "AmazonFSx", _LUSTRE, "GB-Mo",
-                   f"AmazonFSx, Lustre SSD storage, throughputCapacity {tier}", f"{IDEA}; tiers: FSx Lustre user guide",
-                   attrs=(("throughputCapacity", str(tier)),), location_type=True)
+                   f"AmazonFSx, Lustre SSD storage, {deployment} {tier} MB/s/TiB",
+                   f"{IDEA}; usage type per {CCF}; tiers per the FSx for Lustre user guide",
+                   usage=_prefixed(f"Storage.SSD.{tier}"), location_type=True)
 
 
 PRODUCTS: tuple[Product, ...] = (
