@@ -55,9 +55,21 @@ def estimates(fleet: Any, prices: Any = None, rates: Any = None, now: Any = None
     return {cp.name: estimate(cp.plan, prices, now=now, today=today, rates=rates) for cp in fleet.cells}
 
 
+def secondary_by_cell(est: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The cells whose lines use a price from a secondary source (a third-party dataset, not AWS):
+    how many lines, and the prices (item, market, source, as_of, lines) as `ultraplan cost` lists them."""
+    out = {}
+    for name, e in est.items():
+        prices = e.secondary_prices
+        if prices:
+            out[name] = {"lines": sum(p["lines"] for p in prices), "prices": prices}
+    return out
+
+
 def cost_json(fleet: Any, est: dict[str, Any], total: Any) -> dict[str, Any]:
     return {"fleet": fleet.name, **total.to_json(),
-            "unpriced": {n: [u.to_json() for u in e.unpriced] for n, e in est.items()}}
+            "unpriced": {n: [u.to_json() for u in e.unpriced] for n, e in est.items()},
+            "secondary": secondary_by_cell(est)}
 
 
 def cost_text(fleet: Any, est: dict[str, Any], total: Any) -> list[str]:
@@ -71,6 +83,12 @@ def cost_text(fleet: Any, est: dict[str, Any], total: Any) -> list[str]:
     for name, gate in total.budget.items():
         out.append(f"Fleet budget {name}: ${gate['actual_usd']:,.2f} of ${gate['limit_usd']:,.2f} "
                    f"({gate['actual_usd'] / gate['limit_usd']:.1%}): {gate['status']}")
+    secondary = secondary_by_cell(est)
+    if secondary:
+        regions = sorted({c.cell.region for c in fleet.cells if c.name in secondary})
+        per_cell = ", ".join(f"{n} in {name}" for name, n in ((k, v["lines"]) for k, v in secondary.items()))
+        out.append(f"Secondary source: line(s) per cell priced from a third-party dataset, not AWS: {per_cell}; "
+                   f"`ultraplan catalog refresh --prices --region {'|'.join(regions)}` replaces them")
     cards = {e.rate_card["name"]: e.rate_card["source"] for e in est.values() if e.rate_card}
     for name, source in cards.items():
         out.append(f"Rate card {name}: {source}")
