@@ -1,16 +1,19 @@
-"""Refresh on-demand prices from the AWS Price List API into a NEW dated price file.
+"""Refresh prices from the AWS Price List API into a NEW dated price file.
 
 `ultraplan catalog refresh --prices --region R` calls `pricing.get_products` (the API's endpoint is
 us-east-1) once per instance type with the filters AWS documents for Linux, shared-tenancy, on-demand
-usage, and writes `prices/<region>.<YYYY-MM-DD>.yaml` in the current directory (or `--out`), never into
-the installed package; a spec reads it through `budget.prices` (or `cost --prices`). It never edits an
-existing file: the loader applies dated files over the base one, entry by entry, and each entry says
-it came from the Price List API, so a changed price is never silent. The caller also gets the list
-of changes against the current catalog to print.
+usage (this module), and once per group of the other items the cost model prices: EBS gp3, FSx for
+Lustre tiers, NAT gateway, interface endpoints, public IPv4 (refresh_products.py, each filter set cited
+beside it). It writes `prices/<region>.<YYYY-MM-DD>.yaml` in the current directory (or `--out`), never
+into the installed package; a spec reads it through `budget.prices` (or `cost --prices`). It never
+edits an existing file: the loader applies dated files over the base one, entry by entry, and each
+entry says it came from the Price List API, so a changed price is never silent. The caller also gets
+the list of changes against the current catalog to print, and the items whose request failed (one
+refused or throttled request never stops the others).
 
-The client is passed in (tests use botocore's Stubber); this module and the preflight's live account
-adapter are the only places that touch boto3. Capacity-block fees are not in the Price List API
-(they come from describe_capacity_block_offerings), so only on-demand rates are refreshed here.
+The client is passed in (tests use botocore's Stubber); this module, refresh_products.py and the
+preflight's live account adapter are the only places that touch boto3. Capacity-block fees are not in
+the Price List API (they come from describe_capacity_block_offerings), so they are not refreshed here.
 """
 from __future__ import annotations
 
