@@ -309,8 +309,10 @@ def test_refresh_then_cost_prices_every_line_from_aws(client, tmp_path, monkeypa
     out = capsys.readouterr()
     assert exc.value.code == 0, out.err
     written = out.out.strip()
-    assert "fsx-lustre:PERSISTENT_2:250: new on-demand price 0.2101 (was unknown)" in out.err
-    assert "p5.48xlarge: on-demand 55.04 from a secondary source -> 55.04 from the Price List API" in out.err
+    assert all(len(line) <= 80 for line in out.err.splitlines()), out.err
+    err = " ".join(line.strip() for line in out.err.splitlines())
+    assert "fsx-lustre:PERSISTENT_2:250: new on-demand price 0.2101 (was unknown)" in err
+    assert "p5.48xlarge: on-demand 55.04 from a secondary source -> 55.04 from the Price List API" in err
 
     for egress, path in specs.items():
         text = open(path).read().replace("term_months: 12}", f"term_months: 12, prices: [{written}]}}")
@@ -338,7 +340,10 @@ def test_cli_partial_failure_writes_the_rest_and_exits_3(client, tmp_path, monke
     captured = capsys.readouterr()
     assert exc.value.code == 3
     assert captured.out.strip() == str(out)
-    assert "2 item(s) could not be fetched (interface-endpoint: ThrottlingException" in captured.err
+    assert all(len(line) <= 80 for line in captured.err.splitlines()), captured.err
+    err = " ".join(line.strip() for line in captured.err.splitlines())
+    assert "could not fetch interface-endpoint: ThrottlingException: Rate exceeded" in err
+    assert "error: 2 item(s) could not be fetched from the Price List API" in err
     items = yaml.safe_load(out.read_text())["items"]
     assert "nat-gateway" in items and "interface-endpoint" not in items
     book = load_prices(extra_files=[str(out)])

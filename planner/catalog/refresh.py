@@ -141,8 +141,10 @@ def _fetch_instances(client, region: str, instance_types: Iterable[str], result:
 def _nothing_fetched(result: RefreshResult) -> None:
     """Every request failed: there is nothing to write (exit 3, the first reason named)."""
     if result.failed and not result.items:
-        first = next(iter(result.failed.values()))
-        raise ServiceError(f"Price List API refused get_products for {', '.join(result.failed)}: {first}")
+        names = list(result.failed)
+        more = f" and {len(names) - 1} other item(s)" if len(names) > 1 else ""
+        raise ServiceError(f"Price List API refused get_products for {names[0]}{more}: {result.failed[names[0]]}; "
+                           "nothing written")
 
 
 def fetch_on_demand(client, region: str, instance_types: Iterable[str], *, today: dt.date,

@@ -6,6 +6,7 @@ import datetime as dt
 import click
 
 from ..errors import UsageError
+from .common import wrap_lines
 
 
 @click.group("catalog")
@@ -98,23 +99,26 @@ def refresh(do_prices: bool, region: str, out: str | None, instance_types: tuple
             why = f" (not fetched: {NOT_FETCHED[item]})" if item in NOT_FETCHED else ""
             near = difflib.get_close_matches(item, ITEMS, n=1)
             raise UsageError(f"--item {item}: not an item refresh fetches{why}; "
-                             + (f"did you mean {near[0]}? " if near else "") + f"items: {', '.join(ITEMS)}")
+                             + (f"did you mean {near[0]}? " if near else "") + "(the items: docs/cost.md, Refreshing prices)")
     today = dt.date.today()  # the day AWS was asked (the prices' as_of), not the planning clock
     types = list(instance_types) or ([] if items else sorted(load_catalog().instance_types))
     wanted = list(items) if items else ([] if instance_types else None)
     result = fetch_all(make_client(), region, types, wanted, today=today, current=load_prices())
     path = write_new(result, out or default_path(region, today))
-    click.echo(f"{len(result.items)} price(s) for {region} written to {path}; use it with "
-               f"`budget: {{prices: [{path}]}}` in the spec (relative to the spec) or `--prices {path}`", err=True)
-    for change in result.changes:
-        click.echo(f"  {change}", err=True)
+    lines = [f"{len(result.items)} price(s) for {region} written to {path}; use it with "
+             f"`budget: {{prices: [{path}]}}` in the spec (relative to the spec) or `--prices {path}`"]
+    lines += [f"  {change}" for change in result.changes]
     if result.missing:
-        click.echo(f"  no Price List rate for: {', '.join(result.missing)} (catalog entries kept)", err=True)
+        lines.append(f"  no Price List rate for: {', '.join(result.missing)} (catalog entries kept)")
     if wanted is None:
-        for item, why in NOT_FETCHED.items():
-            click.echo(f"  not fetched: {item}: {why}", err=True)
-    click.echo(path)
+        lines += [f"  not fetched: {item}: {why}" for item, why in NOT_FETCHED.items()]
+    lines += [f"  could not fetch {item}: {why}" for item, why in result.failed.items()]
     if result.failed:
-        reasons = "; ".join(f"{item}: {why}" for item, why in result.failed.items())
-        raise ServiceError(f"{len(result.failed)} item(s) could not be fetched ({reasons}); the other prices "
-                           f"were written to {path}; run the refresh again for the rest (--item / --instance-type)")
+        lines.append("  the other prices are written; run the refresh again with --item / --instance-type "
+                     "for the rest")
+    for line in lines:  # within the terminal's width, continuations indented under their start
+        for part in wrap_lines(line, indent=4 + len(line) - len(line.lstrip())):
+            click.echo(part, err=True)
+    click.echo(path)
+    if result.failed:  # the reasons are listed above, within the terminal's width
+        raise ServiceError(f"{len(result.failed)} item(s) could not be fetched from the Price List API")
