@@ -314,6 +314,17 @@ def test_refresh_then_cost_prices_every_line_from_aws(client, tmp_path, monkeypa
     assert "fsx-lustre:PERSISTENT_2:250: new on-demand price 0.2101 (was unknown)" in err
     assert "p5.48xlarge: on-demand 55.04 from a secondary source -> 55.04 from the Price List API" in err
 
+    # `cost --prices FILE` for one run, in the text a person reads: no "could not price", no marking
+    def cost_text(*extra: str) -> str:
+        with pytest.raises(SystemExit) as exc:
+            main(["cost", specs["nat"], *extra])
+        assert exc.value.code == 0
+        return capsys.readouterr().out.lower()
+
+    assert "could not price" in cost_text() and "secondary source" in cost_text()
+    once = cost_text("--prices", written)
+    assert "could not price" not in once and "secondary source" not in once and "price list api" in once
+
     for egress, path in specs.items():
         text = open(path).read().replace("term_months: 12}", f"term_months: 12, prices: [{written}]}}")
         open(path, "w").write(text)
