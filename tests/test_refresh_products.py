@@ -5,7 +5,7 @@ The Price List API is stubbed with botocore's Stubber (moto has no pricing mock)
 Seeded: get_products answers shaped as the API returns them (PriceList items are JSON *strings* with
 product.productFamily, product.attributes, serviceCode and terms.OnDemand.<term>.priceDimensions, as in
 the AWS Price List API user guide and the code the filters are taken from: cfs-energy/idea
-pricing_rates.py@3b7fd920, infracost internal/resources/aws@95ba4f49). The rates in these documents
+pricing_rates.py@3b7fd920, infracost internal/resources/aws@95ba4f49, grafana/cloudcost-exporter pkg/aws@68b7680f). The rates in these documents
 are fixture numbers, distinct per product so a product mapped to the wrong item shows.
 """
 from __future__ import annotations
@@ -109,11 +109,12 @@ PUBLISHED: list[tuple[str, list[dict[str, str]], list[str]]] = [
     ("AmazonFSx", [tm("regionCode", REGION), tm("locationType", "AWS Region"), tm("productFamily", "Storage"),
                    tm("fileSystemType", "Lustre"), tm("operation", "CreateFileSystem:Lustre"),
                    tm("storageType", "SSD")], FSX_ALL),
-    # infracost nat_gateway.go: AmazonEC2, productFamily 'NAT Gateway'
+    # grafana/cloudcost-exporter natgateway_usage.go@68b7680f (this exact request); infracost nat_gateway.go
     ("AmazonEC2", [tm("regionCode", REGION), tm("productFamily", "NAT Gateway")], NAT),
     # infracost vpc_endpoint.go: AmazonVPC, productFamily 'VpcEndpoint'
     ("AmazonVPC", [tm("regionCode", REGION), tm("productFamily", "VpcEndpoint")], ENDPOINT),
-    # AWS blog on public IPv4: billed under Amazon VPC, usage type PublicIPv4:InUseAddress
+    # grafana/cloudcost-exporter client/pricing.go@68b7680f: AmazonVPC with regionCode only, then PublicIPv4
+    # InUseAddress (the usage types: AWS blog on public IPv4)
     ("AmazonVPC", [tm("regionCode", REGION)], VPC),
 ]
 

@@ -36,6 +36,12 @@ IDEA = "cfs-energy/idea pricing_rates.py@3b7fd920"
 #: 'VpcEndpoint', usagetype VpcEndpoint-Hours / VpcEndpoint-Bytes (data tiered: first 1 PB from 0);
 #: EBS = AmazonEC2, productFamily Storage, volumeApiName.
 INFRACOST = "infracost/infracost internal/resources/aws@95ba4f49"
+#: grafana/cloudcost-exporter, pkg/aws/client/pricing.go, pkg/aws/natgateway/natgateway_usage.go and
+#: pkg/aws/vpc/pricing_map.go, commit 68b7680f9119bfe40be12f5f545195979da8faeb: get_products TERM_MATCH
+#: regionCode (+ productFamily 'NAT Gateway' for AmazonEC2 NAT prices; nothing more for AmazonVPC),
+#: then usage types containing NatGateway-Hours / NatGateway-Bytes, VpcEndpoint-Hours, and PublicIPv4 +
+#: InUseAddress.
+CLOUDCOST = "grafana/cloudcost-exporter pkg/aws@68b7680f"
 #: AWS Networking & Content Delivery blog, "Identify and optimize public IPv4 address usage on AWS"
 #: (2023-07-28, updated 2024-02-01): the charge is billed under Amazon VPC with the usage types
 #: PublicIPv4:InUseAddress and PublicIPv4:IdleAddress (one rate).
@@ -83,11 +89,12 @@ class Product:
         return json.dumps([self.service, self.request_filters(region)])
 
 
-_EBS = (("productFamily", "Storage"), ("volumeApiName", "gp3"))
+# Each filter set below is written as its source writes it (the constants above say where).
+_EBS = (("productFamily", "Storage"), ("volumeApiName", "gp3"))  # IDEA 'ebs_gp3_storage'; INFRACOST ebs_volume.go
 _LUSTRE = (("productFamily", "Storage"), ("fileSystemType", "Lustre"), ("operation", "CreateFileSystem:Lustre"),
-           ("storageType", "SSD"))
-_NAT = (("productFamily", "NAT Gateway"),)
-_ENDPOINT = (("productFamily", "VpcEndpoint"),)
+           ("storageType", "SSD"))  # IDEA 'fsx_lustre', less its two scratch-only attributes
+_NAT = (("productFamily", "NAT Gateway"),)  # CLOUDCOST NATGatewayFilters; INFRACOST nat_gateway.go
+_ENDPOINT = (("productFamily", "VpcEndpoint"),)  # INFRACOST vpc_endpoint.go
 
 
 def _fsx_tier(deployment: str, tier: int) -> Product:
@@ -111,19 +118,19 @@ PRODUCTS: tuple[Product, ...] = (
             "AmazonFSx, Lustre SSD storage, Single-AZ, throughputCapacity N/A (scratch)", IDEA, location_type=True),
     *(_fsx_tier(dep, t) for dep, tiers in FSX_TIERS.items() for t in tiers),
     Product("nat-gateway", "gateway-hour", "AmazonEC2", _NAT, "Hrs", "AmazonEC2, NAT Gateway, NatGateway-Hours",
-            f"{INFRACOST} nat_gateway.go", usage=_prefixed("NatGateway-Hours")),
+            f"{CLOUDCOST} natgateway; {INFRACOST} nat_gateway.go", usage=_prefixed("NatGateway-Hours")),
     Product("nat-gateway-data", "GB", "AmazonEC2", _NAT, "GB", "AmazonEC2, NAT Gateway, NatGateway-Bytes",
-            f"{INFRACOST} nat_gateway.go", usage=_prefixed("NatGateway-Bytes"),
+            f"{CLOUDCOST} natgateway; {INFRACOST} nat_gateway.go", usage=_prefixed("NatGateway-Bytes"),
             note="data processed; depends on traffic, not in the estimate"),
     Product("interface-endpoint", "endpoint-hour", "AmazonVPC", _ENDPOINT, "Hrs",
-            "AmazonVPC, VpcEndpoint, VpcEndpoint-Hours", f"{INFRACOST} vpc_endpoint.go",
+            "AmazonVPC, VpcEndpoint, VpcEndpoint-Hours", f"{INFRACOST} vpc_endpoint.go; {CLOUDCOST} vpc",
             usage=_prefixed("VpcEndpoint-Hours"), note="per endpoint per Availability Zone"),
     Product("interface-endpoint-data", "GB", "AmazonVPC", _ENDPOINT, "GB",
             "AmazonVPC, VpcEndpoint, VpcEndpoint-Bytes (first tier)", f"{INFRACOST} vpc_endpoint.go",
             usage=_prefixed("VpcEndpoint-Bytes"), first_tier=True,
             note="data processed, first 1 PB a month; depends on traffic, not in the estimate"),
     Product("public-ipv4", "address-hour", "AmazonVPC", (), "Hrs", "AmazonVPC, PublicIPv4:InUseAddress",
-            IPV4_BLOG, usage=_prefixed("PublicIPv4:InUseAddress")),
+            f"{CLOUDCOST} vpc; usage type per {IPV4_BLOG}", usage=_prefixed("PublicIPv4:InUseAddress")),
 )
 
 #: Items the cost model prices that refresh does not fetch, and why.
