@@ -76,7 +76,6 @@ class Product:
     describe: str  # what the source string says was asked for
     cited: str
     usage: re.Pattern[str] | None = None  # usagetype must match this whole
-    attrs: tuple[tuple[str, str], ...] = ()  # product attributes the selected product must also have
     location_type: bool = False  # also TERM_MATCH locationType 'AWS Region' (excludes Local Zones)
     first_tier: bool = False  # tiered data price: take the dimension that begins at 0
     note: str | None = None
@@ -155,7 +154,7 @@ def select(product: Product, region: str, entries: Iterable[str | dict[str, Any]
     """The on-demand USD rates in `entries` (PriceList items, JSON strings as the API returns them)
     that are `product` in `region`: attributes agree with the filters, the usage type and price unit
     match, and the tier is the first one where the price is tiered."""
-    asked = dict(product.filters) | {"regionCode": region} | dict(product.attrs)
+    asked = dict(product.filters) | {"regionCode": region}
     if product.location_type:
         asked["locationType"] = "AWS Region"
     rates: list[Rate] = []
