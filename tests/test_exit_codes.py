@@ -167,7 +167,7 @@ INJECT = {
     ("plan", P5): "planner.compile_spec",
     ("schema",): "planner.spec.model.ClusterSpec.model_json_schema",
     ("cost", P5): "planner.cost.estimate",
-    ("catalog", *REFRESH[1:]): "planner.catalog.refresh.fetch_on_demand",
+    ("catalog", *REFRESH[1:]): "planner.catalog.refresh.fetch_all",
     ("preflight", GB200, "--account", DEMO): "planner.preflight.run",
     ("account", "snapshot", "--region", "us-east-1", "--out", "{dir}/snap.json"): "planner.preflight.capture",
     ("policy", P5): "policies.runner.run_policies",
