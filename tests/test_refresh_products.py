@@ -229,6 +229,15 @@ def test_one_throttled_request_leaves_the_others_written(client):
     assert set(result.items) == set(EXPECTED) - {"interface-endpoint", "interface-endpoint-data"}
 
 
+def test_a_denied_instance_type_leaves_the_items_written(client):
+    c, stub = client
+    stub.add_client_error("get_products", "AccessDeniedException", "not allowed for this type")
+    expect_published(stub)
+    result = fetch_all(c, REGION, ["p5.48xlarge"], None, today=TODAY)
+    assert result.failed == {"p5.48xlarge": "AccessDeniedException: not allowed for this type"}
+    assert set(result.items) == set(EXPECTED)
+
+
 def test_every_request_refused_is_a_service_error(client):
     c, stub = client
     for _ in range(len(PUBLISHED)):
