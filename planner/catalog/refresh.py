@@ -119,9 +119,8 @@ def _fetch_instances(client, region: str, instance_types: Iterable[str], result:
             err = exc.response.get("Error", {})
             result.failed[itype] = f"{err.get('Code', 'error')}: {err.get('Message', exc)}"
             continue
-        except BotoCoreError as exc:
-            result.failed[itype] = f"unreachable: {exc}"
-            continue
+        except BotoCoreError as exc:  # no credentials, no network: every other request would fail the same way
+            raise ServiceError(f"Price List API unreachable: {exc}; nothing written") from None
         offers = [o for o in parse_price_list(entries) if o.usd > 0]
         if not offers:
             result.missing.append(itype)

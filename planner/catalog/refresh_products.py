@@ -223,8 +223,10 @@ def fetch_products(client, region: str, items: Iterable[str] | None, result: Any
             except ClientError as exc:
                 err = exc.response.get("Error", {})
                 answers[key] = f"{err.get('Code', 'error')}: {err.get('Message', exc)}"
-            except BotoCoreError as exc:
-                answers[key] = f"unreachable: {exc}"
+            except BotoCoreError as exc:  # no credentials, no network: the rest would fail the same way
+                from ..errors import ServiceError
+
+                raise ServiceError(f"Price List API unreachable: {exc}; nothing written") from None
         answer = answers[key]
         if isinstance(answer, str):
             result.failed[product.item] = answer
