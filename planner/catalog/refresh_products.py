@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
+from .fsx import throughput_tiers
 from .prices import PriceBook, price
 
 # -- the published sources the filters come from -------------------------------------------------
@@ -50,9 +51,9 @@ IPV4_BLOG = "AWS blog 'Identify and optimize public IPv4 address usage on AWS'"
 #: 055988215308523fa3d7c7357d804da6d954f9d7: FSx SSD storage usage types carry the throughput tier
 #: ('Storage.SSD.50', // Fsx).
 CCF = "cloud-carbon-footprint CostAndUsageTypes.ts@05598821"
-#: FSx for Lustre user guide, "Managing provisioned throughput capacity": PERSISTENT_1 SSD tiers are
-#: 50/100/200 MB/s/TiB and PERSISTENT_2 tiers 125/250/500/1000, so a tier number names its deployment type.
-FSX_TIERS = {"PERSISTENT_1": (50, 100, 200), "PERSISTENT_2": (125, 250, 500, 1000)}
+#: The persistent SSD throughput tiers per deployment type come from the FSx catalog
+#: (planner/catalog/fsx_lustre.yaml, Amazon FSx API Reference): PERSISTENT_1 and PERSISTENT_2 share no
+#: tier number, so a tier number names its deployment type.
 
 # Units the Price List API quotes (priceDimensions[].unit) -> the catalog's units.
 _UNITS = {"GB-Mo": "GB-month", "Hrs": None, "GB": "GB"}
@@ -104,7 +105,7 @@ def _fsx_tier(deployment: str, tier: int) -> Product:
     # having no Price List rate, never priced from a near match.
     return Product(f"fsx-lustre:{deployment}:{tier}", "GB-month", "AmazonFSx", _LUSTRE, "GB-Mo",
                    f"AmazonFSx, Lustre SSD storage, {deployment} {tier} MB/s/TiB",
-                   f"{IDEA}; usage type per {CCF}; tiers per the FSx for Lustre user guide",
+                   f"{IDEA}; usage type per {CCF}; tiers per planner/catalog/fsx_lustre.yaml",
                    usage=_prefixed(f"Storage.SSD.{tier}"), location_type=True)
 
 
@@ -115,7 +116,7 @@ PRODUCTS: tuple[Product, ...] = (
     Product("fsx-lustre:SCRATCH_2", "GB-month", "AmazonFSx",
             _LUSTRE + (("deploymentOption", "Single-AZ"), ("throughputCapacity", "N/A")), "GB-Mo",
             "AmazonFSx, Lustre SSD storage, Single-AZ, throughputCapacity N/A (scratch)", IDEA, location_type=True),
-    *(_fsx_tier(dep, t) for dep, tiers in FSX_TIERS.items() for t in tiers),
+    *(_fsx_tier(dep, t) for dep in ("PERSISTENT_1", "PERSISTENT_2") for t in throughput_tiers(dep)),
     Product("nat-gateway", "gateway-hour", "AmazonEC2", _NAT, "Hrs", "AmazonEC2, NAT Gateway, NatGateway-Hours",
             f"{CLOUDCOST} natgateway; {INFRACOST} nat_gateway.go", usage=_prefixed("NatGateway-Hours")),
     Product("nat-gateway-data", "GB", "AmazonEC2", _NAT, "GB", "AmazonEC2, NAT Gateway, NatGateway-Bytes",
