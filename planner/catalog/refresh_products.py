@@ -23,45 +23,37 @@ from typing import Any, Callable, Iterable
 from .fsx import throughput_tiers
 from .prices import PriceBook, price
 
-# -- the published sources the filters come from -------------------------------------------------
-#: cfs-energy/idea, source/idea/idea-cluster-manager/src/ideaclustermanager/app/costs/pricing_rates.py,
-#: commit 3b7fd920e78022af0b470b6532c34e1e4f1d03e9: boto3 get_products with TERM_MATCH filters for
-#: EBS gp3 (AmazonEC2, productFamily Storage, volumeApiName gp3) and FSx for Lustre SCRATCH_2
-#: (AmazonFSx, productFamily Storage, fileSystemType Lustre, operation CreateFileSystem:Lustre,
-#: deploymentOption Single-AZ, storageType SSD, throughputCapacity N/A), each with regionCode and
-#: locationType 'AWS Region'; the usage-type pattern with an optional Region prefix `(?:[A-Z0-9]+-)?`.
-IDEA = "cfs-energy/idea pricing_rates.py@3b7fd920"
-#: infracost/infracost, internal/resources/aws/{nat_gateway,vpc_endpoint,ebs_volume}.go, commit
-#: 95ba4f49a7abf5567b04f751a115543281a4ab18: NAT gateway = AmazonEC2, productFamily 'NAT Gateway',
-#: usagetype NatGateway-Hours / NatGateway-Bytes; interface endpoint = AmazonVPC, productFamily
-#: 'VpcEndpoint', usagetype VpcEndpoint-Hours / VpcEndpoint-Bytes (data tiered: first 1 PB from 0);
-#: EBS = AmazonEC2, productFamily Storage, volumeApiName.
-INFRACOST = "infracost/infracost internal/resources/aws@95ba4f49"
-#: grafana/cloudcost-exporter, pkg/aws/client/pricing.go, pkg/aws/natgateway/natgateway_usage.go and
-#: pkg/aws/vpc/pricing_map.go, commit 68b7680f9119bfe40be12f5f545195979da8faeb: get_products TERM_MATCH
-#: regionCode (+ productFamily 'NAT Gateway' for AmazonEC2 NAT prices; nothing more for AmazonVPC),
-#: then usage types containing NatGateway-Hours / NatGateway-Bytes, VpcEndpoint-Hours, and PublicIPv4 +
-#: InUseAddress.
-CLOUDCOST = "grafana/cloudcost-exporter pkg/aws@68b7680f"
-#: AWS Networking & Content Delivery blog, "Identify and optimize public IPv4 address usage on AWS"
-#: (2023-07-28, updated 2024-02-01): the charge is billed under Amazon VPC with the usage types
-#: PublicIPv4:InUseAddress and PublicIPv4:IdleAddress (one rate).
-IPV4_BLOG = "AWS blog 'Identify and optimize public IPv4 address usage on AWS'"
-#: cloud-carbon-footprint/cloud-carbon-footprint, packages/aws/src/lib/CostAndUsageTypes.ts, commit
-#: 055988215308523fa3d7c7357d804da6d954f9d7: FSx SSD storage usage types carry the throughput tier
-#: ('Storage.SSD.50', // Fsx).
-CCF = "cloud-carbon-footprint CostAndUsageTypes.ts@05598821"
-#: The persistent SSD throughput tiers per deployment type come from the FSx catalog
-#: (planner/catalog/fsx_lustre.yaml, Amazon FSx API Reference): PERSISTENT_1 and PERSISTENT_2 share no
-#: tier number, so a tier number names its deployment type.
-
-# Units the Price List API quotes (priceDimensions[].unit) -> the catalog's units.
-_UNITS = {"GB-Mo": "GB-month", "Hrs": None, "GB": "GB"}
+# -- the published sources the filters come from (the comments below name them in brackets) --------
+# [IDEA] cfs-energy/idea, source/idea/idea-cluster-manager/src/ideaclustermanager/app/costs/
+#   pricing_rates.py, commit 3b7fd920e78022af0b470b6532c34e1e4f1d03e9: boto3 get_products with TERM_MATCH
+#   filters for EBS gp3 (AmazonEC2, productFamily Storage, volumeApiName gp3) and FSx for Lustre SCRATCH_2
+#   (AmazonFSx, productFamily Storage, fileSystemType Lustre, operation CreateFileSystem:Lustre,
+#   deploymentOption Single-AZ, storageType SSD, throughputCapacity N/A), each with regionCode and
+#   locationType 'AWS Region'; usage types matched with an optional Region prefix `(?:[A-Z0-9]+-)?`.
+# [INFRACOST] infracost/infracost, internal/resources/aws/{nat_gateway,vpc_endpoint,ebs_volume}.go,
+#   commit 95ba4f49a7abf5567b04f751a115543281a4ab18: NAT gateway = AmazonEC2, productFamily 'NAT Gateway',
+#   usagetype NatGateway-Hours / NatGateway-Bytes; interface endpoint = AmazonVPC, productFamily
+#   'VpcEndpoint', usagetype VpcEndpoint-Hours / VpcEndpoint-Bytes (data tiered: first 1 PB from 0);
+#   EBS = AmazonEC2, productFamily Storage, volumeApiName.
+# [CLOUDCOST] grafana/cloudcost-exporter, pkg/aws/client/pricing.go, pkg/aws/natgateway/
+#   natgateway_usage.go and pkg/aws/vpc/pricing_map.go, commit 68b7680f9119bfe40be12f5f545195979da8faeb:
+#   get_products TERM_MATCH regionCode (+ productFamily 'NAT Gateway' for the AmazonEC2 NAT prices; nothing
+#   more for AmazonVPC), then usage types containing NatGateway-Hours / NatGateway-Bytes,
+#   VpcEndpoint-Hours, and PublicIPv4 + InUseAddress.
+# [IPV4_BLOG] AWS Networking & Content Delivery blog, "Identify and optimize public IPv4 address usage
+#   on AWS" (2023-07-28, updated 2024-02-01): the usage types PublicIPv4:InUseAddress and
+#   PublicIPv4:IdleAddress.
+# [CCF] cloud-carbon-footprint/cloud-carbon-footprint, packages/aws/src/lib/CostAndUsageTypes.ts, commit
+#   055988215308523fa3d7c7357d804da6d954f9d7: FSx SSD storage usage types carry the throughput tier
+#   ('Storage.SSD.50', // Fsx).
+# The persistent SSD throughput tiers per deployment type come from the FSx catalog
+# (planner/catalog/fsx_lustre.yaml, Amazon FSx API Reference): PERSISTENT_1 and PERSISTENT_2 share no
+# tier number, so a tier number names its deployment type.
 
 
 def _prefixed(usage: str) -> re.Pattern[str]:
     """A usage type with the optional Region prefix the Price List API puts on it outside us-east-1
-    (e.g. USW2-NatGateway-Hours), as cfs-energy/idea matches EBS:VolumeP-IOPS.piops."""
+    (e.g. USW2-NatGateway-Hours), as [IDEA] matches EBS:VolumeP-IOPS.piops."""
     return re.compile(r"(?:[A-Z0-9]+-)?" + re.escape(usage))
 
 
@@ -75,7 +67,6 @@ class Product:
     filters: tuple[tuple[str, str], ...]  # TERM_MATCH pairs besides regionCode (and locationType)
     price_unit: str  # priceDimensions unit to accept
     describe: str  # what the source string says was asked for
-    cited: str
     usage: re.Pattern[str] | None = None  # usagetype must match this whole
     location_type: bool = False  # also TERM_MATCH locationType 'AWS Region' (excludes Local Zones)
     first_tier: bool = False  # tiered data price: take the dimension that begins at 0
@@ -90,11 +81,11 @@ class Product:
 
 
 # Each filter set below is written as its source writes it (the constants above say where).
-_EBS = (("productFamily", "Storage"), ("volumeApiName", "gp3"))  # IDEA 'ebs_gp3_storage'; INFRACOST ebs_volume.go
+_EBS = (("productFamily", "Storage"), ("volumeApiName", "gp3"))  # [IDEA] 'ebs_gp3_storage'; [INFRACOST] ebs_volume.go
 _LUSTRE = (("productFamily", "Storage"), ("fileSystemType", "Lustre"), ("operation", "CreateFileSystem:Lustre"),
-           ("storageType", "SSD"))  # IDEA 'fsx_lustre', less its two scratch-only attributes
-_NAT = (("productFamily", "NAT Gateway"),)  # CLOUDCOST NATGatewayFilters; INFRACOST nat_gateway.go
-_ENDPOINT = (("productFamily", "VpcEndpoint"),)  # INFRACOST vpc_endpoint.go
+           ("storageType", "SSD"))  # [IDEA] 'fsx_lustre', less its two scratch-only attributes
+_NAT = (("productFamily", "NAT Gateway"),)  # [CLOUDCOST] NATGatewayFilters; [INFRACOST] nat_gateway.go
+_ENDPOINT = (("productFamily", "VpcEndpoint"),)  # [INFRACOST] vpc_endpoint.go
 
 
 def _fsx_tier(deployment: str, tier: int) -> Product:
@@ -104,33 +95,34 @@ def _fsx_tier(deployment: str, tier: int) -> Product:
     # cloud-carbon-footprint lists for FSx ('Storage.SSD.50'); no such product: the tier is reported as
     # having no Price List rate, never priced from a near match.
     return Product(f"fsx-lustre:{deployment}:{tier}", "GB-month", "AmazonFSx", _LUSTRE, "GB-Mo",
-                   f"AmazonFSx, Lustre SSD storage, {deployment} {tier} MB/s/TiB",
-                   f"{IDEA}; usage type per {CCF}; tiers per planner/catalog/fsx_lustre.yaml",
+                   f"AmazonFSx, Lustre SSD storage, {deployment} {tier} MB/s/TiB",  # [IDEA] filters; [CCF] usage type
                    usage=_prefixed(f"Storage.SSD.{tier}"), location_type=True)
 
 
 PRODUCTS: tuple[Product, ...] = (
+    # [IDEA] 'ebs_gp3_storage'; [INFRACOST] ebs_volume.go
     Product("ebs-gp3", "GB-month", "AmazonEC2", _EBS, "GB-Mo", "AmazonEC2, Storage, volumeApiName gp3",
-            f"{IDEA}; {INFRACOST} ebs_volume.go", location_type=True,
-            note="provisioned storage; baseline 3,000 IOPS / 125 MB/s included"),
+            location_type=True, note="provisioned storage; baseline 3,000 IOPS / 125 MB/s included"),
+    # [IDEA] 'fsx_lustre' ("FSx for Lustre assumes SCRATCH_2/SSD")
     Product("fsx-lustre:SCRATCH_2", "GB-month", "AmazonFSx",
             _LUSTRE + (("deploymentOption", "Single-AZ"), ("throughputCapacity", "N/A")), "GB-Mo",
-            "AmazonFSx, Lustre SSD storage, Single-AZ, throughputCapacity N/A (scratch)", IDEA, location_type=True),
+            "AmazonFSx, Lustre SSD storage, Single-AZ, throughputCapacity N/A (scratch)", location_type=True),
     *(_fsx_tier(dep, t) for dep in ("PERSISTENT_1", "PERSISTENT_2") for t in throughput_tiers(dep)),
+    # [CLOUDCOST] NATGatewayFilters and its usage-type match; [INFRACOST] nat_gateway.go
     Product("nat-gateway", "gateway-hour", "AmazonEC2", _NAT, "Hrs", "AmazonEC2, NAT Gateway, NatGateway-Hours",
-            f"{CLOUDCOST} natgateway; {INFRACOST} nat_gateway.go", usage=_prefixed("NatGateway-Hours")),
+            usage=_prefixed("NatGateway-Hours")),
     Product("nat-gateway-data", "GB", "AmazonEC2", _NAT, "GB", "AmazonEC2, NAT Gateway, NatGateway-Bytes",
-            f"{CLOUDCOST} natgateway; {INFRACOST} nat_gateway.go", usage=_prefixed("NatGateway-Bytes"),
-            note="data processed; depends on traffic, not in the estimate"),
+            usage=_prefixed("NatGateway-Bytes"), note="data processed; depends on traffic, not in the estimate"),
+    # [INFRACOST] vpc_endpoint.go (hours; data tiered from 0); [CLOUDCOST] vpc VpcEndpoint-Hours
     Product("interface-endpoint", "endpoint-hour", "AmazonVPC", _ENDPOINT, "Hrs",
-            "AmazonVPC, VpcEndpoint, VpcEndpoint-Hours", f"{INFRACOST} vpc_endpoint.go; {CLOUDCOST} vpc",
-            usage=_prefixed("VpcEndpoint-Hours"), note="per endpoint per Availability Zone"),
+            "AmazonVPC, VpcEndpoint, VpcEndpoint-Hours", usage=_prefixed("VpcEndpoint-Hours"),
+            note="per endpoint per Availability Zone"),
     Product("interface-endpoint-data", "GB", "AmazonVPC", _ENDPOINT, "GB",
-            "AmazonVPC, VpcEndpoint, VpcEndpoint-Bytes (first tier)", f"{INFRACOST} vpc_endpoint.go",
-            usage=_prefixed("VpcEndpoint-Bytes"), first_tier=True,
-            note="data processed, first 1 PB a month; depends on traffic, not in the estimate"),
+            "AmazonVPC, VpcEndpoint, VpcEndpoint-Bytes (first tier)", usage=_prefixed("VpcEndpoint-Bytes"),
+            first_tier=True, note="data processed, first 1 PB a month; depends on traffic, not in the estimate"),
+    # [CLOUDCOST] client/pricing.go (AmazonVPC, regionCode only) + vpc InUseAddress; usage type: [IPV4_BLOG]
     Product("public-ipv4", "address-hour", "AmazonVPC", (), "Hrs", "AmazonVPC, PublicIPv4:InUseAddress",
-            f"{CLOUDCOST} vpc; usage type per {IPV4_BLOG}", usage=_prefixed("PublicIPv4:InUseAddress")),
+            usage=_prefixed("PublicIPv4:InUseAddress")),
 )
 
 #: Items the cost model prices that refresh does not fetch, and why.
@@ -201,7 +193,7 @@ def _pages(client, service: str, filters: list[dict[str, str]]) -> list[str]:
             return entries
 
 
-SOURCE = "AWS Price List API pricing.get_products ({what}; filters per {cited}), usagetype {usage}, sku {sku}, effective {effective}"
+SOURCE = "AWS Price List API pricing.get_products ({what}), usagetype {usage}, sku {sku}, effective {effective}"
 
 
 def fetch_products(client, region: str, items: Iterable[str] | None, result: Any, *, today_iso: str,
@@ -239,7 +231,7 @@ def fetch_products(client, region: str, items: Iterable[str] | None, result: Any
         distinct = sorted({r.usd for r in rates})
         best = max(rates, key=lambda r: r.usd)  # several SKUs: the highest, conservative for a budget
         entry: dict[str, Any] = {"usd": best.usd, "unit": product.unit,
-                                 "source": SOURCE.format(what=product.describe, cited=product.cited, usage=best.usage or "-",
+                                 "source": SOURCE.format(what=product.describe, usage=best.usage or "-",
                                                          sku=best.sku, effective=best.effective or "?"),
                                  "as_of": today_iso}
         notes = [product.note] if product.note else []
