@@ -18,8 +18,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
+from ..errors import ServiceError
 from .fsx import throughput_tiers
 from .prices import PriceBook, price
 
@@ -197,11 +198,11 @@ SOURCE = "AWS Price List API pricing.get_products ({what}), usagetype {usage}, s
 
 
 def fetch_products(client, region: str, items: Iterable[str] | None, result: Any, *, today_iso: str,
-                   current: PriceBook | None = None,
-                   change: Callable[[str, float], None] | None = None) -> None:
+                   current: PriceBook | None = None) -> None:
     """Fetch each product in `items` (default: all of PRODUCTS) into `result` (a RefreshResult):
     `result.items[item]['on-demand']`, `result.missing` (no rate in the answer), `result.failed`
-    (refused, throttled, unreachable: item -> reason). Shared requests are made once."""
+    (refused or throttled: item -> reason). Shared requests are made once; an unreachable API (no
+    credentials, no network) raises ServiceError at once."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     wanted = set(ITEMS if items is None else items)
@@ -217,8 +218,6 @@ def fetch_products(client, region: str, items: Iterable[str] | None, result: Any
                 err = exc.response.get("Error", {})
                 answers[key] = f"{err.get('Code', 'error')}: {err.get('Message', exc)}"
             except BotoCoreError as exc:  # no credentials, no network: the rest would fail the same way
-                from ..errors import ServiceError
-
                 raise ServiceError(f"Price List API unreachable: {exc}; nothing written") from None
         answer = answers[key]
         if isinstance(answer, str):
