@@ -236,7 +236,8 @@ def test_a_refreshed_file_wins_over_the_secondary_one_and_the_marking_goes(tmp_p
     code, written, err = run(capsys, "catalog", "refresh", "--prices", "--region", "us-west-2",
                              "--instance-type", "p5.48xlarge")
     assert code == 0, err
-    assert "p5.48xlarge: on-demand 55.04 from a secondary source -> 55.0401 from the Price List API" in err
+    read = " ".join(line.strip() for line in err.splitlines())  # as a person reads the wrapped lines
+    assert "p5.48xlarge: on-demand 55.04 from a secondary source -> 55.0401 from the Price List API" in read
     spec = spec_in(tmp_path, "us-west-2", f"budget: {{monthly_usd: 1000000, prices: [{written.strip()}]}}\n")
     _, out, _ = run(capsys, "cost", spec, "--format", "json")
     report = json.loads(out)
