@@ -174,7 +174,7 @@ def price_warnings(plan: Any) -> list[Finding]:
                     f"could not price {len(unpriced)} item(s) in {plan.region} ({shown}): not in any "
                     f"total{budget_note}",
                     hint="`ultraplan cost` lists each with its reason; `ultraplan catalog refresh --prices "
-                         f"--region {plan.region}` fills on-demand instance prices",
+                         f"--region {plan.region}` fetches what the AWS Price List API prices (name its file in budget.prices)",
                     source=Source(plan.spec_file, line))]
 
 
