@@ -304,6 +304,9 @@ def test_refresh_then_cost_prices_every_line_from_aws(client, tmp_path, monkeypa
         (tmp_path / f"{egress}.yaml").write_text(textwrap.dedent(SPEC).replace("EGRESS", egress).replace("PRICES", ""))
         specs[egress] = str(tmp_path / f"{egress}.yaml")
     before = {egress: cost_json(capsys, path)[1] for egress, path in specs.items()}
+    with pytest.raises(SystemExit):
+        main(["validate", specs["nat"]])
+    assert "could not price 4 item(s)" in capsys.readouterr().err
     assert {u["item"] for u in before["nat"]["unpriced"]} == {"nat-gateway", "fsx-lustre:PERSISTENT_2:250", "ebs-gp3"}
     assert "interface-endpoint" in {u["item"] for u in before["none"]["unpriced"]}
     assert {s["item"] for s in before["nat"]["prices"]["secondary"]} == {"p5.48xlarge", "m7i.4xlarge"}
@@ -344,6 +347,10 @@ def test_refresh_then_cost_prices_every_line_from_aws(client, tmp_path, monkeypa
         assert not any(line["secondary"] for line in after["lines"])
         lustre_line = next(line for line in after["lines"] if line["item"] == "fsx-lustre:PERSISTENT_2:250")
         assert lustre_line["unit_price_usd"] == pytest.approx(0.2101 / 730) and "Price List API" in lustre_line["source"]
+        with pytest.raises(SystemExit) as exc:  # validate gives the same verdict: nothing left unpriced
+            main(["validate", path])
+        said = capsys.readouterr()
+        assert exc.value.code == 0 and "could not price" not in said.out + said.err
     endpoint = next(line for line in after["lines"] if line["item"] == "interface-endpoint")
     assert endpoint["unit_price_usd"] == 0.0101
 
