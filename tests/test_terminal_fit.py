@@ -130,3 +130,28 @@ def test_no_color_env_turns_auto_off(capsys, monkeypatch):
     _, text = run(capsys, monkeypatch, "policy", "examples/gb200-capacity-block.yaml")
     assert "\x1b[1m" in text  # a terminal: bold stays (NO_COLOR is about colour)
     assert not COLOR.search(text)
+
+
+def test_an_error_with_a_long_path_wraps_under_its_start(capsys, monkeypatch, tmp_path):
+    """`error:` lines fit 80 columns like every other line: a long message wraps, indented."""
+    deep = tmp_path / ("a-folder-with-a-long-name-" * 4) / "cluster.yaml"
+    deep.parent.mkdir(parents=True)
+    deep.write_text("not: [closed\n")
+    code, text = run(capsys, monkeypatch, "cost", "--prices", str(deep.parent / "missing-prices.yaml"), str(deep))
+    assert code == 2
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert lines and not too_wide(text), text
+    start = next(i for i, line in enumerate(lines) if line.lower().startswith("error: "))
+    assert len(lines) > start + 1 and lines[start + 1].startswith("    "), text
+
+
+def test_a_missing_module_error_keeps_its_install_command_whole(capsys, monkeypatch):
+    """The install command to paste stands alone on its line, however narrow the terminal."""
+    from planner.cli.failure import echo_error
+
+    monkeypatch.setenv("COLUMNS", "40")
+    echo_error("error: ", "the Python module 'highspy' is not installed; it is needed for this command. Install "
+                          "it with:\npython3 -m pip install -e '/a/very/long/path/to/the/checkout[solve]'")
+    err = capsys.readouterr().err.splitlines()
+    assert "python3 -m pip install -e '/a/very/long/path/to/the/checkout[solve]'" in err
+    assert all(len(line) <= 40 for line in err if not line.startswith("python3 -m pip"))

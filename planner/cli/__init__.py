@@ -10,10 +10,10 @@ import sys
 
 import click
 
-from ..errors import EXIT_INTERNAL, EXIT_INVALID, SpecError, UltraplanError
+from ..errors import EXIT_INVALID, SpecError, UltraplanError
+from .failure import echo_error, internal_error, show_click_error
 from .lazy import LazyGroup
 
-ISSUES_URL = "https://github.com/ultraplan/ultraplan/issues"
 
 # command name -> "module:attribute"; a module that is not there (yet) is simply not listed.
 COMMANDS: dict[str, str] = {
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(exc.render_text(terminal_width()), err=True)
         sys.exit(exc.exit_code)
     except UltraplanError as exc:
-        click.echo(f"error: {exc}", err=True)
+        echo_error("error: ", str(exc))
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("aborted", err=True)
         sys.exit(130)
     except click.ClickException as exc:
-        exc.show()
+        show_click_error(exc)
         sys.exit(EXIT_INVALID)
     except KeyboardInterrupt:
         click.echo("aborted", err=True)
@@ -115,31 +115,8 @@ def main(argv: list[str] | None = None) -> None:
             internal_error(exc, argv)  # our own module missing is a broken install or a bug
         from .extras import missing_module_message
 
-        click.echo(f"error: {missing_module_message(exc)}", err=True)
+        echo_error("error: ", missing_module_message(exc))
         sys.exit(EXIT_INVALID)
     except Exception as exc:  # noqa: BLE001 - anything else is a bug, and CI must be able to tell it from a verdict
         internal_error(exc, argv)
     sys.exit(rv if isinstance(rv, int) else 0)
-
-
-def internal_error(exc: BaseException, argv: list[str] | None) -> None:
-    """Exit 4 with a message that says this is a bug and what to put in the report."""
-    import os
-    import shlex
-    import traceback
-    from importlib import metadata
-
-    try:
-        version = metadata.version("ultraplan")
-    except metadata.PackageNotFoundError:  # pragma: no cover - not installed
-        version = "unknown"
-    args = sys.argv[1:] if argv is None else argv
-    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
-    where = f" at {os.path.basename(frame.filename)}:{frame.lineno}" if frame else ""
-    click.echo(f"internal error: {type(exc).__name__}: {exc}{where}", err=True)
-    click.echo(f"This is a bug in ultraplan {version}, not a verdict on your spec. Please report it at {ISSUES_URL} "
-               f"with the command line (ultraplan {shlex.join(args)}), the version and this message; "
-               "set ULTRAPLAN_DEBUG=1 to print the traceback.", err=True)
-    if os.environ.get("ULTRAPLAN_DEBUG"):
-        traceback.print_exception(exc, file=sys.stderr)
-    sys.exit(EXIT_INTERNAL)

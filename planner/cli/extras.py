@@ -88,5 +88,6 @@ def install_command(module: str) -> str:
 
 def missing_module_message(exc: ModuleNotFoundError) -> str:
     module = exc.name or str(exc)
-    return (f"the Python module '{module}' is not installed; it is needed for this command. "
-            f"Install it with: {install_command(module)}")
+    # The command alone on its own line: a person pastes it whole, so the error printer never wraps it.
+    return (f"the Python module '{module}' is not installed; it is needed for this command. Install it "
+            f"with:\n{install_command(module)}")

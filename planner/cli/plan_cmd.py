@@ -7,7 +7,7 @@ import sys
 import click
 
 from ..errors import EXIT_FINDINGS, UsageError
-from .common import format_option, now_option, spec_argument
+from .common import format_option, now_option
 from .files import write_output
 
 

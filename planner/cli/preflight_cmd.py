@@ -7,7 +7,7 @@ import sys
 import click
 
 from ..errors import EXIT_INTERNAL, EXIT_UNVERIFIED, UsageError
-from .common import format_option, now_option, spec_argument
+from .common import format_option, now_option
 
 def load_plan_or_spec(path: str):
     """A spec is compiled; a Plan (by its format marker, not its extension) is read as is."""
