@@ -140,7 +140,9 @@ def test_an_error_with_a_long_path_wraps_under_its_start(capsys, monkeypatch, tm
     code, text = run(capsys, monkeypatch, "cost", "--prices", str(deep.parent / "missing-prices.yaml"), str(deep))
     assert code == 2
     lines = [line for line in text.splitlines() if line.strip()]
-    assert lines and not too_wide(text), text
+    # Only a path longer than a line may pass the width, alone on its line (cut, it could not be copied).
+    assert lines and all(len(line.split()) == 1 for line in too_wide(text)), text
+    assert f"'{deep.parent / 'missing-prices.yaml'}'" in text.split(), text  # whole, copyable
     start = next(i for i, line in enumerate(lines) if line.lower().startswith("error: "))
     assert len(lines) > start + 1 and lines[start + 1].startswith("    "), text
 

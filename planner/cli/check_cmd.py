@@ -16,6 +16,7 @@ from ..errors import EXIT_INVALID, UltraplanError, UsageError
 from ..findings import Level
 from .common import now_option
 from .reporting import emit_report, report_options
+from .failure import echo_error
 
 
 @click.command()
@@ -79,7 +80,7 @@ def check(specs: tuple[str, ...], plan_path: str | None, account_file: str | Non
         snapshot = library.load_account(account_file)
     except UltraplanError as exc:  # the reports still say why the run stopped
         emit_report(library.stopped(files[0], Level.parse(fail_on), "preflight", exc).report, fmt, reports)
-        click.echo(f"error: {exc}", err=True)
+        echo_error("error: ", f"{exc}")
         sys.exit(exc.exit_code)
     before = None
     if old:
@@ -104,7 +105,7 @@ def check(specs: tuple[str, ...], plan_path: str | None, account_file: str | Non
     code = worst_exit([r.exit_code for r in results])
     messages = [r.input_message for r in results if r.input_message]
     for message in messages:
-        click.echo(f"error: {message}", err=True)
+        echo_error("error: ", f"{message}")
     if code == EXIT_INVALID and not messages:
         click.echo("error: the spec or its policy settings are invalid (see the report above)", err=True)
     sys.exit(code)

@@ -16,16 +16,22 @@ _PASTE = ("python3 -m pip ", "pip ", "aws ", "ultraplan ", "pulumi ")
 
 def echo_error(prefix: str, message: str) -> None:
     """An error on stderr, wrapped to the terminal (80 columns in a pipe or CI log), each wrapped
-    line indented under its start; a command to paste stays whole on its own line."""
-    from .common import wrap_lines
+    line indented under its start; a command to paste, or a path longer than a line, stays whole
+    on its own line."""
+    import textwrap
 
+    from .common import terminal_width
+
+    width = terminal_width()
     for i, line in enumerate(message.splitlines() or [""]):
         text = (prefix if i == 0 else "") + line
-        if line.lstrip().startswith(_PASTE):
+        if line.lstrip().startswith(_PASTE) or len(text) <= width:
             click.echo(text, err=True)
-        else:
-            for part in wrap_lines(text):
-                click.echo(part, err=True)
+            continue
+        # A path longer than a line stands whole on its own line: cut, it could not be copied.
+        for part in textwrap.wrap(text, width, subsequent_indent="    ", break_on_hyphens=False,
+                                  break_long_words=False):
+            click.echo(part, err=True)
 
 
 def show_click_error(exc: click.ClickException) -> None:

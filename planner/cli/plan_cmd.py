@@ -9,6 +9,7 @@ import click
 from ..errors import EXIT_FINDINGS, UsageError
 from .common import format_option, now_option
 from .files import write_output
+from .failure import echo_error
 
 
 def _console():
@@ -66,7 +67,7 @@ def plan(spec: str, fmt: str, out: str | None, old: str | None, previous: str | 
         write_output(out, result.dumps())
     _render(result, fmt, changes, moves, old, expand, out)
     if expect_no_changes and changes:
-        click.echo(f"error: {len(changes)} change(s) against {old}; --expect-no-changes wants none", err=True)
+        echo_error("error: ", f"{len(changes)} change(s) against {old}; --expect-no-changes wants none")
         sys.exit(EXIT_FINDINGS)
 
 

@@ -8,6 +8,7 @@ import click
 
 from ..errors import EXIT_INTERNAL, EXIT_UNVERIFIED, UsageError
 from .common import format_option, now_option
+from .failure import echo_error
 
 def load_plan_or_spec(path: str):
     """A spec is compiled; a Plan (by its format marker, not its extension) is read as is."""
@@ -119,11 +120,11 @@ def preflight(spec: str | None, snapshot: str | None, fmt: str, launch_dry_run: 
         kinds = sorted({f.unverified.error for f in result.findings if f.unverified is not None})
         if result.unreachable:
             reasons = sorted({f.reason for f in account.failures})
-            click.echo(f"error: AWS could not be reached: {'; '.join(reasons)}", err=True)
-        click.echo(f"error: {len(result.unaccepted())} check(s) could not verify ({', '.join(kinds)}); "
-                   "see the unverified findings above", err=True)
+            echo_error("error: ", f"AWS could not be reached: {'; '.join(reasons)}")
+        echo_error("error: ", f"{len(result.unaccepted())} check(s) could not verify ({', '.join(kinds)}); "
+                   "see the unverified findings above")
     elif code == EXIT_INTERNAL:
-        click.echo(f"error: internal error in {', '.join(result.internal_errors)}: this is a bug in ultraplan; "
-                   "please report it with the command line and `ultraplan --version`", err=True)
+        echo_error("error: ", f"internal error in {', '.join(result.internal_errors)}: this is a bug in ultraplan; "
+                   "please report it with the command line and `ultraplan --version`")
     if code:
         sys.exit(code)

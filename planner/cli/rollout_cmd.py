@@ -9,6 +9,7 @@ import click
 from ..errors import EXIT_FINDINGS, UsageError
 from .common import now_option
 from .files import write_output
+from .failure import echo_error
 
 
 def _versions(items: tuple[str, ...]) -> dict[str, int]:
@@ -68,8 +69,8 @@ def rollout(fleet: str, old: str | None, versions: tuple[str, ...], fmt: str, ou
     click.echo(body)
     for w in result.over:
         units = ", ".join(u.id for u in w.units)
-        click.echo(f"error: wave {w.index} changes {w.gpus:,} accelerators / {w.domains:,} domains in one step "
+        echo_error("error: ", f"wave {w.index} changes {w.gpus:,} accelerators / {w.domains:,} domains in one step "
                    f"({units}), over rollout.max_gpus {result.max_gpus:,} / max_domains {result.max_domains:,}: "
-                   "split the pool or lower --shard-size so each stack changes less", err=True)
+                   "split the pool or lower --shard-size so each stack changes less")
     if result.over:
         sys.exit(EXIT_FINDINGS)

@@ -6,6 +6,7 @@ import click
 
 from ..errors import EXIT_FINDINGS
 from .common import format_option, now_option
+from .failure import echo_error
 
 
 @click.command("solve")
@@ -60,7 +61,7 @@ def solve(goals: str, out: str, fmt: str, time_limit: float, no_explain: bool) -
     if sol.fleet:  # already written, cell by cell, then priced back and checked from the files
         click.echo(solution_json(sol, out) if fmt == "json" else _wrap(solution_text(sol, out).split("\n")))
         if sol.fleet["check_errors"]:
-            click.echo(f"error: the written fleet fails its check: {sol.fleet['check_errors'][0]['message']}", err=True)
+            echo_error("error: ", f"the written fleet fails its check: {sol.fleet['check_errors'][0]['message']}")
             raise SystemExit(EXIT_FINDINGS)
         return
     write_text(out, sol.spec_text)
