@@ -484,7 +484,7 @@ class Pool:
                     original = fh.read()
                 with open(path, "w", encoding="utf-8") as fh:
                     fh.write(apply(original, job.mutant))
-                pid = spawn_tests(self.slots[slot], job.tests, os.path.join(self.scratch, f"tmp-{slot}"), job.select)
+                pid = spawn_tests(self.slots[slot], job.tests, os.path.join(self.scratch, f"t{slot}"), job.select)
                 running[pid] = (slot, job, path, original, (st.st_atime_ns, st.st_mtime_ns), time.monotonic())
             time.sleep(0.05)
             for pid, (slot, job, path, original, times, t0) in list(running.items()):
@@ -507,7 +507,7 @@ class Pool:
 # -- the scratch folder ------------------------------------------------------------------------------
 def _ignore(folder: str, names: list[str]) -> set[str]:
     return {n for n in names if n in (".git", "__pycache__", ".hypothesis", ".pytest_cache", "node_modules")
-            or n.startswith("ultraplan-mutation")}
+}
 
 
 def repo_key(root: str) -> str:
@@ -555,7 +555,7 @@ def coverage_map(area: str, repo: str, scratch: str, key: str, tests: list[str],
         with open(path, encoding="utf-8") as fh:
             return CoverageMap.from_json(json.load(fh)), False
     tmp = path + ".part"
-    cmap = record(repo, sources, tests, tmp, os.path.join(scratch, "tmp-record"), quiet)
+    cmap = record(repo, sources, tests, tmp, os.path.join(scratch, "tr"), quiet)
     os.replace(tmp, path)
     return cmap, True
 
@@ -633,9 +633,9 @@ def main(argv: list[str] | None = None) -> int:
                     "e.g. to re-run the survivors of a previous run")
     ap.add_argument("--workers", type=int, default=1, help="mutants run at once, each in its own copy (default 1)")
     ap.add_argument("--confirm", action="store_true", help="re-run each survivor against the area's whole test list")
-    ap.add_argument("--scratch", default=os.path.join(tempfile.gettempdir(), "ultraplan-mutation-"
-                                                      + hashlib.sha256(ROOT.encode()).hexdigest()[:8]),
-                    help="scratch folder: the copies and the cached coverage maps (default under $TMPDIR)")
+    # Short: tests print their tmp_path inside 80-column output, which a long prefix would overflow.
+    ap.add_argument("--scratch", default=os.path.join(tempfile.gettempdir(), "um-" + hashlib.sha256(ROOT.encode()).hexdigest()[:8]),
+                    help="scratch folder: the copies and the cached coverage maps (default $TMPDIR/um-<hash>)")
     ap.add_argument("--verbose", action="store_true", help="show the recording run's pytest output")
     ap.add_argument("--list", action="store_true", help="print the mutants and stop")
     args = ap.parse_args(argv)

@@ -180,3 +180,31 @@ def test_gb300_is_priced_only_by_a_negotiated_dollar_rate(tmp_path):
     assert not [u for u in report.unpriced if u.resource_type.endswith("group:Group")]
     assert sum(line.term_usd for line in groups) == pytest.approx(2 * 200 * 31 * 24)
     assert all(line.price_basis == "negotiated" for line in groups)
+
+
+def test_a_negotiated_rate_prices_an_unpriced_pool_only_while_the_pool_runs(tmp_path):
+    # A GB300 pool that stops mid-term is paid at the card's $/hour for its own days, not to the term's
+    # end, even when the card's rate changes after the pool has stopped.
+    spec = """\
+        name: gb300
+        region: us-east-1
+        availability_zone: us-east-1-dfw-2a
+        network: {vpc_cidr: 10.0.0.0/16, region_zone: use1-az4}
+        compute:
+          - name: nvl72
+            ultraserver: u-p6e-gb300x72
+            count: 2
+            ami: ami-0123456789abcdef0
+            capacity: {type: capacity-reservation, planned: true}
+            start: 2027-07-01
+            end: 2027-07-16
+        budget: {total_usd: 100000000, term_months: 1, start: 2027-07-01}
+    """
+    (tmp_path / "g.yaml").write_text(textwrap.dedent(spec))
+    card = tmp_path / "r.yaml"
+    card.write_text("name: c\nsource: contract\nrates:\n  - {ultraserver: u-p6e-gb300x72, usd_per_hour: 200}\n"
+                    "  - {ultraserver: u-p6e-gb300x72, usd_per_hour: 150, start: 2027-07-20}\n")
+    report = estimate(planner.plan_file(str(tmp_path / "g.yaml")), rates=load_rate_card(str(card)))
+    groups = [line for line in report.lines if line.resource_type.endswith("group:Group")]
+    assert sum(line.term_usd for line in groups) == pytest.approx(2 * 200 * 15 * 24)
+    assert {(line.window.start, line.window.end) for line in groups} == {(dt.date(2027, 7, 1), dt.date(2027, 7, 16))}
