@@ -168,3 +168,52 @@ def test_text_diff_lists_each_changed_resource():
     text = render_diff_text(diff_reports(old, new))
     rows = [line for line in text.splitlines() if "asg-cpu" in line]
     assert len(rows) == 1 and "+" in rows[0] and "cpu" in rows[0]
+
+
+def _table_cells(text: str, header_word: str) -> tuple[list[str], list[list[str]]]:
+    """The header names and the data rows' cells (padding kept) of the rich table under `header_word`."""
+    lines = text.splitlines()
+    head = next(i for i, line in enumerate(lines) if "┃" in line and header_word in line)
+    names = [c.strip() for c in lines[head].split("┃")[1:-1]]
+    rows = [line.split("│")[1:-1] for line in lines[head + 1:] if line.count("│") == len(names) + 1]
+    return names, rows
+
+
+def _aligned(cell: str, justify: str) -> bool:
+    value = cell.strip()
+    return cell == (" " + value.rjust(len(cell) - 2) + " " if justify == "right" else " " + value.ljust(len(cell) - 2) + " ")
+
+
+def test_figures_line_up_on_the_right_and_names_on_the_left():
+    # Quantities, prices and totals are read down a column: their last digits must line up.
+    from planner.cost.render import render_text
+
+    pools = [pool("gpu", "gpu.big", 12), pool("cpu", "cpu.small", 1)]
+    r = estimate(make_plan(pools, {"term_months": 1, "start": "2027-01-01"}), PRICES, now=NOW)
+    names, rows = _table_cells(render_text(r, width=160), "Resource")
+    assert names[:8] == ["Resource", "Pool", "Qty", "Unit", "Unit price", "Hourly", "Monthly", "Term (1 mo)"]
+    right = {"Qty", "Unit price", "Hourly", "Monthly", "Term (1 mo)", "Src"}
+    assert len(rows) >= 2
+    for row in rows:
+        for name, cell in zip(names, row):
+            assert _aligned(cell, "right" if name in right else "left"), (name, cell)
+    # The rows differ in width in each figure column, so a left-aligned figure would show.
+    for i, name in enumerate(names):
+        if name in right - {"Src"}:
+            assert len({len(row[i].strip()) for row in rows}) > 1, name
+
+
+def test_diff_figures_line_up_on_the_right():
+    from planner.cost.diff import diff_reports
+    from planner.cost.render import render_diff_text
+
+    budget = {"term_months": 1, "start": "2027-01-01"}
+    old = estimate(make_plan([pool("gpu", "gpu.big", 1)], budget), PRICES, now=NOW)
+    new = estimate(make_plan([pool("gpu", "gpu.big", 12), pool("cpu", "cpu.small", 1)], budget), PRICES, now=NOW)
+    names, rows = _table_cells(render_diff_text(diff_reports(old, new)), "Resource")
+    assert names == ["", "Resource", "Pool", "Monthly Δ", "Term Δ"]
+    for row in rows:
+        for name, cell in zip(names, row):
+            assert _aligned(cell, "right" if "Δ" in name else "left"), (name, cell)
+    for i in (3, 4):
+        assert len({len(row[i].strip()) for row in rows}) > 1, names[i]
