@@ -66,25 +66,18 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MARK = "not slow"  # the tests every mutant runs: the suite's default set
 MAP_VERSION = 1    # bump when the coverage map's format or meaning changes (invalidates caches)
 
-# The area's source files and the tests that cover them: the test set whose coverage is recorded.
-AREAS: dict[str, tuple[list[str], list[str]]] = {
-    "compile": (["planner/compile/*.py"], [
-        "tests/test_compile.py", "tests/test_compile_capacity.py", "tests/test_compile_network.py", "tests/test_examples.py",
-        "tests/test_local_zones.py", "tests/test_peer_parity.py", "tests/test_peer_parity_network.py",
-        "tests/test_day2.py", "tests/test_policy_rules.py"]),
-    "preflight": (["planner/preflight/checks/*.py"], [
-        "tests/test_preflight_checks.py", "tests/test_preflight_requests.py", "tests/test_preflight_outcomes.py",
-        "tests/test_fail_closed_preflight.py", "tests/test_preflight_snapshot.py", "tests/test_peer_parity.py",
-        "tests/test_block_times.py", "tests/test_preflight_robustness.py"]),
-    "cost": (["planner/cost/*.py"], [
-        "tests/test_cost_estimate.py", "tests/test_cost_examples.py", "tests/test_cost_prices.py",
-        "tests/test_cost_properties.py", "tests/test_cost_rates.py", "tests/test_cost_refresh.py",
-        "tests/test_cost_literals.py", "tests/test_report_formats.py", "tests/test_terminal_fit.py"]),
-    "policies": (["policies/rules/*.py"], [
-        "tests/test_policy_rules.py", "tests/test_policy_outcomes.py", "tests/test_policy_fixtures.py",
-        "tests/test_policy_registry.py", "tests/test_reachability.py", "tests/test_peer_parity_network.py",
-        "tests/test_policy_property.py"]),
+# The areas: the source files whose mutants are counted together.
+AREAS: dict[str, list[str]] = {
+    "compile": ["planner/compile/*.py"],
+    "preflight": ["planner/preflight/checks/*.py"],
+    "cost": ["planner/cost/*.py"],
+    "policies": ["policies/rules/*.py"],
 }
+# The tests: the whole default suite (`-m "not slow"`), recorded once for every area, so a mutant is
+# judged by every test that executes it, wherever that test lives. Not recorded: this tool's own test,
+# which runs pytest and coverage.py in a child of its own.
+SUITE = ["tests"]
+NOT_RECORDED = ["tests/test_mutation_bench.py"]
 SKIP_FILES = {"__init__.py"}  # re-exports and registries: no behaviour of their own to mutate
 IDENT = re.compile(r"^[A-Za-z0-9_.:/*-]{2,}$")
 CMP_FLIP = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE,
@@ -546,16 +539,21 @@ def prepare(root: str, scratch: str, workers: int) -> list[str]:
     return slots
 
 
-def coverage_map(area: str, repo: str, scratch: str, key: str, tests: list[str], quiet: bool) -> tuple[CoverageMap, bool]:
-    """The area's map from the cache, or recorded now (True when recorded)."""
-    sources = sorted({os.path.relpath(p, repo) for g in AREAS[area][0] for p in glob.glob(os.path.join(repo, g))})
-    digest = hashlib.sha256(json.dumps([MAP_VERSION, key, MARK, sources, tests]).encode()).hexdigest()[:16]
-    path = os.path.join(scratch, f"coverage-{area}-{digest}.json")
+def sources_of(areas: list[str], root: str = ROOT) -> list[str]:
+    return sorted({os.path.relpath(p, root) for area in areas for g in AREAS[area] for p in glob.glob(os.path.join(root, g))})
+
+
+def coverage_map(repo: str, scratch: str, key: str, tests: list[str], quiet: bool) -> tuple[CoverageMap, bool]:
+    """The map of every area's source over `tests`, from the cache or recorded now (True when recorded)."""
+    sources = sources_of(sorted(AREAS), repo)
+    args = [*tests, *(f"--ignore={t}" for t in NOT_RECORDED)]
+    digest = hashlib.sha256(json.dumps([MAP_VERSION, key, MARK, sources, args]).encode()).hexdigest()[:16]
+    path = os.path.join(scratch, f"coverage-{digest}.json")
     if os.path.exists(path):
         with open(path, encoding="utf-8") as fh:
             return CoverageMap.from_json(json.load(fh)), False
     tmp = path + ".part"
-    cmap = record(repo, sources, tests, tmp, os.path.join(scratch, "tr"), quiet)
+    cmap = record(repo, sources, args, tmp, os.path.join(scratch, "tr"), quiet)
     os.replace(tmp, path)
     return cmap, True
 
@@ -564,9 +562,7 @@ def coverage_map(area: str, repo: str, scratch: str, key: str, tests: list[str],
 def choose(areas: list[str], args) -> dict[str, list[Mutant]]:
     chosen: dict[str, list[Mutant]] = {}
     for area in areas:
-        globs, _ = AREAS[area]
-        files = sorted({os.path.relpath(p, ROOT) for g in globs for p in glob.glob(os.path.join(ROOT, g))})
-        files = [f for f in files if os.path.basename(f) not in SKIP_FILES]
+        files = [f for f in sources_of([area]) if os.path.basename(f) not in SKIP_FILES]
         if args.file:
             files = [f for f in files if fnmatch.fnmatch(f, args.file)]
         every = [m for f in files for m in mutants_of(f)]
@@ -628,11 +624,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sample", type=int, help="mutants per area, sampled (0: all; default 60, preflight 100)")
     ap.add_argument("--seed", type=int, default=21)
     ap.add_argument("--target", type=float, default=85.0, help="kill-rate percentage every area must reach")
-    ap.add_argument("--tests", nargs="+", help="record and select from these test files instead of the area's list")
+    ap.add_argument("--tests", nargs="+", help="record and select from these test files or folders instead of "
+                    "the whole suite (tests/)")
     ap.add_argument("--match", action="append", help="only mutants whose label contains this (repeatable), "
                     "e.g. to re-run the survivors of a previous run")
     ap.add_argument("--workers", type=int, default=1, help="mutants run at once, each in its own copy (default 1)")
-    ap.add_argument("--confirm", action="store_true", help="re-run each survivor against the area's whole test list")
+    ap.add_argument("--confirm", action="store_true", help="re-run each survivor against every test (slow)")
     # Short: tests print their tmp_path inside 80-column output, which a long prefix would overflow.
     ap.add_argument("--scratch", default=os.path.join(tempfile.gettempdir(), "um-" + hashlib.sha256(ROOT.encode()).hexdigest()[:8]),
                     help="scratch folder: the copies and the cached coverage maps (default $TMPDIR/um-<hash>)")
@@ -655,17 +652,17 @@ def main(argv: list[str] | None = None) -> int:
     slots = prepare(ROOT, args.scratch, args.workers)
     pool = Pool(slots, args.scratch)
     results: dict[str, list[tuple[Mutant, str, str]]] = {}
+    tests = [t for t in (args.tests or SUITE) if os.path.exists(os.path.join(slots[0], t.split("::")[0]))]
+    cmap, fresh = coverage_map(slots[0], args.scratch, key, tests, quiet=not args.verbose)
+    print(f"coverage of {len(cmap.tests)} tests ({'recorded in' if fresh else 'cached, recorded in'} "
+          f"{cmap.wall:.0f} s; clean test time {cmap.seconds(cmap.tests):.0f} s)", flush=True)
+    if not cmap.tests:
+        print(f"no tests were collected from {' '.join(tests)}")
+        return 2
+    if cmap.failed:
+        print(f"{len(cmap.failed)} tests fail unmutated in the scratch copy and are never selected: "
+              + ", ".join(cmap.failed[:8]) + (" ..." if len(cmap.failed) > 8 else ""), flush=True)
     for area in areas:
-        tests = [t for t in (args.tests or AREAS[area][1]) if os.path.exists(os.path.join(slots[0], t))]
-        cmap, fresh = coverage_map(area, slots[0], args.scratch, key, tests, quiet=not args.verbose)
-        print(f"{area}: coverage of {len(cmap.tests)} tests ({'recorded in' if fresh else 'cached, recorded in'} "
-              f"{cmap.wall:.0f} s; clean test time {cmap.seconds(cmap.tests):.0f} s)", flush=True)
-        if not cmap.tests:
-            print(f"{area}: no tests were collected from {' '.join(tests)}")
-            return 2
-        if cmap.failed:
-            print(f"{area}: {len(cmap.failed)} tests fail unmutated and are never selected: "
-                  + ", ".join(cmap.failed[:5]) + (" ..." if len(cmap.failed) > 5 else ""))
         rows = results.setdefault(area, [])
         jobs = []
         valid = []
@@ -691,7 +688,7 @@ def main(argv: list[str] | None = None) -> int:
         pool.run(jobs, done)
         rows.sort(key=lambda r: (r[0].path, r[0].start, r[0].kind, r[0].after))
         if args.confirm:
-            _confirm(area, rows, tests, cmap, pool)
+            _confirm(area, rows, cmap, pool)
     errors = [(m, v) for rows in results.values() for m, v, _ in rows if v.startswith("error")]
     ok = summarise(results, args.target, args.seed, time.monotonic() - t_start)
     for m, v in errors:
@@ -699,14 +696,16 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if ok and not errors else 1
 
 
-def _confirm(area: str, rows: list, tests: list[str], cmap: CoverageMap, pool: Pool) -> None:
-    """Re-run each survivor against the whole test list: a kill here means the map missed a test."""
-    timeout = 3 * cmap.seconds(cmap.tests) + 60
+def _confirm(area: str, rows: list, cmap: CoverageMap, pool: Pool) -> None:
+    """Re-run each survivor against every test that passes unmutated: a kill here means the map
+    missed a test (one that reaches the code through a subprocess, say)."""
+    every = [t for t in cmap.tests if t not in set(cmap.failed)]
+    timeout = 3 * cmap.seconds(every) + 60
     for n, (m, v, why) in enumerate(rows):
         if v != "survived":
             continue
         box: list[str] = []
-        pool.run([Job(area, m, list(tests), timeout, select=False)], lambda job, verdict, secs: box.append(verdict))
+        pool.run([Job(area, m, every, timeout)], lambda job, verdict, secs: box.append(verdict))
         if _is_kill(box[0]):
             rows[n] = (m, box[0], "")
             print(f"  confirm: KILLED by the whole list (the map missed a test): {m.label()}", flush=True)
