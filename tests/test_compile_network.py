@@ -74,7 +74,7 @@ def test_subnet_names_skip_names_already_taken():
     assert names >= {"subnet-us-east-1a-3", "subnet-us-east-1a-4", "subnet-us-east-1b"}
 
 
-def test_egress_none_reaches_ssm_through_endpoints_whose_references_resolve():
+def test_egress_none_reaches_ssm_and_s3_through_endpoints_whose_references_resolve():
     plan = plan_of(BASE_SPEC.replace("vpc_cidr: 10.0.0.0/16", "vpc_cidr: 10.0.0.0/16\n  egress: none"))
     names = plan.by_name()
     for r in plan.resources():
@@ -92,8 +92,15 @@ def test_egress_none_reaches_ssm_through_endpoints_whose_references_resolve():
         assert (ep["serviceName"], ep["vpcEndpointType"], ep["privateDnsEnabled"], ep["securityGroupIds"]) == (
             f"com.amazonaws.us-east-1.{service}", "Interface", True, [{"$ref": "endpoints-sg", "attr": "id"}])
     egress = names["efa-sg-egress-endpoints"].inputs
-    assert (egress["securityGroupId"], egress["referencedSecurityGroupId"]) == (
-        {"$ref": "efa-sg", "attr": "id"}, {"$ref": "endpoints-sg", "attr": "id"})
+    assert (egress["securityGroupId"], egress["referencedSecurityGroupId"], egress["ipProtocol"],
+            egress["fromPort"], egress["toPort"]) == (
+        {"$ref": "efa-sg", "attr": "id"}, {"$ref": "endpoints-sg", "attr": "id"}, "tcp", 443, 443)
+    # Without a NAT the nodes reach S3 (images, the boot script's downloads) only through the gateway
+    # endpoint: HTTPS to its prefix list (the endpoint's `prefixListId` output).
+    s3 = names["efa-sg-egress-s3"].inputs
+    assert (s3["securityGroupId"], s3["prefixListId"], s3["ipProtocol"], s3["fromPort"], s3["toPort"]) == (
+        {"$ref": "efa-sg", "attr": "id"}, {"$ref": "s3-endpoint", "attr": "prefixListId"}, "tcp", 443, 443)
+    assert names["efa-sg-egress-s3"].type == "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 
 
 @pytest.mark.parametrize("region, partition", [("us-east-1", "aws"), ("us-gov-east-1", "aws-us-gov"),
@@ -132,6 +139,9 @@ def test_secondary_cidrs_are_associated_before_the_subnets_that_use_them():
                       "vpc-cidr-2": {"vpcId": {"$ref": "vpc", "attr": "id"}, "cidrBlock": "10.2.0.0/16"}}
     subnets = [r for r in plan.resources() if r.type == "aws:ec2/subnet:Subnet"]
     assert subnets and all(r.depends_on == ["vpc-cidr-1", "vpc-cidr-2"] for r in subnets)
+    # Previews and findings about an association point at the spec line that asked for it.
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "secondary_cidrs" in row)
+    assert {names[n].source.line for n in assocs} == {line}
 
 
 def test_a_subnet_that_grew_past_an_earlier_one_is_still_allocated_first():
