@@ -50,6 +50,15 @@ def test_layout_is_data_driven_from_a_tiny_catalog():
     assert got == [(0, 0, "interface"), (1, 0, "efa-only"), (2, 0, "efa-only")]
 
 
+def test_without_efa_only_an_ena_only_card_0_still_carries_the_primary_interface():
+    # Full `efa` interfaces on the EFA cards, and the instance's primary (its one routable IP) at card
+    # 0 / device 0 first: without it the launch template has no primary interface.
+    cat = build_catalog({"instance_types": {"x.big": {"vcpus": 8, "network_cards": 3, "efa_max_interfaces": 2}}},
+                        {"efa_layouts": {"x.big": {"ena_only_cards": [0], "efa_cards": "all", "efa_only": False}}})
+    got = [(i.card, i.device, i.type) for i in layout(cat.instance("x.big"), efa=True)]
+    assert got == [(0, 0, "interface"), (1, 0, "efa"), (2, 0, "efa")]
+
+
 def test_launch_template_is_secure_by_default():
     inputs = lt(plan_of(BASE_SPEC))
     assert inputs["metadataOptions"]["httpTokens"] == "required"
