@@ -139,3 +139,31 @@ def test_snapshot_carries_start_and_end_dates(aws, write_spec, tmp_path):
     assert snapshot.capacity_reservations()["cr-0123456789abcdef1"]["start"] == "2026-12-01T14:05:00Z"
     assert _found(plan, snapshot) == _found(plan, _account("ultraserver", "2026-12-01T14:05:00Z"))
     assert [level for level, _, _ in _found(plan, snapshot)] == [Level.ERROR]
+
+
+def test_a_reservation_without_a_start_date_still_has_its_end_checked(aws, write_spec):
+    """A reservation whose StartDate is missing (an account snapshot written by hand, or an answer
+    without it) cannot be compared on its start: no start finding, no failed check, and its EndDate
+    is still compared with the spec's end."""
+    session = make_session(REGION)
+    [r] = _reservations("instance", "2026-12-01T11:30:00Z", end="2026-12-15T09:00:00Z")
+    r["StartDate"] = None
+    standard_seed(reservations=[r]).install(session)
+    found = run(_plan(write_spec, "instance", "2026-12-01"), LiveAccount(REGION, session=session, max_attempts=1),
+                now=NOW).findings
+    mine = [f for f in found if f.check_id == CID]
+    assert [(f.level, f.unverified) for f in mine] == [(Level.ERROR, None)]
+    assert mine[0].message.startswith("cr-0123456789abcdef0 ends at 2026-12-15T09:00:00Z (EndDate)")
+
+
+def test_a_reservation_that_is_not_a_block_is_not_this_checks_business(aws, write_spec):
+    """An On-Demand Capacity Reservation has no block times: when the reservations cannot be read, a
+    reservation pool gets no 'could not check' from this check (preflight.capacity.reservation says it)."""
+    spec = INSTANCE_BLOCK.format(start="2026-12-01").replace(
+        "capacity: {type: capacity-block, reservation_id: cr-0123456789abcdef0, start: 2026-12-01, days: 14}",
+        "capacity: {type: capacity-reservation, reservation_id: cr-0123456789abcdef0}")
+    session = make_session(REGION)
+    standard_seed(errors={"DescribeCapacityReservations": ("UnauthorizedOperation", "not authorized")}).install(session)
+    result = run(planner.plan_file(write_spec(spec)), LiveAccount(REGION, session=session, max_attempts=1), now=NOW)
+    assert [f for f in result.findings if f.check_id == CID] == []
+    assert [f.check_id for f in result.findings if f.unverified is not None and "reservation" in f.check_id]
