@@ -224,6 +224,19 @@ def test_quota_nets_out_reservations(aws):
     assert "the plan needs 384" in f.message and "short by 192" in f.message
 
 
+def test_quota_counts_no_reservation_it_cannot_read(aws):
+    """Reservations unreadable: the check cannot assume the reservation holds any of the pool's
+    instances, so all of them need quota (one instance short is an error) and the message says why."""
+    seed = standard_seed(ec2_quotas={"L-417A185B": 3 * 192},
+                         errors={"DescribeCapacityReservations": ("UnauthorizedOperation", "not authorized")})
+    p = plan(pool("odcr", instances=4, capacity={"type": "capacity-reservation", "reservation_id": "cr-1"}))
+    f, partial = check(preflight(p, seed), "preflight.quota.vcpus")
+    assert (f.level, partial.level) == (Level.ERROR, Level.WARNING)
+    assert partial.message.startswith("could not check 'On-demand vCPU quotas cover the plan' in full: ")
+    assert "the plan needs 768 (odcr 4 x p5.48xlarge); short by 192 vCPUs" in f.message
+    assert "[reservation of pool odcr not counted (" in f.message
+
+
 def test_quota_unreadable_is_a_warning_not_a_pass(aws):
     result = preflight(plan(pool()), Seed(ec2_quotas={}))
     [f] = check(result, "preflight.quota.vcpus")
