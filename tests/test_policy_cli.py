@@ -95,3 +95,16 @@ def test_policy_as_a_user_runs_it():
     proc = subprocess.run([sys.executable, "-m", "planner", "policy", P5], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     assert "PASS" in proc.stdout
+
+
+def test_sarif_gives_the_security_policies_a_security_severity(capsys):
+    """GitHub code scanning ranks an alert as a security alert (critical/high/...) only when its rule
+    carries `security-severity` and the tag `security`: the six security policies do, at their
+    severity; the others (capacity, cost, reachability) are not security alerts."""
+    code, out, _ = policy(capsys, P5, "--format", "sarif")
+    assert code == 0
+    rules = {r["id"]: r["properties"] for r in json.loads(out)["runs"][0]["tool"]["driver"]["rules"]}
+    assert {rid: p["security-severity"] for rid, p in rules.items() if "security-severity" in p} == {
+        "iam-no-wildcard-actions": "9.5", "imdsv2-required": "8.0", "ebs-encrypted": "8.0", "no-public-ip": "8.0",
+        "node-subnet-private": "8.0", "fsx-encrypted-in-vpc": "8.0"}
+    assert all("security" in rules[rid]["tags"] for rid in ("iam-no-wildcard-actions", "imdsv2-required"))
