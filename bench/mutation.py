@@ -467,7 +467,7 @@ class Pool:
 
     def _spawn(self, slot: int, job: Job, stage: int) -> int:
         tests = job.stages[stage] if job.stages else job.tests
-        return spawn_tests(self.slots[slot], tests, os.path.join(self.scratch, f"t{slot}"), job.select)
+        return spawn_tests(self.slots[slot], tests, basetemp(f"u{slot:02d}"), job.select)
 
     def run(self, jobs: list[Job], done) -> None:
         queue = collections.deque(jobs)
@@ -567,6 +567,14 @@ def prepare(root: str, scratch: str, workers: int) -> list[str]:
     return slots
 
 
+def basetemp(tag: str) -> str:
+    """A pytest --basetemp as long as pytest's own (/tmp/pytest-of-USER/pytest-NNN): some tests print
+    their tmp_path in 80-column output, so a shorter or longer prefix wraps their lines differently."""
+    import getpass
+
+    return os.path.join(tempfile.gettempdir(), f"pytest-of-{getpass.getuser()}", f"pytest-{tag}")
+
+
 def sources_of(areas: list[str], root: str = ROOT) -> list[str]:
     return sorted({os.path.relpath(p, root) for area in areas for g in AREAS[area] for p in glob.glob(os.path.join(root, g))})
 
@@ -581,7 +589,7 @@ def coverage_map(repo: str, scratch: str, key: str, tests: list[str], quiet: boo
         with open(path, encoding="utf-8") as fh:
             return CoverageMap.from_json(json.load(fh)), False
     tmp = path + ".part"
-    cmap = record(repo, sources, args, tmp, os.path.join(scratch, "tr"), quiet)
+    cmap = record(repo, sources, args, tmp, basetemp("r00"), quiet)
     os.replace(tmp, path)
     return cmap, True
 
