@@ -467,7 +467,7 @@ class Pool:
 
     def _spawn(self, slot: int, job: Job, stage: int) -> int:
         tests = job.stages[stage] if job.stages else job.tests
-        return spawn_tests(self.slots[slot], tests, basetemp(f"u{slot:02d}"), job.select)
+        return spawn_tests(self.slots[slot], tests, basetemp(_tag(f"{self.scratch}:{slot}")), job.select)
 
     def run(self, jobs: list[Job], done) -> None:
         queue = collections.deque(jobs)
@@ -575,6 +575,12 @@ def basetemp(tag: str) -> str:
     return os.path.join(tempfile.gettempdir(), f"pytest-of-{getpass.getuser()}", f"pytest-{tag}")
 
 
+def _tag(key: str) -> str:
+    """Three characters from `key`: separate runs (and this tool's own test) get separate folders."""
+    digest = int(hashlib.sha256(key.encode()).hexdigest(), 16)
+    return "u" + "".join("0123456789abcdefghijklmnopqrstuvwxyz"[(digest >> (6 * i)) % 36] for i in range(2))
+
+
 def sources_of(areas: list[str], root: str = ROOT) -> list[str]:
     return sorted({os.path.relpath(p, root) for area in areas for g in AREAS[area] for p in glob.glob(os.path.join(root, g))})
 
@@ -589,7 +595,7 @@ def coverage_map(repo: str, scratch: str, key: str, tests: list[str], quiet: boo
         with open(path, encoding="utf-8") as fh:
             return CoverageMap.from_json(json.load(fh)), False
     tmp = path + ".part"
-    cmap = record(repo, sources, args, tmp, basetemp("r00"), quiet)
+    cmap = record(repo, sources, args, tmp, basetemp(_tag(f"{scratch}:record")), quiet)
     os.replace(tmp, path)
     return cmap, True
 
