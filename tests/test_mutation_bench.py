@@ -159,3 +159,14 @@ def test_a_mutant_is_killed_or_survives_by_what_its_tests_do(toy_map, tmp_path):
                        "(n / 2)": "survived",      # 3 / 2 > 0: the weak test cannot tell
                        "(n - 1)": "killed"}        # reached only through the module-scoped fixture
     assert (repo / "toy.py").read_text() == TOY    # every mutant was undone
+
+
+def test_the_verdict_is_the_target_reached_in_every_area(capsys):
+    m = mutation.mutants_of("toy.py", TOY)[0]
+    nine = [(m, "killed", "")] * 8 + [(m, "timeout", ""), (m, "survived", "2 tests ran")]
+    eight = [(m, "killed", "")] * 8 + [(m, "survived", "no test executes this line")] * 2
+    assert mutation.summarise({"a": nine}, 85.0, 21, 1.0) is True
+    assert mutation.summarise({"a": nine, "b": eight}, 85.0, 21, 1.0) is False
+    out = capsys.readouterr().out
+    assert "a             9/10   killed   90.0 %  ok" in out
+    assert "b             8/10   killed   80.0 %  BELOW 85 %" in out
