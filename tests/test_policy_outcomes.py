@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from test_policy_fixtures import _ref, _res, mutate, remove, resource
-from test_policy_rules import add, configure
+from test_policy_rules import add, configure, lt_nis
 
 from policies.runner import NOT_APPLICABLE, PASSED, VIOLATED, run_policies
 
@@ -60,6 +60,16 @@ def unprotected_volume(d):
                                                                 "encrypted": True}, 31))
 
 
+def efa_groups_on_the_template_without_self_rules(d):
+    """The EFA interfaces name no group, so they take the template's vpcSecurityGroupIds: that group
+    is the EFA group, and it lacks the self rules."""
+    remove(d, "efa-sg-egress-self")
+    remove(d, "efa-sg-ingress-self")
+    for ni in lt_nis(d):
+        ni.pop("securityGroups", None)
+    resource(d, "lt-train")["inputs"]["vpcSecurityGroupIds"] = [_ref("efa-sg")]
+
+
 FAILING = [
     pytest.param("ebs-encrypted", plain_instance(rootBlockDevice={"volumeSize": 50, "encrypted": False}),
                  "rootBlockDevice is not encrypted", id="instance-root-unencrypted"),
@@ -77,6 +87,9 @@ FAILING = [
     pytest.param("ultraserver-whole", ultra_groups_short, "UltraServer pool gb: groups launch 18 instances, the pool needs 36",
                  id="ultra-groups-short"),
     pytest.param("stateful-resources-protected", unprotected_volume, "scratch is not protected", id="volume-unprotected"),
+    pytest.param("efa-sg-self-rules", efa_groups_on_the_template_without_self_rules,
+                 "no all-traffic ingress or egress rule referencing itself (used by lt-train, lt-gb)",
+                 id="efa-sg-from-template-groups"),
 ]
 
 
