@@ -217,3 +217,46 @@ def test_diff_figures_line_up_on_the_right():
             assert _aligned(cell, "right" if "Δ" in name else "left"), (name, cell)
     for i in (3, 4):
         assert len({len(row[i].strip()) for row in rows}) > 1, names[i]
+
+
+def test_a_pool_that_starts_mid_term_says_when_it_runs():
+    # A pool with only a start (runs to the term's end) shows its dates, not the phase name.
+    from planner.cost.render import group_lines
+
+    late = pool("late", "gpu.big", 1, schedule={"start": "2027-01-15"})
+    r = estimate(make_plan([late, pool("gpu", "cpu.small", 1)], {"term_months": 1, "start": "2027-01-01"}), PRICES, now=NOW)
+    runs = {row.pool: row.runs for row in group_lines(r.lines) if row.item in ("gpu.big", "cpu.small")}
+    assert runs == {"late": "2027-01-15 → term end", "gpu": "whole term"}
+
+
+def test_budget_status_is_coloured_when_colour_is_on():
+    from planner.cost.render import render_text
+
+    budget = {"term_months": 1, "start": "2027-01-01"}
+    over = estimate(make_plan([pool("gpu", "gpu.big", 1)], {**budget, "total_usd": 1}), PRICES, now=NOW)
+    ok = estimate(make_plan([pool("gpu", "gpu.big", 1)], {**budget, "total_usd": 10**9}), PRICES, now=NOW)
+    # rich's SGR codes: bold (1) red (31) / bold green (32), around the status word only.
+    assert "Budget: \x1b[1;31mOVER\x1b[0m" in render_text(over, color=True)
+    assert "Budget: \x1b[1;32mOK\x1b[0m" in render_text(ok, color=True)
+    assert "\x1b[" not in render_text(ok, color=False)
+
+
+def test_a_terminal_exactly_as_wide_as_the_table_shows_every_column():
+    from planner.cost.render import render_text
+
+    r = estimate(make_plan([pool("gpu", "gpu.big", 12), pool("cpu", "cpu.small", 1)],
+                           {"term_months": 1, "start": "2027-01-01"}), PRICES, now=NOW)
+    wide = render_text(r, width=200)
+    table_width = max(len(line) for line in wide.splitlines() if "┃" in line)
+    assert "hidden at this width" not in render_text(r, width=table_width)
+    assert "hidden at this width" in render_text(r, width=table_width - 1)
+
+
+def test_the_priced_share_is_shown_only_when_something_is_unpriced():
+    from planner.cost.render import render_text
+
+    budget = {"term_months": 1, "start": "2027-01-01"}
+    priced = estimate(make_plan([pool("gpu", "gpu.big", 1)], budget), PRICES, now=NOW)
+    partly = estimate(make_plan([pool("gpu", "gpu.big", 1), pool("new", "new.chip", 1)], budget), PRICES, now=NOW)
+    assert "Priced:" not in render_text(priced)
+    assert "(unpriced pools: new)" in render_text(partly)
