@@ -208,3 +208,37 @@ def test_a_negotiated_rate_prices_an_unpriced_pool_only_while_the_pool_runs(tmp_
     groups = [line for line in report.lines if line.resource_type.endswith("group:Group")]
     assert sum(line.term_usd for line in groups) == pytest.approx(2 * 200 * 15 * 24)
     assert {(line.window.start, line.window.end) for line in groups} == {(dt.date(2027, 7, 1), dt.date(2027, 7, 16))}
+
+
+def test_a_family_entry_beats_a_generation_entry_listed_before_it(tmp_path):
+    # More specific wins, whatever the order in the file: p5en (family) over p5 (generation).
+    spec, _ = _files(tmp_path)
+    plan = planner.plan_file(spec)
+    card = tmp_path / "order.yaml"
+    card.write_text("name: c\nsource: contract\nrates:\n  - {generation: p5, discount_pct: 10}\n"
+                    "  - {family: p5en, discount_pct: 25}\n")
+    listed = _group_cost(estimate(plan), "h200")
+    assert _group_cost(estimate(plan, rates=load_rate_card(str(card))), "h200") == pytest.approx(listed * 0.75)
+
+
+def test_an_instance_rate_prices_an_unpriced_ultraserver_pool_per_instance_hour(tmp_path):
+    spec = """\
+        name: gb300
+        region: us-east-1
+        availability_zone: us-east-1-dfw-2a
+        network: {vpc_cidr: 10.0.0.0/16, region_zone: use1-az4}
+        compute:
+          - name: nvl72
+            ultraserver: u-p6e-gb300x72
+            count: 2
+            ami: ami-0123456789abcdef0
+            capacity: {type: capacity-reservation, planned: true}
+        budget: {total_usd: 100000000, term_months: 1, start: 2027-07-01}
+    """
+    (tmp_path / "g.yaml").write_text(textwrap.dedent(spec))
+    card = tmp_path / "r.yaml"
+    card.write_text("name: c\nsource: contract\nrates:\n  - {instance_type: p6e-gb300.36xlarge, usd_per_hour: 10}\n")
+    report = estimate(planner.plan_file(str(tmp_path / "g.yaml")), rates=load_rate_card(str(card)))
+    groups = [line for line in report.lines if line.resource_type.endswith("group:Group")]
+    assert {(line.unit, line.unit_price_usd, line.quantity) for line in groups} == {("instance-hour", 10.0, 18.0)}
+    assert sum(line.term_usd for line in groups) == pytest.approx(2 * 18 * 10 * 31 * 24)
