@@ -467,7 +467,7 @@ class Pool:
 
     def _spawn(self, slot: int, job: Job, stage: int) -> int:
         tests = job.stages[stage] if job.stages else job.tests
-        return spawn_tests(self.slots[slot], tests, basetemp(_tag(f"{self.scratch}:{slot}")), job.select)
+        return spawn_tests(self.slots[slot], tests, basetemp(self.scratch, _tag(f"{self.scratch}:{slot}")), job.select)
 
     def run(self, jobs: list[Job], done) -> None:
         queue = collections.deque(jobs)
@@ -567,12 +567,16 @@ def prepare(root: str, scratch: str, workers: int) -> list[str]:
     return slots
 
 
-def basetemp(tag: str) -> str:
-    """A pytest --basetemp as long as pytest's own (/tmp/pytest-of-USER/pytest-NNN): some tests print
-    their tmp_path in 80-column output, so a shorter or longer prefix wraps their lines differently."""
+def basetemp(scratch: str, tag: str) -> str:
+    """A pytest --basetemp in the scratch folder, padded to the length of pytest's own
+    (/tmp/pytest-of-USER/pytest-NNN): some tests print their tmp_path in 80-column output, so a
+    shorter or longer prefix wraps their lines differently. Not under pytest-of-USER: any other
+    pytest run on the machine deletes folders there whose names do not end in a number."""
     import getpass
 
-    return os.path.join(tempfile.gettempdir(), f"pytest-of-{getpass.getuser()}", f"pytest-{tag}")
+    target = len(os.path.join(tempfile.gettempdir(), f"pytest-of-{getpass.getuser()}", "pytest-000"))
+    head = os.path.join(scratch, "bt-")
+    return head + tag.rjust(max(len(tag), target - len(head)), "x")
 
 
 def _tag(key: str) -> str:
@@ -595,7 +599,7 @@ def coverage_map(repo: str, scratch: str, key: str, tests: list[str], quiet: boo
         with open(path, encoding="utf-8") as fh:
             return CoverageMap.from_json(json.load(fh)), False
     tmp = path + ".part"
-    cmap = record(repo, sources, args, tmp, basetemp(_tag(f"{scratch}:record")), quiet)
+    cmap = record(repo, sources, args, tmp, basetemp(scratch, _tag(f"{scratch}:record")), quiet)
     os.replace(tmp, path)
     return cmap, True
 
