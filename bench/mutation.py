@@ -676,7 +676,7 @@ def main(argv: list[str] | None = None) -> int:
                     "e.g. to re-run the survivors of a previous run")
     ap.add_argument("--workers", type=int, default=1, help="mutants run at once, each in its own copy (default 1)")
     ap.add_argument("--confirm", action="store_true", help="re-run each survivor against every test (slow)")
-    # Short: tests print their tmp_path inside 80-column output, which a long prefix would overflow.
+    # Short, so pytest's basetemp inside it can be padded to the length of pytest's own (see basetemp).
     ap.add_argument("--scratch", default=os.path.join(tempfile.gettempdir(), "um-" + hashlib.sha256(ROOT.encode()).hexdigest()[:8]),
                     help="scratch folder: the copies and the cached coverage maps (default $TMPDIR/um-<hash>)")
     ap.add_argument("--verbose", action="store_true", help="show the recording run's pytest output")
@@ -708,6 +708,9 @@ def main(argv: list[str] | None = None) -> int:
     if cmap.failed:
         print(f"{len(cmap.failed)} tests fail unmutated in the scratch copy and are never selected: "
               + ", ".join(cmap.failed[:8]) + (" ..." if len(cmap.failed) > 8 else ""), flush=True)
+        if len(cmap.failed) > 0.01 * len(cmap.tests):  # a broken copy, not a flaky test: the rates would lie
+            print("more than 1 % of the suite fails unmutated: fix that first (--verbose shows the run)")
+            return 2
     for area in areas:
         rows = results.setdefault(area, [])
         jobs = []
