@@ -600,7 +600,10 @@ def coverage_map(repo: str, scratch: str, key: str, tests: list[str], quiet: boo
             return CoverageMap.from_json(json.load(fh)), False
     tmp = path + ".part"
     cmap = record(repo, sources, args, tmp, basetemp(scratch, _tag(f"{scratch}:record")), quiet)
-    os.replace(tmp, path)
+    if len(cmap.failed) > 0.01 * len(cmap.tests):
+        os.remove(tmp)  # a broken run (main refuses it) is not cached
+    else:
+        os.replace(tmp, path)
     return cmap, True
 
 
