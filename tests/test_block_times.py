@@ -167,3 +167,18 @@ def test_a_reservation_that_is_not_a_block_is_not_this_checks_business(aws, writ
     result = run(planner.plan_file(write_spec(spec)), LiveAccount(REGION, session=session, max_attempts=1), now=NOW)
     assert [f for f in result.findings if f.check_id == CID] == []
     assert [f.check_id for f in result.findings if f.unverified is not None and "reservation" in f.check_id]
+
+
+def test_a_plan_without_the_instants_takes_its_dates_at_11_30_utc(aws, write_spec):
+    """A Plan written before `starts_at`/`ends_at` were recorded gives dates only: each is read as
+    11:30 UTC, when AWS opens and closes blocks, so a block opening then matches and one opening
+    later is the same error as with a date in the spec."""
+    from planner.plan.model import Plan
+
+    data = _plan(write_spec, "instance", "2026-12-01").to_json()
+    for key in ("starts_at", "ends_at", "start_time_assumed"):
+        data["pools"][0]["capacity"].pop(key, None)
+    plan = Plan.from_json(data)
+    assert _found(plan, _account("instance", "2026-12-01T11:30:00Z")) == []
+    [(level, message, _)] = _found(plan, _account("instance", "2026-12-01T14:05:00Z"))
+    assert level == Level.ERROR and "2 h 35 min after the spec's capacity.start is 2026-12-01T11:30:00Z" in message
