@@ -135,6 +135,18 @@ def test_user_data_is_sent_decoded_and_a_planned_profile_left_out():
     assert "IamInstanceProfile" not in req, "the node profile is a Plan reference: not created yet"
 
 
+def test_an_existing_placement_group_and_profile_go_with_the_launch():
+    """Names AWS can take now (an existing placement group, an existing instance profile's ARN, as a
+    hand-written or deployed Plan gives them) are sent, so the dry run checks them too."""
+    plan = _plan()
+    arn = "arn:aws:iam::123456789012:instance-profile/nodes"
+    template = dict(plan.by_name()["lt-gpu"].inputs, iamInstanceProfile={"arn": arn})
+    req = launch_request(None, plan.pools[0], "ami-1", {"name": "us-east-1a"}, template=template,
+                         group={"placementGroup": "existing-pg"})
+    assert req["IamInstanceProfile"] == {"Arn": arn}
+    assert req["Placement"] == {"GroupName": "existing-pg", "AvailabilityZone": "us-east-1a"}
+
+
 def test_dry_run_launches_from_the_deployed_template_where_the_account_holds_it(aws):
     img = _moto_image()
     account, sent = _account(standard_seed(ssm_parameters={DLAMI_X86: img["ImageId"]}))
