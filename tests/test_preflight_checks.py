@@ -436,6 +436,14 @@ def test_existing_subnet_wrong_zone_or_missing(aws):
     assert msgs["b"] == "subnet subnet-0000000000000dead does not exist in us-east-1"
 
 
+def test_reused_subnet_in_another_vpc_is_an_error(aws):
+    vpc, _ = _vpc()
+    _, [other] = _vpc(cidr="10.2.0.0/16", subnets=(("10.2.0.0/24", "us-east-1a"),))
+    [f] = errors(preflight(plan(pool("a", existing_subnet_id=other), vpc_id=vpc, subnets=[])), "preflight.subnet.existing")
+    assert f.pool == "a" and f.message.startswith(f"subnet {other} is in vpc-") and f.message.endswith(
+        f", not in the spec's VPC {vpc}")
+
+
 def test_slash28_too_small_for_p5_pool(aws):
     vpc, [sid] = _vpc(subnets=(("10.1.0.0/28", "us-east-1a"),))  # 16 addresses, 11 usable
     p = plan(pool(instances=16, ips=1, existing_subnet_id=sid), vpc_id=vpc, subnets=[])
@@ -690,6 +698,20 @@ def test_auto_scaling_group_quota_short(aws):
                                 "adds, 0 the region holds now), short by 1. Request an increase to 501")
     assert f.hint == ("aws service-quotas request-service-quota-increase --region us-east-1 --service-code autoscaling "
                       "--quota-code L-CDE20ADC --desired-value 501")
+
+
+def test_a_limit_found_by_its_quota_name_is_held_to_that_quota(aws, monkeypatch):
+    """Launch templates have no confirmed quota code: the quota is found by name in the account's
+    list, and its value there is the limit (fail closed: at 0 the plan's one template does not fit),
+    not the documented 5,000."""
+    import preflight_fixtures
+
+    monkeypatch.setitem(preflight_fixtures.EC2_QUOTA_NAMES, "L-0000LT00", "Launch templates per Region")
+    seed = standard_seed(other_quotas={("autoscaling", "L-CDE20ADC"): 500})
+    seed.ec2_quotas["L-0000LT00"] = 0
+    [f] = errors(preflight(_asg_plan(3), seed), "preflight.quota.limits")
+    assert f.message.startswith("Launch templates per Region (code L-0000LT00 found by quota name at run time): "
+                                "quota L-0000LT00 is 0; needed 1")
 
 
 def test_unreadable_limit_quota_is_a_warning(aws):
