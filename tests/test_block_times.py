@@ -182,3 +182,11 @@ def test_a_plan_without_the_instants_takes_its_dates_at_11_30_utc(aws, write_spe
     assert _found(plan, _account("instance", "2026-12-01T11:30:00Z")) == []
     [(level, message, _)] = _found(plan, _account("instance", "2026-12-01T14:05:00Z"))
     assert level == Level.ERROR and "2 h 35 min after the spec's capacity.start is 2026-12-01T11:30:00Z" in message
+
+
+def test_a_block_ending_days_early_is_left_to_the_dates_check(aws, write_spec):
+    """A block that ends a day before the spec's end is preflight.capacity.dates' error, once."""
+    result = run(_plan(write_spec, "instance", "2026-12-01"),
+                 _account("instance", "2026-12-01T11:30:00Z", end="2026-12-14T11:30:00Z"), now=NOW)
+    assert [f for f in result.findings if f.check_id == CID] == []
+    assert [f.level for f in result.findings if f.check_id == "preflight.capacity.dates"] == [Level.ERROR]
