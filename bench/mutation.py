@@ -682,6 +682,8 @@ def main(argv: list[str] | None = None) -> int:
     # Short, so pytest's basetemp inside it can be padded to the length of pytest's own (see basetemp).
     ap.add_argument("--scratch", default=os.path.join(tempfile.gettempdir(), "um-" + hashlib.sha256(ROOT.encode()).hexdigest()[:8]),
                     help="scratch folder: the copies and the cached coverage maps (default $TMPDIR/um-<hash>)")
+    ap.add_argument("--map", help="use this coverage map (a coverage-*.json an earlier run recorded) instead of "
+                    "recording one: for a second run in parallel, or re-runs while the tests are unchanged")
     ap.add_argument("--verbose", action="store_true", help="show the recording run's pytest output")
     ap.add_argument("--list", action="store_true", help="print the mutants and stop")
     args = ap.parse_args(argv)
@@ -702,7 +704,11 @@ def main(argv: list[str] | None = None) -> int:
     pool = Pool(slots, args.scratch)
     results: dict[str, list[tuple[Mutant, str, str]]] = {}
     tests = [t for t in (args.tests or SUITE) if os.path.exists(os.path.join(slots[0], t.split("::")[0]))]
-    cmap, fresh = coverage_map(slots[0], args.scratch, key, tests, quiet=not args.verbose)
+    if args.map:
+        with open(args.map, encoding="utf-8") as fh:
+            cmap, fresh = CoverageMap.from_json(json.load(fh)), False
+    else:
+        cmap, fresh = coverage_map(slots[0], args.scratch, key, tests, quiet=not args.verbose)
     print(f"coverage of {len(cmap.tests)} tests ({'recorded in' if fresh else 'cached, recorded in'} "
           f"{cmap.wall:.0f} s; clean test time {cmap.seconds(cmap.tests):.0f} s)", flush=True)
     if not cmap.tests:
