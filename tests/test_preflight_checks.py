@@ -364,6 +364,14 @@ def test_ultraserver_block_ok(aws):
     assert check(result, "preflight.capacity.reservation") == []
 
 
+def test_ultraserver_block_found_from_its_reservation_list(aws):
+    """A reservation answer without CapacityBlockId (an older answer or snapshot lacks it) is matched to
+    its block through the block's CapacityReservationIds: no false 'not part of a block' error."""
+    seed = _ultra_seed()
+    seed.reservations[0].pop("CapacityBlockId")
+    assert check(preflight(plan(_ultra_pool()), seed), "preflight.capacity.ultraserver") == []
+
+
 def test_ultraserver_block_impaired_wrong_type(aws):
     result = preflight(plan(_ultra_pool()), _ultra_seed(us_type="u-p6e-gb200x36", interconnect="impaired", total=45))
     msgs = [f.message for f in errors(result, "preflight.capacity.ultraserver")]
