@@ -372,6 +372,15 @@ def test_ultraserver_block_found_from_its_reservation_list(aws):
     assert check(preflight(plan(_ultra_pool()), seed), "preflight.capacity.ultraserver") == []
 
 
+def test_ultraserver_pool_without_its_size_is_not_judged_on_whole_ultraservers(aws):
+    """A hand-written Plan whose UltraServer pool lacks instances_per_ultraserver cannot say what a
+    whole UltraServer is (the policy ultraserver-whole reports the missing size): no guessed error."""
+    p = _ultra_pool()
+    p["instances_per_ultraserver"] = None
+    msgs = [f.message for f in errors(preflight(plan(p), _ultra_seed(total=27)), "preflight.capacity.ultraserver")]
+    assert not [m for m in msgs if "not whole UltraServers" in m]
+
+
 def test_ultraserver_block_impaired_wrong_type(aws):
     result = preflight(plan(_ultra_pool()), _ultra_seed(us_type="u-p6e-gb200x36", interconnect="impaired", total=45))
     msgs = [f.message for f in errors(result, "preflight.capacity.ultraserver")]
