@@ -381,6 +381,24 @@ def test_ultraserver_pool_without_its_size_is_not_judged_on_whole_ultraservers(a
     assert not [m for m in msgs if "not whole UltraServers" in m]
 
 
+def test_ultraserver_block_found_from_its_own_id(aws):
+    """A block answer that does not list the reservation is still found by the reservation's
+    CapacityBlockId."""
+    seed = _ultra_seed()
+    seed.blocks[0]["CapacityReservationIds"] = []
+    assert check(preflight(plan(_ultra_pool()), seed), "preflight.capacity.ultraserver") == []
+
+
+def test_a_block_not_open_yet_is_a_warning_and_its_interconnect_is_not_asked(aws):
+    seed = _ultra_seed()
+    seed.blocks[0]["State"] = "scheduled"
+    seed.errors = {"DescribeCapacityBlockStatus": ("UnauthorizedOperation", "not authorized")}
+    found = check(preflight(plan(_ultra_pool()), seed), "preflight.capacity.ultraserver")
+    assert [(f.level, f.message) for f in found] == [
+        (Level.WARNING, "block cb-1 is scheduled; its interconnect is checked once active")]
+    assert "DescribeCapacityBlockStatus" not in [op for op, _ in seed.requests]
+
+
 def test_ultraserver_block_impaired_wrong_type(aws):
     result = preflight(plan(_ultra_pool()), _ultra_seed(us_type="u-p6e-gb200x36", interconnect="impaired", total=45))
     msgs = [f.message for f in errors(result, "preflight.capacity.ultraserver")]
