@@ -147,6 +147,22 @@ def test_an_existing_placement_group_and_profile_go_with_the_launch():
     assert req["Placement"] == {"GroupName": "existing-pg", "AvailabilityZone": "us-east-1a"}
 
 
+def test_volume_performance_and_template_level_reservation_go_with_the_launch():
+    """A template's gp3 IOPS and throughput are sent (EC2 checks them against the volume type), and a
+    reservation target on the template applies when the group gives none."""
+    plan = _plan()
+    template = dict(plan.by_name()["lt-gpu"].inputs)
+    template["blockDeviceMappings"] = [{"deviceName": "/dev/xvda", "ebs": {
+        "volumeSize": 200, "volumeType": "gp3", "iops": 6000, "throughput": 500}}]
+    template["capacityReservationSpecification"] = {
+        "capacityReservationTarget": {"capacityReservationId": "cr-0123456789abcdef0"}}
+    req = launch_request(None, plan.pools[0], "ami-1", None, template=template, group={})
+    assert req["BlockDeviceMappings"] == [{"DeviceName": "/dev/xvda", "Ebs": {
+        "VolumeSize": 200, "VolumeType": "gp3", "Iops": 6000, "Throughput": 500}}]
+    assert req["CapacityReservationSpecification"] == {
+        "CapacityReservationTarget": {"CapacityReservationId": "cr-0123456789abcdef0"}}
+
+
 def test_dry_run_launches_from_the_deployed_template_where_the_account_holds_it(aws):
     img = _moto_image()
     account, sent = _account(standard_seed(ssm_parameters={DLAMI_X86: img["ImageId"]}))
