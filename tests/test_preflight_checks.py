@@ -166,6 +166,15 @@ def test_type_not_offered_in_zone_lists_zones(aws):
                          "us-east-1c (use1-az2), us-east-1a (use1-az6)")
 
 
+def test_type_not_listed_in_the_zone_of_its_reservation_is_a_warning_that_says_why(aws):
+    # A reservation is capacity in that zone whatever the offerings list says: a warning, not an error.
+    p = pool(instance_type="p5en.48xlarge", efa_interfaces=16, interfaces=17, zone="us-east-1b",
+             capacity={"type": "capacity-reservation", "reservation_id": "cr-1"})
+    [f] = check(preflight(plan(p)), "preflight.offering.zone")
+    assert f.level == Level.WARNING
+    assert f.message.endswith("(the pool launches into an existing reservation, so this may be a listing gap)")
+
+
 # -- instance type facts ---------------------------------------------------------------------------
 def test_catalog_agrees(aws):
     result = preflight(plan(pool(instance_type="p5.48xlarge")))
