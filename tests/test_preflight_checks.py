@@ -538,6 +538,15 @@ def test_vpc_dns_off_and_missing(aws):
     assert f.message == "VPC vpc-0000000000000dead does not exist in us-east-1"
 
 
+def test_vpc_dns_is_skipped_by_the_id_its_findings_carry(aws):
+    # `--skip ID` takes the id the report shows: skipping it drops the finding and says so.
+    vpc, [sid] = _vpc(dns=False)
+    result = preflight(plan(pool(existing_subnet_id=sid), vpc_id=vpc, subnets=[]),
+                       skip={"preflight.vpc.dns": "DNS is managed elsewhere"})
+    assert check(result, "preflight.vpc.dns") == []
+    assert result.skipped["preflight.vpc.dns"] == "DNS is managed elsewhere"
+
+
 # -- VPC quotas (moto's `vpc` quotas, one override seeded) ---------------------------------------------
 def test_vpc_quotas_ok(aws):
     assert check(preflight(plan(pool(instances=4))), "preflight.quota.vpc") == []
