@@ -744,6 +744,23 @@ def test_account_limits_within_quota(aws):
     assert "Launch templates per Region 1 of 5,000" in info.message
 
 
+def test_auto_scaling_groups_exactly_at_the_quota_fit(aws):
+    result = preflight(_asg_plan(500), standard_seed(other_quotas={("autoscaling", "L-CDE20ADC"): 500}))
+    assert errors(result, "preflight.quota.limits") == []
+    [info] = check(result, "preflight.quota.limits")
+    assert "Auto Scaling groups per region 500 of 500" in info.message
+
+
+def test_a_plan_that_fills_the_quota_with_the_regions_count_unknown_is_unverified(aws):
+    # Exactly at the quota, whatever the region already holds decides: unknown is not a pass.
+    seed = standard_seed(other_quotas={("autoscaling", "L-CDE20ADC"): 500},
+                         errors={"DescribeAutoScalingGroups": ("AccessDenied", "not authorized")})
+    found = check(preflight(_asg_plan(500), seed), "preflight.quota.limits")
+    assert any(f.level == Level.WARNING and f.message.startswith(
+        "could not check Auto Scaling groups per region (what the region holds now; the plan adds 500 of 500)")
+        for f in found), [f.message for f in found]
+
+
 def test_auto_scaling_group_quota_short(aws):
     result = preflight(_asg_plan(501), standard_seed(other_quotas={("autoscaling", "L-CDE20ADC"): 500}))
     [f] = errors(result, "preflight.quota.limits")
