@@ -524,6 +524,15 @@ def test_new_subnet_overlaps_and_outside(aws):
     assert "subnet subnet-out (10.9.0.0/24) is outside the VPC's CIDR 10.1.0.0/16" in msgs
 
 
+def test_no_image_to_look_at_asks_ec2_for_none(aws):
+    # The pool's SSM parameter does not exist (an error of its own): DescribeImages is not called.
+    seed = standard_seed(errors={"DescribeImages": ("UnauthorizedOperation", "not authorized")})
+    p = pool(image="resolve:ssm:/no/such/parameter")
+    found = check(preflight(plan(p), seed), "preflight.ami.compatible")
+    assert [f.level for f in found] == [Level.ERROR] and "does not exist in us-east-1" in found[0].message
+    assert "DescribeImages" not in [op for op, _ in seed.requests]
+
+
 def test_vpc_dns_on(aws):
     vpc, [sid] = _vpc()
     assert check(preflight(plan(pool(existing_subnet_id=sid), vpc_id=vpc, subnets=[])), "preflight.vpc.dns") == []
