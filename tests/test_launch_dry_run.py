@@ -163,6 +163,18 @@ def test_volume_performance_and_template_level_reservation_go_with_the_launch():
         "CapacityReservationTarget": {"CapacityReservationId": "cr-0123456789abcdef0"}}
 
 
+def test_interface_booleans_given_as_pulumi_strings_are_sent_as_booleans():
+    """pulumi-aws takes these launch-template flags as the strings "true"/"false"; RunInstances wants
+    booleans, and a carrier IP (Wavelength) is an interface setting EC2 must see."""
+    plan = _plan()
+    template = dict(plan.by_name()["lt-gpu"].inputs)
+    template["networkInterfaces"] = [{"deviceIndex": 0, "networkCardIndex": 0, "associateCarrierIpAddress": "true",
+                                      "primaryIpv6": "false", "deleteOnTermination": "true"}]
+    req = launch_request(None, plan.pools[0], "ami-1", None, template=template, group={})
+    assert req["NetworkInterfaces"] == [{"DeviceIndex": 0, "NetworkCardIndex": 0, "AssociateCarrierIpAddress": True,
+                                         "PrimaryIpv6": False, "DeleteOnTermination": True}]
+
+
 def test_dry_run_launches_from_the_deployed_template_where_the_account_holds_it(aws):
     img = _moto_image()
     account, sent = _account(standard_seed(ssm_parameters={DLAMI_X86: img["ImageId"]}))
