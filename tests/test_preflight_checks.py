@@ -499,6 +499,15 @@ def test_slash28_too_small_for_p5_pool(aws):
     assert "has 11 free addresses; the plan needs 32" in f.message
 
 
+def test_a_pool_record_without_its_ip_count_needs_one_address_an_instance(aws):
+    # A hand-written Plan may leave ips_per_instance out: one primary address per instance, said so.
+    vpc, [sid] = _vpc(subnets=(("10.1.0.0/28", "us-east-1a"),))
+    p = pool(instances=16, existing_subnet_id=sid)
+    p["ips_per_instance"] = None
+    [f] = errors(preflight(plan(p, vpc_id=vpc, subnets=[])), "preflight.subnet.free-ips")
+    assert f.message == f"subnet {sid} (10.1.0.0/28) has 11 free addresses; the plan needs 16 (gpu 16 x 1 IPs)"
+
+
 def test_new_slash28_too_small(aws):
     p = plan(pool(instances=16), subnets=[{"name": "subnet-a", "availability_zone": "us-east-1a",
                                            "cidr": "10.0.0.0/28", "existing_subnet_id": None, "ips_needed": 16}])
