@@ -4,10 +4,10 @@ mutants the suite kills. Prints the kill rate per area and per file, and every s
 (file:line, the original and the mutated code), so a survivor is either killed by a new test or listed
 with why it is equivalent in bench/mutation-equivalent.md.
 
-    python3 bench/mutation.py                             # every area, 60 sampled mutants each
-    python3 bench/mutation.py --area preflight --sample 100
+    python3 bench/mutation.py                             # every area: 60 sampled mutants, preflight 100
+    python3 bench/mutation.py --area preflight --area policies
     python3 bench/mutation.py --area compile --sample 0   # all of one area's mutants
-    python3 bench/mutation.py --match 'rates.py:88'       # re-run chosen mutants (e.g. survivors)
+    python3 bench/mutation.py --match 'rates.py:88 '      # re-run chosen mutants (e.g. survivors)
     python3 bench/mutation.py --list --area cost          # the mutants, not run
 
 A small AST mutator (mutmut and cosmic-ray rewrite the package in place or want a config per
@@ -19,15 +19,18 @@ a call, an `if`, an `append`, replaced by `pass`). Message prose (strings with s
 f-string text are not mutated: a changed word in a message is not a behaviour change the suite must
 pin. Mutants are sampled per area (seeded, printed); --sample 0 runs all.
 
-What makes a mutant cheap: once per area, a clean run of the area's tests under coverage.py records,
-for every line of the area's source, which tests execute it (the coverage context is the test's node
-id; a line run while a module- or session-scoped fixture is set up counts for every test that uses
-the fixture). The map is cached in the scratch folder, keyed by the content of the repository, so a
-re-run reuses it. A mutant then runs only the tests that execute its lines (a mutant in code that runs
-at import, such as a module constant, a decorator or a default argument, runs every test that executes
-any line of its file). A mutant on a line no test executes survives without running anything.
---confirm re-runs each survivor against the area's whole test list, to show the selection missed
-nothing (tests that reach the code only through a subprocess are not in the map).
+What makes a mutant cheap: one clean run of the whole default suite (`-m "not slow"`) under
+coverage.py records, for every line of every area's source, which tests execute it (the coverage
+context is the test's node id; a line run while a module- or session-scoped fixture is set up counts
+for every test that uses the fixture). The map is cached in the scratch folder, keyed by the content
+of the repository, so a re-run reuses it (--map reuses a given one). A mutant then runs only the
+tests that execute its lines (a mutant in code that runs at import, such as a module constant, a
+decorator or a default argument, runs every test that executes any line of its file), in two
+stages: the test files quickest per selected test first, then the rest. A mutant on a line no test
+executes survives without running anything. --confirm re-runs each survivor against every test, to
+show the selection missed nothing (tests that reach the code only through a subprocess are not in
+the map). What the selection cannot see: a check that only a full run asserts (the outcome
+recorder's "every check seen failing and passing", tests/outcome_recorder.py).
 
 Each mutant runs in a forked child of a process that imported pytest, coverage and the heavy
 third-party packages once (boto3, moto, pydantic, hypothesis), never the project itself, so the child
@@ -37,7 +40,7 @@ time plus 30 s; a timeout counts as killed and is printed). --workers N runs N c
 each in its own scratch copy (default 1: the machine's two cores are shared).
 
 Exit 0 when every area reaches --target (default 85 %) of killed mutants, 1 otherwise, 2 when the
-command line is wrong or the unmutated tests fail.
+command line is wrong or more than 1 % of the suite fails unmutated in the scratch copy.
 """
 from __future__ import annotations
 
@@ -662,6 +665,16 @@ def summarise(results: dict[str, list[tuple[Mutant, str, str]]], target: float, 
     return ok
 
 
+def _preload() -> None:
+    """Third-party imports every child shares (fork keeps them); the project itself is never imported
+    here, so each child reads the mutated file."""
+    for name in ("coverage", "boto3", "botocore", "moto", "pydantic", "hypothesis", "yaml", "rich", "jinja2"):
+        try:
+            __import__(name)
+        except ImportError:
+            pass
+
+
 def _is_kill(verdict: str) -> bool:
     return verdict in ("killed", "timeout")
 
@@ -701,6 +714,7 @@ def main(argv: list[str] | None = None) -> int:
 
     key = repo_key(ROOT)
     slots = prepare(ROOT, args.scratch, args.workers)
+    _preload()
     pool = Pool(slots, args.scratch)
     results: dict[str, list[tuple[Mutant, str, str]]] = {}
     tests = [t for t in (args.tests or SUITE) if os.path.exists(os.path.join(slots[0], t.split("::")[0]))]
