@@ -70,6 +70,10 @@ def efa_groups_on_the_template_without_self_rules(d):
     resource(d, "lt-train")["inputs"]["vpcSecurityGroupIds"] = [_ref("efa-sg")]
 
 
+def ultra_group_min_size_half_an_ultraserver(d):
+    resource(d, "asg-gb-u0001")["inputs"]["minSize"] = 9
+
+
 FAILING = [
     pytest.param("ebs-encrypted", plain_instance(rootBlockDevice={"volumeSize": 50, "encrypted": False}),
                  "rootBlockDevice is not encrypted", id="instance-root-unencrypted"),
@@ -87,6 +91,8 @@ FAILING = [
     pytest.param("ultraserver-whole", ultra_groups_short, "UltraServer pool gb: groups launch 18 instances, the pool needs 36",
                  id="ultra-groups-short"),
     pytest.param("stateful-resources-protected", unprotected_volume, "scratch is not protected", id="volume-unprotected"),
+    pytest.param("ultraserver-whole", ultra_group_min_size_half_an_ultraserver,
+                 "auto-scaling group asg-gb-u0001: minSize 9 is not a whole number of", id="ultra-group-min-size"),
     pytest.param("efa-sg-self-rules", efa_groups_on_the_template_without_self_rules,
                  "no all-traffic ingress or egress rule referencing itself (used by lt-train, lt-gb)",
                  id="efa-sg-from-template-groups"),
