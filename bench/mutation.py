@@ -458,6 +458,10 @@ class Job:
     total: int = 0
     select: bool = True  # False: `tests` are whole files, run as they are
     stages: list[list[str]] = field(default_factory=list)  # runs in turn until one kills; [] = tests at once
+    stage_timeouts: list[float] = field(default_factory=list)  # per stage; else `timeout` for each
+
+    def timeout_of(self, stage: int) -> float:
+        return self.stage_timeouts[stage] if stage < len(self.stage_timeouts) else self.timeout
 
 
 class Pool:
@@ -493,7 +497,7 @@ class Pool:
                 finished, status = os.waitpid(pid, os.WNOHANG)
                 if finished:
                     verdict = verdict_of(status)
-                elif time.monotonic() - t_stage > job.timeout:
+                elif time.monotonic() - t_stage > job.timeout_of(stage):
                     _kill(pid)
                     verdict = "timeout"
                 else:
@@ -749,8 +753,10 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append((m, "survived", "no test executes this line"))
                 print(f"  [{i}/{len(valid)}] survived   0.0s   0 tests {m.label()}  (no test executes it)", flush=True)
                 continue
-            jobs.append(Job(area, m, selected, 3 * cmap.seconds(selected) + 30, i, len(valid),
-                            stages=stages(cmap, selected)))
+            parts = stages(cmap, selected)
+            # A mutant that loops forever (a deleted `n += 1`) costs the first stage's timeout, not the suite's.
+            jobs.append(Job(area, m, selected, 3 * cmap.seconds(selected) + 30, i, len(valid), stages=parts,
+                            stage_timeouts=[3 * cmap.seconds(part) + 30 for part in parts]))
 
         def done(job: Job, verdict: str, secs: float) -> None:
             why = f"{len(job.tests)} tests ran" if verdict == "survived" else ""
