@@ -263,3 +263,42 @@ def test_placement_rule_does_not_apply_without_reserved_capacity():
         d["pools"] = [p for p in d["pools"] if p["name"] != "gb"]
     result = outcome(mutate(on_demand_only), "no-placement-group-with-reservation")
     assert result.status == NOT_APPLICABLE
+
+
+def test_node_subnets_all_reused_leave_node_subnet_private_to_preflight():
+    """Nodes launched into subnets the Plan reuses (ids, not resources of the Plan) are preflight's to
+    check (preflight.subnet.public-ip): the policy says it does not apply, it does not pass them."""
+    reused = "subnet-0123456789abcdef0"
+
+    def into_reused_subnets(d):
+        for lt in ("lt-train", "lt-gb"):
+            for ni in lt_nis(d, lt):
+                ni["subnetId"] = reused
+        for group in ("asg-train", "asg-gb-u0001", "asg-gb-u0002"):
+            resource(d, group)["inputs"]["vpcZoneIdentifiers"] = [reused]
+    result = outcome(mutate(into_reused_subnets), "node-subnet-private")
+    assert (result.status, result.reason) == (
+        NOT_APPLICABLE, "no GPU or multi-interface node launches into a subnet of the plan")
+
+
+def test_a_template_that_leaves_the_subnet_to_its_group_is_judged_by_the_groups_subnet():
+    """Interfaces without a subnetId (the group's vpcZoneIdentifiers place the nodes) are read
+    through the group: a public subnet there is named with the group that launches into it."""
+    def subnet_from_the_group_only(d):
+        for lt in ("lt-train", "lt-gb"):
+            for ni in lt_nis(d, lt):
+                del ni["subnetId"]
+        resource(d, "subnet-use1-az1")["inputs"]["mapPublicIpOnLaunch"] = True
+    result = outcome(mutate(subnet_from_the_group_only), "node-subnet-private")
+    assert [f.message for f in result.violations] == [
+        "subnet subnet-use1-az1 (used by asg-train) maps public IPs on launch"]
+
+
+def test_a_plan_without_nodes_is_not_judged_on_reaching_aws_services():
+    """Only network and storage (no launch template with a security group yet): nothing runs the
+    SSM agent, so nodes-reach-aws-services does not apply (and says why) rather than passing."""
+    def no_nodes(d):
+        d["stacks"] = [s for s in d["stacks"] if s["name"] != "compute-1"]
+        d["pools"] = []
+    result = outcome(mutate(no_nodes), "nodes-reach-aws-services")
+    assert (result.status, result.reason) == (NOT_APPLICABLE, "no launch template with a security group")
