@@ -172,6 +172,14 @@ def test_engine_tells_a_running_block_from_a_group_sized_too_early(servicer, siz
         assert "starts at minSize 18 / desiredCapacity 18 on a capacity block" in found[0]
 
 
+def test_engine_passes_a_block_template_whose_groups_target_the_reservation(servicer):
+    """The engine has no pool records: a capacity-block template whose group targets its
+    reservation is checked and passes, it is not reported as not applicable."""
+    resp = servicer.AnalyzeStack(_block_stack(sized=True, scale_out=False, scale_in=True), None)
+    assert [d.message for d in resp.diagnostics if d.policyName == "capacity-block-market-type"] == []
+    assert "capacity-block-market-type" not in {n.policy_name for n in resp.not_applicable}
+
+
 @pytest.mark.parametrize("start, flagged", [("2026-11-23T11:59:00Z", True), ("2026-11-23T12:00:00Z", True),
                                             ("2026-11-23T12:01:00Z", False)])
 def test_engine_refuses_a_schedule_in_the_past(servicer, start, flagged):
