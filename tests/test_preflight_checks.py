@@ -508,6 +508,38 @@ def test_a_pool_record_without_its_ip_count_needs_one_address_an_instance(aws):
     assert f.message == f"subnet {sid} (10.1.0.0/28) has 11 free addresses; the plan needs 16 (gpu 16 x 1 IPs)"
 
 
+def _subnet_snapshot(sid: str, **subnet) -> SnapshotAccount:
+    """Hand-written snapshot of one reused subnet (moto always answers AvailableIpAddressCount, and
+    cannot fill a subnet): what DescribeSubnets said of it, normalised as the live account does."""
+    record = {"id": sid, "vpc_id": "vpc-0123456789abcdef0", "cidr": "10.1.0.0/28", "zone": "us-east-1a",
+              "zone_id": "use1-az6", "map_public_ip": False, **subnet}
+    return SnapshotAccount({"format": SNAPSHOT_FORMAT, "version": SNAPSHOT_VERSION, "region": REGION,
+                            "subnets": {"value": {sid: record}}})
+
+
+@pytest.mark.parametrize("needed, flagged", [(0, False), (1, True)])
+def test_a_full_reused_subnet_the_plan_puts_nothing_in_passes(needed, flagged):
+    """A reused subnet the Plan's network lists without a pool (a hand-written Plan, docs/plan-format.md)
+    needs the addresses its record says: none is no error even with no address free; one is."""
+    sid = "subnet-0123456789abcdef0"
+    shared = {"name": "shared", "availability_zone": "us-east-1a", "cidr": None, "existing_subnet_id": sid,
+              "ips_needed": needed, "pools": []}
+    p = plan(pool(), vpc_id="vpc-0123456789abcdef0", subnets=[shared])
+    found = errors(run(p, _subnet_snapshot(sid, available_ips=0), now=NOW), "preflight.subnet.free-ips")
+    assert [f.message for f in found] == (
+        [f"subnet {sid} (10.1.0.0/28) has 0 free addresses; the plan needs 1"] if flagged else [])
+
+
+def test_a_subnet_answer_without_its_free_count_is_unverified_for_the_pool_that_reuses_it():
+    sid = "subnet-0123456789abcdef0"
+    p = plan(pool("gpu", existing_subnet_id=sid, line=12), vpc_id="vpc-0123456789abcdef0", subnets=[])
+    [f] = check(run(p, _subnet_snapshot(sid, available_ips=None), now=NOW), "preflight.subnet.free-ips")
+    assert f.unverified is not None and f.level == Level.WARNING
+    assert f.message == (f"could not check free addresses of subnet {sid}: the DescribeSubnets answer lacks "
+                         "available_ips")
+    assert f.pool == "gpu" and f.source.line == 12, "the finding names the pool that reuses the subnet"
+
+
 def test_new_slash28_too_small(aws):
     p = plan(pool(instances=16), subnets=[{"name": "subnet-a", "availability_zone": "us-east-1a",
                                            "cidr": "10.0.0.0/28", "existing_subnet_id": None, "ips_needed": 16}])
