@@ -201,6 +201,40 @@ def test_a_pool_whose_template_is_not_in_the_plan_is_an_error(aws):
     assert f.level == Level.ERROR and "has no launch template 'lt-gpu'" in f.message and sent == []
 
 
+def test_an_arm64_pool_without_its_image_is_tried_with_the_arm64_default_image(aws):
+    """A GB200 pool (Grace CPUs: arm64) whose image parameter does not exist here is dry-run with the
+    Amazon Linux 2023 image of its own architecture (an x86_64 image would be refused for the wrong
+    architecture, not judged on capacity). moto lacks the Dallas Local Zone and p6e-gb200, so
+    DescribeAvailabilityZones and that type's DescribeInstanceTypes are answered as AWS does."""
+    text = open(os.path.join(ROOT, "examples", "gb200-capacity-block.yaml")).read()
+    plan = compile_plan(parse_spec(text.replace("    ami: ami-0123456789abcdef0\n", ""), "gb200.yaml"))
+    gb200 = {"InstanceType": "p6e-gb200.36xlarge", "ProcessorInfo": {"SupportedArchitectures": ["arm64"]},
+             "VCpuInfo": {"DefaultVCpus": 144}, "NetworkInfo": {"MaximumNetworkCards": 17, "EfaSupported": True}}
+    zones = make_session(REGION).client("ec2").describe_availability_zones()["AvailabilityZones"]
+    dallas = {"ZoneName": "us-east-1-dfw-2a", "ZoneId": "use1-dfw2-az1", "ZoneType": "local-zone",
+              "State": "available", "OptInStatus": "opted-in", "GroupName": "us-east-1-dfw-2",
+              "NetworkBorderGroup": "us-east-1-dfw-2", "RegionName": REGION}
+    session = make_session(REGION)
+    sent: list[dict] = []
+    session.events.register("provide-client-params.ec2.RunInstances", lambda params, **_: sent.append(dict(params)))
+
+    def types(model, params, **_):
+        if model.name == "DescribeInstanceTypes" and "p6e-gb200.36xlarge" in str(params.get("body")):
+            return _Answer(), {"InstanceTypes": [gb200], "ResponseMetadata": {"HTTPStatusCode": 200}}
+        return None
+    session.events.register_first("before-call", types)
+    standard_seed(zones=zones + [dallas]).install(session)
+    run(plan, LiveAccount(REGION, session=session, max_attempts=1), now=NOW, launch_dry_run=True)
+    arm64 = make_session(REGION).client("ssm").get_parameter(
+        Name="/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64")["Parameter"]["Value"]
+    [request] = [r for r in sent if r["InstanceType"] == "p6e-gb200.36xlarge"]
+    assert request["ImageId"] == arm64
+
+
+class _Answer:
+    status_code, headers, content = 200, {}, b""
+
+
 # -- default images: preflight resolves resolve:ssm: as EC2 will ------------------------------------
 def test_default_image_parameter_resolves_and_its_image_is_checked(aws):
     img = _moto_image()
