@@ -242,3 +242,20 @@ def test_an_instance_rate_prices_an_unpriced_ultraserver_pool_per_instance_hour(
     groups = [line for line in report.lines if line.resource_type.endswith("group:Group")]
     assert {(line.unit, line.unit_price_usd, line.quantity) for line in groups} == {("instance-hour", 10.0, 18.0)}
     assert sum(line.term_usd for line in groups) == pytest.approx(2 * 18 * 10 * 31 * 24)
+
+
+def test_pool_hours_before_a_savings_plan_starts_are_billed_at_their_own_purchase_option(tmp_path):
+    """A pool running from January under a plan that starts in April: January to March are on-demand
+    at list price, April on is the plan's (rates.py `_subtract` keeps the piece before the cut)."""
+    text = SP_SPEC.replace("end: 2027-04-01", "end: 2027-07-01").replace(
+        "start: 2027-01-01, pools: [h200]", "start: 2027-04-01, pools: [h200]")
+    (tmp_path / "s.yaml").write_text(textwrap.dedent(text))
+    report = estimate(planner.compile_spec(str(tmp_path / "s.yaml")), today=dt.date(2026, 12, 1))
+    groups = [line for line in report.lines if line.pool == "h200" and line.resource_type.endswith("group:Group")]
+    before = [line for line in groups if line.market == "on-demand"]
+    assert [(line.window.start, line.window.end, line.price_basis) for line in before] == [
+        (dt.date(2027, 1, 1), dt.date(2027, 4, 1), "list")]
+    hours = (dt.date(2027, 4, 1) - dt.date(2027, 1, 1)).days * 24
+    assert before[0].term_usd == pytest.approx(2 * 63.296 * hours)
+    months = {m.month: m.usd for m in report.timeline}
+    assert months["2027-02"] >= 2 * 63.296 * 28 * 24  # February's bill has the two instances
