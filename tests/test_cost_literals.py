@@ -260,3 +260,20 @@ def test_the_priced_share_is_shown_only_when_something_is_unpriced():
     partly = estimate(make_plan([pool("gpu", "gpu.big", 1), pool("new", "new.chip", 1)], budget), PRICES, now=NOW)
     assert "Priced:" not in render_text(priced)
     assert "(unpriced pools: new)" in render_text(partly)
+
+
+def test_diff_per_resource_term_changes_add_up_to_the_term_total():
+    """Each resource's term cost in a cost diff is the sum of its own lines, nothing more: an added
+    resource's `new_term_usd` is what the new report charges for it, and the per-resource term
+    deltas add up to the diff's term total (a reviewer reconciles the two)."""
+    from planner.cost.diff import diff_reports
+
+    budget = {"term_months": 1, "start": "2027-01-01"}
+    old = estimate(make_plan([pool("gpu", "gpu.big", 1)], budget), PRICES, now=NOW)
+    new = estimate(make_plan([pool("gpu", "gpu.big", 1), pool("cpu", "cpu.small", 2)], budget), PRICES, now=NOW)
+    doc = diff_reports(old, new).to_json()
+    (added,) = [r for r in doc["resources"] if r["resource"] == "asg-cpu"]
+    charged = sum(line.term_usd for line in new.lines if line.resource == "asg-cpu")
+    assert added["change"] == "added" and added["old_term_usd"] == 0.0
+    assert abs(added["new_term_usd"] - charged) < 1e-6 and abs(added["term_delta_usd"] - charged) < 1e-6
+    assert abs(sum(r["term_delta_usd"] for r in doc["resources"]) - doc["term_delta_usd"]) < 1e-6
