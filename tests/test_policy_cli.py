@@ -108,3 +108,15 @@ def test_sarif_gives_the_security_policies_a_security_severity(capsys):
         "iam-no-wildcard-actions": "9.5", "imdsv2-required": "8.0", "ebs-encrypted": "8.0", "no-public-ip": "8.0",
         "node-subnet-private": "8.0", "fsx-encrypted-in-vpc": "8.0"}
     assert all("security" in rules[rid]["tags"] for rid in ("iam-no-wildcard-actions", "imdsv2-required"))
+
+
+def test_sarif_tags_the_policies_that_guard_spend_as_cost(capsys):
+    """Code scanning filters alerts by tag (`tag:cost`): the rules that stop a bill from growing (an
+    instance type off the allowlist, the monthly ceiling, the tags cost allocation needs) carry `cost`;
+    `governance` marks the allowlist and the tags too."""
+    code, out, _ = policy(capsys, P5, "--format", "sarif")
+    assert code == 0
+    tags = {r["id"]: r["properties"]["tags"] for r in json.loads(out)["runs"][0]["tool"]["driver"]["rules"]}
+    assert {rid for rid, t in tags.items() if "cost" in t} == {
+        "instance-type-allowlist", "max-monthly-cost", "required-tags"}
+    assert {rid for rid, t in tags.items() if "governance" in t} >= {"instance-type-allowlist", "required-tags"}
