@@ -277,3 +277,30 @@ def test_diff_per_resource_term_changes_add_up_to_the_term_total():
     assert added["change"] == "added" and added["old_term_usd"] == 0.0
     assert abs(added["new_term_usd"] - charged) < 1e-6 and abs(added["term_delta_usd"] - charged) < 1e-6
     assert abs(sum(r["term_delta_usd"] for r in doc["resources"]) - doc["term_delta_usd"]) < 1e-6
+
+
+def test_a_source_note_with_a_word_wider_than_the_terminal_is_folded_not_cut(tmp_path):
+    """A rate card's source is often a contract URL longer than a line: in the 80-column sources
+    list it folds onto the indented lines below, every character kept (a cut URL cannot be opened)."""
+    import datetime as dt
+
+    from test_cost_rates import SPEC, _files
+
+    from planner.cost.render import render_text
+    from planner.spec.ratecard import load_rate_card
+
+    url = "https://contracts.example.com/aws/private-pricing/acme-2027/addendum-7/schedule-b-gpu-instances.pdf"
+    card = f"""\
+        name: acme-2027
+        source: "{url}"
+        rates:
+          - {{instance_type: m7i.4xlarge, usd_per_hour: 0.5}}
+    """
+    spec, rates = _files(tmp_path, card=card)
+    r = estimate(planner.compile_spec(spec), today=dt.date(2026, 12, 1), rates=load_rate_card(rates))
+    lines = render_text(r, width=80).splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("[") and "rate card acme-2027" in line)
+    end = next(i for i in range(start + 1, len(lines)) if not lines[i].startswith("    "))
+    assert end - start >= 3 and all(len(line) <= 80 for line in lines[start:end])
+    assert url in "".join(line.strip() for line in lines[start:end])
+    assert "instance_type m7i.4xlarge any purchase: 0.5 USD/h" in " ".join(line.strip() for line in lines[start:end])
