@@ -259,3 +259,14 @@ def test_pool_hours_before_a_savings_plan_starts_are_billed_at_their_own_purchas
     assert before[0].term_usd == pytest.approx(2 * 63.296 * hours)
     months = {m.month: m.usd for m in report.timeline}
     assert months["2027-02"] >= 2 * 63.296 * 28 * 24  # February's bill has the two instances
+
+
+def test_the_rate_functions_the_solver_shares_are_the_modules_public_names():
+    """`planner.cost.rates` exports what the offer solver and a library user price with
+    (`from planner.cost.rates import *`): each name in `__all__` exists, in_force among them."""
+    import planner.cost.rates as rates
+
+    names: dict = {}
+    exec("from planner.cost.rates import *", names)  # fails on a name __all__ lists that is not there
+    assert {"in_force", "unit_price", "Applier", "sp_window"} <= set(names)
+    assert all(callable(getattr(rates, n)) for n in rates.__all__)
