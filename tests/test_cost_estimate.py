@@ -317,3 +317,17 @@ def test_cost_output_flags_block_prices_older_than_their_quarter():
     text = render_text(report)
     assert "Stale prices (1)" in text and "STALE" in text
     assert estimate(plan, today=date(2026, 9, 30)).stale_prices == []
+
+
+def test_nat_data_processing_is_listed_per_gb_when_the_price_file_leaves_the_unit_blank():
+    """NAT gateway data processing is billed per GB (Amazon VPC pricing): a price file (`--prices`)
+    whose nat-gateway-data entry has an empty `unit` still lists the usage-based charge per GB."""
+    blank = build_prices([{"region": "us-east-1", "items": {
+        "cpu.small": {"on-demand": entry(0.5)},
+        "nat-gateway": {"on-demand": entry(0.5, "gateway-hour")},
+        "nat-gateway-data": {"on-demand": entry(0.045, "")}}}])
+    nat = {"type": "aws:ec2/natGateway:NatGateway", "name": "nat-a", "inputs": {}}
+    r = estimate(make_plan([pool("c", "cpu.small", 1, accel=None)], extra=[nat]), blank, now=NOW)
+    assert [(u.resource, u.item, u.unit, u.unit_price_usd) for u in r.usage] == [
+        ("nat-a", "nat-gateway-data", "GB", 0.045)]
+    assert r.to_json()["usage_based"][0]["unit"] == "GB"
