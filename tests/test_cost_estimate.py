@@ -331,3 +331,13 @@ def test_nat_data_processing_is_listed_per_gb_when_the_price_file_leaves_the_uni
     assert [(u.resource, u.item, u.unit, u.unit_price_usd) for u in r.usage] == [
         ("nat-a", "nat-gateway-data", "GB", 0.045)]
     assert r.to_json()["usage_based"][0]["unit"] == "GB"
+
+
+def test_a_pool_that_ends_the_day_it_starts_is_refused():
+    """A hand-written Plan (`ultraplan cost --plan`) whose pool ends the day it starts runs for no
+    hour: the estimate refuses it with the field and line, as for reversed dates, rather than pricing
+    an empty window (the spec's own rule stops it before a compiled Plan)."""
+    p = pool("p", "gpu.big", 1, schedule={"start": "2027-03-01", "end": "2027-03-01", "months": None}, line=21)
+    with pytest.raises(SpecError) as exc:
+        estimate(make_plan([p]), PRICES)
+    assert str(exc.value) == "spec.yaml:21: compute[0].end: pool p: end 2027-03-01 is not after start 2027-03-01"
