@@ -334,7 +334,7 @@ def test_nat_data_processing_is_listed_per_gb_when_the_price_file_leaves_the_uni
 
 
 def test_a_pool_that_ends_the_day_it_starts_is_refused():
-    """A hand-written Plan (`ultraplan cost --plan`) whose pool ends the day it starts runs for no
+    """A hand-written Plan (`ultraplan cost plan.json`) whose pool ends the day it starts runs for no
     hour: the estimate refuses it with the field and line, as for reversed dates, rather than pricing
     an empty window (the spec's own rule stops it before a compiled Plan)."""
     p = pool("p", "gpu.big", 1, schedule={"start": "2027-03-01", "end": "2027-03-01", "months": None}, line=21)
