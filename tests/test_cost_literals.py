@@ -304,3 +304,20 @@ def test_a_source_note_with_a_word_wider_than_the_terminal_is_folded_not_cut(tmp
     assert end - start >= 3 and all(len(line) <= 80 for line in lines[start:end])
     assert url in "".join(line.strip() for line in lines[start:end])
     assert "instance_type m7i.4xlarge any purchase: 0.5 USD/h" in " ".join(line.strip() for line in lines[start:end])
+
+
+def test_diff_rows_group_resources_whose_changes_print_the_same():
+    """`cost --diff` folds resources of one pool whose changes read the same into one row: amounts
+    under $1 are shown to 4 decimals, so two nodes +$0.12341 and +$0.12342 over the term (prices with
+    more decimals than shown, or float noise) both read +$0.1234 and make one "(×2)" row."""
+    from planner.cost.diff import CostDiff, ResourceDelta
+    from planner.cost.render import render_diff_text
+
+    budget = {"term_months": 1, "start": "2027-01-01"}
+    old = estimate(make_plan([pool("gpu", "gpu.big", 1)], budget), PRICES, now=NOW)
+    deltas = (ResourceDelta("vol1", "gpu", "changed", 1.0, 1.01, 10.0, 10.12341),
+              ResourceDelta("vol2", "gpu", "changed", 1.0, 1.01, 10.0, 10.12342))
+    text = render_diff_text(CostDiff(old, old, deltas), width=100)
+    rows = [line for line in text.splitlines() if "vol" in line]
+    assert len(rows) == 1 and "vol1 … vol2 (×2)" in rows[0], text
+    assert "+$0.2468" in rows[0] and "+$0.0200" in rows[0]
