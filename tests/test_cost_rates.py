@@ -270,3 +270,6 @@ def test_the_rate_functions_the_solver_shares_are_the_modules_public_names():
     exec("from planner.cost.rates import *", names)  # fails on a name __all__ lists that is not there
     assert {"in_force", "unit_price", "Applier", "sp_window"} <= set(names)
     assert all(callable(getattr(rates, n)) for n in rates.__all__)
+    # and they price: no card, list price; the generation of a family
+    assert names["in_force"](None, {"family": "p5en"}, "on-demand", dt.date(2027, 1, 1)) is None
+    assert names["generation"]("p6e-gb200") == "p6"
