@@ -123,6 +123,15 @@ def test_on_demand_efa_pool_gets_a_cluster_placement_group():
     assert plan.by_name()["asg-gpu"].inputs["placementGroup"] == {"$ref": "pg-gpu", "attr": "id"}
 
 
+def test_placement_group_false_keeps_an_on_demand_efa_pool_out_of_any_placement_group():
+    """`placement_group: false` is the user's choice to spread an EFA pool (e.g. after
+    insufficient-capacity errors in one cluster group): no group is made and none is referenced."""
+    plan = plan_of(BASE_SPEC.replace("count: 2", "count: 2\n    placement_group: false"))
+    assert "pg-gpu" not in plan.by_name()
+    assert "placementGroup" not in plan.by_name()["asg-gpu"].inputs
+    assert plan.pools[0]["placement_group"] is None
+
+
 @pytest.mark.parametrize("capacity,market", [
     ("{type: capacity-block, reservation_id: cr-0123456789abcdef0, start: 2026-12-01, days: 7}", "capacity-block"),
     ("{type: capacity-reservation, reservation_id: cr-0123456789abcdef0}", None),
