@@ -98,23 +98,12 @@ def _fetch_instances(client, region: str, instance_types: Iterable[str], result:
                      current: PriceBook | None) -> None:
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from .refresh_products import describe_change
+    from .refresh_products import describe_change, price_list_pages
 
     today = result.fetched_on
     for itype in sorted(set(instance_types)):
-        entries: list[str] = []
-        token = None
         try:
-            while True:
-                kwargs: dict[str, Any] = {"ServiceCode": "AmazonEC2", "Filters": product_filters(itype, region),
-                                          "FormatVersion": "aws_v1", "MaxResults": 100}
-                if token:
-                    kwargs["NextToken"] = token
-                page = client.get_products(**kwargs)
-                entries.extend(page.get("PriceList") or [])
-                token = page.get("NextToken")
-                if not token:
-                    break
+            entries = price_list_pages(client, "AmazonEC2", product_filters(itype, region))
         except ClientError as exc:
             err = exc.response.get("Error", {})
             result.failed[itype] = f"{err.get('Code', 'error')}: {err.get('Message', exc)}"

@@ -179,7 +179,8 @@ def select(product: Product, region: str, entries: Iterable[str | dict[str, Any]
     return rates
 
 
-def _pages(client, service: str, filters: list[dict[str, str]]) -> list[str]:
+def price_list_pages(client, service: str, filters: list[dict[str, str]]) -> list[str]:
+    """Every PriceList entry `get_products` answers for these filters, page after page."""
     entries: list[str] = []
     token = None
     while True:
@@ -213,7 +214,7 @@ def fetch_products(client, region: str, items: Iterable[str] | None, result: Any
         key = product.key(region)
         if key not in answers:
             try:
-                answers[key] = _pages(client, product.service, product.request_filters(region))
+                answers[key] = price_list_pages(client, product.service, product.request_filters(region))
             except ClientError as exc:
                 err = exc.response.get("Error", {})
                 answers[key] = f"{err.get('Code', 'error')}: {err.get('Message', exc)}"
