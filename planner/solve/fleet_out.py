@@ -11,12 +11,11 @@ its own VPC): measured before the solve from a probe spec per cell, and after fr
 """
 from __future__ import annotations
 
-import math
 import os
 from typing import Any
 
 from .offers import Offer, Periods
-from .spec_out import build_spec, dump
+from .spec_out import budget_limits, build_spec, dump
 
 CELLS_DIR = "cells"
 
@@ -91,13 +90,7 @@ def fixed_cost_cells(doc, offers, periods, catalog, prices, today) -> list[float
 def fleet_document(doc, specs: dict[str, dict[str, Any]], rates_ref: Any, out_dir: str, solved_total: float,
                    offers: list[Offer]) -> dict[str, Any]:
     goals = doc.goals
-    budget: dict[str, Any] = {}
-    if goals.budget.total_usd is not None:
-        budget["total_usd"] = goals.budget.total_usd
-    elif goals.budget.monthly_usd is None:
-        budget["total_usd"] = float(math.ceil(solved_total or 1.0))
-    if goals.budget.monthly_usd is not None:
-        budget["monthly_usd"] = goals.budget.monthly_usd
+    budget: dict[str, Any] = budget_limits(goals, solved_total)
     base = os.path.dirname(os.path.abspath(doc.file)) if doc.file else os.getcwd()
     cells = []
     for cell in goals.cells:

@@ -145,13 +145,8 @@ def build_spec(doc, offers: list[Offer], periods: Periods, units: dict[int, list
         plans.append({"type": "compute" if o.purchase.startswith("savings-plan") else "ec2-instance",
                       "years": o.sp_years, "start": periods.bounds[s], "pools": names})
 
-    budget: dict[str, Any] = {"term_months": goals.term.months, "start": goals.term.start}
-    if goals.budget.total_usd is not None:
-        budget["total_usd"] = goals.budget.total_usd
-    elif goals.budget.monthly_usd is None:
-        budget["total_usd"] = float(math.ceil(solved_total or 1.0))
-    if goals.budget.monthly_usd is not None:
-        budget["monthly_usd"] = goals.budget.monthly_usd
+    budget: dict[str, Any] = {"term_months": goals.term.months, "start": goals.term.start,
+                              **budget_limits(goals, solved_total)}
     if rates_ref is not None:
         budget["rates"] = rates_ref
     if plans:
@@ -222,3 +217,16 @@ def write_text(path: str, text: str) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def budget_limits(goals: Any, solved_total: float) -> dict[str, float]:
+    """The written budget's limits: the goals' own, or the solved total (rounded up) when the goals
+    give none, so the written spec or fleet checks against what was solved."""
+    budget: dict[str, float] = {}
+    if goals.budget.total_usd is not None:
+        budget["total_usd"] = goals.budget.total_usd
+    elif goals.budget.monthly_usd is None:
+        budget["total_usd"] = float(math.ceil(solved_total or 1.0))
+    if goals.budget.monthly_usd is not None:
+        budget["monthly_usd"] = goals.budget.monthly_usd
+    return budget
